@@ -1,0 +1,1 @@
+"""The collector: the central service agents connect out to (enrolment, assignment, incidents)."""

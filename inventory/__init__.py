@@ -1,0 +1,1 @@
+"""The province inventory: sites, devices, links, services, credentials, agents."""

@@ -1,0 +1,52 @@
+"""The ``netwarden`` command: one Typer app, one sub-app per subsystem.
+
+Exit codes: 0 ok, 1 a problem was found (invalid inventory, failed device, lab error),
+2 usage error. Errors are one readable line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from netwarden import __version__
+from netwarden.errors import NetwardenError, UsageError
+from netwarden.inventory.cli import app as inventory_app
+from netwarden.lab.cli import app as lab_app
+
+app = typer.Typer(
+    name="netwarden",
+    help="Monitor a province's e-government network: inventory, lab, agents, collector.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(inventory_app, name="inventory")
+app.add_typer(lab_app, name="lab")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"netwarden {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """netwarden: network and infrastructure monitoring for a province."""
+
+
+def main() -> None:
+    """Console-script entry point: map netwarden errors to one line and an exit code."""
+    try:
+        app(standalone_mode=True)
+    except NetwardenError as exc:
+        sys.stderr.write(f"netwarden: error: {exc}\n")
+        sys.exit(2 if isinstance(exc, UsageError) else 1)

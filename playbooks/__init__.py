@@ -1,0 +1,1 @@
+"""Incident-response playbooks (YAML) and the engine that runs them."""
