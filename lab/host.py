@@ -1,0 +1,44 @@
+"""What the lab needs on the host itself: the SSH user, a host key, the portal's certificate."""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+from pathlib import Path
+
+from netwarden.lab import commands
+from netwarden.lab.daemons import SSH_USER, LabSecrets
+
+HOME = Path("/var/lib/netwarden-lab")
+
+
+def ensure_user(password: str) -> None:
+    """Create the lab's SSH user once (idempotent) and set this lab's password."""
+    try:
+        pwd.getpwnam(SSH_USER)
+    except KeyError:
+        commands.run(["useradd", "--home-dir", str(HOME), "--shell", "/bin/bash", SSH_USER])
+    HOME.mkdir(parents=True, exist_ok=True)
+    os.chown(HOME, pwd.getpwnam(SSH_USER).pw_uid, grp.getgrnam(SSH_USER).gr_gid)
+    commands.run(["chpasswd"], stdin=f"{SSH_USER}:{password}\n")
+
+
+def prepare(root: Path, secrets: LabSecrets) -> None:
+    """User, sshd's privilege-separation dir, host key, portal cert, CLI enable secret."""
+    ensure_user(secrets.ssh_password)
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+    root.chmod(0o755)  # the CLI, running as the SSH user, reaches its control socket below
+    key = root / "ssh_host_ed25519_key"
+    if not key.exists():
+        commands.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)])
+    commands.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "90", "-subj", "/CN=198.18.10.5",
+         "-addext", "subjectAltName=IP:198.18.10.5",
+         "-keyout", str(root / "portal.key"), "-out", str(root / "portal.crt")]
+    )  # fmt: skip
+    enable = root / "enable-secret"
+    enable.write_text(secrets.enable_secret + "\n")
+    os.chown(enable, 0, grp.getgrnam(SSH_USER).gr_gid)
+    enable.chmod(0o640)

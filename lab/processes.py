@@ -1,0 +1,99 @@
+"""Start lab daemons detached, record them, and end exactly those (by PID and start time)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Process:
+    """A process the lab started; ``started`` (clock ticks since boot) guards against PID reuse."""
+
+    name: str
+    pid: int
+    started: int
+    log: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Process:
+        return cls(str(data["name"]), int(data["pid"]), int(data["started"]), str(data["log"]))
+
+
+def _stat(pid: int) -> tuple[str, int] | None:
+    """(state letter, start time) of ``pid`` from /proc, or None when it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name may hold spaces and parentheses: split after the last ')'.
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return fields[0], int(fields[19])
+
+
+def start(name: str, argv: list[str], log: Path, env: dict[str, str] | None = None) -> Process:
+    """Start ``argv`` in its own session so it outlives the CLI; output goes to ``log``."""
+    with log.open("ab") as out:
+        child = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, **(env or {})},
+        )
+    stat = _stat(child.pid)
+    # The daemon outlives this Popen object on purpose; mark it handled so Popen does not warn
+    # "still running" when collected. `stop` reaps it if it is still our child.
+    child.returncode = 0
+    return Process(name, child.pid, stat[1] if stat else 0, str(log))
+
+
+def _reap(pid: int) -> None:
+    """Collect the exit status of a child we started, so it does not linger as a zombie."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass  # not our child (started by an earlier `netwarden` run): init reaps it
+
+
+def alive(proc: Process) -> bool:
+    """True while the very process we started runs (a zombie counts as ended)."""
+    stat = _stat(proc.pid)
+    return stat is not None and stat[1] == proc.started and stat[0] not in ("Z", "X")
+
+
+def stop(procs: list[Process], timeout: float = 3.0) -> list[str]:
+    """SIGTERM every live process, SIGKILL what is left after ``timeout``; return the killed."""
+    for proc in procs:
+        if alive(proc):
+            os.kill(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(alive(p) for p in procs):
+        for proc in procs:
+            _reap(proc.pid)
+        time.sleep(0.02)
+    killed = []
+    for proc in procs:
+        if alive(proc):
+            os.kill(proc.pid, signal.SIGKILL)
+            killed.append(proc.name)
+        _reap(proc.pid)
+    return killed
+
+
+def last_lines(path: str, count: int = 3) -> str:
+    """The last lines of a log, joined for a one-line error message."""
+    try:
+        lines = Path(path).read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return "(no log)"
+    return " | ".join(lines[-count:]) or "(empty log)"

@@ -1,0 +1,338 @@
+"""The lab's plan: namespaces, wires, addresses, daemons and endpoints, computed without I/O.
+
+Addressing (only 198.18.0.0/15, the benchmarking range, so nothing can leak to a real network):
+
+* root namespace ``nwl-up`` 198.19.255.1/30 <-> core ``up0`` 198.19.255.2/30; the root namespace
+  routes 198.18.0.0/15 to the core, so tests reach every routed lab address;
+* core router management 198.18.100.1 on ``mgmt0``;
+* agency i: WAN 198.19.i.0/30 (core ``wan<i>`` .1, agency ``wan0`` .2) through a link namespace
+  ``nwl-l<i>`` (two veth ends ``tocore``/``tofar`` on a kernel bridge; the impairment bridge replaces it);
+  LAN 198.18.<octet>.0/24 with the agency switch at .2, camera .50, Wi-Fi AP .60, VC .70;
+* agencies behind NAT reuse agency 1's LAN range (agencies do that behind NAT) and the core has
+  no route to them: only outbound connections work;
+* data centre: WAN 198.19.254.0/30 via ``nwl-ldc``; LAN 198.18.10.0/24 on a bridge, switch .2,
+  hosts ``dc-web-01`` .5 (HTTPS portal) and ``dc-db-01`` .6, each a namespace of its own;
+* scale mode: ``nwl-scale`` behind core ``sc0`` (198.19.253.0/30) answers for N addresses from
+  198.18.128.0/17 with one snmpd.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+from netwarden.errors import UsageError
+from netwarden.lab.names import agency
+
+PREFIX = "nwl-"
+ROOT_IF = "nwl-up"
+CORE_NS = f"{PREFIX}core"
+DC_NS = f"{PREFIX}dc"
+SCALE_NS = f"{PREFIX}scale"
+STUB_NS = f"{PREFIX}stubs"  # holds the far ends of "dummy" interfaces (no dummy driver here)
+MAX_AGENCIES = 120
+MAX_SCALE_DEVICES = 30000
+SCALE_PORTS = 48
+OFFLOADS = ("tx", "tso", "gso", "gro")
+
+
+@dataclass(frozen=True)
+class Device:
+    """A simulated device: one namespace with its own snmpd (and sshd where it has SSH)."""
+
+    id: str
+    ns: str
+    site: str
+    address: str
+    role: str
+    hostname: str
+    snmp_listen: str
+    ssh_ports: tuple[int, ...] = (22,)
+    ios_cli: bool = False
+    tmpfs_mb: int = 0  # DC hosts: a private tmpfs on /mnt so each host's disk usage differs
+    fill_mb: int = 0
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A camera, Wi-Fi AP or VC endpoint: an address on its own dummy interface + a TCP port."""
+
+    id: str
+    ns: str
+    site: str
+    ifname: str
+    address: str
+    port: int
+    role: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """A WAN link of the dedicated data network, impairable in its own link namespace."""
+
+    id: str
+    ns: str
+    core_if: str
+    far_device: str
+    far_if: str
+
+
+@dataclass(frozen=True)
+class Site:
+    id: str
+    name: str
+    kind: str
+    nat: bool = False
+
+
+@dataclass
+class Plan:
+    """Everything ``lab up`` creates, in creation order."""
+
+    agencies: int
+    nat: int
+    scale_devices: int
+    namespaces: list[str] = field(default_factory=list)
+    root_batch: list[str] = field(default_factory=list)  # `ip -batch` lines run in the root ns
+    ns_batch: dict[str, list[str]] = field(default_factory=dict)  # per-namespace `ip` lines
+    forwarding: list[str] = field(default_factory=list)  # namespaces that route
+    offload_off: dict[str, list[str]] = field(default_factory=dict)
+    nft: dict[str, str] = field(default_factory=dict)  # namespace -> nftables ruleset
+    aliases: dict[tuple[str, str], str] = field(default_factory=dict)  # (ns, if) -> ifAlias
+    sites: list[Site] = field(default_factory=list)
+    devices: list[Device] = field(default_factory=list)
+    endpoints: list[Endpoint] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    portal: tuple[str, str, int] | None = None  # (namespace, address, port)
+    scale_addresses: list[str] = field(default_factory=list)
+    stubs: int = 0
+
+    def add_ns(self, name: str) -> list[str]:
+        self.namespaces.append(name)
+        self.root_batch.append(f"netns add {name}")
+        return self.ns_batch.setdefault(name, ["link set lo up"])
+
+    def veth(self, a: str, ns_a: str | None, b: str, ns_b: str) -> None:
+        where_a = f" netns {ns_a}" if ns_a else ""
+        self.root_batch.append(f"link add name {a}{where_a} type veth peer name {b} netns {ns_b}")
+
+    def dummy(self, ns: str, name: str) -> None:
+        """An always-up interface: this kernel has no dummy driver, so a veth whose peer is
+        parked (up) in the stub namespace, which keeps device interface tables clean."""
+        self.stubs += 1
+        peer = f"s{self.stubs}"
+        self.root_batch.append(
+            f"link add name {name} netns {ns} type veth peer name {peer} netns {STUB_NS}"
+        )
+        self.ns_batch[STUB_NS].append(f"link set {peer} up")
+
+
+def lan_octet(index: int) -> int:
+    """Third octet of agency ``index``'s LAN, skipping the DC (10) and the core (100)."""
+    octet = index
+    for reserved in (10, 100):
+        if octet >= reserved:
+            octet += 1
+    return octet
+
+
+def build_plan(agencies: int = 3, nat: int = 1, scale_devices: int = 0) -> Plan:
+    """Plan a lab of ``agencies`` agency LANs (the last ``nat`` of them behind NAT)."""
+    if not 1 <= agencies <= MAX_AGENCIES:
+        raise UsageError(f"--agencies must be between 1 and {MAX_AGENCIES}, got {agencies}")
+    if not 0 <= nat < agencies:
+        raise UsageError(f"--nat must be between 0 and {agencies - 1} (agencies - 1), got {nat}")
+    if not 0 <= scale_devices <= MAX_SCALE_DEVICES:
+        raise UsageError(f"--scale-devices must be between 0 and {MAX_SCALE_DEVICES}")
+    plan = Plan(agencies=agencies, nat=nat, scale_devices=scale_devices)
+    plan.add_ns(STUB_NS)
+    _plan_core(plan)
+    for index in range(1, agencies + 1):
+        _plan_agency(plan, index, behind_nat=index > agencies - nat)
+    _plan_datacentre(plan)
+    if scale_devices:
+        _plan_scale(plan, scale_devices)
+    return plan
+
+
+def _plan_core(plan: Plan) -> None:
+    core = plan.add_ns(CORE_NS)
+    plan.forwarding.append(CORE_NS)
+    plan.sites.append(Site("core", "Mạng truyền số liệu chuyên dùng — lõi", "core"))
+    plan.veth(ROOT_IF, None, "up0", CORE_NS)
+    plan.root_batch += [
+        f"address add 198.19.255.1/30 dev {ROOT_IF}",
+        f"link set {ROOT_IF} up",
+        "route add 198.18.0.0/15 via 198.19.255.2",
+    ]
+    plan.dummy(CORE_NS, "mgmt0")
+    core += [
+        "address add 198.19.255.2/30 dev up0",
+        "link set up0 up",
+        "address add 198.18.100.1/32 dev mgmt0",
+        "link set mgmt0 up",
+        "route add default via 198.19.255.1",
+    ]
+    plan.devices.append(
+        Device("core-rtr", CORE_NS, "core", "198.18.100.1", "router", "core-rtr",
+               "udp:198.18.100.1:161", ssh_ports=(22, 2222), ios_cli=True)
+    )  # fmt: skip
+
+
+def _plan_wan(plan: Plan, link_id: str, link_ns: str, core_if: str, far: tuple[str, str]) -> None:
+    """A core interface -> link namespace (bridge c<->a) -> far namespace ``wan0``."""
+    far_ns, far_device = far
+    link = plan.add_ns(link_ns)
+    plan.veth(core_if, CORE_NS, "tocore", link_ns)
+    plan.veth("tofar", link_ns, "wan0", far_ns)
+    link += [
+        "link add br0 type bridge",
+        "link set dev tocore master br0",
+        "link set dev tofar master br0",
+        "link set dev tocore up",
+        "link set dev tofar up",
+        "link set br0 up",
+    ]
+    # The impairment bridge needs checksums done in software; switching offloads off on all
+    # four ends now keeps the path identical whether or not the link is impaired.
+    plan.offload_off.setdefault(CORE_NS, []).append(core_if)
+    plan.offload_off.setdefault(link_ns, []).extend(["tocore", "tofar"])
+    plan.offload_off.setdefault(far_ns, []).append("wan0")
+    plan.links.append(Link(link_id, link_ns, core_if, far_device, "wan0"))
+
+
+def _plan_agency(plan: Plan, index: int, *, behind_nat: bool) -> None:
+    site_id, name = agency(index)
+    ns = f"{PREFIX}a{index}"
+    octet = lan_octet(1 if behind_nat else index)
+    lan = f"198.18.{octet}"
+    core_if = f"wan{index}"
+    switch = f"sw-{site_id}-core"
+    plan.sites.append(Site(site_id, name, "agency", nat=behind_nat))
+    box = plan.add_ns(ns)
+    plan.forwarding.append(ns)
+    _plan_wan(plan, f"tsl-{site_id}", f"{PREFIX}l{index}", core_if, (ns, switch))
+    plan.ns_batch[CORE_NS] += [
+        f"address add 198.19.{index}.1/30 dev {core_if}",
+        f"link set {core_if} up",
+    ]
+    if not behind_nat:
+        plan.ns_batch[CORE_NS].append(f"route add {lan}.0/24 via 198.19.{index}.2")
+    plan.dummy(ns, "lan0")
+    box += [
+        f"address add 198.19.{index}.2/30 dev wan0",
+        "link set wan0 up",
+        f"address add {lan}.2/24 dev lan0",
+        "link set lan0 up",
+        f"route add default via 198.19.{index}.1",
+    ]
+    plan.aliases[(ns, "wan0")] = f"Kết nối TSLCD tới lõi — {name}"
+    plan.aliases[(CORE_NS, core_if)] = f"TSLCD → {name}"
+    plan.devices.append(
+        Device(switch, ns, site_id, f"{lan}.2", "switch", switch, f"udp:{lan}.2:161",
+               ssh_ports=(22, 2222), ios_cli=True)
+    )  # fmt: skip
+    for ifname, host, port, role, kind in (
+        ("cam0", 50, 554, "camera", "cam"),
+        ("ap0", 60, 80, "ap", "ap"),
+        ("vc0", 70, 5060, "vc-endpoint", "vc"),
+    ):
+        plan.dummy(ns, ifname)
+        box += [f"address add {lan}.{host}/32 dev {ifname}", f"link set {ifname} up"]
+        plan.endpoints.append(
+            Endpoint(f"{kind}-{site_id}", ns, site_id, ifname, f"{lan}.{host}", port, role)
+        )
+    if behind_nat:
+        plan.nft[ns] = _nat_ruleset(f"{lan}.0/24")
+
+
+def _nat_ruleset(lan: str) -> str:
+    """Masquerade the LAN out of wan0 and refuse every connection that starts outside."""
+    return f"""table inet nwl_nat {{
+  chain input {{
+    type filter hook input priority filter; policy accept;
+    iifname "wan0" ct state established,related accept
+    iifname "wan0" drop
+  }}
+  chain forward {{
+    type filter hook forward priority filter; policy accept;
+    iifname "wan0" ct state established,related accept
+    iifname "wan0" drop
+  }}
+  chain postrouting {{
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "wan0" ip saddr {lan} masquerade
+  }}
+}}
+"""
+
+
+def _plan_datacentre(plan: Plan) -> None:
+    plan.sites.append(Site("dc", "Trung tâm dữ liệu tỉnh", "datacentre"))
+    dc = plan.add_ns(DC_NS)
+    plan.forwarding.append(DC_NS)
+    _plan_wan(plan, "tsl-dc", f"{PREFIX}ldc", "dc0", (DC_NS, "sw-dc-core"))
+    plan.ns_batch[CORE_NS] += [
+        "address add 198.19.254.1/30 dev dc0",
+        "link set dc0 up",
+        "route add 198.18.10.0/24 via 198.19.254.2",
+    ]
+    dc += [
+        "address add 198.19.254.2/30 dev wan0",
+        "link set wan0 up",
+        "link add br0 type bridge",
+        "address add 198.18.10.1/24 dev br0",
+        "address add 198.18.10.2/24 dev br0",
+        "link set br0 up",
+        "route add default via 198.19.254.1",
+    ]
+    plan.aliases[(DC_NS, "wan0")] = "Kết nối TSLCD tới lõi — Trung tâm dữ liệu"
+    plan.devices.append(
+        Device("sw-dc-core", DC_NS, "dc", "198.18.10.2", "switch", "sw-dc-core",
+               "udp:198.18.10.2:161", ssh_ports=(22, 2222), ios_cli=True)
+    )  # fmt: skip
+    for short, host, tmpfs_mb, fill_mb in (("web", 5, 64, 20), ("db", 6, 64, 52)):
+        ns = f"{PREFIX}dc-{short}"
+        hostname = f"dc-{short}-01"
+        box = plan.add_ns(ns)
+        plan.veth(f"h-{short}", DC_NS, "eth0", ns)
+        dc += [f"link set h-{short} master br0", f"link set h-{short} up"]
+        box += [
+            f"address add 198.18.10.{host}/24 dev eth0",
+            "link set eth0 up",
+            "route add default via 198.18.10.1",
+        ]
+        plan.devices.append(
+            Device(hostname, ns, "dc", f"198.18.10.{host}", "host", hostname,
+                   f"udp:198.18.10.{host}:161", tmpfs_mb=tmpfs_mb, fill_mb=fill_mb)
+        )  # fmt: skip
+    plan.portal = (f"{PREFIX}dc-web", "198.18.10.5", 443)
+
+
+def _plan_scale(plan: Plan, count: int) -> None:
+    plan.sites.append(Site("scale", "Thiết bị mô phỏng (chế độ quy mô)", "agency"))
+    box = plan.add_ns(SCALE_NS)
+    plan.veth("sc0", CORE_NS, "wan0", SCALE_NS)
+    plan.ns_batch[CORE_NS] += [
+        "address add 198.19.253.1/30 dev sc0",
+        "link set sc0 up",
+        "route add 198.18.128.0/17 via 198.19.253.2",
+    ]
+    plan.dummy(SCALE_NS, "sim0")
+    box += [
+        "address add 198.19.253.2/30 dev wan0",
+        "link set wan0 up",
+        "link set sim0 up",
+        "route add default via 198.19.253.1",
+    ]
+    # Many ports per simulated device, so interface tables have a realistic size.
+    for port in range(1, SCALE_PORTS + 1):
+        plan.dummy(SCALE_NS, f"port{port}")
+        box.append(f"link set port{port} up")
+    first = int(ipaddress.IPv4Address("198.18.128.1"))
+    plan.scale_addresses = [str(ipaddress.IPv4Address(first + n)) for n in range(count)]
+    box += [f"address add {a}/32 dev sim0" for a in plan.scale_addresses]
+    plan.devices.append(
+        Device("sim-snmpd", SCALE_NS, "scale", plan.scale_addresses[0], "switch", "sim-switch",
+               "udp:161", ssh_ports=())
+    )  # fmt: skip

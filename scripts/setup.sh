@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install what netwarden needs on Debian 12, as root: Debian packages (the real daemons the lab
+# runs), a virtualenv in .venv, and netwarden itself with its development tools. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  python3 python3-venv            # the runtime
+  snmpd snmp                      # net-snmp: lab devices' agents and the reference client
+  openssh-server openssh-client   # sshd for lab devices (Linux shell and IOS-like CLI)
+  iproute2 nftables ethtool       # namespaces, NAT, offload switches for the WAN bridge
+  iputils-ping curl openssl procps util-linux passwd
+)
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  echo "setup: Debian packages present"
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating the virtualenv .venv"
+  /usr/bin/python3 -m venv .venv
+fi
+echo "setup: installing netwarden and its tools into .venv"
+.venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+echo "setup: done ($(.venv/bin/netwarden --version))"
