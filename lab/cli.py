@@ -81,7 +81,7 @@ def _status(state: LabState | None) -> dict[str, Any]:
                 "impair": link.impair,
             }
             for name, link in state.links.items()
-        },  # fmt: skip
+        },
         "processes": [
             {"name": p.name, "pid": p.pid, "alive": processes.alive(p)} for p in state.processes
         ],

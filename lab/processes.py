@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -59,10 +60,9 @@ def start(name: str, argv: list[str], log: Path, env: dict[str, str] | None = No
 
 def _reap(pid: int) -> None:
     """Collect the exit status of a child we started, so it does not linger as a zombie."""
-    try:
+    # Not our child when an earlier `netwarden` run started it: init reaps it then.
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass  # not our child (started by an earlier `netwarden` run): init reaps it
 
 
 def alive(proc: Process) -> bool:
@@ -76,18 +76,24 @@ def stop(procs: list[Process], timeout: float = 3.0) -> list[str]:
     for proc in procs:
         if alive(proc):
             os.kill(proc.pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and any(alive(p) for p in procs):
-        for proc in procs:
-            _reap(proc.pid)
-        time.sleep(0.02)
+    _wait_gone(procs, timeout)
     killed = []
     for proc in procs:
         if alive(proc):
             os.kill(proc.pid, signal.SIGKILL)
             killed.append(proc.name)
-        _reap(proc.pid)
+    _wait_gone(procs, 2.0)
     return killed
+
+
+def _wait_gone(procs: list[Process], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        for proc in procs:
+            _reap(proc.pid)
+        if not any(alive(p) for p in procs) or time.monotonic() > deadline:
+            return
+        time.sleep(0.02)
 
 
 def last_lines(path: str, count: int = 3) -> str:

@@ -12,6 +12,7 @@ from netwarden.lab.daemons import DevicePaths
 from netwarden.lab.processes import Process, alive, last_lines
 from netwarden.lab.topology import Device
 
+ANY = "0.0.0.0"  # noqa: S104 - matching a wildcard bind, not binding
 _LISTEN_STATE = {"tcp": "0A", "udp": "07"}  # TCP_LISTEN; UDP sockets show as TCP_CLOSE
 
 
@@ -37,7 +38,7 @@ def _wanted(endpoint: str) -> tuple[str, int]:
     parts = endpoint.split(":")
     if parts[0] in ("udp", "tcp"):
         parts = parts[1:]
-    return (parts[0], int(parts[1])) if len(parts) == 2 else ("0.0.0.0", int(parts[0]))
+    return (parts[0], int(parts[1])) if len(parts) == 2 else (ANY, int(parts[0]))
 
 
 def wait_residents(

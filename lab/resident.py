@@ -119,6 +119,14 @@ def _prepare_host(args: argparse.Namespace) -> None:
             os.posix_fallocate(fill.fileno(), 0, args.fill_mb * 1024 * 1024)
 
 
+def _publish(tmp: Path, control: Path, group: str) -> None:
+    """Let the SSH user's CLI reach the socket, then move it to where `lab up` looks for it."""
+    if group:
+        os.chown(tmp, 0, grp.getgrnam(group).gr_gid)
+    os.chmod(tmp, 0o660)
+    tmp.rename(control)
+
+
 async def _run(args: argparse.Namespace) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -133,16 +141,12 @@ async def _run(args: argparse.Namespace) -> None:
         context.load_cert_chain(args.cert, args.key)
         host, port = _split(args.https)
         servers.append(await asyncio.start_server(_serve_portal, host, port, ssl=context))
-    control = Path(args.control)
-    control.unlink(missing_ok=True)
     # The socket is created last: its existence tells `lab up` that everything above is ready.
+    control = Path(args.control)
     tmp = control.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)
     servers.append(await asyncio.start_unix_server(_serve_control, path=str(tmp)))
-    if args.group:
-        os.chown(tmp, 0, grp.getgrnam(args.group).gr_gid)
-    os.chmod(tmp, 0o660)
-    tmp.rename(control)
+    _publish(tmp, control, args.group)
     await stop.wait()
     for server in servers:
         server.close()

@@ -5,8 +5,9 @@ Addressing (only 198.18.0.0/15, the benchmarking range, so nothing can leak to a
 * root namespace ``nwl-up`` 198.19.255.1/30 <-> core ``up0`` 198.19.255.2/30; the root namespace
   routes 198.18.0.0/15 to the core, so tests reach every routed lab address;
 * core router management 198.18.100.1 on ``mgmt0``;
-* agency i: WAN 198.19.i.0/30 (core ``wan<i>`` .1, agency ``wan0`` .2) through a link namespace
-  ``nwl-l<i>`` (two veth ends ``tocore``/``tofar`` on a kernel bridge; the impairment bridge replaces it);
+* agency i: WAN 198.19.i.0/30 (core ``wan<i>`` .1, agency ``wan0`` .2) through a link
+  namespace ``nwl-l<i>`` (veth ends ``tocore``/``tofar`` on a kernel bridge, which the
+  impairment bridge replaces while the link is impaired);
   LAN 198.18.<octet>.0/24 with the agency switch at .2, camera .50, Wi-Fi AP .60, VC .70;
 * agencies behind NAT reuse agency 1's LAN range (agencies do that behind NAT) and the core has
   no route to them: only outbound connections work;

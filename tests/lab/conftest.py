@@ -29,8 +29,16 @@ class Lab:
     def secret(self, name: str) -> str:
         return (self.root / "secrets" / name).read_text().strip()
 
-    def snmp(self, address: str, oid: str, *, version: str = "3", ns: str | None = None,
-             auth: str | None = None, command: str = "snmpget") -> subprocess.CompletedProcess[str]:
+    def snmp(
+        self,
+        address: str,
+        oid: str,
+        *,
+        version: str = "3",
+        ns: str | None = None,
+        auth: str | None = None,
+        command: str = "snmpget",
+    ) -> subprocess.CompletedProcess[str]:
         """Ask net-snmp's own client (the reference) for ``oid``; values only (-Oqv)."""
         if version == "3":
             creds = ["-v3", "-l", "authPriv", "-u", "labv3", "-a", "SHA",
