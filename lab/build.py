@@ -112,7 +112,12 @@ def _build_network(plan: Plan) -> None:
     for ns in plan.namespaces:
         commands.ip_batch(plan.ns_batch[ns], ns)
     for ns in plan.namespaces:
-        script = ["echo '0 2147483647' > /proc/sys/net/ipv4/ping_group_range"]
+        # IPv4 only: without IPv6 autoconfiguration chatter, a quiet link's counters stay still.
+        script = [
+            "echo '0 2147483647' > /proc/sys/net/ipv4/ping_group_range",
+            "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6",
+            "echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6",
+        ]
         if ns in plan.forwarding:
             script.append("echo 1 > /proc/sys/net/ipv4/ip_forward")
         offs = " ".join(f"{o} off" for o in OFFLOADS)
@@ -186,7 +191,7 @@ def _start_devices(root: Path, plan: Plan, secrets: daemons.LabSecrets, state: L
         if device.ssh_ports:
             paths.sshd_conf.write_text(
                 daemons.sshd_config(device, paths, root / "ssh_host_ed25519_key",
-                                    root / "enable-secret")
+                                    root / "enable-secret", root / "pylib")
             )  # fmt: skip
             sshd = processes.start(
                 f"sshd {device.id}", enter + daemons.sshd_argv(paths), paths.sshd_log

@@ -5,12 +5,16 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import shutil
 from pathlib import Path
 
+import netwarden
 from netwarden.lab import commands
 from netwarden.lab.daemons import SSH_USER, LabSecrets
 
 HOME = Path("/var/lib/netwarden-lab")
+# What the IOS-like CLI imports of netwarden (it imports nothing else outside the stdlib).
+_CLI_FILES = ("__init__.py", "errors.py", "secret.py", "lab/__init__.py")
 
 
 def ensure_user(password: str) -> None:
@@ -24,9 +28,34 @@ def ensure_user(password: str) -> None:
     commands.run(["chpasswd"], stdin=f"{SSH_USER}:{password}\n")
 
 
+def stage_cli(root: Path) -> Path:
+    """Copy the IOS-like CLI's modules where the unprivileged SSH user can read them.
+
+    sshd runs the CLI as that user, who cannot read a checkout or virtualenv under a private
+    home directory, so the CLI runs from this copy with the system interpreter.
+    """
+    source = Path(netwarden.__file__).parent
+    target = root / "pylib"
+    shutil.rmtree(target, ignore_errors=True)
+    for name in _CLI_FILES:
+        (target / "netwarden" / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source / name, target / "netwarden" / name)
+    shutil.copytree(
+        source / "lab" / "ios_cli",
+        target / "netwarden" / "lab" / "ios_cli",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    for folder, _, files in os.walk(target):
+        os.chmod(folder, 0o755)  # noqa: S103 - the SSH user must read the CLI
+        for name in files:
+            os.chmod(Path(folder, name), 0o644)
+    return target
+
+
 def prepare(root: Path, secrets: LabSecrets) -> None:
-    """User, sshd's privilege-separation dir, host key, portal cert, CLI enable secret."""
+    """User, sshd's privilege-separation dir, host key, portal cert, the CLI and its secret."""
     ensure_user(secrets.ssh_password)
+    stage_cli(root)
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
     root.chmod(0o755)  # the CLI, running as the SSH user, reaches its control socket below
     key = root / "ssh_host_ed25519_key"

@@ -1,0 +1,180 @@
+"""Field types of the inventory that YAML and pydantic do not have as such.
+
+Each validator raises ``PydanticCustomError`` with a message that never contains the input:
+for secret fields the input may be a password typed in by mistake, and for the others one rule
+for all keeps review simple.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Any
+
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    StringConstraints,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
+
+from netwarden.secret import Secret, is_reference
+
+ID_PATTERN = r"^[A-Za-z][A-Za-z0-9._-]{0,62}$"
+ID_RULE = "must be an id: a letter, then letters, digits, '.', '_' or '-' (at most 63)"
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+"""An id of an agent, site, device, link, service or credential; also the province."""
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+SecurityLevel = Annotated[int, Field(ge=1, le=5, description="Cấp độ an toàn (NĐ 85/2016)")]
+
+
+def type_name(value: Any) -> str:
+    """A reader's name for the YAML type of ``value`` (never the value itself)."""
+    names = {bool: "true/false", int: "a number", float: "a decimal number", str: "a string"}
+    names |= {dict: "a mapping", list: "a list", type(None): "empty"}
+    return names.get(type(value), f"a {type(value).__name__}")
+
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+DURATION_RULE = "must be a duration with a unit, like 500ms, 2s, 1m or 1h"
+
+
+def _parse_duration(value: Any) -> float:
+    if not isinstance(value, str):
+        raise PydanticCustomError("duration", f"{DURATION_RULE}, not {type_name(value)}")
+    match = _DURATION.match(value.strip())
+    if match is None:
+        raise PydanticCustomError("duration", DURATION_RULE)
+    seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds <= 0:
+        raise PydanticCustomError("duration", "must be longer than 0s")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """Seconds as duration text in the largest exact unit (``1h``, ``90s``, ``500ms``)."""
+    for unit, size in (("h", 3600.0), ("m", 60.0), ("s", 1.0)):
+        if seconds >= size and (seconds / size).is_integer():
+            return f"{int(seconds / size)}{unit}"
+    millis = round(seconds * 1000, 6)
+    return f"{int(millis)}ms" if millis.is_integer() else f"{seconds:g}s"
+
+
+Duration = Annotated[
+    float,
+    BeforeValidator(_parse_duration),
+    PlainSerializer(format_duration, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": _DURATION.pattern, "examples": ["2s", "500ms"]}),
+]
+"""A duration written with a unit (``2s``); held as float seconds, written back as text."""
+
+
+def duration_default(seconds: float) -> Any:
+    """A ``Field`` default for a :data:`Duration`, shown in the JSON Schema as text (``2s``)."""
+    return Field(default=seconds, json_schema_extra={"default": format_duration(seconds)})
+
+
+REFERENCE_RULE = "must be a secret reference env:NAME or file:/absolute/path"
+
+
+def _parse_secret(value: Any) -> Secret:
+    if isinstance(value, Secret):
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("secret", f"{REFERENCE_RULE}, not {type_name(value)}")
+    if is_reference(value):
+        return Secret(value)
+    if value.startswith(("env:", "file:")):
+        raise PydanticCustomError(
+            "secret", "malformed secret reference: use env:NAME or file:/absolute/path"
+        )
+    raise PydanticCustomError(
+        "secret", f"{REFERENCE_RULE}; a literal secret is not allowed (value not shown)"
+    )
+
+
+SecretRef = Annotated[
+    Secret,
+    PlainValidator(_parse_secret),
+    PlainSerializer(lambda secret: secret.reference, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^env:[A-Za-z_][A-Za-z0-9_]*$|^file:/.+$",
+            "description": "A reference to a secret, never the secret itself.",
+        }
+    ),
+]
+"""A secret field: holds a :class:`netwarden.secret.Secret`, serialised as its reference."""
+
+
+def _check_address(value: str) -> str:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise PydanticCustomError("address", "must be an IPv4 or IPv6 address") from None
+    return value
+
+
+def _address_input(value: Any) -> Any:
+    if not isinstance(value, str):
+        message = f"must be an IPv4 or IPv6 address, not {type_name(value)}"
+        if type(value) is int:
+            # YAML 1.1 reads some IPv6 forms (2001:0:0:1) as base-60 numbers.
+            message += " (if it is an IPv6 address, put it in quotes)"
+        raise PydanticCustomError("address", message)
+    return _check_address(value)
+
+
+Address = Annotated[
+    str,
+    BeforeValidator(_address_input),
+    WithJsonSchema({"type": "string", "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]}),
+]
+"""An IPv4 or IPv6 address, kept as written."""
+
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?)+$")
+
+
+def _host_input(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise PydanticCustomError(
+            "host", f"must be an address or a host name (quote it), not {type_name(value)}"
+        )
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        if not _HOSTNAME.match(value) or value.replace(".", "").isdigit():
+            raise PydanticCustomError("host", "must be an IP address or a host name") from None
+    return value
+
+
+Host = Annotated[
+    str,
+    BeforeValidator(_host_input),
+    WithJsonSchema({"type": "string", "description": "IPv4/IPv6 address or DNS host name"}),
+]
+"""A check target: an IP address or a DNS host name."""
+
+
+def _snmp_version(value: Any) -> Any:
+    # YAML reads 3 as a number and 2c as text; both spellings are the same version.
+    if value in ("2c", "3") and isinstance(value, str):
+        return value
+    if value == 3 and type(value) is int:
+        return "3"
+    raise PydanticCustomError("snmp_version", "must be 2c or 3")
+
+
+SnmpVersion = Annotated[
+    str,
+    BeforeValidator(_snmp_version),
+    WithJsonSchema({"enum": ["2c", "3", 3]}),
+]
+"""SNMP version, normalised to the text ``"2c"`` or ``"3"``."""

@@ -1,0 +1,252 @@
+"""The inventory model: what a province's network is made of, as pydantic v2 models.
+
+Every model is strict (no ``"161"`` -> 161) and forbids unknown keys. Rules that concern one
+object (exactly one kind of check, the fields an SNMP version needs) are model validators;
+rules across objects (ids exist, addresses are unique per agent) are in ``references.py``.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Literal, Self, TypeVar
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from netwarden.inventory.credentials import Credential
+from netwarden.inventory.fields import (
+    Address,
+    Duration,
+    Host,
+    Id,
+    Port,
+    SecurityLevel,
+    duration_default,
+)
+from netwarden.inventory.strict import Strict, exactly_one, rule_error
+
+__all__ = ["KINDS", "Agent", "Credential", "Device", "Inventory", "Link", "Service", "Site"]
+
+
+class Agent(Strict):
+    """An agent: a small process at a site that polls that site's devices."""
+
+    id: Id
+    site: Id
+    metrics: Literal["pull", "push"] = "pull"
+
+
+SiteKind = Literal["agency", "datacentre", "core", "hotspot", "camera-group"]
+
+
+class Site(Strict):
+    """A place on the network: an agency office, the data centre, the core, a Wi-Fi hotspot."""
+
+    id: Id
+    name: str | None = None
+    kind: SiteKind
+    security_level: SecurityLevel | None = None
+
+
+class SnmpAccess(Strict):
+    """How a device is polled over SNMP."""
+
+    credential: Id
+    port: Port = 161
+    timeout: Duration = duration_default(2.0)
+    retries: int = Field(default=1, ge=0, le=10)
+
+
+class SshAccess(Strict):
+    """How a device is reached over SSH; ``platform`` is a netmiko device_type."""
+
+    credential: Id
+    platform: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    port: Port = 22
+    timeout: Duration = duration_default(10.0)
+
+
+Role = Literal["switch", "router", "firewall", "host", "ap", "camera", "vc-endpoint"]
+
+
+class Device(Strict):
+    """A device that is polled (SNMP) and/or reached (SSH) by one agent."""
+
+    id: Id
+    site: Id
+    agent: Id | None = None
+    address: Address
+    role: Role
+    snmp: SnmpAccess | None = None
+    ssh: SshAccess | None = None
+
+
+class Endpoint(Strict):
+    """One end of a link: an interface of a polled device, or a far end we do not poll."""
+
+    device: Id | None = None
+    interface: str | None = Field(default=None, min_length=1)
+    external: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Self:
+        if self.external is not None:
+            if self.device is not None or self.interface is not None:
+                raise rule_error("'external' cannot be combined with 'device' or 'interface'")
+        elif self.device is None:
+            raise rule_error("needs 'device' and 'interface', or 'external'")
+        elif self.interface is None:
+            raise rule_error("is required with 'device'", "interface")
+        return self
+
+
+LinkKind = Literal["dedicated-data-network", "lan-uplink", "internet", "wifi-backhaul"]
+
+
+class Link(Strict):
+    """A link between two interfaces, or from an interface to an external far end."""
+
+    id: Id
+    kind: LinkKind
+    a: Endpoint
+    b: Endpoint
+
+    @model_validator(mode="after")
+    def _one_device(self) -> Self:
+        if self.a.device is None and self.b.device is None:
+            raise rule_error("at least one end must be a device we poll")
+        return self
+
+
+class HttpCheck(Strict):
+    url: str
+    expect_status: int = Field(default=200, ge=100, le=599)
+    tls_verify: bool = True
+    timeout: Duration = duration_default(5.0)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise PydanticCustomError("url", "must be an http:// or https:// URL with a host")
+        return url
+
+
+class TcpCheck(Strict):
+    host: Host
+    port: Port
+    timeout: Duration = duration_default(5.0)
+
+
+class IcmpCheck(Strict):
+    host: Host
+    timeout: Duration = duration_default(2.0)
+
+
+class Check(Strict):
+    """How a service is checked: exactly one of http, tcp, icmp."""
+
+    http: HttpCheck | None = None
+    tcp: TcpCheck | None = None
+    icmp: IcmpCheck | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        exactly_one(self, ("http", "tcp", "icmp"), "a check")
+        return self
+
+
+class Service(Strict):
+    """A service people use (portal, camera stream), checked from the agent of its site."""
+
+    id: Id
+    name: str | None = None
+    site: Id
+    security_level: SecurityLevel | None = None
+    check: Check
+
+
+KINDS = ("sites", "agents", "devices", "links", "services", "credentials")
+"""The kinds of things in an inventory, in the order they are counted and shown."""
+
+
+class Inventory(Strict):
+    """A whole province inventory, as loaded by :func:`netwarden.inventory.load_inventory`."""
+
+    province: Id
+    agents: list[Agent] = Field(default_factory=list)
+    sites: list[Site] = Field(default_factory=list)
+    devices: list[Device] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+    services: list[Service] = Field(default_factory=list)
+    credentials: dict[Id, Credential] = Field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        """How many of each kind, keyed by kind name (``sites``, ``agents``, ...)."""
+        return {kind: len(getattr(self, kind)) for kind in KINDS}
+
+    @cached_property
+    def _index(self) -> _Index:
+        # Built once: the helpers below are called per device, and a province has thousands.
+        return _Index(self)
+
+    def agents_at(self, site: str) -> list[Agent]:
+        """The agents whose site is ``site``."""
+        return list(self._index.agents_at.get(site, []))
+
+    def agent_of(self, device: Device | str) -> str:
+        """The id of the agent that polls ``device``: its own ``agent``, else its site's.
+
+        Raises ``KeyError`` for an unknown device id and ``LookupError`` when the site has no
+        single agent (which a loaded inventory never has).
+        """
+        dev = self.device(device) if isinstance(device, str) else device
+        if dev.agent is not None:
+            return dev.agent
+        at_site = self._index.agents_at.get(dev.site, [])
+        if len(at_site) != 1:
+            raise LookupError(f"device {dev.id}: site {dev.site} has {len(at_site)} agents")
+        return at_site[0].id
+
+    def devices_for(self, agent_id: str) -> list[Device]:
+        """The devices polled by agent ``agent_id``, in inventory order."""
+        if self._index.polled_by is None:
+            self._index.polled_by = {}
+            for dev in self.devices:
+                self._index.polled_by.setdefault(self.agent_of(dev), []).append(dev)
+        return list(self._index.polled_by.get(agent_id, []))
+
+    def device(self, device_id: str) -> Device:
+        """The device with id ``device_id`` (``KeyError`` if none)."""
+        return _found(self._index.devices.get(device_id), "device", device_id)
+
+    def site(self, site_id: str) -> Site:
+        """The site with id ``site_id`` (``KeyError`` if none)."""
+        return _found(self._index.sites.get(site_id), "site", site_id)
+
+    def credential(self, name: str) -> Credential:
+        """The credential named ``name`` (``KeyError`` if none)."""
+        return self.credentials[name]
+
+
+class _Index:
+    """Lookups by id of an inventory (the first item wins if an id is repeated)."""
+
+    def __init__(self, inv: Inventory) -> None:
+        self.devices = {dev.id: dev for dev in reversed(inv.devices)}
+        self.sites = {site.id: site for site in reversed(inv.sites)}
+        self.agents_at: dict[str, list[Agent]] = {}
+        for agent in inv.agents:
+            self.agents_at.setdefault(agent.site, []).append(agent)
+        self.polled_by: dict[str, list[Device]] | None = None  # filled on first use
+
+
+_T = TypeVar("_T", Site, Device)
+
+
+def _found(item: _T | None, what: str, wanted: str) -> _T:
+    if item is None:
+        raise KeyError(f"no {what} with id {wanted!r}")
+    return item
