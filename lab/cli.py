@@ -12,6 +12,7 @@ import typer
 from netwarden.errors import LabError
 from netwarden.lab import build, processes, wan
 from netwarden.lab.state import DEFAULT_DIR, LabState, load
+from netwarden.lab.topology import build_plan
 from netwarden.output import OutputFormat, emit_json, render_table
 
 app = typer.Typer(help="Build and change the namespace lab (needs root).", no_args_is_help=True)
@@ -47,6 +48,7 @@ def up(
     output: Output = OutputFormat.table,
 ) -> None:
     """Build the lab (a running lab is rebuilt) and print the path of its inventory."""
+    build_plan(agencies, nat, scale_devices)  # bad sizes are usage errors, root or not
     _need_root()
     state = build.up(state_dir, agencies=agencies, nat=nat, scale_devices=scale_devices, say=_say)
     if output is OutputFormat.json:
