@@ -27,10 +27,16 @@ def _quiet(_: str) -> None:
 
 
 def up(
-    root: Path, *, agencies: int = 3, nat: int = 1, scale_devices: int = 0, say: Progress = _quiet
+    root: Path,
+    *,
+    agencies: int = 3,
+    nat: int = 1,
+    scale_devices: int = 0,
+    big_ports: int = 0,
+    say: Progress = _quiet,
 ) -> LabState:
     """Build the lab described by the arguments; a running lab is torn down first."""
-    plan = build_plan(agencies, nat, scale_devices)
+    plan = build_plan(agencies, nat, scale_devices, big_ports)
     if load(root) is not None:
         say("a lab is running: tearing it down first")
         down(root, say=say)
@@ -39,7 +45,12 @@ def up(
     root.mkdir(parents=True, exist_ok=True)
     secrets = _make_secrets(root)
     state = LabState(
-        params={"agencies": agencies, "nat": nat, "scale_devices": scale_devices},
+        params={
+            "agencies": agencies,
+            "nat": nat,
+            "scale_devices": scale_devices,
+            "big_ports": big_ports,
+        },
         namespaces=list(plan.namespaces),
         started=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     )

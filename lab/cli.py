@@ -44,13 +44,23 @@ def up(
     scale_devices: Annotated[
         int, typer.Option(help="Extra simulated SNMP devices answered by one snmpd (benchmarks).")
     ] = 0,
+    big_device_ports: Annotated[
+        int, typer.Option(help="Add one device with this many ports (walk benchmarks).")
+    ] = 0,
     state_dir: StateDir = DEFAULT_DIR,
     output: Output = OutputFormat.table,
 ) -> None:
     """Build the lab (a running lab is rebuilt) and print the path of its inventory."""
-    build_plan(agencies, nat, scale_devices)  # bad sizes are usage errors, root or not
+    build_plan(agencies, nat, scale_devices, big_device_ports)  # usage errors, root or not
     _need_root()
-    state = build.up(state_dir, agencies=agencies, nat=nat, scale_devices=scale_devices, say=_say)
+    state = build.up(
+        state_dir,
+        agencies=agencies,
+        nat=nat,
+        scale_devices=scale_devices,
+        big_ports=big_device_ports,
+        say=_say,
+    )
     if output is OutputFormat.json:
         emit_json(_status(state))
     else:

@@ -44,6 +44,8 @@ def _device(plan: Plan, index: int) -> dict[str, Any]:
         "role": device.role,
         "snmp": {"credential": "snmp-lab-v3", "timeout": "1s", "retries": 1},
     }
+    if device.site == "big":
+        entry["snmp"] = {"credential": "snmp-lab-v3", "timeout": "10s", "retries": 1}
     if device.ios_cli:
         entry["ssh"] = {"credential": "ssh-lab", "platform": "cisco_ios", "port": IOS_CLI_PORT}
     elif device.ssh_ports:

@@ -34,6 +34,8 @@ STUB_NS = f"{PREFIX}stubs"  # holds the far ends of "dummy" interfaces (no dummy
 MAX_AGENCIES = 120
 MAX_SCALE_DEVICES = 30000
 SCALE_PORTS = 48
+BIG_NS = f"{PREFIX}big"
+MAX_BIG_PORTS = 4096
 OFFLOADS = ("tx", "tso", "gso", "gro")
 
 
@@ -106,6 +108,7 @@ class Plan:
     links: list[Link] = field(default_factory=list)
     portal: tuple[str, str, int] | None = None  # (namespace, address, port)
     scale_addresses: list[str] = field(default_factory=list)
+    big_ports: int = 0
     stubs: int = 0
 
     def add_ns(self, name: str) -> list[str]:
@@ -137,15 +140,18 @@ def lan_octet(index: int) -> int:
     return octet
 
 
-def build_plan(agencies: int = 3, nat: int = 1, scale_devices: int = 0) -> Plan:
-    """Plan a lab of ``agencies`` agency LANs (the last ``nat`` of them behind NAT)."""
+def build_plan(agencies: int = 3, nat: int = 1, scale_devices: int = 0, big_ports: int = 0) -> Plan:
+    """Plan a lab of ``agencies`` agency LANs (the last ``nat`` of them behind NAT), plus
+    ``scale_devices`` simulated devices and one device with ``big_ports`` ports if asked."""
     if not 1 <= agencies <= MAX_AGENCIES:
         raise UsageError(f"--agencies must be between 1 and {MAX_AGENCIES}, got {agencies}")
     if not 0 <= nat < agencies:
         raise UsageError(f"--nat must be between 0 and {agencies - 1} (agencies - 1), got {nat}")
     if not 0 <= scale_devices <= MAX_SCALE_DEVICES:
         raise UsageError(f"--scale-devices must be between 0 and {MAX_SCALE_DEVICES}")
-    plan = Plan(agencies=agencies, nat=nat, scale_devices=scale_devices)
+    if not 0 <= big_ports <= MAX_BIG_PORTS:
+        raise UsageError(f"--big-device-ports must be between 0 and {MAX_BIG_PORTS}")
+    plan = Plan(agencies=agencies, nat=nat, scale_devices=scale_devices, big_ports=big_ports)
     plan.add_ns(STUB_NS)
     _plan_core(plan)
     for index in range(1, agencies + 1):
@@ -153,6 +159,8 @@ def build_plan(agencies: int = 3, nat: int = 1, scale_devices: int = 0) -> Plan:
     _plan_datacentre(plan)
     if scale_devices:
         _plan_scale(plan, scale_devices)
+    if big_ports:
+        _plan_big(plan, big_ports)
     return plan
 
 
@@ -336,4 +344,24 @@ def _plan_scale(plan: Plan, count: int) -> None:
     plan.devices.append(
         Device("sim-snmpd", SCALE_NS, "scale", plan.scale_addresses[0], "switch", "sim-switch",
                "udp:161", ssh_ports=())
+    )  # fmt: skip
+
+
+def _plan_big(plan: Plan, ports: int) -> None:
+    """One chassis with ``ports`` interfaces (a 2048-port device for walk benchmarks)."""
+    plan.sites.append(Site("big", "Thiết bị lớn mô phỏng (nhiều cổng)", "agency"))
+    box = plan.add_ns(BIG_NS)
+    plan.veth("bg0", CORE_NS, "wan0", BIG_NS)
+    plan.ns_batch[CORE_NS] += ["address add 198.19.252.1/30 dev bg0", "link set bg0 up"]
+    box += [
+        "address add 198.19.252.2/30 dev wan0",
+        "link set wan0 up",
+        "route add default via 198.19.252.1",
+    ]
+    for port in range(1, ports + 1):
+        plan.dummy(BIG_NS, f"ge{port}")
+        box.append(f"link set ge{port} up")
+    plan.devices.append(
+        Device("big-chassis", BIG_NS, "big", "198.19.252.2", "switch", "big-chassis",
+               "udp:198.19.252.2:161", ssh_ports=())
     )  # fmt: skip

@@ -10,6 +10,8 @@ packages=(
   openssh-server openssh-client   # sshd for lab devices (Linux shell and IOS-like CLI)
   iproute2 nftables ethtool       # namespaces, NAT, offload switches for the WAN bridge
   iputils-ping curl openssl procps util-linux passwd
+  prometheus                      # promtool checks the agent's exposition and the rules
+  prometheus-snmp-exporter        # the reference the SNMP benchmark compares against
 )
 missing=()
 for pkg in "${packages[@]}"; do

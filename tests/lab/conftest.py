@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from netwarden.lab import build
-from netwarden.lab.state import DEFAULT_DIR, LabState
+from netwarden.lab.state import DEFAULT_DIR, LabState, load
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -59,8 +59,15 @@ class Lab:
 
 @pytest.fixture(scope="module")
 def lab() -> Iterator[Lab]:
+    """A fresh default lab per test module. With NW_LAB_REUSE=1 a running lab is used as it
+    is and left running (for developing against one long-lived lab; tests that change the
+    lab's links must not be run that way)."""
     if os.geteuid() != 0:
         pytest.fail("lab tests need root (they build network namespaces): run scripts/test.sh")
+    running = load(DEFAULT_DIR)
+    if os.environ.get("NW_LAB_REUSE") == "1" and running is not None:
+        yield Lab(running, DEFAULT_DIR)
+        return
     state = build.up(DEFAULT_DIR)
     try:
         yield Lab(state, DEFAULT_DIR)
