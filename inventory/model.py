@@ -56,6 +56,7 @@ class SnmpAccess(Strict):
     port: Port = 161
     timeout: Duration = duration_default(2.0)
     retries: int = Field(default=1, ge=0, le=10)
+    interval: Duration = duration_default(60.0)  # how often the agent polls the device
 
 
 class SshAccess(Strict):

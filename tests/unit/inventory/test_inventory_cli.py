@@ -90,6 +90,7 @@ def test_show_json_is_the_full_model(contract: Path) -> None:
         "port": 161,
         "timeout": "2s",
         "retries": 1,
+        "interval": "1m",
     }
     snmp = data["credentials"]["snmp-lab-v3"]["snmp"]
     assert snmp["version"] == "3"
