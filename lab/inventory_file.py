@@ -42,10 +42,11 @@ def _device(plan: Plan, index: int) -> dict[str, Any]:
         "site": device.site,
         "address": device.address,
         "role": device.role,
-        "snmp": {"credential": "snmp-lab-v3", "timeout": "1s", "retries": 1},
+        # Short intervals keep the lab lively; a province would keep the 60 s default.
+        "snmp": {"credential": "snmp-lab-v3", "timeout": "1s", "retries": 1, "interval": "5s"},
     }
     if device.site == "big":
-        entry["snmp"] = {"credential": "snmp-lab-v3", "timeout": "10s", "retries": 1}
+        entry["snmp"] = {"credential": "snmp-lab-v3", "timeout": "10s", "interval": "60s"}
     if device.ios_cli:
         entry["ssh"] = {"credential": "ssh-lab", "platform": "cisco_ios", "port": IOS_CLI_PORT}
     elif device.ssh_ports:
@@ -60,7 +61,7 @@ def _scale_devices(plan: Plan) -> list[dict[str, Any]]:
             "site": "scale",
             "address": address,
             "role": "switch",
-            "snmp": {"credential": "snmp-lab-v2", "timeout": "2s", "retries": 1},
+            "snmp": {"credential": "snmp-lab-v2", "timeout": "2s", "interval": "60s"},
         }
         for n, address in enumerate(plan.scale_addresses, start=1)
     ]

@@ -12,6 +12,8 @@ from typing import Annotated
 import typer
 
 from netwarden import __version__
+from netwarden.agent.cli import app as agent_app
+from netwarden.agent.cli import poll as poll_command
 from netwarden.errors import NetwardenError, UsageError
 from netwarden.inventory.cli import app as inventory_app
 from netwarden.lab.cli import app as lab_app
@@ -25,6 +27,8 @@ app = typer.Typer(
 )
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(lab_app, name="lab")
+app.add_typer(agent_app, name="agent")
+app.command("poll")(poll_command)
 
 
 def _show_version(value: bool) -> None:

@@ -1,0 +1,143 @@
+"""``netwarden agent run`` and ``netwarden poll``: the agent and the admin's one-shot poll."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import enum
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from netwarden.agent.exposition_glue import render_one, renderer
+from netwarden.agent.fleet import build_device, link_ends
+from netwarden.agent.http_server import MetricsServer
+from netwarden.agent.runtime import AgentRuntime
+from netwarden.agent.snapshot import DeviceSnapshot, InterfaceSample
+from netwarden.agent.snmp.client import UdpSnmpSession
+from netwarden.errors import UsageError
+from netwarden.inventory import load_inventory
+from netwarden.inventory.model import Inventory
+from netwarden.output import render_table
+
+app = typer.Typer(help="Run the agent that polls an agency's devices.", no_args_is_help=True)
+
+Inventories = Annotated[
+    list[Path], typer.Option("--inventory", "-i", help="Inventory file or directory (repeatable).")
+]
+
+
+class PollOutput(enum.StrEnum):
+    prometheus = "prometheus"
+    json = "json"
+    table = "table"
+
+
+def _listen(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise UsageError(f"--listen must be HOST:PORT, got {text!r}")
+    return host.strip("[]"), int(port)
+
+
+@app.command()
+def run(
+    inventory: Inventories,
+    agent: Annotated[str, typer.Option("--agent", help="This agent's id in the inventory.")],
+    listen: Annotated[str, typer.Option(help="Where /metrics is served.")] = "127.0.0.1:9430",
+    max_in_flight: Annotated[int, typer.Option(help="Polls running at once.")] = 64,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+) -> None:
+    """Poll this agent's devices on their intervals and serve /metrics until stopped."""
+    host, port = _listen(listen)
+    if max_in_flight < 1:
+        raise UsageError("--max-in-flight must be at least 1")
+    logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
+    asyncio.run(_run(inventory, agent, host, port, max_in_flight))
+
+
+async def _run(paths: list[Path], agent: str, host: str, port: int, max_in_flight: int) -> None:
+    runtime = AgentRuntime(paths, agent, UdpSnmpSession, max_in_flight=max_in_flight)
+    runtime.apply(runtime.load())  # the first load must succeed; later ones may be rejected
+    server = MetricsServer(renderer(runtime), runtime.not_ready)
+    bound = await server.start(host, port)
+    typer.echo(f"agent {agent}: {len(runtime.devices)} devices, metrics on "
+               f"http://{bound[0]}:{bound[1]}/metrics", err=True)  # fmt: skip
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    watcher = asyncio.create_task(runtime.watch(stop))
+    await stop.wait()
+    watcher.cancel()
+    await server.close()
+    await runtime.close()
+
+
+def poll(
+    device: Annotated[str, typer.Argument(help="Device id from the inventory.")],
+    inventory: Inventories,
+    output: Annotated[PollOutput, typer.Option("--output", "-o")] = PollOutput.table,
+) -> None:
+    """Poll one device once and print what the agent sees (exit 1 if it did not answer)."""
+    inv = load_inventory(inventory)
+    try:
+        found = inv.device(device)
+    except KeyError:
+        raise UsageError(f"no device {device!r} in the inventory") from None
+    if found.snmp is None:
+        raise UsageError(f"device {device!r} has no snmp block in the inventory")
+    snapshot = asyncio.run(_poll_once(inv, device, found.snmp.interval))
+    if output is PollOutput.json:
+        typer.echo(json.dumps(dataclasses.asdict(snapshot), indent=2, ensure_ascii=False))
+    elif output is PollOutput.prometheus:
+        ends = [e for e in link_ends(inv, inv.agent_of(found)) if e.device == device]
+        typer.echo(render_one(snapshot, ends), nl=False)
+    else:
+        typer.echo(_table(snapshot))
+    if not snapshot.up:
+        raise typer.Exit(1)
+
+
+async def _poll_once(inv: Inventory, device: str, interval: float) -> DeviceSnapshot:
+    polled = build_device(inv, device, interval, UdpSnmpSession)
+    try:
+        await polled.poll(min(interval * 0.9, 60.0))
+    finally:
+        if polled.session is not None:
+            await polled.session.close()
+    assert polled.latest is not None
+    return polled.latest
+
+
+def _table(snapshot: DeviceSnapshot) -> str:
+    state = "up" if snapshot.up else "DOWN"
+    errors = f"; errors: {', '.join(snapshot.error_messages)}" if snapshot.errors else ""
+    head = (f"{snapshot.info.device} ({snapshot.info.role}, site {snapshot.info.site}): {state}, "
+            f"polled in {snapshot.duration:.3f} s{errors}")  # fmt: skip
+    rows = [_row(i) for i in snapshot.interfaces]
+    headers = ["ifIndex", "ifName", "oper", "admin", "Mb/s", "in octets", "out octets",
+               "in err", "out err", "ifAlias"]  # fmt: skip
+    return head + ("\n" + render_table(headers, rows) if rows else "")
+
+
+def _row(i: InterfaceSample) -> list[object]:
+    counters, gauges = i.counters, i.gauges
+    return [
+        i.if_index,
+        i.if_name,
+        gauges.get("ifOperStatus", ""),
+        gauges.get("ifAdminStatus", ""),
+        gauges.get("ifHighSpeed", ""),
+        counters.get("ifHCInOctets", counters.get("ifInOctets", "")),
+        counters.get("ifHCOutOctets", counters.get("ifOutOctets", "")),
+        counters.get("ifInErrors", ""),
+        counters.get("ifOutErrors", ""),
+        i.if_alias,
+    ]

@@ -1,0 +1,32 @@
+"""Wiring the running agent (or one `poll`) to the collector and the text-format writer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from prometheus_client import CollectorRegistry
+
+from netwarden.agent.fleet import LinkEnd
+from netwarden.agent.metrics import ReloadStatus, SnapshotCollector, render
+from netwarden.agent.runtime import AgentRuntime
+from netwarden.agent.snapshot import DeviceCounters, DeviceSnapshot
+
+
+def renderer(runtime: AgentRuntime) -> Callable[[], bytes]:
+    """A /metrics renderer over the runtime's latest polls, on a registry of its own."""
+    registry = CollectorRegistry(auto_describe=True)
+    SnapshotCollector(
+        runtime.snapshots,
+        lambda: runtime.links,
+        lambda: ReloadStatus(runtime.reload_ok, runtime.reload_time),
+        registry=registry,
+    )
+    return lambda: render(registry)
+
+
+def render_one(snapshot: DeviceSnapshot, ends: Sequence[LinkEnd]) -> str:
+    """The exposition of one device's poll, as the agent would serve it."""
+    registry = CollectorRegistry(auto_describe=True)
+    pair = (snapshot, DeviceCounters(errors={r: 1 for r in snapshot.errors}))
+    SnapshotCollector(lambda: [pair], lambda: ends, registry=registry)
+    return render(registry).decode()

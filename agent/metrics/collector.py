@@ -1,0 +1,180 @@
+"""The agent's prometheus-client collector: every family of ``names.py`` from the latest polls.
+
+``collect()`` only reads: it calls the callables it was given, builds the families and keeps
+nothing between scrapes, so it may run in any thread while the polls go on (the ``source``
+callable must return a consistent list; it is called once per scrape).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import CollectorRegistry
+
+from netwarden import __version__
+from netwarden.agent.metrics.family import Family, Labels, encode_labels, extend_labels
+from netwarden.agent.metrics.names import IF_COUNTERS, IF_GAUGES, METRICS
+from netwarden.agent.snapshot import DeviceCounters, DeviceSnapshot, InterfaceSample
+from netwarden.agent.snmp.types import Reason
+
+Families = dict[str, Family]
+
+_IF_COUNTERS = frozenset(spec.name for spec in IF_COUNTERS)
+_IF_GAUGES = frozenset(spec.name for spec in IF_GAUGES)
+_REASONS = tuple(reason.value for reason in Reason)
+
+
+class LinkEndpoint(Protocol):
+    """One end of an inventory link on a device this agent polls (``fleet.LinkEnd`` is one).
+
+    ``if_name`` is the inventory's ``interface``: the ifName (else ifDescr) of the interface,
+    so ``on(device, ifName)`` joins ``netwarden_link_info`` to the interface series.
+    """
+
+    @property
+    def link(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def device(self) -> str: ...
+    @property
+    def if_name(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class ReloadStatus:
+    """The last inventory (re)load: did it succeed, and when was it attempted (unix time)."""
+
+    success: bool
+    timestamp: float
+
+
+Source = Callable[[], Sequence[tuple[DeviceSnapshot, DeviceCounters]]]
+
+
+def _no_links() -> Sequence[LinkEndpoint]:
+    return ()
+
+
+def _no_reload() -> ReloadStatus | None:
+    return None
+
+
+class SnapshotCollector:
+    """Yields the agent's metric families (see ``docs/metrics.md``) from the latest snapshots.
+
+    ``source`` returns the latest snapshot of every device polled at least once, with its
+    running totals; ``links`` the link ends of this agent's devices; ``reload`` the last
+    inventory load (None: no reload metrics). Registers itself with ``registry`` if given;
+    nothing is ever registered with prometheus-client's global default registry.
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        links: Callable[[], Sequence[LinkEndpoint]] = _no_links,
+        reload: Callable[[], ReloadStatus | None] = _no_reload,
+        *,
+        version: str = __version__,
+        registry: CollectorRegistry | None = None,
+    ) -> None:
+        self._source = source
+        self._links = links
+        self._reload = reload
+        self._version = version
+        if registry is not None:
+            registry.register(self)
+
+    def describe(self) -> Iterable[Metric]:
+        """Every family, empty (the registry uses the names to refuse duplicates)."""
+        return [Family(spec.name, spec.help, spec.type) for spec in METRICS]
+
+    def collect(self) -> Iterable[Metric]:
+        """The families that have at least one series, in the order of ``names.METRICS``."""
+        families = {spec.name: Family(spec.name, spec.help, spec.type) for spec in METRICS}
+        for snapshot, counters in self._source():
+            _add_device(families, snapshot, counters)
+        for end in self._links():
+            pairs = (("link", end.link), ("kind", end.kind), ("device", end.device))
+            labels = encode_labels((*pairs, ("ifName", end.if_name)))
+            families["netwarden_link_info"].add(labels, 1)
+        _add_agent(families, self._reload(), self._version)
+        return [family for family in families.values() if family.row_values]
+
+
+def _add_device(families: Families, snapshot: DeviceSnapshot, counters: DeviceCounters) -> None:
+    info = snapshot.info
+    device = encode_labels((("device", info.device), ("site", info.site), ("role", info.role)))
+    only_device = encode_labels((("device", info.device),))
+    families["netwarden_device_up"].add(
+        extend_labels(device, (("method", "snmp"),)), int(snapshot.up)
+    )
+    families["netwarden_snmp_poll_duration_seconds"].add(device, snapshot.duration)
+    if snapshot.last_success is not None:
+        families["netwarden_snmp_last_success_timestamp_seconds"].add(device, snapshot.last_success)
+    # Every known reason from 0, so the first failure is an increase that rate() can see.
+    errors = dict.fromkeys(_REASONS, 0) | counters.errors
+    for reason, count in errors.items():
+        families["netwarden_snmp_poll_errors_total"].add(
+            extend_labels(device, (("reason", reason),)), count
+        )
+    for trigger, count in sorted(counters.label_refreshes.items()):
+        families["netwarden_snmp_label_refreshes_total"].add(
+            extend_labels(only_device, (("trigger", trigger),)), count
+        )
+    families["netwarden_if_renumbered_total"].add(only_device, counters.renumbered)
+    # A device that did not answer has no current values: its series go away, as they do
+    # when snmp_exporter's scrape of it fails, rather than repeating the last poll's values.
+    if snapshot.up:
+        _add_values(families, device, only_device, snapshot)
+
+
+def _add_values(
+    families: Families, device: Labels, only_device: Labels, snapshot: DeviceSnapshot
+) -> None:
+    if snapshot.sys_uptime is not None:
+        families["sysUpTime"].add(device, snapshot.sys_uptime)
+    for interface in snapshot.interfaces:
+        _add_interface(families, device, only_device, interface)
+    for storage in snapshot.storage:
+        labels = extend_labels(
+            device, (("hrStorageIndex", str(storage.index)), ("hrStorageDescr", storage.descr))
+        )
+        families["hrStorageAllocationUnits"].add(labels, storage.allocation_units)
+        families["hrStorageSize"].add(labels, storage.size)
+        families["hrStorageUsed"].add(labels, storage.used)
+    for index, load in snapshot.processor_load.items():
+        families["hrProcessorLoad"].add(
+            extend_labels(device, (("hrDeviceIndex", str(index)),)), load
+        )
+
+
+def _add_interface(
+    families: Families, device: Labels, only_device: Labels, interface: InterfaceSample
+) -> None:
+    index = ("ifIndex", str(interface.if_index))
+    name = ("ifName", interface.if_name)
+    labels = extend_labels(
+        device, (index, name, ("ifDescr", interface.if_descr), ("ifAlias", interface.if_alias))
+    )
+    # Names outside the IF-MIB table are not exported: the table is the contract.
+    for metric, value in interface.counters.items():
+        if metric in _IF_COUNTERS:
+            families[metric].add(labels, value)
+    for metric, value in interface.gauges.items():
+        if metric in _IF_GAUGES:
+            families[metric].add(labels, value)
+    # 1 when the row carries the 64-bit ifHC* counters, 0 on the 32-bit fallback.
+    families["netwarden_if_high_capacity"].add(
+        extend_labels(only_device, (index, name)), 1 if interface.counter_bits == 64 else 0
+    )
+
+
+def _add_agent(families: Families, reload: ReloadStatus | None, version: str) -> None:
+    if reload is not None:
+        families["netwarden_agent_inventory_reload_success"].add(b"", int(reload.success))
+        families["netwarden_agent_inventory_reload_timestamp_seconds"].add(b"", reload.timestamp)
+    families["netwarden_agent_build_info"].add(encode_labels((("version", version),)), 1)

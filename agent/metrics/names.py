@@ -1,0 +1,219 @@
+"""Every metric the agent exposes, in one table: name, type, labels and HELP.
+
+The names are a contract (dashboards, alert rules and acceptance tests use them verbatim).
+IF-MIB, SNMPv2-MIB and HOST-RESOURCES-MIB values keep snmp_exporter's spelling on purpose:
+camelCase MIB object names, counters without ``_total``, MIB index names as labels, and HELP
+ending in `` - <OID>`` as snmp_exporter writes it, so community dashboards built for its
+``if_mib`` module work unchanged. The agent's own metrics follow Prometheus conventions
+(``netwarden_`` prefix, snake_case, base units, ``_total`` on counters). ``name`` is the name
+on the wire: the HELP/TYPE lines and every sample carry exactly that name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+MetricType = Literal["counter", "gauge"]
+
+DEVICE_LABELS: Final = ("device", "site", "role")
+"""The inventory labels every per-device series carries (see DeviceInfo)."""
+
+INTERFACE_LABELS: Final = (*DEVICE_LABELS, "ifIndex", "ifName", "ifDescr", "ifAlias")
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSpec:
+    """One exposed metric family."""
+
+    name: str
+    type: MetricType
+    labels: tuple[str, ...]
+    help: str
+
+    @property
+    def is_mib(self) -> bool:
+        """True for MIB objects exported under snmp_exporter's names (not ``netwarden_*``)."""
+        return not self.name.startswith("netwarden_")
+
+
+_IF = "1.3.6.1.2.1.2.2.1."  # IF-MIB ifTable ifEntry
+_IFX = "1.3.6.1.2.1.31.1.1.1."  # IF-MIB ifXTable ifXEntry
+_HR_STORAGE = "1.3.6.1.2.1.25.2.3.1."  # HOST-RESOURCES-MIB hrStorageEntry
+
+
+def _mib(name: str, typ: MetricType, labels: tuple[str, ...], text: str, oid: str) -> MetricSpec:
+    return MetricSpec(name, typ, labels, f"{text} - {oid}")
+
+
+def _if_counter(name: str, text: str, oid: str) -> MetricSpec:
+    return _mib(name, "counter", INTERFACE_LABELS, text, oid)
+
+
+IF_COUNTERS: Final = (
+    _if_counter("ifHCInOctets", "Octets received on the interface (64-bit)", _IFX + "6"),
+    _if_counter("ifHCOutOctets", "Octets transmitted out of the interface (64-bit)", _IFX + "10"),
+    _if_counter("ifHCInUcastPkts", "Unicast packets delivered up (64-bit)", _IFX + "7"),
+    _if_counter("ifHCOutUcastPkts", "Unicast packets requested to transmit (64-bit)", _IFX + "11"),
+    _if_counter("ifHCInMulticastPkts", "Multicast packets delivered up (64-bit)", _IFX + "8"),
+    _if_counter(
+        "ifHCOutMulticastPkts", "Multicast packets requested to transmit (64-bit)", _IFX + "12"
+    ),
+    _if_counter("ifHCInBroadcastPkts", "Broadcast packets delivered up (64-bit)", _IFX + "9"),
+    _if_counter(
+        "ifHCOutBroadcastPkts", "Broadcast packets requested to transmit (64-bit)", _IFX + "13"
+    ),
+    _if_counter("ifInErrors", "Inbound packets that contained errors", _IF + "14"),
+    _if_counter("ifOutErrors", "Outbound packets not transmitted because of errors", _IF + "20"),
+    _if_counter("ifInDiscards", "Inbound packets discarded without an error", _IF + "13"),
+    _if_counter("ifOutDiscards", "Outbound packets discarded without an error", _IF + "19"),
+    # Only on devices without the ifXTable HC counters (see netwarden_if_high_capacity).
+    _if_counter("ifInOctets", "Octets received on the interface (32-bit)", _IF + "10"),
+    _if_counter("ifOutOctets", "Octets transmitted out of the interface (32-bit)", _IF + "16"),
+    _if_counter("ifInUcastPkts", "Unicast packets delivered up (32-bit)", _IF + "11"),
+    _if_counter("ifOutUcastPkts", "Unicast packets requested to transmit (32-bit)", _IF + "17"),
+)
+
+IF_GAUGES: Final = (
+    _mib(
+        "ifOperStatus",
+        "gauge",
+        INTERFACE_LABELS,
+        "Operational state: 1 up, 2 down, 3 testing, 4 unknown, 5 dormant, 6 notPresent, "
+        "7 lowerLayerDown",
+        _IF + "8",
+    ),
+    _mib(
+        "ifAdminStatus",
+        "gauge",
+        INTERFACE_LABELS,
+        "Desired state: 1 up, 2 down, 3 testing",
+        _IF + "7",
+    ),
+    _mib(
+        "ifHighSpeed",
+        "gauge",
+        INTERFACE_LABELS,
+        "Current bandwidth in units of 1,000,000 bits per second",
+        _IFX + "15",
+    ),
+    _mib(
+        "ifLastChange",
+        "gauge",
+        INTERFACE_LABELS,
+        "sysUpTime (hundredths of a second) when the interface entered its operational state",
+        _IF + "9",
+    ),
+)
+
+HOST: Final = (
+    _mib(
+        "sysUpTime",
+        "gauge",
+        DEVICE_LABELS,
+        "Hundredths of a second since the network management agent was last re-initialized",
+        "1.3.6.1.2.1.1.3",
+    ),
+    _mib(
+        "hrStorageAllocationUnits",
+        "gauge",
+        (*DEVICE_LABELS, "hrStorageIndex", "hrStorageDescr"),
+        "Size in bytes of the data objects allocated to this storage",
+        _HR_STORAGE + "4",
+    ),
+    _mib(
+        "hrStorageSize",
+        "gauge",
+        (*DEVICE_LABELS, "hrStorageIndex", "hrStorageDescr"),
+        "Size of the storage, in units of hrStorageAllocationUnits",
+        _HR_STORAGE + "5",
+    ),
+    _mib(
+        "hrStorageUsed",
+        "gauge",
+        (*DEVICE_LABELS, "hrStorageIndex", "hrStorageDescr"),
+        "Amount of the storage allocated, in units of hrStorageAllocationUnits",
+        _HR_STORAGE + "6",
+    ),
+    _mib(
+        "hrProcessorLoad",
+        "gauge",
+        (*DEVICE_LABELS, "hrDeviceIndex"),
+        "Average percentage of time this processor was not idle over the last minute",
+        "1.3.6.1.2.1.25.3.3.1.2",
+    ),
+)
+
+AGENT: Final = (
+    MetricSpec(
+        "netwarden_device_up",
+        "gauge",
+        (*DEVICE_LABELS, "method"),
+        "1 if the device answered in its last poll, else 0.",
+    ),
+    MetricSpec(
+        "netwarden_snmp_poll_duration_seconds",
+        "gauge",
+        DEVICE_LABELS,
+        "How long the last SNMP poll of the device took, failed or not.",
+    ),
+    MetricSpec(
+        "netwarden_snmp_poll_errors_total",
+        "counter",
+        (*DEVICE_LABELS, "reason"),
+        "SNMP requests to the device that failed, by reason; every reason starts at 0.",
+    ),
+    MetricSpec(
+        "netwarden_snmp_last_success_timestamp_seconds",
+        "gauge",
+        DEVICE_LABELS,
+        "Unix time of the last poll the device answered; absent until it first answers.",
+    ),
+    MetricSpec(
+        "netwarden_snmp_label_refreshes_total",
+        "counter",
+        ("device", "trigger"),
+        "Times the interface labels (ifName, ifDescr, ifAlias) were walked again, by trigger.",
+    ),
+    MetricSpec(
+        "netwarden_if_renumbered_total",
+        "counter",
+        ("device",),
+        "Interfaces seen moving to another ifIndex.",
+    ),
+    MetricSpec(
+        "netwarden_if_high_capacity",
+        "gauge",
+        ("device", "ifIndex", "ifName"),
+        "1 when the interface has 64-bit ifHC* counters, 0 on the 32-bit fallback (ifInOctets).",
+    ),
+    MetricSpec(
+        "netwarden_link_info",
+        "gauge",
+        ("link", "kind", "device", "ifName"),
+        "1 for each inventory link end on a device this agent polls (join on device, ifName).",
+    ),
+    MetricSpec(
+        "netwarden_agent_inventory_reload_success",
+        "gauge",
+        (),
+        "1 if the last inventory (re)load succeeded, else 0 (the previous inventory is kept).",
+    ),
+    MetricSpec(
+        "netwarden_agent_inventory_reload_timestamp_seconds",
+        "gauge",
+        (),
+        "Unix time the inventory in use was loaded.",
+    ),
+    MetricSpec(
+        "netwarden_agent_build_info",
+        "gauge",
+        ("version",),
+        "Always 1; the agent's version is in the labels.",
+    ),
+)
+
+METRICS: Final[tuple[MetricSpec, ...]] = (*IF_COUNTERS, *IF_GAUGES, *HOST, *AGENT)
+"""Every family, in exposition order."""
+
+BY_NAME: Final[dict[str, MetricSpec]] = {spec.name: spec for spec in METRICS}

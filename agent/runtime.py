@@ -1,0 +1,160 @@
+"""A running agent: its inventory slice, the polling loops, reloads, and what /metrics shows.
+
+Reloads (SIGHUP, or a changed inventory file) are atomic: the new inventory is validated in
+full before anything changes; a bad one is logged problem by problem and the agent keeps
+polling with the old one (netwarden_agent_inventory_reload_success drops to 0).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from netwarden.agent.fleet import (
+    LinkEnd,
+    PolledDevice,
+    SessionFactory,
+    build_device,
+    link_ends,
+    plan_devices,
+    same_setup,
+)
+from netwarden.agent.schedule import Scheduler
+from netwarden.agent.snapshot import DeviceCounters, DeviceSnapshot
+from netwarden.agent.snmp.types import Target
+from netwarden.agent.targets import target_for
+from netwarden.errors import InventoryError, NetwardenError, UsageError
+from netwarden.inventory import load_inventory
+from netwarden.inventory.model import Inventory
+
+log = logging.getLogger(__name__)
+
+WATCH_EVERY = 2.0  # seconds between checks of the inventory files' modification times
+
+
+def _mtimes(paths: Sequence[Path]) -> tuple[float, ...]:
+    stamps: list[float] = []
+    for path in paths:
+        files = sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
+        for item in [path, *files]:
+            try:
+                stamps.append(item.stat().st_mtime)
+            except OSError:
+                stamps.append(-1.0)
+    return tuple(stamps)
+
+
+class AgentRuntime:
+    """The agent ``agent_id`` polling its devices from the inventory at ``paths``."""
+
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        agent_id: str,
+        session_factory: SessionFactory,
+        *,
+        max_in_flight: int = 64,
+    ) -> None:
+        self.paths = list(paths)
+        self.agent_id = agent_id
+        self._factory = session_factory
+        self._scheduler = Scheduler(max_in_flight=max_in_flight)
+        self.devices: dict[str, PolledDevice] = {}
+        self.links: list[LinkEnd] = []
+        self.reload_ok = False
+        self.reload_time = 0.0
+        self._stamps: tuple[float, ...] = ()
+
+    def snapshots(self) -> list[tuple[DeviceSnapshot, DeviceCounters]]:
+        """The latest poll of every device that has been polled, with its running totals."""
+        return [(d.latest, d.totals) for d in self.devices.values() if d.latest is not None]
+
+    def not_ready(self) -> str | None:
+        """Why /-/ready answers 503, or None: ready once every device was polled once."""
+        if not self.reload_ok and not self.devices:
+            return "inventory not loaded"
+        waiting = sum(1 for d in self.devices.values() if d.latest is None)
+        return f"{waiting} of {len(self.devices)} devices not polled yet" if waiting else None
+
+    def load(self) -> Inventory:
+        """Load and check the inventory and this agent's place in it (raises on problems)."""
+        self._stamps = _mtimes(self.paths)
+        inventory = load_inventory(self.paths)
+        if self.agent_id not in {a.id for a in inventory.agents}:
+            raise UsageError(f"agent {self.agent_id!r} is not in the inventory")
+        return inventory
+
+    def apply(self, inventory: Inventory) -> None:
+        """Switch to ``inventory``: start, rebuild or stop device loops as it requires."""
+        wanted = plan_devices(inventory, self.agent_id)
+        for device_id in set(self.devices) - set(wanted):
+            self._stop(device_id)
+        for device_id, (info, interval) in wanted.items():
+            old = self.devices.get(device_id)
+            if old is not None and same_setup(old, info, interval, _target(inventory, device_id)):
+                continue
+            if old is not None:
+                self._stop(device_id)
+            polled = build_device(inventory, device_id, interval, self._factory)
+            self.devices[device_id] = polled
+            self._scheduler.start(device_id, interval, polled.poll)
+        self.links = link_ends(inventory, self.agent_id)
+        self.reload_ok, self.reload_time = True, time.time()
+        log.info("agent %s: polling %d devices", self.agent_id, len(self.devices))
+
+    def reload(self) -> bool:
+        """Reload from disk; on any problem keep the running inventory and say why."""
+        try:
+            inventory = self.load()
+        except InventoryError as exc:
+            for problem in exc.problems:
+                log.error("inventory reload rejected: %s", problem)
+            self.reload_ok, self.reload_time = False, time.time()
+            return False
+        except NetwardenError as exc:
+            log.error("inventory reload rejected: %s", exc)
+            self.reload_ok, self.reload_time = False, time.time()
+            return False
+        self.apply(inventory)
+        return True
+
+    def _stop(self, device_id: str) -> None:
+        self._scheduler.cancel(device_id)
+        polled = self.devices.pop(device_id)
+        if polled.session is not None:
+            # Closing is cheap (a UDP socket); do it in the background so apply() stays sync.
+            asyncio.get_running_loop().create_task(polled.session.close())
+
+    async def watch(self, stop: asyncio.Event) -> None:
+        """Reload on SIGHUP and whenever an inventory file changes, until ``stop``."""
+        hup = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGHUP, hup.set)
+        try:
+            while not stop.is_set():
+                try:
+                    await asyncio.wait_for(hup.wait(), timeout=WATCH_EVERY)
+                except TimeoutError:
+                    if _mtimes(self.paths) == self._stamps:
+                        continue
+                hup.clear()
+                self.reload()
+        finally:
+            loop.remove_signal_handler(signal.SIGHUP)
+
+    async def close(self) -> None:
+        await self._scheduler.stop()
+        for polled in self.devices.values():
+            if polled.session is not None:
+                await polled.session.close()
+
+
+def _target(inventory: Inventory, device_id: str) -> Target | None:
+    try:
+        return target_for(inventory, inventory.device(device_id))
+    except NetwardenError:
+        return None

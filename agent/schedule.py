@@ -1,0 +1,65 @@
+"""When each device is polled: its own interval, a random phase, and a bound on polls in flight.
+
+Every device has its own loop, so a dead or slow device only ever delays itself: its poll is cut
+at a deadline below its interval, and at most ``max_in_flight`` polls run at once per agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+PollOnce = Callable[[float], Awaitable[None]]  # poll once with this deadline (seconds)
+DEADLINE_SHARE = 0.9  # a poll may use this share of its interval, so polls never overlap
+
+
+class Scheduler:
+    """Runs one loop per device; ``stop()`` ends them all."""
+
+    def __init__(self, *, max_in_flight: int = 64, rng: random.Random | None = None) -> None:
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._rng = rng or random.Random()  # noqa: S311 - spreading polls, not secrets
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    def start(self, key: str, interval: float, poll: PollOnce) -> None:
+        """Start polling ``key`` every ``interval`` seconds (replacing a loop of the same key)."""
+        self.cancel(key)
+        self._tasks[key] = asyncio.create_task(self._loop(key, interval, poll), name=f"poll {key}")
+
+    def cancel(self, key: str) -> None:
+        task = self._tasks.pop(key, None)
+        if task is not None:
+            task.cancel()
+
+    def keys(self) -> set[str]:
+        return set(self._tasks)
+
+    async def stop(self) -> None:
+        tasks = list(self._tasks.values())
+        self._tasks.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _loop(self, key: str, interval: float, poll: PollOnce) -> None:
+        # A random phase spreads a fleet's polls over the interval instead of bursting at once;
+        # the first poll still comes soon (within a tenth of the interval).
+        await asyncio.sleep(self._rng.uniform(0, interval * 0.1))
+        next_start = time.monotonic()
+        while True:
+            async with self._slots:
+                try:
+                    await poll(interval * DEADLINE_SHARE)
+                except Exception:  # a bug in one device's poll must not end its loop silently
+                    log.exception("poll of %s failed unexpectedly", key)
+            next_start += interval
+            delay = next_start - time.monotonic()
+            if delay < 0:  # overran (slots were busy): skip the missed ticks, keep the phase
+                next_start += interval * (int(-delay // interval) + 1)
+                delay = next_start - time.monotonic()
+            await asyncio.sleep(delay)

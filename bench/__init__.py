@@ -1,0 +1,1 @@
+"""Benchmarks that measure netwarden against the tools it replaces (see bench/README.md)."""

@@ -1,0 +1,116 @@
+"""Running `netwarden agent run` as a real process against the lab, and scraping it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fast_inventory(source: str, target: Path, interval: str = "1s") -> Path:
+    """A copy of the lab inventory with every SNMP poll interval set to ``interval``."""
+    document = yaml.safe_load(Path(source).read_text())
+    for device in document["devices"]:
+        if "snmp" in device:
+            device["snmp"]["interval"] = interval
+    target.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
+    return target
+
+
+class AgentProcess:
+    """`netwarden agent run` in the background (optionally inside a lab namespace)."""
+
+    def __init__(self, inventory: Path, agent: str, log: Path, ns: str | None = None) -> None:
+        self.port = free_port()
+        argv = [sys.executable, "-m", "netwarden", "agent", "run", "-i", str(inventory),
+                "--agent", agent, "--listen", f"127.0.0.1:{self.port}"]  # fmt: skip
+        if ns:
+            argv = ["ip", "netns", "exec", ns, *argv]
+        self.ns = ns
+        self.log = log
+        with log.open("wb") as out:
+            self.proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
+
+    def get(self, path: str) -> tuple[int, str]:
+        url = f"http://127.0.0.1:{self.port}{path}"
+        if self.ns:  # the agent listens on the namespace's own loopback
+            done = subprocess.run(
+                ["ip", "netns", "exec", self.ns, "curl", "-s", "-w", "\n%{http_code}", url],
+                capture_output=True, text=True, timeout=30, check=False,
+            )  # fmt: skip
+            body, _, code = done.stdout.rpartition("\n")
+            return int(code or 0), body
+        try:
+            with urllib.request.urlopen(url, timeout=30) as resp:
+                return resp.status, resp.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+        except OSError:
+            return 0, ""
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.log.read_text()
+            if self.get("/-/ready")[0] == 200:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"agent not ready after {timeout} s: {self.log.read_text()}")
+
+    def samples(self) -> dict[str, list[tuple[dict[str, str], float]]]:
+        """name -> [(labels, value)] from one scrape, parsed by prometheus-client's parser."""
+        status, body = self.get("/metrics")
+        assert status == 200
+        found: dict[str, list[tuple[dict[str, str], float]]] = {}
+        exposed = {
+            line.split("{")[0].split(" ")[0] for line in body.splitlines() if line[:1] != "#"
+        }
+        for family in text_string_to_metric_families(body):
+            for sample in family.samples:
+                # prometheus-client's parser renames a counter's samples to NAME_total even
+                # when the text says NAME (as snmp_exporter's IF-MIB counters do): key by the
+                # name actually exposed.
+                name = sample.name if sample.name in exposed else family.name
+                assert name in exposed, sample.name
+                found.setdefault(name, []).append((sample.labels, sample.value))
+        return found
+
+    def value(self, name: str, **labels: str) -> float | None:
+        for got, value in self.samples().get(name, []):
+            if all(got.get(k) == v for k, v in labels.items()):
+                return value
+        return None
+
+    def wait_value(self, name: str, want: float, timeout: float = 20, **labels: str) -> float:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.value(name, **labels) == want:
+                return timeout - (deadline - time.monotonic())
+            time.sleep(0.25)
+        raise AssertionError(f"{name}{labels} never became {want}: {self.value(name, **labels)}")
+
+    def hup(self) -> None:
+        os.kill(self.proc.pid, signal.SIGHUP)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)

@@ -1,0 +1,80 @@
+"""The agent's HTTP endpoint over a real loopback socket."""
+
+from __future__ import annotations
+
+import asyncio
+import urllib.error
+import urllib.request
+
+import pytest
+
+from netwarden.agent.http_server import CONTENT_TYPE_METRICS, MetricsServer
+
+
+def _get(url: str) -> tuple[int, str, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return resp.status, resp.headers["Content-Type"], resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers["Content-Type"], exc.read().decode()
+
+
+def test_routes() -> None:
+    ready: list[str | None] = ["2 of 3 devices not polled yet"]
+
+    def render() -> bytes:
+        return b"# TYPE up gauge\nup 1\n"
+
+    async def scenario() -> None:
+        server = MetricsServer(render, lambda: ready[0])
+        host, port = await server.start("127.0.0.1", 0)
+        base = f"http://{host}:{port}"
+        try:
+            status, ctype, body = await asyncio.to_thread(_get, base + "/metrics")
+            assert (status, ctype, body) == (200, CONTENT_TYPE_METRICS, "# TYPE up gauge\nup 1\n")
+            assert (await asyncio.to_thread(_get, base + "/-/healthy"))[0] == 200
+            status, _, body = await asyncio.to_thread(_get, base + "/-/ready")
+            assert (status, body) == (503, "2 of 3 devices not polled yet\n")
+            ready[0] = None
+            assert (await asyncio.to_thread(_get, base + "/-/ready"))[0] == 200
+            assert (await asyncio.to_thread(_get, base + "/nope"))[0] == 404
+        finally:
+            await server.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_failing_render_is_a_500_not_a_dead_agent(caplog: pytest.LogCaptureFixture) -> None:
+    def render() -> bytes:
+        raise RuntimeError("boom")
+
+    async def scenario() -> None:
+        server = MetricsServer(render, lambda: None)
+        host, port = await server.start("127.0.0.1", 0)
+        try:
+            status, _, _ = await asyncio.to_thread(_get, f"http://{host}:{port}/metrics")
+            assert status == 500
+            status, _, _ = await asyncio.to_thread(_get, f"http://{host}:{port}/-/healthy")
+            assert status == 200
+        finally:
+            await server.close()
+
+    asyncio.run(scenario())
+    assert "rendering /metrics failed" in caplog.text
+
+
+def test_garbage_request_is_a_400() -> None:
+    async def scenario() -> bytes:
+        server = MetricsServer(lambda: b"", lambda: None)
+        host, port = await server.start("127.0.0.1", 0)
+        try:
+            reader, writer = await asyncio.open_connection(host, port)
+            writer.write(b"NONSENSE\r\n\r\n")
+            await writer.drain()
+            answer = await reader.read()
+            writer.close()
+            return answer
+        finally:
+            await server.close()
+
+    assert asyncio.run(scenario()).startswith(b"HTTP/1.1 400 Bad Request")

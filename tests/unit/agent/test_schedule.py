@@ -1,0 +1,120 @@
+"""The scheduler: each device on its own interval, a dead device delays only itself, polls in
+flight are bounded, and a crashing poll does not end its device's loop."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+
+from netwarden.agent.schedule import DEADLINE_SHARE, Scheduler
+
+
+def test_each_device_polls_on_its_interval_with_a_deadline_below_it() -> None:
+    async def scenario() -> dict[str, list[float]]:
+        seen: dict[str, list[float]] = {"fast": [], "slow": []}
+        deadlines: list[float] = []
+
+        def poller(key: str):  # type: ignore[no-untyped-def]
+            async def poll(deadline: float) -> None:
+                seen[key].append(time.monotonic())
+                deadlines.append(deadline)
+
+            return poll
+
+        sched = Scheduler(rng=random.Random(1))
+        sched.start("fast", 0.05, poller("fast"))
+        sched.start("slow", 0.2, poller("slow"))
+        await asyncio.sleep(0.5)
+        await sched.stop()
+        assert max(deadlines) <= 0.2 * DEADLINE_SHARE + 1e-9
+        return seen
+
+    seen = asyncio.run(scenario())
+    assert 8 <= len(seen["fast"]) <= 11
+    assert 2 <= len(seen["slow"]) <= 3
+
+
+def test_a_hanging_device_does_not_delay_the_others() -> None:
+    async def scenario() -> int:
+        count = 0
+
+        async def dead(deadline: float) -> None:
+            await asyncio.sleep(deadline)  # uses its whole deadline, every time
+
+        async def healthy(deadline: float) -> None:
+            nonlocal count
+            count += 1
+
+        sched = Scheduler(max_in_flight=2, rng=random.Random(2))
+        sched.start("dead", 0.1, dead)
+        sched.start("ok", 0.05, healthy)
+        await asyncio.sleep(0.5)
+        await sched.stop()
+        return count
+
+    assert asyncio.run(scenario()) >= 8
+
+
+def test_polls_in_flight_are_bounded() -> None:
+    async def scenario() -> int:
+        running = peak = 0
+
+        async def poll(deadline: float) -> None:
+            nonlocal running, peak
+            running += 1
+            peak = max(peak, running)
+            await asyncio.sleep(0.05)
+            running -= 1
+
+        sched = Scheduler(max_in_flight=3, rng=random.Random(3))
+        for n in range(20):
+            sched.start(f"d{n}", 0.1, poll)
+        await asyncio.sleep(0.3)
+        await sched.stop()
+        return peak
+
+    assert asyncio.run(scenario()) == 3
+
+
+def test_a_crashing_poll_keeps_its_loop(caplog) -> None:  # type: ignore[no-untyped-def]
+    async def scenario() -> int:
+        calls = 0
+
+        async def poll(deadline: float) -> None:
+            nonlocal calls
+            calls += 1
+            raise RuntimeError("bug")
+
+        sched = Scheduler(rng=random.Random(4))
+        sched.start("buggy", 0.05, poll)
+        await asyncio.sleep(0.3)
+        await sched.stop()
+        return calls
+
+    assert asyncio.run(scenario()) >= 4
+    assert "poll of buggy failed unexpectedly" in caplog.text
+
+
+def test_restarting_a_key_replaces_its_loop() -> None:
+    async def scenario() -> tuple[int, int]:
+        counts = {"old": 0, "new": 0}
+
+        def make(name: str):  # type: ignore[no-untyped-def]
+            async def poll(deadline: float) -> None:
+                counts[name] += 1
+
+            return poll
+
+        sched = Scheduler(rng=random.Random(5))
+        sched.start("d", 0.05, make("old"))
+        await asyncio.sleep(0.12)
+        sched.start("d", 0.05, make("new"))
+        before = counts["old"]
+        await asyncio.sleep(0.2)
+        await sched.stop()
+        assert sched.keys() == set()
+        return before, counts["old"]
+
+    before, after = asyncio.run(scenario())
+    assert before == after
