@@ -164,9 +164,12 @@ def _resident_argv(plan: Plan, device: Device, paths: daemons.DevicePaths, root:
     return argv
 
 
-def _aliases_by_index(plan: Plan, ns: str) -> dict[int, str]:
+def _aliases_by_index(plan: Plan, ns: str) -> dict[int, str | bytes]:
     """ifIndex -> alias for the aliased interfaces of ``ns`` (net-snmp's ifIndex = ifindex)."""
-    wanted = {ifname: alias for (where, ifname), alias in plan.aliases.items() if where == ns}
+    wanted: dict[str, str | bytes] = {
+        ifname: alias for (where, ifname), alias in plan.aliases.items() if where == ns
+    }
+    wanted.update({i: raw for (where, i), raw in plan.raw_aliases.items() if where == ns})
     if not wanted:
         return {}
     links = json.loads(commands.run(["ip", "-n", ns, "-j", "link", "show"]))

@@ -20,6 +20,7 @@ Addressing (only 198.18.0.0/15, the benchmarking range, so nothing can leak to a
 from __future__ import annotations
 
 import ipaddress
+import unicodedata
 from dataclasses import dataclass, field
 
 from netwarden.errors import UsageError
@@ -102,6 +103,9 @@ class Plan:
     offload_off: dict[str, list[str]] = field(default_factory=dict)
     nft: dict[str, str] = field(default_factory=dict)  # namespace -> nftables ruleset
     aliases: dict[tuple[str, str], str] = field(default_factory=dict)  # (ns, if) -> ifAlias
+    # ifAlias bytes that are not UTF-8 (an older switch configured in Windows-1258), to prove
+    # one odd alias never costs a device its metrics.
+    raw_aliases: dict[tuple[str, str], bytes] = field(default_factory=dict)
     sites: list[Site] = field(default_factory=list)
     devices: list[Device] = field(default_factory=list)
     endpoints: list[Endpoint] = field(default_factory=list)
@@ -237,6 +241,9 @@ def _plan_agency(plan: Plan, index: int, *, behind_nat: bool) -> None:
     ]
     plan.aliases[(ns, "wan0")] = f"Kết nối TSLCD tới lõi — {name}"
     plan.aliases[(CORE_NS, core_if)] = f"TSLCD → {name}"
+    if index == 2:
+        # Windows-1258 writes Vietnamese as base letters plus combining tone marks (NFD).
+        plan.raw_aliases[(ns, "vc0")] = unicodedata.normalize("NFD", "Phòng họp").encode("cp1258")
     plan.devices.append(
         Device(switch, ns, site_id, f"{lan}.2", "switch", switch, f"udp:{lan}.2:161",
                ssh_ports=(22, 2222), ios_cli=True)

@@ -14,7 +14,7 @@ import typer
 from netwarden import __version__
 from netwarden.agent.cli import app as agent_app
 from netwarden.agent.cli import poll as poll_command
-from netwarden.errors import NetwardenError, UsageError
+from netwarden.errors import InventoryError, NetwardenError, UsageError
 from netwarden.inventory.cli import app as inventory_app
 from netwarden.lab.cli import app as lab_app
 
@@ -51,6 +51,11 @@ def main() -> None:
     """Console-script entry point: map netwarden errors to one line and an exit code."""
     try:
         app(standalone_mode=True)
+    except InventoryError as exc:
+        # Every command that reads an inventory reports its problems the way `check` does.
+        sys.stderr.write("".join(f"{problem}\n" for problem in exc.problems))
+        sys.stderr.write(f"netwarden: error: {exc}\n")
+        sys.exit(1)
     except NetwardenError as exc:
         sys.stderr.write(f"netwarden: error: {exc}\n")
         sys.exit(2 if isinstance(exc, UsageError) else 1)

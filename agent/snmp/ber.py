@@ -66,7 +66,8 @@ def encode_integer(value: int, tag: int = Tag.INTEGER) -> bytes:
     return encode_tlv(tag, value.to_bytes(magnitude // 8 + 1, "big", signed=True))
 
 
-def _subid(n: int) -> bytes:
+def encode_subid(n: int) -> bytes:
+    """One sub-identifier (base 128, high bit on all but the last octet); ``n >= 0``."""
     if n < 0x80:
         return _SHORT_LENGTHS[n]
     if n < 0x4000:
@@ -82,22 +83,22 @@ def _subid(n: int) -> bytes:
 
 def subids(arcs: Sequence[int]) -> bytes:
     """Sub-identifiers after the first two arcs, encoded (walks append an index to a prefix)."""
+    if len(arcs) == 1 and arcs[0] >= 0:  # a table index
+        return encode_subid(arcs[0])
     if not arcs:
         return b""
     if min(arcs) < 0:
         raise ValueError(f"negative sub-identifier in {arcs!r}")
-    if len(arcs) == 1:
-        return _subid(arcs[0])
     if max(arcs) < 0x80:  # the usual case: every arc is one octet
         return bytes(arcs)
-    return b"".join([_subid(n) for n in arcs])
+    return b"".join([encode_subid(n) for n in arcs])
 
 
 def oid_content(oid: Oid) -> bytes:
     """The content octets of an OBJECT IDENTIFIER (no tag, no length)."""
     if len(oid) < 2 or not 0 <= oid[0] <= 2 or oid[1] < 0 or (oid[0] < 2 and oid[1] >= 40):
         raise ValueError(f"OID cannot be encoded: {oid!r}")
-    return _subid(oid[0] * 40 + oid[1]) + subids(oid[2:])
+    return encode_subid(oid[0] * 40 + oid[1]) + subids(oid[2:])
 
 
 def encode_oid(oid: Oid) -> bytes:
@@ -237,11 +238,13 @@ def decode_oid(raw: bytes) -> Oid:
     """OID content octets -> tuple. Everything but the last sub-identifier is memoised: a
     walk's OIDs differ only in their index, so most decodes are one dict hit."""
     last = len(raw) - 1
-    if last > 1 and raw[last - 1] < 0x80:  # the last sub-identifier is one octet
+    if last < 2 or raw[last] & 0x80:  # short, or malformed: the full decoder says which
+        return _decode_oid_and_remember(raw)
+    if raw[last - 1] < 0x80:  # the last sub-identifier is one octet
         head = _oid_heads.get(raw[:last])
         if head is not None:
             return (*head, raw[last])
-    elif last > 2 and raw[last - 2] < 0x80 and raw[last] < 0x80:  # ... or two
+    elif last > 2 and raw[last - 2] < 0x80:  # ... or two
         head = _oid_heads.get(raw[: last - 1])
         if head is not None:
             return (*head, (raw[last - 1] & 0x7F) << 7 | raw[last])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from netwarden.agent.snmp.ber import oid_content, subids
+from netwarden.agent.snmp.ber import encode_subid, oid_content, subids
 from netwarden.agent.snmp.types import Oid, Reason, SnmpError, Tag, VarBind, format_oid
 
 _FIRST_EXCEPTION = int(Tag.NO_SUCH_OBJECT)  # tags >= 0x80 are the v2 exception values
@@ -77,5 +77,9 @@ class BulkWalk:
         if taken == 0 and len(still) == len(self._active):
             raise SnmpError(Reason.decode, "GETBULK answer made no progress (empty answer)")
         for col in still:
-            col.next_content = col.prefix + subids(col.last[col.n :])
+            last = col.last
+            if len(last) == col.n + 1:  # one index arc, as in most tables: skip the slice
+                col.next_content = col.prefix + encode_subid(last[-1])
+            else:
+                col.next_content = col.prefix + subids(last[col.n :])
         self._active = still

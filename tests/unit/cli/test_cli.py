@@ -60,3 +60,15 @@ def test_lab_status_of_no_lab_in_json(tmp_path: Path) -> None:
     done = _run("lab", "status", "--output", "json", "--state-dir", str(tmp_path))
     assert done.returncode == 0
     assert '"running": false' in done.stdout
+
+
+def test_any_command_reading_an_inventory_prints_its_problems(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "province: p\ndevices: [{id: d, site: nowhere, address: 198.18.1.1, role: host}]\n"
+    )
+    done = _run("poll", "d", "-i", str(bad))
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    assert lines[0] == f"{bad}:2: devices[d].site: unknown site 'nowhere'"
+    assert lines[-1] == "netwarden: error: inventory has 1 problem"

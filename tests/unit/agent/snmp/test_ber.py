@@ -177,3 +177,10 @@ def test_random_bytes_never_raise_anything_but_ber_errors(data: bytes) -> None:
 
 def test_integer_helper_keeps_two_complement_minimal() -> None:
     assert encode_integer(-(2**63)).hex() == "02088000000000000000"
+
+
+def test_a_truncated_oid_is_an_error_even_when_its_prefix_is_memoised() -> None:
+    good = oid_content((1, 3, 6, 1, 2, 1, 2, 2, 1, 10, 5))
+    assert decode_oid(good) == (1, 3, 6, 1, 2, 1, 2, 2, 1, 10, 5)
+    with pytest.raises(BerError):
+        decode_oid(good[:-1] + b"\x85")  # same prefix, last octet says "more follows"
