@@ -16,7 +16,7 @@ class SnmpAuth(Strict):
 
 
 class SnmpPriv(Strict):
-    protocol: Literal["des", "aes", "aes192", "aes256"]
+    protocol: Literal["des", "aes", "aes192", "aes256", "aes192c", "aes256c"]
     secret: SecretRef
 
 

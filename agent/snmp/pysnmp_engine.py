@@ -12,8 +12,10 @@ timeouts are checked on a timer tick, so they run a little long.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import warnings
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from netwarden.agent.snmp.types import (
@@ -62,12 +64,42 @@ _OCTETS = frozenset({Tag.OCTET_STRING, Tag.IP_ADDRESS, Tag.OPAQUE})
 Command = Callable[..., Awaitable[Any]]
 
 
+@contextlib.contextmanager
+def _quiet_pysmi() -> Iterator[None]:
+    """pysnmp 7.1 calls pysmi by its camelCase names, which pysmi 2.0 deprecates. pysnmp does
+    so, when pysmi is installed (it is optional), on import and where it hooks its MIB
+    compiler to an engine: only those two places run under this."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore",
+            r".* is deprecated\. Please use ",
+            DeprecationWarning,
+            module=r"pysnmp\.smi\.compiler",
+        )
+        yield
+
+
 @functools.cache
 def hlapi() -> Any:
     """``pysnmp.hlapi.v3arch.asyncio``, imported on first use."""
-    import pysnmp.hlapi.v3arch.asyncio as api
+    with _quiet_pysmi():
+        import pysnmp.hlapi.v3arch.asyncio as api
 
     return api
+
+
+def _new_engine() -> Any:
+    """A SnmpEngine with its MIB compiler hooked up already. Every request resolves its OIDs in
+    the engine's MIB view, and the first would hook the compiler (warning) inside its
+    coroutine: a filter there would stay on across awaits, while other sessions run."""
+    from pysnmp.hlapi.varbinds import CommandGeneratorVarBinds
+
+    api = hlapi()
+    engine = api.SnmpEngine()
+    with _quiet_pysmi():
+        anything = api.ObjectType(api.ObjectIdentity((1, 3, 6, 1)))
+        CommandGeneratorVarBinds().make_varbinds(engine.cache, (anything,))
+    return engine
 
 
 @functools.cache
@@ -297,5 +329,5 @@ class PysnmpSession:
                 except _pysnmp_error() as exc:  # pysnmp's only failure here: name resolution
                     raise SnmpError(Reason.other, f"{self._where}: {exc}") from None
                 self._auth = auth_data(target.credentials)
-                self._engine = api.SnmpEngine()
+                self._engine = _new_engine()
             return self._engine, self._transport, self._auth
