@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from prometheus_client import CollectorRegistry
 
 from netwarden.agent.fleet import LinkEnd
-from netwarden.agent.metrics import ReloadStatus, SnapshotCollector, render
+from netwarden.agent.metrics import ReloadStatus, SnapshotCollector, iter_render, render
 from netwarden.agent.runtime import AgentRuntime
 from netwarden.agent.snapshot import DeviceCounters, DeviceSnapshot
 
 
-def renderer(runtime: AgentRuntime) -> Callable[[], bytes]:
-    """A /metrics renderer over the runtime's latest polls, on a registry of its own."""
+def renderer(runtime: AgentRuntime) -> Callable[[], Iterator[bytes]]:
+    """A streaming /metrics renderer over the runtime's latest polls, on its own registry."""
     registry = CollectorRegistry(auto_describe=True)
     SnapshotCollector(
         runtime.snapshots,
@@ -21,7 +21,7 @@ def renderer(runtime: AgentRuntime) -> Callable[[], bytes]:
         lambda: ReloadStatus(runtime.reload_ok, runtime.reload_time),
         registry=registry,
     )
-    return lambda: render(registry)
+    return lambda: iter_render(registry)
 
 
 def render_one(snapshot: DeviceSnapshot, ends: Sequence[LinkEnd]) -> str:

@@ -1,15 +1,16 @@
 """The agent's HTTP endpoint: /metrics, /-/healthy and /-/ready (as Prometheus exporters do).
 
-A deliberately small HTTP/1.1 server on asyncio: the agent already runs an event loop, it
-serves one scraper at a time, and the exposition is rendered in a worker thread so a large
-fleet's render never stalls the polls' timers.
+A deliberately small HTTP/1.1 server on asyncio: the agent already runs an event loop, and it
+serves a scraper or two. /metrics is streamed: chunks (about one metric family each) are
+rendered in a worker thread and written as they come, so a large fleet's page (tens of MB)
+neither stalls the polls' timers nor sits in memory whole.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ class Response:
     status: int
     body: bytes
     content_type: str = "text/plain; charset=utf-8"
+    stream: Iterator[bytes] | None = None  # more body after ``body``, length not known
 
 
 _REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
@@ -30,9 +32,12 @@ _REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Al
 
 
 class MetricsServer:
-    """Serves ``render()`` on /metrics and ``ready()`` (None when ready, else why not)."""
+    """Serves ``render()`` (an iterator of chunks) on /metrics and ``ready()`` (None when
+    ready, else why not) on /-/ready."""
 
-    def __init__(self, render: Callable[[], bytes], ready: Callable[[], str | None]) -> None:
+    def __init__(
+        self, render: Callable[[], Iterator[bytes]], ready: Callable[[], str | None]
+    ) -> None:
         self._render = render
         self._ready = ready
         self._server: asyncio.Server | None = None
@@ -53,8 +58,11 @@ class MetricsServer:
             return Response(405, b"only GET and HEAD\n")
         route = path.split("?", 1)[0]
         if route == "/metrics":
-            body = await asyncio.to_thread(self._render)
-            return Response(200, body, CONTENT_TYPE_METRICS)
+            chunks = self._render()
+            # The first chunk is rendered before the status line, so a render that fails at
+            # once is still an honest 500 rather than a truncated 200.
+            first = await asyncio.to_thread(next, chunks, b"")
+            return Response(200, first, CONTENT_TYPE_METRICS, stream=chunks)
         if route == "/-/healthy":
             return Response(200, b"OK\n")
         if route == "/-/ready":
@@ -80,15 +88,30 @@ class MetricsServer:
         except Exception:  # the scrape fails, the agent does not
             log.exception("rendering /metrics failed")
             response = Response(500, b"internal error, see the agent's log\n")
+        await self._send(writer, response, head_only=method == "HEAD")
+
+    async def _send(
+        self, writer: asyncio.StreamWriter, response: Response, *, head_only: bool
+    ) -> None:
         status = f"HTTP/1.1 {response.status} {_REASONS.get(response.status, '')}\r\n"
-        headers = (
-            f"Content-Type: {response.content_type}\r\n"
-            f"Content-Length: {len(response.body)}\r\nConnection: close\r\n\r\n"
-        )
-        writer.write((status + headers).encode() + (b"" if method == "HEAD" else response.body))
+        # A streamed body has no Content-Length: it ends when the connection closes.
+        length = "" if response.stream else f"Content-Length: {len(response.body)}\r\n"
+        headers = f"Content-Type: {response.content_type}\r\n{length}Connection: close\r\n\r\n"
         try:
+            writer.write((status + headers).encode())
+            if not head_only:
+                writer.write(response.body)
+                await writer.drain()
+                while response.stream is not None:
+                    chunk = await asyncio.to_thread(next, response.stream, None)
+                    if chunk is None:
+                        break
+                    writer.write(chunk)
+                    await writer.drain()
             await writer.drain()
         except ConnectionError:
             pass
+        except Exception:  # mid-stream: the scraper sees a truncated page, the agent goes on
+            log.exception("rendering /metrics failed while streaming")
         finally:
             writer.close()

@@ -77,7 +77,7 @@ class Scalars:
     if_table_last_change: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IfLabels:
     """The cached, slow-changing columns of one ifIndex; ``None`` = not known."""
 

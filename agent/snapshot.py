@@ -18,7 +18,7 @@ class DeviceInfo:
     role: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InterfaceSample:
     """One IF-MIB row. ``counters`` maps the exported metric name (snmp_exporter's spelling,
     e.g. ``ifHCInOctets`` or, on 32-bit-only devices, ``ifInOctets``) to its raw value;
@@ -33,7 +33,7 @@ class InterfaceSample:
     counter_bits: int = 64  # 32 when the device has no HC counters for this interface
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StorageSample:
     """One HOST-RESOURCES hrStorage row."""
 

@@ -21,12 +21,12 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-
-from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
-from cryptography.hazmat.decrepit.ciphers.modes import CFB
-from cryptography.hazmat.primitives.ciphers import Cipher, CipherAlgorithm, algorithms, modes
+from typing import TYPE_CHECKING
 
 from netwarden.agent.snmp.types import V3Credentials
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers import CipherAlgorithm
 
 FLAG_AUTH = 0x01
 FLAG_PRIV = 0x02
@@ -115,11 +115,13 @@ class LocalKeys:
         if self.priv is not None:
             if not creds.priv_password:
                 raise ValueError("privacy protocol without a privacy password")
+            from netwarden.agent.snmp import ciphers  # cryptography only when privacy is used
+
             key = privacy_key(creds.priv_password, engine_id, creds.auth_protocol, self.priv)
             if self.priv == "des":
-                self._cipher, self._pre_iv = TripleDES(key[:8] * 3), key[8:16]
+                self._cipher, self._pre_iv = ciphers.des(key), key[8:16]
             else:
-                self._cipher = algorithms.AES(key)
+                self._cipher = ciphers.aes(key)
         # A fresh random start per session, then +1 per message: IVs never repeat for a key.
         self._salt = secrets.randbits(64)
 
@@ -129,6 +131,8 @@ class LocalKeys:
 
     def encrypt(self, plaintext: bytes, boots: int, engine_time: int) -> tuple[bytes, bytes]:
         """-> (ciphertext, msgPrivacyParameters)."""
+        from netwarden.agent.snmp import ciphers
+
         if self._cipher is None:
             raise ValueError("no privacy protocol configured")
         self._salt = (self._salt + 1) & 0xFFFFFFFFFFFFFFFF
@@ -136,15 +140,16 @@ class LocalKeys:
             salt = boots.to_bytes(4, "big") + (self._salt & 0xFFFFFFFF).to_bytes(4, "big")
             iv = bytes(a ^ b for a, b in zip(salt, self._pre_iv, strict=True))
             plaintext += bytes(-len(plaintext) % 8)  # RFC 3414 8.1.1.2: pad to the block
-            mode: modes.ModeWithInitializationVector = modes.CBC(iv)
+            mode = ciphers.cbc(iv)
         else:
             salt = self._salt.to_bytes(8, "big")
-            mode = CFB(boots.to_bytes(4, "big") + engine_time.to_bytes(4, "big") + salt)
-        enc = Cipher(self._cipher, mode).encryptor()
-        return enc.update(plaintext) + enc.finalize(), salt
+            mode = ciphers.cfb(boots.to_bytes(4, "big") + engine_time.to_bytes(4, "big") + salt)
+        return ciphers.apply(self._cipher, mode, plaintext, encrypt=True), salt
 
     def decrypt(self, ciphertext: bytes, boots: int, engine_time: int, salt: bytes) -> bytes:
         """Plaintext (DES: still padded; the scopedPDU's own length ends it)."""
+        from netwarden.agent.snmp import ciphers
+
         if self._cipher is None:
             raise UsmError("encrypted message but no privacy protocol configured")
         if len(salt) != 8:
@@ -153,11 +158,10 @@ class LocalKeys:
             if len(ciphertext) % 8:
                 raise UsmError("decryption error: DES ciphertext is not whole blocks")
             iv = bytes(a ^ b for a, b in zip(salt, self._pre_iv, strict=True))
-            mode: modes.ModeWithInitializationVector = modes.CBC(iv)
+            mode = ciphers.cbc(iv)
         else:
-            mode = CFB(boots.to_bytes(4, "big") + engine_time.to_bytes(4, "big") + salt)
-        dec = Cipher(self._cipher, mode).decryptor()
-        return dec.update(ciphertext) + dec.finalize()
+            mode = ciphers.cfb(boots.to_bytes(4, "big") + engine_time.to_bytes(4, "big") + salt)
+        return ciphers.apply(self._cipher, mode, ciphertext, encrypt=False)
 
 
 def security_flags(creds: V3Credentials) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 
 import pytest
 
@@ -22,8 +23,9 @@ def _get(url: str) -> tuple[int, str, str]:
 def test_routes() -> None:
     ready: list[str | None] = ["2 of 3 devices not polled yet"]
 
-    def render() -> bytes:
-        return b"# TYPE up gauge\nup 1\n"
+    def render() -> Iterator[bytes]:
+        yield b"# TYPE up gauge\n"
+        yield b"up 1\n"
 
     async def scenario() -> None:
         server = MetricsServer(render, lambda: ready[0])
@@ -45,8 +47,9 @@ def test_routes() -> None:
 
 
 def test_a_failing_render_is_a_500_not_a_dead_agent(caplog: pytest.LogCaptureFixture) -> None:
-    def render() -> bytes:
+    def render() -> Iterator[bytes]:
         raise RuntimeError("boom")
+        yield b""  # a generator that fails on its first chunk
 
     async def scenario() -> None:
         server = MetricsServer(render, lambda: None)
@@ -65,7 +68,7 @@ def test_a_failing_render_is_a_500_not_a_dead_agent(caplog: pytest.LogCaptureFix
 
 def test_garbage_request_is_a_400() -> None:
     async def scenario() -> bytes:
-        server = MetricsServer(lambda: b"", lambda: None)
+        server = MetricsServer(lambda: iter([b""]), lambda: None)
         host, port = await server.start("127.0.0.1", 0)
         try:
             reader, writer = await asyncio.open_connection(host, port)
@@ -78,3 +81,25 @@ def test_garbage_request_is_a_400() -> None:
             await server.close()
 
     assert asyncio.run(scenario()).startswith(b"HTTP/1.1 400 Bad Request")
+
+
+def test_a_large_page_streams_every_chunk_without_a_content_length() -> None:
+    chunks = [f"# TYPE m{n} gauge\nm{n} {n}\n".encode() * 2000 for n in range(50)]
+
+    async def scenario() -> bytes:
+        server = MetricsServer(lambda: iter(chunks), lambda: None)
+        host, port = await server.start("127.0.0.1", 0)
+        try:
+            reader, writer = await asyncio.open_connection(host, port)
+            writer.write(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            await writer.drain()
+            answer = await reader.read()
+            writer.close()
+            return answer
+        finally:
+            await server.close()
+
+    head, _, body = asyncio.run(scenario()).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK")
+    assert b"Content-Length" not in head
+    assert body == b"".join(chunks)
