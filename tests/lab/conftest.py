@@ -57,19 +57,24 @@ class Lab:
         return done.stdout.strip().strip('"')
 
 
-@pytest.fixture(scope="module")
-def lab() -> Iterator[Lab]:
-    """A fresh default lab per test module. With NW_LAB_REUSE=1 a running lab is used as it
-    is and left running (for developing against one long-lived lab; tests that change the
-    lab's links must not be run that way)."""
+def lab_of_size(**size: int) -> Iterator[Lab]:
+    """Build a lab of ``size`` (build.up's keyword arguments) for one test module and remove it
+    afterwards. With NW_LAB_REUSE=1 a running lab is used as it is and left running (for
+    developing against one long-lived lab; tests that change links must not run that way)."""
     if os.geteuid() != 0:
         pytest.fail("lab tests need root (they build network namespaces): run scripts/test.sh")
     running = load(DEFAULT_DIR)
     if os.environ.get("NW_LAB_REUSE") == "1" and running is not None:
         yield Lab(running, DEFAULT_DIR)
         return
-    state = build.up(DEFAULT_DIR)
+    state = build.up(DEFAULT_DIR, **size)
     try:
         yield Lab(state, DEFAULT_DIR)
     finally:
         build.down(DEFAULT_DIR)
+
+
+@pytest.fixture(scope="module")
+def lab() -> Iterator[Lab]:
+    """A fresh default lab (three agencies, one behind NAT, the DC) per test module."""
+    yield from lab_of_size()

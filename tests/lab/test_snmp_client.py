@@ -31,7 +31,7 @@ from netwarden.agent.snmp.types import (
     VarBind,
     parse_oid,
 )
-from tests.lab.conftest import Lab
+from tests.lab.conftest import Lab, lab_of_size
 
 SYS_NAME = parse_oid("1.3.6.1.2.1.1.5.0")
 IF_TABLE = parse_oid("1.3.6.1.2.1.2.2")
@@ -48,6 +48,14 @@ DEVICES = {
     "big-chassis": "198.19.252.2",
 }
 BIG_CHASSIS = DEVICES["big-chassis"]
+
+
+@pytest.fixture(scope="module")
+def lab() -> Iterator[Lab]:
+    """This module also polls scale-mode devices and the 2,048-port chassis."""
+    yield from lab_of_size(scale_devices=100, big_ports=2048)
+
+
 COUNTERS = {Tag.COUNTER32, Tag.COUNTER64}
 
 
@@ -158,7 +166,7 @@ def test_get_sys_name_v2c_and_v3(lab: Lab, name: str, address: str) -> None:
 
 
 def test_get_on_a_scale_device_v2c(lab: Lab) -> None:
-    got = run(Target("198.18.135.208", credentials=v2c(lab)), "get", [SYS_NAME])
+    got = run(Target("198.18.128.100", credentials=v2c(lab)), "get", [SYS_NAME])
     assert got == [VarBind(SYS_NAME, Tag.OCTET_STRING, b"sim-switch")]
 
 
