@@ -155,8 +155,8 @@ def test_reload_applies_a_good_inventory_and_keeps_the_old_on_a_bad_one(
             link for link in document["links"] if "dc-db-01" not in (link["a"].get("device"),
                                                                       link["b"].get("device"))
         ]  # fmt: skip
+        # No signal: the agent notices the changed file by itself.
         fast.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
-        agent.hup()
         agent.wait_value("netwarden_device_up", 1, device="dc-web-01")
         deadline_value = None
         for _ in range(40):
@@ -166,8 +166,16 @@ def test_reload_applies_a_good_inventory_and_keeps_the_old_on_a_bad_one(
             subprocess.run(["sleep", "0.25"], check=True)
         assert deadline_value is None  # the removed device is gone from /metrics
         assert agent.value("netwarden_agent_inventory_reload_success") == 1
-        fast.write_text("province: [this is not an inventory\n")
+        # SIGHUP reloads an unchanged file at once (the file watcher would not).
+        before = agent.value("netwarden_agent_inventory_reload_timestamp_seconds")
         agent.hup()
+        for _ in range(40):
+            after = agent.value("netwarden_agent_inventory_reload_timestamp_seconds")
+            if after is not None and before is not None and after > before:
+                break
+            subprocess.run(["sleep", "0.1"], check=True)
+        assert after is not None and before is not None and after > before
+        fast.write_text("province: [this is not an inventory\n")
         agent.wait_value("netwarden_agent_inventory_reload_success", 0)
         assert agent.value("netwarden_device_up", device="dc-web-01") == 1  # still polling
         assert "inventory reload rejected" in agent.log.read_text()
