@@ -1,0 +1,1 @@
+"""Probes: ICMP (many packets, smokeping-style statistics), TCP connect, HTTP(S)."""
