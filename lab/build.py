@@ -61,6 +61,7 @@ def up(
         state.links = {
             link.id: LinkState(link.ns, link.core_if, link.far_device) for link in plan.links
         }
+        state.endpoints = {ep.id: (ep.ns, ep.ifname, ep.address) for ep in plan.endpoints}
         say(f"starting daemons on {len(plan.devices)} devices")
         _start_devices(root, plan, secrets, state)
         inventory = root / "inventory.yaml"
@@ -157,10 +158,9 @@ def _resident_argv(plan: Plan, device: Device, paths: daemons.DevicePaths, root:
     for ep in plan.endpoints:
         if ep.ns == device.ns:
             argv += ["--tcp", f"{ep.address}:{ep.port}"]
-    if plan.portal and plan.portal[0] == device.ns:
-        _, address, port = plan.portal
-        argv += ["--https", f"{address}:{port}"]
-        argv += ["--cert", str(root / "portal.crt"), "--key", str(root / "portal.key")]
+    for ns, address, port, cert in plan.portals:
+        if ns == device.ns:
+            argv += ["--https", f"{address}:{port},{root / cert}.crt,{root / cert}.key"]
     return argv
 
 

@@ -152,11 +152,13 @@ def impair(
 
 @app.command()
 def fault(
-    link: Annotated[str, typer.Argument(help="Link id from the lab inventory.")],
+    link: Annotated[
+        str, typer.Argument(help="Link id, or an endpoint id (e.g. cam-so-khcn) to stop it.")
+    ],
     action: Annotated[LinkAction, typer.Argument(help="down cuts the link, up restores it.")],
     state_dir: StateDir = DEFAULT_DIR,
 ) -> None:
-    """Cut a WAN link (both ends lose carrier) or restore it."""
+    """Cut a WAN link (both ends lose carrier) or stop an endpoint; `up` restores it."""
     _need_root()
     wan.fault(state_dir, link, down=action is LinkAction.down)
     _say(f"{link}: {action.value}")

@@ -1,12 +1,19 @@
-"""What the lab needs on the host itself: the SSH user, a host key, the portal's certificate."""
+"""What the lab needs on the host itself: the SSH user, a host key, the portal's certificates."""
 
 from __future__ import annotations
 
+import datetime as dt
 import grp
+import ipaddress
 import os
 import pwd
 import shutil
 from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 import netwarden
 from netwarden.lab import commands
@@ -26,6 +33,37 @@ def ensure_user(password: str) -> None:
     HOME.mkdir(parents=True, exist_ok=True)
     os.chown(HOME, pwd.getpwnam(SSH_USER).pw_uid, grp.getgrnam(SSH_USER).gr_gid)
     commands.run(["chpasswd"], stdin=f"{SSH_USER}:{password}\n")
+
+
+def write_certificate(
+    base: Path, address: str, not_before: dt.datetime, not_after: dt.datetime
+) -> None:
+    """A self-signed certificate for ``address`` into ``base``.crt and ``base``.key (the
+    portal's certificates differ only in their validity, for the TLS expiry probes)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, address)])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(address))]), False
+        )
+        .sign(key, hashes.SHA256())
+    )
+    base.with_suffix(".crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    base.with_suffix(".key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    base.with_suffix(".key").chmod(0o600)
 
 
 def stage_cli(root: Path) -> Path:
@@ -61,12 +99,13 @@ def prepare(root: Path, secrets: LabSecrets) -> None:
     key = root / "ssh_host_ed25519_key"
     if not key.exists():
         commands.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)])
-    commands.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-days", "90", "-subj", "/CN=198.18.10.5",
-         "-addext", "subjectAltName=IP:198.18.10.5",
-         "-keyout", str(root / "portal.key"), "-out", str(root / "portal.crt")]
-    )  # fmt: skip
+    now = dt.datetime.now(dt.UTC)
+    for name, start, days in (
+        ("portal", now, 90),
+        ("portal-expiring", now, 5),
+        ("portal-expired", now - dt.timedelta(days=30), 27),  # ended three days ago
+    ):
+        write_certificate(root / name, "198.18.10.5", start, start + dt.timedelta(days=days))
     enable = root / "enable-secret"
     enable.write_text(secrets.enable_secret + "\n")
     os.chown(enable, 0, grp.getgrnam(SSH_USER).gr_gid)

@@ -97,14 +97,25 @@ def build_inventory(plan: Plan, secrets_dir: Path) -> dict[str, Any]:
     ]
     services: list[dict[str, Any]] = [
         {
-            "id": "cong-dvc",
-            "name": "Cổng dịch vụ công tỉnh",
+            "id": service_id,
+            "name": name,
             "site": "dc",
             "security_level": 3,
-            "check": {
-                "http": {"url": "https://198.18.10.5/", "expect_status": 200, "tls_verify": False}
-            },
+            "check": {"http": {"url": url, "expect_status": 200, "tls_verify": False}},
         }
+        for service_id, name, url in (
+            ("cong-dvc", "Cổng dịch vụ công tỉnh", "https://198.18.10.5/"),
+            (
+                "cong-dvc-cu",
+                "Cổng dịch vụ công (chứng thư sắp hết hạn)",
+                "https://198.18.10.5:8443/",
+            ),
+            (
+                "cong-dvc-het-han",
+                "Cổng dịch vụ công (chứng thư đã hết hạn)",
+                "https://198.18.10.5:9443/",
+            ),
+        )
     ]
     services += [
         {

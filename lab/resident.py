@@ -11,7 +11,7 @@ device's snmpd and sshd then join its namespaces with ``nsenter``. It:
   the HTTPS portal on DC hosts that carry one.
 
 Run: ``python -m netwarden.lab.resident --hostname H --control SOCK [--group G] [--tmpfs-mb N
---fill-mb M] [--tcp ADDR:PORT ...] [--https ADDR:PORT --cert C --key K]``.
+--fill-mb M] [--tcp ADDR:PORT ...] [--https ADDR:PORT,CERT,KEY ...]``.
 """
 
 from __future__ import annotations
@@ -136,10 +136,11 @@ async def _run(args: argparse.Namespace) -> None:
     for endpoint in args.tcp:
         host, port = _split(endpoint)
         servers.append(await asyncio.start_server(_serve_tcp, host, port))
-    if args.https:
+    for portal in args.https:
+        endpoint, cert, key = portal.split(",")
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(args.cert, args.key)
-        host, port = _split(args.https)
+        context.load_cert_chain(cert, key)
+        host, port = _split(endpoint)
         servers.append(await asyncio.start_server(_serve_portal, host, port, ssl=context))
     # The socket is created last: its existence tells `lab up` that everything above is ready.
     control = Path(args.control)
@@ -160,9 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tmpfs-mb", type=int, default=0)
     parser.add_argument("--fill-mb", type=int, default=0)
     parser.add_argument("--tcp", action="append", default=[])
-    parser.add_argument("--https", default="")
-    parser.add_argument("--cert", default="")
-    parser.add_argument("--key", default="")
+    parser.add_argument("--https", action="append", default=[])
     args = parser.parse_args(argv)
     try:
         _prepare_host(args)

@@ -34,6 +34,8 @@ class LabState:
     namespaces: list[str] = field(default_factory=list)
     processes: list[Process] = field(default_factory=list)
     links: dict[str, LinkState] = field(default_factory=dict)
+    # endpoint id -> (namespace, interface, address)
+    endpoints: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     inventory: str = ""
     started: str = ""
 
@@ -53,6 +55,7 @@ class LabState:
                 }
                 for name, link in self.links.items()
             },
+            "endpoints": {name: list(where) for name, where in self.endpoints.items()},
             "inventory": self.inventory,
             "started": self.started,
         }
@@ -75,6 +78,7 @@ class LabState:
             namespaces=list(data.get("namespaces", [])),
             processes=[Process.from_json(p) for p in data.get("processes", [])],
             links=links,
+            endpoints={k: (v[0], v[1], v[2]) for k, v in data.get("endpoints", {}).items()},
             inventory=data.get("inventory", ""),
             started=data.get("started", ""),
         )

@@ -110,7 +110,9 @@ class Plan:
     devices: list[Device] = field(default_factory=list)
     endpoints: list[Endpoint] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
-    portal: tuple[str, str, int] | None = None  # (namespace, address, port)
+    # HTTPS portals: (namespace, address, port, certificate name). Certificates: "portal" is
+    # valid for 90 days, "portal-expiring" for 5 more days, "portal-expired" ended 3 days ago.
+    portals: list[tuple[str, str, int, str]] = field(default_factory=list)
     scale_addresses: list[str] = field(default_factory=list)
     big_ports: int = 0
     stubs: int = 0
@@ -322,7 +324,8 @@ def _plan_datacentre(plan: Plan) -> None:
             Device(hostname, ns, "dc", f"198.18.10.{host}", "host", hostname,
                    f"udp:198.18.10.{host}:161", tmpfs_mb=tmpfs_mb, fill_mb=fill_mb)
         )  # fmt: skip
-    plan.portal = (f"{PREFIX}dc-web", "198.18.10.5", 443)
+    for port, cert in ((443, "portal"), (8443, "portal-expiring"), (9443, "portal-expired")):
+        plan.portals.append((f"{PREFIX}dc-web", "198.18.10.5", port, cert))
 
 
 def _plan_scale(plan: Plan, count: int) -> None:

@@ -31,7 +31,10 @@ def _link(state: LabState, link_id: str) -> LinkState:
         return state.links[link_id]
     except KeyError:
         known = ", ".join(sorted(state.links)) or "none"
-        raise UsageError(f"no lab link {link_id!r}; links are: {known}") from None
+        raise UsageError(
+            f"no lab link {link_id!r}; links are: {known} (or an endpoint such as"
+            f" {next(iter(sorted(state.endpoints)), 'cam-so-khcn')})"
+        ) from None
 
 
 def impair(root: Path, link_id: str, *, delay_ms: float, loss_pct: float, jitter_ms: float) -> None:
@@ -74,10 +77,21 @@ def _wait_bridge(bridge: processes.Process, log: Path) -> None:
 
 
 def fault(root: Path, link_id: str, *, down: bool) -> None:
-    """Cut (``down``) or restore a link: both link-namespace ends go down/up."""
+    """Cut (``down``) or restore a link: both link-namespace ends go down/up. An endpoint id
+    (a camera, AP or VC endpoint) stops or restarts that endpoint: its interface goes down, so
+    it answers neither ICMP nor its TCP port, as a camera that lost power."""
     state = _running(root)
-    link = _link(state, link_id)
     word = "down" if down else "up"
+    if link_id in state.endpoints:
+        ns, ifname, address = state.endpoints[link_id]
+        # Linux still answers for an address on a downed interface: take the address away too.
+        if down:
+            lines = [f"address del {address}/32 dev {ifname}", f"link set dev {ifname} down"]
+        else:
+            lines = [f"link set dev {ifname} up", f"address replace {address}/32 dev {ifname}"]
+        commands.ip_batch(lines, ns)
+        return
+    link = _link(state, link_id)
     commands.ip_batch([f"link set dev tocore {word}", f"link set dev tofar {word}"], link.ns)
     link.fault = word
     save(root, state)

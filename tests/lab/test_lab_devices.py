@@ -126,3 +126,36 @@ def test_endpoints_answer_icmp_and_their_tcp_port(lab: Lab) -> None:
         assert ping.returncode == 0, address
         with socket.create_connection((address, port), timeout=2):
             pass
+
+
+def test_portal_certificates_differ_only_in_validity(lab: Lab) -> None:
+    import datetime as dt
+
+    from cryptography import x509
+
+    now = dt.datetime.now(dt.UTC)
+    left = {}
+    for port in (443, 8443, 9443):
+        pem = ssl.get_server_certificate(("198.18.10.5", port), timeout=5)
+        cert = x509.load_pem_x509_certificate(pem.encode())
+        left[port] = (cert.not_valid_after_utc - now).total_seconds() / 86400
+    assert 89.9 < left[443] <= 90
+    assert 4.9 < left[8443] <= 5
+    assert -3.1 < left[9443] <= -2.9
+
+
+def test_an_endpoint_can_be_stopped_and_restarted(lab: Lab) -> None:
+    from netwarden.lab import wan
+
+    wan.fault(lab.root, "cam-so-khcn", down=True)
+    try:
+        with socket.socket() as sock:
+            sock.settimeout(1)
+            assert sock.connect_ex(("198.18.1.50", 554)) != 0
+        ping = subprocess.run(["ping", "-c", "1", "-W", "1", "198.18.1.50"], capture_output=True,
+                              timeout=5, check=False)  # fmt: skip
+        assert ping.returncode != 0
+    finally:
+        wan.fault(lab.root, "cam-so-khcn", down=False)
+    with socket.create_connection(("198.18.1.50", 554), timeout=2):
+        pass
