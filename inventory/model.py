@@ -71,6 +71,15 @@ class SshAccess(Strict):
 Role = Literal["switch", "router", "firewall", "host", "ap", "camera", "vc-endpoint"]
 
 
+class IcmpAccess(Strict):
+    """The ICMP probe every device gets by default (smokeping-style: many packets)."""
+
+    enabled: bool = True
+    interval: Duration = duration_default(60.0)
+    count: int = Field(default=20, ge=1, le=1000)
+    timeout: Duration = duration_default(2.0)  # how long to wait for the last reply
+
+
 class Device(Strict):
     """A device that is polled (SNMP) and/or reached (SSH) by one agent."""
 
@@ -81,6 +90,7 @@ class Device(Strict):
     role: Role
     snmp: SnmpAccess | None = None
     ssh: SshAccess | None = None
+    icmp: IcmpAccess = Field(default_factory=IcmpAccess)
 
 
 class Endpoint(Strict):
@@ -125,6 +135,8 @@ class HttpCheck(Strict):
     expect_status: int = Field(default=200, ge=100, le=599)
     tls_verify: bool = True
     timeout: Duration = duration_default(5.0)
+    body_regex: str | None = None  # the body must match (Python re syntax)
+    max_redirects: int = Field(default=5, ge=0, le=20)
 
     @field_validator("url")
     @classmethod
@@ -144,6 +156,7 @@ class TcpCheck(Strict):
 class IcmpCheck(Strict):
     host: Host
     timeout: Duration = duration_default(2.0)
+    count: int = Field(default=20, ge=1, le=1000)  # packets per probe, spread over the interval
 
 
 class Check(Strict):
@@ -165,8 +178,10 @@ class Service(Strict):
     id: Id
     name: str | None = None
     site: Id
+    agent: Id | None = None  # the agent that checks it; default: the agent of its site
     security_level: SecurityLevel | None = None
     check: Check
+    interval: Duration = duration_default(60.0)
 
 
 KINDS = ("sites", "agents", "devices", "links", "services", "credentials")
@@ -210,6 +225,17 @@ class Inventory(Strict):
         if len(at_site) != 1:
             raise LookupError(f"device {dev.id}: site {dev.site} has {len(at_site)} agents")
         return at_site[0].id
+
+    def agent_of_service(self, service: Service) -> str | None:
+        """The id of the agent that checks ``service``: its own ``agent``, else its site's
+        single agent; None when the site has no agent or several (then name one)."""
+        if service.agent is not None:
+            return service.agent
+        at_site = self._index.agents_at.get(service.site, [])
+        return at_site[0].id if len(at_site) == 1 else None
+
+    def services_for(self, agent_id: str) -> list[Service]:
+        return [s for s in self.services if self.agent_of_service(s) == agent_id]
 
     def devices_for(self, agent_id: str) -> list[Device]:
         """The devices polled by agent ``agent_id``, in inventory order."""

@@ -120,6 +120,8 @@ class _Pass:
     def sites_of(self, kind: str, items: Sequence[Agent | Service]) -> None:
         for index, item in enumerate(items):
             self.require("sites", item.site, (kind, index, "site"))
+            if isinstance(item, Service) and item.agent is not None:
+                self.require("agents", item.agent, (kind, index, "agent"))
 
 
 def duplicate_ids(ids: Sequence[object]) -> list[tuple[int, int]]:
