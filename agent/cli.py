@@ -18,6 +18,8 @@ import typer
 from netwarden.agent.exposition_glue import render_one, renderer
 from netwarden.agent.fleet import SessionFactory, build_device, link_ends
 from netwarden.agent.http_server import MetricsServer
+from netwarden.agent.probers import real_probers
+from netwarden.agent.probes.icmp import IcmpPinger
 from netwarden.agent.runtime import AgentRuntime
 from netwarden.agent.snapshot import DeviceSnapshot, InterfaceSample
 from netwarden.agent.snmp.engines import ENGINES, EngineName
@@ -74,15 +76,17 @@ def run(
 async def _run(
     paths: list[Path], agent: str, host: str, port: int, max_in_flight: int, factory: SessionFactory
 ) -> None:
-    runtime = AgentRuntime(paths, agent, factory, max_in_flight=max_in_flight)
+    pinger = IcmpPinger()  # one ICMP socket for every ICMP probe of this agent
+    probers = real_probers(pinger)
+    runtime = AgentRuntime(paths, agent, factory, max_in_flight=max_in_flight, probers=probers)
     runtime.apply(runtime.load())  # the first load must succeed; later ones may be rejected
     # Everything allocated so far (modules, inventory) lives as long as the agent: keep the
     # garbage collector from rescanning it on every collection (10-20 % of a big walk's CPU).
     gc.freeze()
     server = MetricsServer(renderer(runtime), runtime.not_ready)
     bound = await server.start(host, port)
-    typer.echo(f"agent {agent}: {len(runtime.devices)} devices, metrics on "
-               f"http://{bound[0]}:{bound[1]}/metrics", err=True)  # fmt: skip
+    typer.echo(f"agent {agent}: {len(runtime.devices)} devices polled, {len(runtime.probes)}"
+               f" probes, metrics on http://{bound[0]}:{bound[1]}/metrics", err=True)  # fmt: skip
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -92,6 +96,7 @@ async def _run(
     watcher.cancel()
     await server.close()
     await runtime.close()
+    await pinger.close()
 
 
 def poll(

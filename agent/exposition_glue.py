@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry
 
 from netwarden.agent.fleet import LinkEnd
 from netwarden.agent.metrics import ReloadStatus, SnapshotCollector, iter_render, render
+from netwarden.agent.metrics.probe_collector import ProbeCollector
 from netwarden.agent.runtime import AgentRuntime
 from netwarden.agent.snapshot import DeviceCounters, DeviceSnapshot
 
@@ -21,6 +22,7 @@ def renderer(runtime: AgentRuntime) -> Callable[[], Iterator[bytes]]:
         lambda: ReloadStatus(runtime.reload_ok, runtime.reload_time),
         registry=registry,
     )
+    ProbeCollector(runtime.probe_jobs, registry=registry)
     return lambda: iter_render(registry)
 
 

@@ -23,6 +23,7 @@ from netwarden.agent.fleet import (
     plan_devices,
     same_setup,
 )
+from netwarden.agent.probing import ProbeJob, Probers, plan_probes
 from netwarden.agent.schedule import Scheduler
 from netwarden.agent.snapshot import DeviceCounters, DeviceSnapshot
 from netwarden.agent.snmp.types import Target
@@ -58,11 +59,17 @@ class AgentRuntime:
         session_factory: SessionFactory,
         *,
         max_in_flight: int = 64,
+        probers: Probers | None = None,
     ) -> None:
         self.paths = list(paths)
         self.agent_id = agent_id
         self._factory = session_factory
         self._scheduler = Scheduler(max_in_flight=max_in_flight)
+        # Probes mostly wait (ICMP spreads its packets over the interval): a separate, much
+        # wider bound, so thousands of them never hold the SNMP polls' slots.
+        self._probe_scheduler = Scheduler(max_in_flight=4096)
+        self._probers = probers
+        self.probes: dict[str, ProbeJob] = {}
         self.devices: dict[str, PolledDevice] = {}
         self.links: list[LinkEnd] = []
         self.reload_ok = False
@@ -103,8 +110,24 @@ class AgentRuntime:
             self.devices[device_id] = polled
             self._scheduler.start(device_id, interval, polled.poll)
         self.links = link_ends(inventory, self.agent_id)
+        if self._probers is not None:
+            self._apply_probes(plan_probes(inventory, self.agent_id, self._probers))
         self.reload_ok, self.reload_time = True, time.time()
         log.info("agent %s: polling %d devices", self.agent_id, len(self.devices))
+
+    def _apply_probes(self, wanted: dict[str, ProbeJob]) -> None:
+        for key in set(self.probes) - set(wanted):
+            self._probe_scheduler.cancel(key)
+            del self.probes[key]
+        for key, job in wanted.items():
+            old = self.probes.get(key)
+            if old is not None and old.spec == job.spec and old.labels == job.labels:
+                continue  # unchanged: keep its last result and failure counts
+            self.probes[key] = job
+            self._probe_scheduler.start(key, job.interval, job.tick)
+
+    def probe_jobs(self) -> list[ProbeJob]:
+        return list(self.probes.values())
 
     def reload(self) -> bool:
         """Reload from disk; on any problem keep the running inventory and say why."""
@@ -148,6 +171,7 @@ class AgentRuntime:
 
     async def close(self) -> None:
         await self._scheduler.stop()
+        await self._probe_scheduler.stop()
         for polled in self.devices.values():
             if polled.session is not None:
                 await polled.session.close()

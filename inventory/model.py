@@ -7,6 +7,7 @@ rules across objects (ids exist, addresses are unique per agent) are in ``refere
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import Literal, Self, TypeVar
 from urllib.parse import urlsplit
@@ -145,6 +146,18 @@ class HttpCheck(Strict):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise PydanticCustomError("url", "must be an http:// or https:// URL with a host")
         return url
+
+    @field_validator("body_regex")
+    @classmethod
+    def _compiles(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise PydanticCustomError(
+                    "regex", "is not a valid regular expression: {why}", {"why": str(exc)}
+                ) from exc
+        return pattern
 
 
 class TcpCheck(Strict):

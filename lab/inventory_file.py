@@ -44,6 +44,7 @@ def _device(plan: Plan, index: int) -> dict[str, Any]:
         "role": device.role,
         # Short intervals keep the lab lively; a province would keep the 60 s default.
         "snmp": {"credential": "snmp-lab-v3", "timeout": "1s", "retries": 1, "interval": "5s"},
+        "icmp": {"interval": "10s", "count": 10, "timeout": "1s"},
     }
     if device.site == "big":
         entry["snmp"] = {"credential": "snmp-lab-v3", "timeout": "10s", "interval": "60s"}
@@ -73,9 +74,10 @@ def build_inventory(plan: Plan, secrets_dir: Path) -> dict[str, Any]:
         _device(plan, i) for i in range(len(plan.devices)) if plan.devices[i].site != "scale"
     ]
     devices += [
-        {"id": ep.id, "site": ep.site, "address": ep.address, "role": ep.role}
+        {"id": ep.id, "site": ep.site, "address": ep.address, "role": ep.role,
+         "icmp": {"interval": "10s", "count": 10, "timeout": "1s"}}
         for ep in plan.endpoints
-    ]
+    ]  # fmt: skip
     devices += _scale_devices(plan)
     links: list[dict[str, Any]] = [
         {
@@ -102,6 +104,7 @@ def build_inventory(plan: Plan, secrets_dir: Path) -> dict[str, Any]:
             "site": "dc",
             "security_level": 3,
             "check": {"http": {"url": url, "expect_status": 200, "tls_verify": False}},
+            "interval": "10s",
         }
         for service_id, name, url in (
             ("cong-dvc", "Cổng dịch vụ công tỉnh", "https://198.18.10.5/"),

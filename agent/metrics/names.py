@@ -213,7 +213,39 @@ AGENT: Final = (
     ),
 )
 
+PROBE_LABELS: Final = ("probe", "device", "service", "site", "role", "target")
+"""Probe series name their target from the inventory: a device (with its role) or a service."""
+
+
+def _probe(name: str, typ: MetricType, text: str, extra: tuple[str, ...] = ()) -> MetricSpec:
+    return MetricSpec(name, typ, (*PROBE_LABELS, *extra), text)
+
+
+PROBES: Final = (
+    _probe("netwarden_probe_success", "gauge", "1 if the last probe succeeded, else 0."),
+    _probe("netwarden_probe_duration_seconds", "gauge", "How long the last probe took."),
+    _probe("netwarden_probe_failures_total", "counter", "Failed probes, by reason.", ("reason",)),
+    _probe("netwarden_probe_icmp_packets_sent", "gauge", "Echo requests sent by the last probe."),
+    _probe("netwarden_probe_icmp_loss_ratio", "gauge", "Share of echo requests not answered."),
+    _probe("netwarden_probe_icmp_rtt_seconds", "gauge",
+           "Round-trip time of the answered echoes: min, avg, max, p50, p95.", ("stat",)),
+    _probe("netwarden_probe_icmp_jitter_seconds", "gauge",
+           "Round-trip time variation of the answered echoes."),
+    _probe("netwarden_probe_tcp_connect_seconds", "gauge", "Time to establish the connection."),
+    _probe("netwarden_probe_http_phase_seconds", "gauge",
+           "Time spent in each phase of the request: resolve, connect, tls, processing, transfer.",
+           ("phase",)),
+    _probe("netwarden_probe_http_status_code", "gauge", "Status code of the final response."),
+    _probe("netwarden_probe_http_content_length_bytes", "gauge", "Length of the final body."),
+    _probe("netwarden_probe_http_redirects", "gauge", "Redirects followed."),
+    _probe("netwarden_probe_http_ssl", "gauge", "1 if the final URL was HTTPS."),
+    _probe("netwarden_probe_tls_days_left", "gauge",
+           "Days until the server certificate expires (negative: expired)."),
+    _probe("netwarden_probe_tls_verified", "gauge", "1 if the certificate chain verified."),
+)  # fmt: skip
+
 METRICS: Final[tuple[MetricSpec, ...]] = (*IF_COUNTERS, *IF_GAUGES, *HOST, *AGENT)
+"""Families of the SNMP snapshot collector."""
 """Every family, in exposition order."""
 
-BY_NAME: Final[dict[str, MetricSpec]] = {spec.name: spec for spec in METRICS}
+BY_NAME: Final[dict[str, MetricSpec]] = {spec.name: spec for spec in (*METRICS, *PROBES)}

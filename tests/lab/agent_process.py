@@ -22,11 +22,14 @@ def free_port() -> int:
 
 
 def fast_inventory(source: str, target: Path, interval: str = "1s") -> Path:
-    """A copy of the lab inventory with every SNMP poll interval set to ``interval``."""
+    """A copy of the lab inventory with every poll and probe interval set to ``interval``."""
     document = yaml.safe_load(Path(source).read_text())
     for device in document["devices"]:
         if "snmp" in device:
             device["snmp"]["interval"] = interval
+        device["icmp"] = {"interval": interval, "count": 5, "timeout": "500ms"}
+    for service in document["services"]:
+        service["interval"] = interval
     target.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
     return target
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from netwarden.agent.metrics.names import BY_NAME, METRICS
+from netwarden.agent.metrics.names import BY_NAME, METRICS, PROBES
 
 # The list, verbatim: acceptance tests and dashboards use these names and labels.
 CONTRACT = {
@@ -56,7 +56,18 @@ CONTRACT = {
 def test_the_table_is_the_contract() -> None:
     table = {spec.name: (spec.type, " ".join(spec.labels)) for spec in METRICS}
     assert table == CONTRACT
-    assert len(BY_NAME) == len(METRICS)
+    assert len(BY_NAME) == len(METRICS) + len(PROBES)
+
+
+def test_probe_metrics_name_their_target_and_follow_conventions() -> None:
+    for spec in PROBES:
+        assert spec.labels[:6] == ("probe", "device", "service", "site", "role", "target")
+        assert re.fullmatch(r"netwarden_probe(_[a-z0-9]+)+", spec.name), spec.name
+        assert spec.name.endswith("_total") == (spec.type == "counter"), spec.name
+        assert spec.help.endswith("."), spec.name
+    assert {"netwarden_probe_success", "netwarden_probe_duration_seconds"} <= {
+        spec.name for spec in PROBES
+    }
 
 
 def test_agent_metrics_follow_prometheus_conventions() -> None:

@@ -1,0 +1,106 @@
+"""Pure parts of the ICMP prober: packets, checksum, statistics."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from netwarden.agent.probes.icmp_packets import (
+    ECHO_REPLY,
+    build_echo,
+    checksum,
+    jitter,
+    parse,
+    quantile,
+    rtt_summary,
+)
+
+TOKEN = bytes(range(16))
+
+
+def _ip(payload: bytes, src: str, dst: str) -> bytes:
+    addr = lambda a: bytes(int(x) for x in a.split("."))  # noqa: E731
+    header = struct.pack("!BBHHHBBH", 0x45, 0, 20 + len(payload), 0, 0, 64, 1, 0)
+    return header + addr(src) + addr(dst) + payload
+
+
+def _reply(request: bytes) -> bytes:
+    unsummed = bytes([ECHO_REPLY, 0, 0, 0]) + request[4:]
+    return unsummed[:2] + checksum(unsummed).to_bytes(2, "big") + unsummed[4:]
+
+
+def test_checksum_known_value() -> None:
+    # RFC 1071's example words 0x0001 0xf203 0xf4f5 0xf6f7 sum (folded) to 0xddf2.
+    assert checksum(bytes.fromhex("0001f203f4f5f6f7")) == 0xFFFF - 0xDDF2
+    assert checksum(b"\x01") == 0xFFFF - 0x0100  # odd length is padded with a zero byte
+
+
+def test_echo_request_layout_and_checksum() -> None:
+    packet = build_echo(0x1234, 0xBEEF, TOKEN, 56)
+    assert len(packet) == 64
+    assert packet[:2] == b"\x08\x00"
+    assert struct.unpack("!HH", packet[4:8]) == (0x1234, 0xBEEF)
+    assert packet[8:24] == TOKEN
+    assert checksum(packet) == 0  # a correct checksum sums the packet to zero
+
+
+def test_parse_reply_with_and_without_ip_header() -> None:
+    reply = _reply(build_echo(7, 9, TOKEN))
+    dgram = parse(reply, "198.18.1.2", ip_header=False)
+    assert dgram is not None
+    assert (dgram.unreachable, dgram.peer, dgram.ident, dgram.seq, dgram.token) == (
+        False,
+        "198.18.1.2",
+        7,
+        9,
+        TOKEN,
+    )
+    raw = parse(_ip(reply, "198.18.1.2", "198.18.0.1"), "198.18.1.2", ip_header=True)
+    assert raw == dgram
+
+
+def test_parse_unreachable_names_the_target_not_the_router() -> None:
+    request = build_echo(7, 9, TOKEN)
+    quoted = _ip(request, "198.18.0.1", "198.18.99.99")
+    error = bytes([3, 1, 0, 0, 0, 0, 0, 0]) + quoted
+    msg = parse(_ip(error, "198.18.100.1", "198.18.0.1"), "198.18.100.1", ip_header=True)
+    assert msg is not None
+    assert (msg.unreachable, msg.peer, msg.seq, msg.token) == (True, "198.18.99.99", 9, TOKEN)
+    short = bytes([3, 1, 0, 0, 0, 0, 0, 0]) + _ip(request[:8], "198.18.0.1", "198.18.99.99")
+    msg = parse(_ip(short, "198.18.100.1", "198.18.0.1"), "198.18.100.1", ip_header=True)
+    assert msg is not None and msg.token == b""  # RFC 792's minimum quote: 8 bytes
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"\x00" * 7, build_echo(1, 2, TOKEN), _ip(b"\x00" * 4, "1.1.1.1", "2.2.2.2")[:19]],
+)
+def test_parse_rejects_garbage_and_requests(data: bytes) -> None:
+    assert parse(data, "198.18.1.2", ip_header=False) is None
+    assert parse(data, "198.18.1.2", ip_header=True) is None
+
+
+def test_quantile_interpolates_like_numpy() -> None:
+    values = [1.0, 2.0, 3.0, 4.0]
+    assert quantile(values, 0.5) == 2.5
+    assert quantile(values, 0.95) == pytest.approx(3.85)
+    assert quantile(values, 0.0) == 1.0
+    assert quantile(values, 1.0) == 4.0
+    assert quantile([5.0], 0.95) == 5.0
+    with pytest.raises(ValueError, match="no values"):
+        quantile([], 0.5)
+
+
+def test_jitter_is_mean_absolute_consecutive_difference() -> None:
+    assert jitter([]) == 0.0
+    assert jitter([0.010]) == 0.0
+    assert jitter([0.010, 0.012, 0.009, 0.009]) == pytest.approx((0.002 + 0.003 + 0.0) / 3)
+
+
+def test_rtt_summary() -> None:
+    assert rtt_summary([]) == {}
+    summary = rtt_summary([0.03, 0.01, 0.02])
+    assert summary == pytest.approx(
+        {"min": 0.01, "avg": 0.02, "max": 0.03, "p50": 0.02, "p95": 0.029}
+    )

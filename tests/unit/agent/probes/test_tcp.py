@@ -1,0 +1,87 @@
+"""TCP-connect probe against real sockets on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from netwarden.agent.probes.result import ProbeReason
+from netwarden.agent.probes.tcp import CONNECT_SECONDS, connect_reason, probe_tcp
+
+
+@contextlib.contextmanager
+def _listener(backlog: int = 16) -> Iterator[socket.socket]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(backlog)
+        yield sock
+
+
+def _closed_port() -> int:
+    # Bound but never listening: nothing else can take the port while the test holds it.
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    port: int = holder.getsockname()[1]
+    holder.close()
+    return port
+
+
+def test_open_port_is_success_with_connect_time() -> None:
+    with _listener() as server:
+        port = server.getsockname()[1]
+        result = asyncio.run(probe_tcp("127.0.0.1", port, deadline=2.0))
+    assert result.success, result.message
+    assert result.reason is ProbeReason.ok
+    assert 0 < result.values[CONNECT_SECONDS] <= result.duration < 2.0
+
+
+def test_host_name_is_resolved() -> None:
+    with _listener() as server:
+        port = server.getsockname()[1]
+        result = asyncio.run(probe_tcp("localhost", port, deadline=2.0))
+    # localhost may resolve to ::1 first, where nothing listens: either way it resolved.
+    assert result.reason in (ProbeReason.ok, ProbeReason.refused)
+
+
+def test_closed_port_is_refused() -> None:
+    result = asyncio.run(probe_tcp("127.0.0.1", _closed_port(), deadline=2.0))
+    assert not result.success
+    assert result.reason is ProbeReason.refused
+    assert CONNECT_SECONDS not in result.values
+
+
+def test_unknown_name_is_dns() -> None:
+    result = asyncio.run(probe_tcp("no-such-host.invalid", 80, deadline=5.0))
+    assert result.reason is ProbeReason.dns
+
+
+def test_full_backlog_times_out_at_the_deadline() -> None:
+    # Linux drops SYNs while the accept queue is full, so the probe's connect never completes.
+    with _listener(backlog=0) as server, contextlib.ExitStack() as stack:
+        address = server.getsockname()
+        for _ in range(4):
+            filler = stack.enter_context(socket.socket())
+            filler.setblocking(False)
+            filler.connect_ex(address)
+        result = asyncio.run(probe_tcp(*address, deadline=0.5))
+    assert result.reason is ProbeReason.timeout
+    assert 0.5 <= result.duration < 1.0
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (ConnectionRefusedError(errno.ECONNREFUSED, "refused"), ProbeReason.refused),
+        (TimeoutError(errno.ETIMEDOUT, "timed out"), ProbeReason.timeout),
+        (OSError(errno.EHOSTUNREACH, "no route"), ProbeReason.unreachable),
+        (OSError(errno.ENETUNREACH, "net unreachable"), ProbeReason.unreachable),
+        (OSError(errno.EACCES, "denied"), ProbeReason.other),
+    ],
+)
+def test_connect_errors_map_to_bounded_reasons(error: OSError, reason: ProbeReason) -> None:
+    assert connect_reason(error) is reason
