@@ -61,5 +61,13 @@ for _ in $(seq 1 40); do
 done
 scrape 9430 | grep -E '^ifOperStatus\{.*ifName="wan2"'
 $nw lab fault tsl-so-tc up
+echo "demo: the portal's certificates as the data centre's agent probes them (days left)"
+for _ in $(seq 1 40); do
+  [ "$(scrape 9431 | grep -c '^netwarden_probe_tls_days_left')" -ge 3 ] && break
+  sleep 0.5
+done
+scrape 9431 | grep '^netwarden_probe_tls_days_left'
+echo "demo: the agency's camera is pinged and its RTSP port checked"
+scrape 9432 nwl-a3 | grep -E '^netwarden_probe_success\{probe="(icmp|tcp)".*cam-' || true
 echo "demo: the lab keeps running for you to explore; remove it with: $nw lab down"
 echo "demo: run an agent yourself with: $nw agent run -i $inventory --agent agent-core"
