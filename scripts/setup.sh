@@ -12,6 +12,7 @@ packages=(
   iputils-ping curl openssl procps util-linux passwd
   prometheus                      # promtool checks the agent's exposition and the rules
   prometheus-snmp-exporter        # the reference the SNMP benchmark compares against
+  fping                           # the reference the ICMP benchmark compares against
 )
 missing=()
 for pkg in "${packages[@]}"; do
