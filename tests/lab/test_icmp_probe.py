@@ -58,6 +58,7 @@ def _ping(host: str, kind: SocketKind = "auto", **kw: float) -> tuple[ProbeResul
 @pytest.mark.usefixtures("impaired")
 def test_loss_on_the_wan_link_is_measured() -> None:
     wan.impair(DEFAULT_DIR, LINK, delay_ms=0, loss_pct=20, jitter_ms=0)
+    _ping(FAR_SWITCH, count=10, spacing=0.05, timeout=1.0)  # let ARP settle across the bridge
     result, _ = _ping(FAR_SWITCH, count=500, spacing=0.005, timeout=1.0)
     print(f"20 % loss on {LINK}: measured {result.values[LOSS]:.3f} of 500")
     assert result.success

@@ -65,6 +65,7 @@ def test_impair_delay_and_loss_are_what_a_ping_sees(lab: Lab) -> None:
     assert loss == 0.0
     assert 55 <= rtt <= 80
     wan.impair(lab.root, "tsl-so-tc", delay_ms=0, loss_pct=20, jitter_ms=0)
+    _ping("198.18.2.2", 10, 0.05)  # let ARP settle across the new bridge before measuring
     loss, _ = _ping("198.18.2.2", 600, 0.005)
     assert 14 <= loss <= 26
     wan.impair(lab.root, "tsl-so-tc", delay_ms=0, loss_pct=0, jitter_ms=0)
