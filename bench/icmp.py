@@ -20,7 +20,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bench.targets import BenchError, _netwarden, lab_address, lab_down, running_lab
+from bench.targets import BenchError, acquire_lab, lab_address, release_lab
 from netwarden.lab.state import LabState
 
 FALLBACK = ("198.18.100.1", "198.18.1.2", "198.18.2.2", "198.18.1.50", "198.18.1.60", "198.18.2.70")
@@ -179,34 +179,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def _lab(args: argparse.Namespace) -> tuple[LabState, bool]:
-    state = running_lab()
-    if args.reuse_lab:
-        if state is None:
-            raise BenchError("--reuse-lab: no lab is running")
-        return state, False
-    if state is not None and not args.replace_lab:
-        raise BenchError(
-            "a lab is already running (perhaps a colleague's): "
-            "--reuse-lab to ping it as it is, --replace-lab to rebuild it"
-        )
-    print("bench: building the lab (1 agency, 2000 scale devices)", file=sys.stderr)
-    try:
-        _netwarden("lab", "up", "--agencies", "1", "--nat", "0", "--scale-devices", "2000")
-        state = running_lab()
-        if state is None:
-            raise BenchError("`netwarden lab up` succeeded but recorded no lab")
-        return state, True
-    except BaseException:
-        lab_down()
-        raise
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; 0 when it ran (with --check: and every target was met)."""
     args = parse_args(argv)
     try:
-        state, own = _lab(args)
+        state, own = acquire_lab(
+            reuse=args.reuse_lab,
+            replace=args.replace_lab,
+            fleet_size=max(args.fleet, args.burst_targets),
+            big_ports=0,
+            verb="ping",
+        )
     except BenchError as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
         return 1
@@ -217,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         if own:
-            lab_down()
+            release_lab()
     return 1 if args.check and not met else 0
 
 

@@ -30,13 +30,11 @@ from bench.targets import (
     BenchError,
     Device,
     Targets,
-    lab_down,
-    lab_up,
+    acquire_lab,
     read_targets,
-    running_lab,
+    release_lab,
 )
 from netwarden.errors import NetwardenError
-from netwarden.lab.state import LabState
 
 ROOTS = (exporter.IF_TABLE, exporter.IF_X_TABLE)  # what snmp_exporter's if_mib walks
 SCENARIOS = ("big-v2c", "big-v3", "fleet-v2c", "fleet-v3")
@@ -255,7 +253,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; 0 when it ran (with --check: and every target was met)."""
     args = parse_args(argv)
     try:
-        state, own = _lab(args)
+        state, own = acquire_lab(
+            reuse=args.reuse_lab,
+            replace=args.replace_lab,
+            fleet_size=args.fleet,
+            big_ports=args.ports,
+            verb="poll",
+        )
     except BenchError as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
         return 1
@@ -267,39 +271,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         if own:
-            _remove_lab()
+            release_lab()
     missed = any(v.met is False for v in found)
     return 1 if args.check and missed else 0
-
-
-def _remove_lab() -> None:
-    try:
-        lab_down()
-    except BenchError as exc:
-        print(f"bench: error: {exc}; remove it with `netwarden lab down`", file=sys.stderr)
-
-
-def _lab(args: argparse.Namespace) -> tuple[LabState, bool]:
-    """The lab to poll, and whether this run built it (and so removes it)."""
-    state = running_lab()
-    if args.reuse_lab:
-        if state is None:
-            raise BenchError("--reuse-lab: no lab is running")
-        return state, False
-    if state is not None and not args.replace_lab:
-        raise BenchError(
-            "a lab is already running (perhaps a colleague's): "
-            "--reuse-lab to poll it as it is, --replace-lab to rebuild it"
-        )
-    print(
-        f"bench: building the lab ({args.fleet} scale devices, a {args.ports}-port device)",
-        file=sys.stderr,
-    )
-    try:
-        return lab_up(args.fleet, args.ports), True
-    except BaseException:  # a half-built lab (or Ctrl-C in the middle) is removed too
-        _remove_lab()
-        raise
 
 
 if __name__ == "__main__":

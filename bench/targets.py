@@ -171,3 +171,39 @@ def lab_up(fleet_size: int, big_ports: int) -> LabState:
 def lab_down() -> None:
     """Remove the lab this benchmark built."""
     _netwarden("lab", "down")
+
+
+def acquire_lab(
+    *, reuse: bool, replace: bool, fleet_size: int, big_ports: int, verb: str
+) -> tuple[LabState, bool]:
+    """The lab to measure against, and whether this run built it (and so must remove it).
+
+    A running lab may be a colleague's: it is used only with ``reuse``, rebuilt only with
+    ``replace``, otherwise the benchmark stops and says so. ``verb`` names what the benchmark
+    does to targets ("poll", "ping") in that message.
+    """
+    state = running_lab()
+    if reuse:
+        if state is None:
+            raise BenchError("--reuse-lab: no lab is running")
+        return state, False
+    if state is not None and not replace:
+        raise BenchError(
+            "a lab is already running (perhaps a colleague's): "
+            f"--reuse-lab to {verb} it as it is, --replace-lab to rebuild it"
+        )
+    print(f"bench: building the lab ({fleet_size} scale devices, a {big_ports}-port device)",
+          file=sys.stderr)  # fmt: skip
+    try:
+        return lab_up(fleet_size, big_ports), True
+    except BaseException:  # a half-built lab (or Ctrl-C in the middle) is removed too
+        release_lab()
+        raise
+
+
+def release_lab() -> None:
+    """Remove the lab this run built; a failure is reported, not raised (results stand)."""
+    try:
+        lab_down()
+    except BenchError as exc:
+        print(f"bench: error: {exc}; remove it with `netwarden lab down`", file=sys.stderr)
