@@ -67,6 +67,13 @@ class SshAccess(Strict):
     platform: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     port: Port = 22
     timeout: Duration = duration_default(10.0)
+    # The agent reads interface/version (or, on Linux hosts, filesystem/load/memory/units)
+    # state over SSH every `interval`, and backs up the running configuration every
+    # `backup_interval` (network platforms only: a Linux host has no running configuration).
+    collect: bool = True
+    interval: Duration = duration_default(300.0)
+    backup: bool = True
+    backup_interval: Duration = duration_default(86400.0)
 
 
 Role = Literal["switch", "router", "firewall", "host", "ap", "camera", "vc-endpoint"]

@@ -48,10 +48,12 @@ def _device(plan: Plan, index: int) -> dict[str, Any]:
     }
     if device.site == "big":
         entry["snmp"] = {"credential": "snmp-lab-v3", "timeout": "10s", "interval": "60s"}
+    ssh_timing = {"interval": "10s", "backup_interval": "30s"}
     if device.ios_cli:
-        entry["ssh"] = {"credential": "ssh-lab", "platform": "cisco_ios", "port": IOS_CLI_PORT}
+        entry["ssh"] = {"credential": "ssh-lab", "platform": "cisco_ios", "port": IOS_CLI_PORT,
+                        **ssh_timing}  # fmt: skip
     elif device.ssh_ports:
-        entry["ssh"] = {"credential": "ssh-lab", "platform": "linux", "port": 22}
+        entry["ssh"] = {"credential": "ssh-lab", "platform": "linux", "port": 22, **ssh_timing}
     return entry
 
 

@@ -1,0 +1,1 @@
+"""SSH collection: netmiko sessions in a bounded thread pool, parsed with TextFSM."""
