@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from netwarden.agent.configs.store import store_path
 from netwarden.agent.exposition_glue import render_one, renderer
 from netwarden.agent.fleet import SessionFactory, build_device, link_ends
 from netwarden.agent.http_server import MetricsServer
@@ -23,12 +24,16 @@ from netwarden.agent.probes.icmp import IcmpPinger
 from netwarden.agent.runtime import AgentRuntime
 from netwarden.agent.snapshot import DeviceSnapshot, InterfaceSample
 from netwarden.agent.snmp.engines import ENGINES, EngineName
+from netwarden.agent.ssh.netmiko_runner import NetmikoRunner
+from netwarden.agent.sync.cli import enroll_command, install_service_command, run_enrolled
 from netwarden.errors import UsageError
 from netwarden.inventory import load_inventory
 from netwarden.inventory.model import Inventory
 from netwarden.output import render_table
 
 app = typer.Typer(help="Run the agent that polls an agency's devices.", no_args_is_help=True)
+app.command("enroll")(enroll_command)
+app.command("install-service")(install_service_command)
 
 Inventories = Annotated[
     list[Path], typer.Option("--inventory", "-i", help="Inventory file or directory (repeatable).")
@@ -40,6 +45,14 @@ SnmpEngineOption = Annotated[
         help="fast: the agent's own SNMP client; pysnmp: the reference engine (slower).",
     ),
 ]
+
+
+@dataclasses.dataclass(frozen=True)
+class SshOptions:
+    """`agent run`'s SSH options: sessions open at once, where session logs go."""
+
+    workers: int = 8
+    session_log_dir: Path | None = None
 
 
 class PollOutput(enum.StrEnum):
@@ -57,28 +70,83 @@ def _listen(text: str) -> tuple[str, int]:
 
 @app.command()
 def run(
-    inventory: Inventories,
-    agent: Annotated[str, typer.Option("--agent", help="This agent's id in the inventory.")],
+    inventory: Annotated[
+        list[Path] | None,
+        typer.Option("--inventory", "-i", help="Inventory file or directory (repeatable)."),
+    ] = None,
+    agent: Annotated[
+        str | None, typer.Option("--agent", help="This agent's id in the inventory.")
+    ] = None,
     listen: Annotated[str, typer.Option(help="Where /metrics is served.")] = "127.0.0.1:9430",
     max_in_flight: Annotated[int, typer.Option(help="Polls running at once.")] = 64,
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
     snmp_engine: SnmpEngineOption = EngineName.fast,
+    ssh_workers: Annotated[int, typer.Option(help="SSH sessions open at once.")] = 8,
+    ssh_session_log_dir: Annotated[
+        Path | None, typer.Option(help="Write each device's SSH session log here (secrets hidden).")
+    ] = None,
+    config_store: Annotated[
+        Path | None,
+        typer.Option(
+            help="Config backup store (default: $NETWARDEN_CONFIG_STORE, else "
+            "/var/lib/netwarden/configs)."
+        ),
+    ] = None,
+    state_dir: Annotated[
+        Path | None, typer.Option(help="Run enrolled: id, collector and inventory from here.")
+    ] = None,
+    advertise: Annotated[
+        str | None, typer.Option(help="HOST:PORT Prometheus scrapes (told to the collector).")
+    ] = None,
+    heartbeat_interval: Annotated[
+        float | None, typer.Option(help="Seconds between heartbeats (default 15).")
+    ] = None,
+    summary_interval: Annotated[
+        float | None, typer.Option(help="Seconds between poll summaries (default 60).")
+    ] = None,
 ) -> None:
-    """Poll this agent's devices on their intervals and serve /metrics until stopped."""
+    """Poll this agent's devices and serve /metrics: standalone or enrolled (--state-dir).
+
+    Standalone: --inventory and --agent. Enrolled: --state-dir written by `agent enroll`.
+    """
+    if ssh_workers < 1:
+        raise UsageError("--ssh-workers must be at least 1")
     host, port = _listen(listen)
     if max_in_flight < 1:
         raise UsageError("--max-in-flight must be at least 1")
     logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
-    asyncio.run(_run(inventory, agent, host, port, max_in_flight, ENGINES[snmp_engine]))
+    ssh = SshOptions(ssh_workers, ssh_session_log_dir)
+    store = store_path(config_store)
+    fleet = (state_dir, advertise, heartbeat_interval, summary_interval)
+    if not inventory or agent is None or fleet != (None, None, None, None):
+        factory = ENGINES[snmp_engine]
+        build = lambda paths, agent_id, probers: AgentRuntime(  # noqa: E731
+            paths, agent_id, factory, max_in_flight=max_in_flight, probers=probers,
+            ssh_runner=NetmikoRunner(ssh.session_log_dir), ssh_workers=ssh.workers,
+            config_store=store)  # fmt: skip
+        run_enrolled(state_dir, (inventory, agent), (host, port), advertise,
+                     (heartbeat_interval, summary_interval), build)  # fmt: skip
+        return
+    asyncio.run(_run(inventory, agent, host, port, max_in_flight, ENGINES[snmp_engine], ssh, store))
 
 
 async def _run(
-    paths: list[Path], agent: str, host: str, port: int, max_in_flight: int, factory: SessionFactory
+    paths: list[Path],
+    agent: str,
+    host: str,
+    port: int,
+    max_in_flight: int,
+    factory: SessionFactory,
+    ssh: SshOptions | None = None,
+    config_store: Path | None = None,
 ) -> None:
     pinger = IcmpPinger()  # one ICMP socket for every ICMP probe of this agent
     probers = real_probers(pinger)
-    runtime = AgentRuntime(paths, agent, factory, max_in_flight=max_in_flight, probers=probers)
+    ssh = ssh or SshOptions()
+    runtime = AgentRuntime(paths, agent, factory, max_in_flight=max_in_flight, probers=probers,
+                           ssh_runner=NetmikoRunner(ssh.session_log_dir),
+                           ssh_workers=ssh.workers, config_store=config_store)  # fmt: skip
     runtime.apply(runtime.load())  # the first load must succeed; later ones may be rejected
     # Everything allocated so far (modules, inventory) lives as long as the agent: keep the
     # garbage collector from rescanning it on every collection (10-20 % of a big walk's CPU).

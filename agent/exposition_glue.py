@@ -8,7 +8,9 @@ from prometheus_client import CollectorRegistry
 
 from netwarden.agent.fleet import LinkEnd
 from netwarden.agent.metrics import ReloadStatus, SnapshotCollector, iter_render, render
+from netwarden.agent.metrics.config_collector import ConfigCollector
 from netwarden.agent.metrics.probe_collector import ProbeCollector
+from netwarden.agent.metrics.ssh_collector import SshCollector
 from netwarden.agent.runtime import AgentRuntime
 from netwarden.agent.snapshot import DeviceCounters, DeviceSnapshot
 
@@ -23,6 +25,9 @@ def renderer(runtime: AgentRuntime) -> Callable[[], Iterator[bytes]]:
         registry=registry,
     )
     ProbeCollector(runtime.probe_jobs, registry=registry)
+    SshCollector(runtime.ssh.latest, registry=registry)
+    if runtime.backups is not None:
+        ConfigCollector(runtime.backups.latest, runtime.backups.store.records, registry=registry)
     return lambda: iter_render(registry)
 
 

@@ -14,6 +14,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from netwarden.agent.configs.jobs import ConfigBackups
+from netwarden.agent.configs.store import ConfigStore
 from netwarden.agent.fleet import (
     LinkEnd,
     PolledDevice,
@@ -27,6 +29,10 @@ from netwarden.agent.probing import ProbeJob, Probers, plan_probes
 from netwarden.agent.schedule import Scheduler
 from netwarden.agent.snapshot import DeviceCounters, DeviceSnapshot
 from netwarden.agent.snmp.types import Target
+from netwarden.agent.ssh.jobs import SshCollections
+from netwarden.agent.ssh.netmiko_runner import NetmikoRunner
+from netwarden.agent.ssh.pool import SshPool
+from netwarden.agent.ssh.types import SshRunner
 from netwarden.agent.targets import target_for
 from netwarden.errors import InventoryError, NetwardenError, UsageError
 from netwarden.inventory import load_inventory
@@ -60,6 +66,9 @@ class AgentRuntime:
         *,
         max_in_flight: int = 64,
         probers: Probers | None = None,
+        ssh_runner: SshRunner | None = None,
+        ssh_workers: int = 8,
+        config_store: Path | None = None,
     ) -> None:
         self.paths = list(paths)
         self.agent_id = agent_id
@@ -69,6 +78,13 @@ class AgentRuntime:
         # wider bound, so thousands of them never hold the SNMP polls' slots.
         self._probe_scheduler = Scheduler(max_in_flight=4096)
         self._probers = probers
+        # One pool for every SSH session of this agent (collection here, config backup too).
+        self.ssh_pool = SshPool(ssh_runner or NetmikoRunner(), ssh_workers)
+        self.ssh = SshCollections(self.ssh_pool)
+        # Config backups share that pool (one session per device at a time); none without a store.
+        self.backups = (
+            ConfigBackups(self.ssh_pool, ConfigStore(config_store)) if config_store else None
+        )
         self.probes: dict[str, ProbeJob] = {}
         self.devices: dict[str, PolledDevice] = {}
         self.links: list[LinkEnd] = []
@@ -112,6 +128,9 @@ class AgentRuntime:
         self.links = link_ends(inventory, self.agent_id)
         if self._probers is not None:
             self._apply_probes(plan_probes(inventory, self.agent_id, self._probers))
+        self.ssh.apply(inventory, self.agent_id)
+        if self.backups is not None:
+            self.backups.apply(inventory, self.agent_id)
         self.reload_ok, self.reload_time = True, time.time()
         log.info("agent %s: polling %d devices", self.agent_id, len(self.devices))
 
@@ -172,6 +191,10 @@ class AgentRuntime:
     async def close(self) -> None:
         await self._scheduler.stop()
         await self._probe_scheduler.stop()
+        await self.ssh.stop()
+        if self.backups is not None:
+            await self.backups.stop()
+        self.ssh_pool.close()
         for polled in self.devices.values():
             if polled.session is not None:
                 await polled.session.close()

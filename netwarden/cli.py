@@ -14,6 +14,9 @@ import typer
 from netwarden import __version__
 from netwarden.agent.cli import app as agent_app
 from netwarden.agent.cli import poll as poll_command
+from netwarden.agent.configs.cli import app as config_app
+from netwarden.collector.cli import app as collector_app
+from netwarden.collector.fleet_cli import app as fleet_app
 from netwarden.errors import InventoryError, NetwardenError, UsageError
 from netwarden.inventory.cli import app as inventory_app
 from netwarden.lab.cli import app as lab_app
@@ -28,6 +31,9 @@ app = typer.Typer(
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(lab_app, name="lab")
 app.add_typer(agent_app, name="agent")
+app.add_typer(config_app, name="config")
+app.add_typer(collector_app, name="collector")
+app.add_typer(fleet_app, name="fleet")
 app.command("poll")(poll_command)
 
 

@@ -10,9 +10,11 @@ packages=(
   openssh-server openssh-client   # sshd for lab devices (Linux shell and IOS-like CLI)
   iproute2 nftables ethtool       # namespaces, NAT, offload switches for the WAN bridge
   iputils-ping curl openssl procps util-linux passwd
+  git                             # the config backup store is a git repository
   prometheus                      # promtool checks the agent's exposition and the rules
   prometheus-snmp-exporter        # the reference the SNMP benchmark compares against
   fping                           # the reference the ICMP benchmark compares against
+  postgresql                      # the collector's store tests start their own server
 )
 missing=()
 for pkg in "${packages[@]}"; do

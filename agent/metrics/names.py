@@ -244,8 +244,91 @@ PROBES: Final = (
     _probe("netwarden_probe_tls_verified", "gauge", "1 if the certificate chain verified."),
 )  # fmt: skip
 
-METRICS: Final[tuple[MetricSpec, ...]] = (*IF_COUNTERS, *IF_GAUGES, *HOST, *AGENT)
-"""Families of the SNMP snapshot collector."""
-"""Every family, in exposition order."""
 
-BY_NAME: Final[dict[str, MetricSpec]] = {spec.name: spec for spec in (*METRICS, *PROBES)}
+# --- SSH collection (agent/ssh/, agent/metrics/ssh_collector.py) -------------------------
+def _ssh(name: str, typ: MetricType, text: str, extra: tuple[str, ...] = ()) -> MetricSpec:
+    return MetricSpec(name, typ, (*DEVICE_LABELS, *extra), text)
+
+
+SSH: Final = (
+    _ssh("netwarden_ssh_up", "gauge", "1 if the last SSH collection got its commands' output."),
+    _ssh("netwarden_ssh_duration_seconds", "gauge", "How long the last SSH collection took."),
+    _ssh("netwarden_ssh_failures_total", "counter", "Failed SSH collections, by reason.",
+         ("reason",)),
+    _ssh("netwarden_ssh_parse_errors_total", "counter",
+         "Command outputs that could not be parsed, by command.", ("command",)),
+    _ssh("netwarden_ssh_interface_up", "gauge", "1 if the interface is operationally up (CLI).",
+         ("interface",)),
+    _ssh("netwarden_ssh_interface_admin_up", "gauge", "1 unless the interface is shut down.",
+         ("interface",)),
+    _ssh("netwarden_ssh_interface_in_octets_total", "counter",
+         "Octets received, the device's own counter.", ("interface",)),
+    _ssh("netwarden_ssh_interface_out_octets_total", "counter",
+         "Octets sent, the device's own counter.", ("interface",)),
+    _ssh("netwarden_ssh_interface_in_errors_total", "counter",
+         "Inbound packets with errors, the device's own counter.", ("interface",)),
+    _ssh("netwarden_ssh_interface_out_errors_total", "counter",
+         "Outbound packets not sent because of errors, the device's own counter.",
+         ("interface",)),
+    _ssh("netwarden_ssh_device_info", "gauge", "Always 1; software and hardware in the labels.",
+         ("platform", "os_version", "model", "serial")),
+    _ssh("netwarden_ssh_device_uptime_seconds", "gauge", "Uptime the device reports."),
+    _ssh("netwarden_host_filesystem_size_bytes", "gauge", "Size of the filesystem.",
+         ("mountpoint", "fstype")),
+    _ssh("netwarden_host_filesystem_used_bytes", "gauge", "Bytes used on the filesystem.",
+         ("mountpoint", "fstype")),
+    _ssh("netwarden_host_filesystem_avail_bytes", "gauge",
+         "Bytes available to unprivileged users.", ("mountpoint", "fstype")),
+    _ssh("netwarden_host_load1", "gauge", "Load average over 1 minute."),
+    _ssh("netwarden_host_load5", "gauge", "Load average over 5 minutes."),
+    _ssh("netwarden_host_load15", "gauge", "Load average over 15 minutes."),
+    _ssh("netwarden_host_memory_total_bytes", "gauge", "MemTotal of /proc/meminfo."),
+    _ssh("netwarden_host_memory_available_bytes", "gauge", "MemAvailable of /proc/meminfo."),
+    _ssh("netwarden_host_systemd_available", "gauge",
+         "1 if systemd runs the host (its failed units are then reported), else 0."),
+    _ssh("netwarden_host_systemd_units_failed", "gauge", "Number of failed systemd units."),
+    _ssh("netwarden_host_systemd_unit_failed", "gauge", "1 for each failed systemd unit.",
+         ("unit",)),
+)  # fmt: skip
+
+# --- Config backup (agent/configs/, agent/metrics/config_collector.py) -------------------
+CONFIG: Final = (
+    MetricSpec("netwarden_config_backup_success", "gauge", DEVICE_LABELS,
+               "1 if the agent's last configuration backup of the device succeeded, else 0."),
+    MetricSpec("netwarden_config_last_backup_timestamp_seconds", "gauge", DEVICE_LABELS,
+               "Unix time of the last successful backup in the store (agent or CLI)."),
+    MetricSpec("netwarden_config_last_change_timestamp_seconds", "gauge", DEVICE_LABELS,
+               "Unix time of the backup that last stored a changed configuration."),
+    MetricSpec("netwarden_config_changes_total", "counter", DEVICE_LABELS,
+               "Configuration changes the agent's own backups found."),
+    MetricSpec("netwarden_config_changed", "gauge", DEVICE_LABELS,
+               "1 when the agent's most recent backup differed from the one before, else 0."),
+)  # fmt: skip
+
+# --- Fleet sync (agent/sync/, agent/metrics/sync_collector.py) ---------------------------
+SYNC: Final = (
+    MetricSpec("netwarden_agent_collector_up", "gauge", (),
+               "1 if the collector answered the agent's last request, else 0."),
+    MetricSpec("netwarden_agent_collector_last_contact_timestamp_seconds", "gauge", (),
+               "Unix time of the collector's last answer; absent until the first."),
+    MetricSpec("netwarden_agent_queue_depth", "gauge", (),
+               "Results waiting in the disk queue for the collector."),
+    MetricSpec("netwarden_agent_queue_bytes", "gauge", (), "Size of the queued results."),
+    MetricSpec("netwarden_agent_queue_oldest_age_seconds", "gauge", (),
+               "Age of the oldest queued result (0 when the queue is empty)."),
+    MetricSpec("netwarden_agent_queue_dropped_total", "counter", ("reason",),
+               "Queued results dropped: size or age (the queue's bounds), rejected (refused "
+               "by the collector as malformed)."),
+    MetricSpec("netwarden_agent_results_sent_total", "counter", (),
+               "Results the collector acknowledged."),
+    MetricSpec("netwarden_agent_assignment_updates_total", "counter", (),
+               "New assignments received and stored."),
+)  # fmt: skip
+
+METRICS: Final[tuple[MetricSpec, ...]] = (*IF_COUNTERS, *IF_GAUGES, *HOST, *AGENT)
+"""Families of the SNMP snapshot collector, in exposition order."""
+
+ALL: Final[tuple[MetricSpec, ...]] = (*METRICS, *PROBES, *SSH, *CONFIG, *SYNC)
+"""Every family the agent can expose."""
+
+BY_NAME: Final[dict[str, MetricSpec]] = {spec.name: spec for spec in ALL}

@@ -23,7 +23,7 @@ class SshReason(enum.StrEnum):
     refused = "refused"  # TCP RST on the SSH port
     unreachable = "unreachable"  # no route to the host
     protocol = "protocol"  # SSH handshake or channel failure
-    secret = "secret"  # a secret reference could not be resolved on this agent
+    secret = "secret"  # noqa: S105 - a secret reference could not be resolved on this agent
     other = "other"
 
 

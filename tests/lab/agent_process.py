@@ -45,8 +45,11 @@ class AgentProcess:
             argv = ["ip", "netns", "exec", ns, *argv]
         self.ns = ns
         self.log = log
+        # The agent backs up configs by default: into the test's own directory, never into
+        # the machine's /var/lib/netwarden.
+        env = {"NETWARDEN_CONFIG_STORE": str(log.parent / f"configs-{agent}"), **os.environ}
         with log.open("wb") as out:
-            self.proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
 
     def get(self, path: str) -> tuple[int, str]:
         url = f"http://127.0.0.1:{self.port}{path}"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from netwarden.agent.metrics.names import BY_NAME, METRICS, PROBES
+from netwarden.agent.metrics.names import ALL, BY_NAME, CONFIG, METRICS, PROBES, SSH, SYNC
 
 # The list, verbatim: acceptance tests and dashboards use these names and labels.
 CONTRACT = {
@@ -56,7 +57,7 @@ CONTRACT = {
 def test_the_table_is_the_contract() -> None:
     table = {spec.name: (spec.type, " ".join(spec.labels)) for spec in METRICS}
     assert table == CONTRACT
-    assert len(BY_NAME) == len(METRICS) + len(PROBES)
+    assert len(BY_NAME) == len(ALL)  # no name is defined twice
 
 
 def test_probe_metrics_name_their_target_and_follow_conventions() -> None:
@@ -95,3 +96,18 @@ def test_label_names_are_valid_and_unique() -> None:
         for label in spec.labels:
             assert re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", label), label
             assert not label.startswith("__")
+
+
+def test_ssh_config_and_sync_metrics_follow_prometheus_conventions() -> None:
+    for spec in (*SSH, *CONFIG, *SYNC):
+        assert re.fullmatch(r"netwarden(_[a-z0-9]+)+", spec.name), spec.name
+        assert spec.name.endswith("_total") == (spec.type == "counter"), spec.name
+        assert spec.help.endswith("."), spec.name
+        assert len(set(spec.labels)) == len(spec.labels), spec.name
+
+
+def test_every_metric_is_documented() -> None:
+    # Rules and dashboards may only use documented names: each family has its row in the docs.
+    doc = (Path(__file__).parents[4] / "docs" / "metrics.md").read_text(encoding="utf-8")
+    missing = [spec.name for spec in ALL if f"`{spec.name}`" not in doc]
+    assert not missing

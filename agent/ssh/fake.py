@@ -1,0 +1,72 @@
+"""An in-repo :class:`SshRunner` for tests: canned outputs, optional delay and failure.
+
+It records how many sessions ran at once (overall and per device), so tests can prove the
+pool's bounds with real threads instead of asserting that a mock was called.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from netwarden.agent.ssh.types import SshError, SshTarget
+
+
+def golden_outputs(folder: Path) -> dict[str, str]:
+    """Outputs keyed by command from ``folder/<command with _ for spaces>.txt`` files."""
+    return {path.stem.replace("_", " "): path.read_text() for path in sorted(folder.glob("*.txt"))}
+
+
+class FakeSshRunner:
+    """Serves ``outputs[device][command]`` (or ``outputs[command]`` for every device).
+
+    ``delay`` seconds per session; ``fail`` maps a device to the :class:`SshError` it raises;
+    ``crash`` maps a device to any other exception (a runner bug) to raise.
+    """
+
+    def __init__(
+        self,
+        outputs: Mapping[str, str | Mapping[str, str]],
+        *,
+        delay: float = 0.0,
+        fail: Mapping[str, SshError] | None = None,
+        crash: Mapping[str, Exception] | None = None,
+    ) -> None:
+        self.outputs = outputs
+        self.delay = delay
+        self.fail = dict(fail or {})
+        self.crash = dict(crash or {})
+        self.sessions: list[tuple[str, tuple[str, ...]]] = []
+        self.max_running = 0
+        self.max_running_per_device: dict[str, int] = {}
+        self._running: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def run(self, target: SshTarget, commands: Sequence[str]) -> dict[str, str]:
+        with self._lock:
+            self._running[target.device] = self._running.get(target.device, 0) + 1
+            total = sum(self._running.values())
+            self.max_running = max(self.max_running, total)
+            per = self.max_running_per_device
+            per[target.device] = max(per.get(target.device, 0), self._running[target.device])
+            self.sessions.append((target.device, tuple(commands)))
+        try:
+            if self.delay:
+                time.sleep(self.delay)
+            if target.device in self.crash:
+                raise self.crash[target.device]
+            if target.device in self.fail:
+                raise self.fail[target.device]
+            return {command: self._output(target.device, command) for command in commands}
+        finally:
+            with self._lock:
+                self._running[target.device] -= 1
+
+    def _output(self, device: str, command: str) -> str:
+        per_device = self.outputs.get(device)
+        if isinstance(per_device, Mapping):
+            return per_device.get(command, "")
+        shared = self.outputs.get(command, "")
+        return shared if isinstance(shared, str) else ""

@@ -1,0 +1,139 @@
+"""``netwarden agent enroll``, ``netwarden agent install-service`` and the enrolled mode of
+``netwarden agent run --state-dir`` (registered in agent/cli.py, next to ``agent run``)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from netwarden.agent.sync.enroll import enroll
+from netwarden.agent.sync.loop import SyncSettings
+from netwarden.agent.sync.run import BuildRuntime, EnrolledOptions, serve_enrolled
+from netwarden.agent.sync.service import TEMPLATE as UNIT_TEMPLATE
+from netwarden.agent.sync.service import UNIT_DIR, InstallPlan, install, render_env, render_unit
+from netwarden.agent.sync.state_dir import StateDir
+from netwarden.errors import UsageError
+from netwarden.secret import Secret, is_reference
+
+StateDirOption = Annotated[
+    Path, typer.Option("--state-dir", help="This agent's state dir (one per agent on a host).")
+]
+
+
+def enroll_command(
+    collector: Annotated[str, typer.Option(help="The collector's URL, e.g. https://HOST:8443.")],
+    token: Annotated[
+        str,
+        typer.Option(help="The join token (nwj....), or a reference to it: env:NAME, file:/PATH."),
+    ],
+    state_dir: StateDirOption,
+    insecure: Annotated[
+        bool, typer.Option(help="Allow a plain-HTTP collector (lab only; the token has no CA).")
+    ] = False,
+    force: Annotated[bool, typer.Option(help="Enrol an already enrolled state dir again.")] = (
+        False
+    ),
+) -> None:
+    """Exchange a one-time join token for this agent's credential; write the state dir."""
+    # A token given as a reference keeps it out of the shell history and the process list.
+    text = Secret(token).reveal() if is_reference(token) else token
+    identity = asyncio.run(enroll(collector, text, state_dir, insecure=insecure, force=force))
+    typer.echo(f"enrolled as agent {identity.agent} (site {identity.site}) with "
+               f"{identity.collector}; state in {StateDir(state_dir).path}")  # fmt: skip
+    typer.echo(f"start it: netwarden agent run --state-dir {StateDir(state_dir).path}  "
+               "(or: netwarden agent install-service --state-dir ...)", err=True)  # fmt: skip
+
+
+def _executable() -> str:
+    beside = Path(sys.executable).parent / "netwarden"  # the venv's console script
+    found = str(beside) if beside.exists() else shutil.which("netwarden")
+    if found is None:
+        raise UsageError("cannot find the netwarden command: give --executable")
+    return str(Path(found).absolute())
+
+
+def install_service_command(
+    state_dir: StateDirOption,
+    user: Annotated[str, typer.Option(help="The unprivileged system user it runs as.")] = (
+        "netwarden"
+    ),
+    listen: Annotated[
+        str | None, typer.Option(help="Where this agent serves /metrics (HOST:PORT).")
+    ] = None,
+    advertise: Annotated[
+        str | None, typer.Option(help="The HOST:PORT Prometheus scrapes (service discovery).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="Print the unit and agent.env; change nothing.")] = (
+        False
+    ),
+    start: Annotated[bool, typer.Option(help="Enable and start it when systemd runs here.")] = True,
+    unit_dir: Annotated[Path, typer.Option(help="Where the unit is written.")] = UNIT_DIR,
+    executable: Annotated[
+        str | None, typer.Option(help="Absolute path of the netwarden command.")
+    ] = None,
+) -> None:
+    """Install the systemd unit netwarden-agent@.service and this state dir's instance."""
+    state = StateDir(state_dir)
+    if not state.is_enrolled():
+        raise UsageError(f"state dir {state.path} is not enrolled: run `netwarden agent enroll`")
+    exe = executable or _executable()
+    if not Path(exe).is_absolute():
+        raise UsageError("--executable must be an absolute path")
+    plan = InstallPlan(state.path, user, unit_dir / UNIT_TEMPLATE, render_unit(exe, user),
+                       render_env(listen, advertise, state.path))  # fmt: skip
+    if dry_run:
+        typer.echo(f"# {plan.unit_path}\n{plan.unit_text}")
+        typer.echo(f"# {state.env_path}\n{plan.env_text}")
+        typer.echo(f"# instance: {plan.instance}")
+        return
+    if os.geteuid() != 0:
+        raise UsageError("install-service needs root (or --dry-run to see what it would do)")
+    for line in install(plan, start=start):
+        typer.echo(line)
+
+
+def run_enrolled(
+    state_dir: Path | None,
+    standalone: tuple[list[Path] | None, str | None],
+    listen: tuple[str, int],
+    advertise: str | None,
+    intervals: tuple[float | None, float | None],
+    build_runtime: BuildRuntime,
+) -> None:
+    """``agent run --state-dir``: check the options, then run the enrolled agent.
+
+    ``standalone`` is (--inventory, --agent), which this mode does not take; ``intervals`` is
+    (--heartbeat-interval, --summary-interval), None when not given.
+    """
+    inventory, agent = standalone
+    if state_dir is None:
+        if advertise is not None or intervals != (None, None):
+            raise UsageError("--advertise and the sync intervals need --state-dir (an enrolled "
+                             "agent)")  # fmt: skip
+        raise UsageError("give --inventory and --agent (standalone), or --state-dir (enrolled)")
+    if inventory or agent is not None:
+        raise UsageError("--state-dir runs from the assignment in the state dir: leave out "
+                         "--inventory and --agent")  # fmt: skip
+    heartbeat, summary = intervals
+    for name, value in (("--heartbeat-interval", heartbeat), ("--summary-interval", summary)):
+        if value is not None and not 1.0 <= value <= 3600.0:
+            raise UsageError(f"{name} must be from 1 to 3600 seconds")
+    if advertise is not None:
+        host, _, port = advertise.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) <= 65535:
+            raise UsageError(f"--advertise must be HOST:PORT, got {advertise!r}")
+    defaults = SyncSettings()
+    settings = dataclasses.replace(
+        defaults,
+        heartbeat_interval=heartbeat or defaults.heartbeat_interval,
+        summary_interval=summary or defaults.summary_interval,
+    )
+    options = EnrolledOptions(state_dir, advertise=advertise, settings=settings)
+    asyncio.run(serve_enrolled(options, build_runtime, listen, lambda s: typer.echo(s, err=True)))

@@ -1,0 +1,141 @@
+"""Agent routes: CA, enrolment, heartbeat, assignment (ETag), jobs (long-poll), results."""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from netwarden.collector.api.auth import agent_caller
+from netwarden.collector.api.body import read_model
+from netwarden.collector.api.errors import ApiError
+from netwarden.collector.api.longpoll import wait_for
+from netwarden.collector.api.models import EnrollIn, HeartbeatIn, ResultsIn
+from netwarden.collector.api.params import number_param
+from netwarden.collector.api.state import app_state
+from netwarden.collector.store.errors import TokenError
+from netwarden.collector.store.rows import Heartbeat, Job, ResultIn
+
+MAX_WAIT = 60.0  # the contract's bound on a jobs long-poll
+JOBS_PER_ANSWER = 20
+
+
+async def ca(request: Request) -> Response:
+    """The collector CA in PEM, fetched by an enrolling agent before it trusts anything."""
+    pem = app_state(request).ca_pem
+    if pem is None:
+        raise ApiError(404, "this collector serves plain HTTP (--insecure): it has no CA")
+    return JSONResponse({"ca_pem": pem})
+
+
+def join_secret(token: str) -> str:
+    """The secret of a join token ``nwj.<secret>[.<ca-sha256>]`` (a bare secret passes)."""
+    if token.startswith("nwj."):
+        return token[4:].split(".", 1)[0]
+    return token
+
+
+async def enroll(request: Request) -> Response:
+    """Exchange a one-time join token for the agent's credential (shown this once)."""
+    state = app_state(request)
+    body = await read_model(request, EnrollIn)
+    try:
+        enrolment = await state.call(
+            state.store.redeem_join_token,
+            join_secret(body.token),
+            body.hostname,
+            body.version,
+            state.clock(),
+        )
+    except TokenError as exc:
+        raise ApiError(401, str(exc)) from None
+    return JSONResponse(
+        {"agent": enrolment.agent_id, "credential": enrolment.credential, "site": enrolment.site}
+    )
+
+
+async def heartbeat(request: Request) -> Response:
+    """Record the agent's state; answer the collector's time and the current assignment ETag."""
+    agent_id = request.path_params["agent_id"]
+    await agent_caller(request, agent_id)
+    state = app_state(request)
+    body = await read_model(request, HeartbeatIn)
+    received = state.clock()
+    await state.call(
+        state.store.record_heartbeat, agent_id, Heartbeat(**body.model_dump()), received
+    )
+    current = state.inventory.assignment(agent_id)
+    return JSONResponse(
+        {"server_time": received, "assignment_etag": current.etag if current else None}
+    )
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if header is None:
+        return False
+    if header.strip() == "*":
+        return True
+    # Weak or strong, one or several: an assignment is the same bytes either way.
+    tags = {t.strip().removeprefix("W/").strip('"') for t in header.split(",")}
+    return etag in tags
+
+
+async def assignment(request: Request) -> Response:
+    """The agent's slice of the inventory, or 304 when its ``If-None-Match`` is current."""
+    agent_id = request.path_params["agent_id"]
+    await agent_caller(request, agent_id)
+    current = app_state(request).inventory.assignment(agent_id)
+    if current is None:
+        raise ApiError(404, f"agent {agent_id} is not in the collector's inventory")
+    headers = {"ETag": f'"{current.etag}"'}
+    if _etag_matches(request.headers.get("if-none-match"), current.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(current.body, media_type="application/json", headers=headers)
+
+
+def _job(job: Job) -> dict[str, object]:
+    return {"id": job.id, "kind": job.kind, "params": job.params, "created_at": job.created_at}
+
+
+async def take_jobs(request: Request) -> Response:
+    """Jobs for the agent, waiting up to ``wait`` seconds (≤ 60) for one to be created."""
+    agent_id = request.path_params["agent_id"]
+    await agent_caller(request, agent_id)
+    wait = number_param(request, "wait", default=0.0, low=0.0, high=MAX_WAIT)
+    state = app_state(request)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    jobs: list[Job] = []
+    # Bounded: each round either returns or waits for a wake-up or the deadline.
+    for _ in range(1000):
+        event = state.signals.event(agent_id)  # before the query: see longpoll.py
+        jobs = await state.call(state.store.take_jobs, agent_id, state.clock(), JOBS_PER_ANSWER)
+        if jobs or state.signals.closing:
+            break
+        if not await wait_for(event, deadline - loop.time()):
+            break
+    return JSONResponse({"jobs": [_job(j) for j in jobs]})
+
+
+async def post_results(request: Request) -> Response:
+    """Store a batch of results; ids already stored count as duplicates, not errors."""
+    agent_id = request.path_params["agent_id"]
+    await agent_caller(request, agent_id)
+    state = app_state(request)
+    body = await read_model(request, ResultsIn)
+    batch = [ResultIn(**r.model_dump()) for r in body.results]
+    accepted, duplicates = await state.call(state.store.add_results, agent_id, batch, state.clock())
+    return JSONResponse({"accepted": accepted, "duplicates": duplicates})
+
+
+ROUTES = [
+    Route("/api/v1/ca", ca, methods=["GET"]),
+    Route("/api/v1/enroll", enroll, methods=["POST"]),
+    Route("/api/v1/agents/{agent_id}/heartbeat", heartbeat, methods=["POST"]),
+    Route("/api/v1/agents/{agent_id}/assignment", assignment, methods=["GET"]),
+    Route("/api/v1/agents/{agent_id}/jobs", take_jobs, methods=["GET"]),
+    Route("/api/v1/agents/{agent_id}/results", post_results, methods=["POST"]),
+]
+"""Agent routes (GET jobs and POST results share their paths with user routes)."""

@@ -1,0 +1,105 @@
+"""``create_app``: the collector's Starlette application, routes split by concern."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Route
+
+from netwarden.collector.api import agents, sd, users
+from netwarden.collector.api.errors import (
+    ApiError,
+    LastResort,
+    api_error,
+    http_error,
+    store_error,
+)
+from netwarden.collector.api.metrics import RequestMetrics, healthy, metrics, ready, registry_for
+from netwarden.collector.api.port import StoreApi
+from netwarden.collector.api.state import AppState
+from netwarden.collector.inventory_state import WATCH_EVERY, InventoryState
+from netwarden.collector.store.errors import StoreError
+
+log = logging.getLogger("netwarden.collector")
+
+
+def routes() -> list[BaseRoute]:
+    """Every route of the contract, plus /metrics and the health checks."""
+    return [
+        *agents.ROUTES,
+        *users.ROUTES,
+        *sd.ROUTES,
+        Route("/metrics", metrics, methods=["GET"]),
+        Route("/-/healthy", healthy, methods=["GET"]),
+        Route("/-/ready", ready, methods=["GET"]),
+    ]
+
+
+def create_app(
+    store: StoreApi,
+    inventory_paths: Sequence[Path],
+    *,
+    insecure: bool,
+    stale_after: float = 45.0,
+    clock: Callable[[], float],
+    ca_pem: str | None = None,
+    watch_every: float = WATCH_EVERY,
+) -> Starlette:
+    """The collector app over ``store``, serving assignments from the inventory at the paths.
+
+    Loads the inventory now (raises ``InventoryError`` when it is bad); while the app runs it
+    reloads on ``state.reload_requested`` (SIGHUP) or a changed file, keeping the old
+    inventory on a bad reload. ``ca_pem`` is the CA agents pin (None with ``insecure``).
+    """
+    if not insecure and ca_pem is None:
+        raise ValueError("a collector serving TLS needs its CA (ca_pem)")
+    state = AppState(
+        store,
+        InventoryState(inventory_paths),
+        clock,
+        insecure,
+        stale_after,
+        None if insecure else ca_pem,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(
+            state.inventory.watch(stop, state.reload_requested, watch_every)
+        )
+        try:
+            yield
+        finally:
+            stop.set()
+            state.signals.close()
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+
+    table = routes()
+    registry = registry_for(state)
+    app = Starlette(
+        routes=table,
+        # Metrics outermost, so that the 500 of a bug caught by LastResort is counted too.
+        middleware=[
+            Middleware(RequestMetrics, routes=table, registry=registry),
+            Middleware(LastResort),
+        ],
+        exception_handlers={
+            ApiError: api_error,
+            HTTPException: http_error,
+            StoreError: store_error,
+        },
+        lifespan=lifespan,
+    )
+    app.state.nw = state
+    app.state.registry = registry
+    return app

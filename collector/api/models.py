@@ -1,0 +1,91 @@
+"""The shapes of request bodies (docs/collector-api.md), as strict pydantic models.
+
+Agent bodies ignore unknown keys: during a rolling upgrade a newer agent may send a field this
+collector does not know yet, and refusing every heartbeat of 200 agents for it would be worse
+than ignoring it. User bodies forbid unknown keys (a typo in a job request is a mistake to
+report). Lengths and ranges follow the store's columns, so nothing valid here can fail there.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from netwarden.inventory.fields import ID_PATTERN
+
+# Printable text: a NUL byte is refused by PostgreSQL, control characters garble logs.
+_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+Text = Annotated[str, StringConstraints(max_length=255, pattern=_PRINTABLE)]
+ShortText = Annotated[str, StringConstraints(max_length=64, pattern=_PRINTABLE)]
+Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
+BigCount = Annotated[int, Field(ge=0, le=2**63 - 1)]
+Seconds = Annotated[float, Field(ge=0, le=1e11)]  # a Unix time, well past year 5000
+JobKind = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+
+
+def _host_port(value: str) -> str:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host.strip("[]") or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError("must be HOST:PORT")
+    return value
+
+
+def _uuid(value: str) -> str:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        raise ValueError("must be a UUID") from None
+    return value
+
+
+HostPort = Annotated[Text, AfterValidator(_host_port)]
+ResultId = Annotated[str, StringConstraints(max_length=64), AfterValidator(_uuid)]
+
+
+class _AgentBody(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore", allow_inf_nan=False, frozen=True)
+
+
+class _UserBody(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, frozen=True)
+
+
+class EnrollIn(_AgentBody):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+    hostname: Annotated[Text, StringConstraints(min_length=1)]
+    version: ShortText
+
+
+class HeartbeatIn(_AgentBody):
+    sent_at: Seconds
+    version: ShortText
+    started_at: Seconds
+    devices_assigned: Count
+    devices_healthy: Count
+    polls_ok: BigCount
+    polls_failed: BigCount
+    queue_depth: BigCount
+    queue_dropped: BigCount
+    assignment_etag: (
+        Annotated[str, StringConstraints(max_length=128, pattern=_PRINTABLE)] | None
+    ) = None
+    advertise: HostPort | None = None  # null: the agent pushes, or serves no /metrics
+
+
+class ResultBody(_AgentBody):
+    id: ResultId
+    kind: Literal["event", "poll-summary", "job-result"]
+    at: Seconds
+    job: Annotated[str, StringConstraints(max_length=36, pattern=_PRINTABLE)] | None
+    payload: dict[str, Any]
+
+
+class ResultsIn(_AgentBody):
+    results: list[ResultBody]
+
+
+class JobIn(_UserBody):
+    kind: JobKind
+    params: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,128 @@
+"""The collector's current inventory, its reloads, and the assignments cut from it.
+
+The inventory is loaded at start (a bad one stops the start) and reloaded on SIGHUP or when a
+file changes. A reload is all or nothing: a bad inventory is logged problem by problem and the
+collector keeps serving the previous one, so agents keep their assignments. Assignments and
+their ETags are computed once per agent per inventory version and cached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from netwarden.collector.assignment import assignment_for, canonical_json, etag
+from netwarden.errors import InventoryError, NetwardenError
+from netwarden.inventory import load_inventory
+from netwarden.inventory.model import Agent, Inventory
+
+log = logging.getLogger(__name__)
+
+WATCH_EVERY = 2.0  # seconds between checks of the inventory files' modification times
+
+
+def _mtimes(paths: Sequence[Path]) -> tuple[float, ...]:
+    stamps: list[float] = []
+    for path in paths:
+        files = sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
+        for item in [path, *files]:
+            try:
+                stamps.append(item.stat().st_mtime)
+            except OSError:
+                stamps.append(-1.0)
+    return tuple(stamps)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One agent's slice: the document, its canonical bytes (the 200 body) and its ETag."""
+
+    document: dict[str, Any]
+    body: bytes
+    etag: str
+
+
+class _Loaded:
+    """One inventory version with its lookups and assignment cache, swapped as one reference."""
+
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        self.agents = {a.id: a for a in inventory.agents}
+        self.cache: dict[str, Assignment] = {}
+
+
+class InventoryState:
+    """The inventory the collector serves from; swapped whole on a good reload."""
+
+    def __init__(self, paths: Sequence[Path], inventory: Inventory | None = None) -> None:
+        self.paths = list(paths)
+        self._stamps = _mtimes(self.paths)
+        self._loaded = _Loaded(inventory if inventory is not None else load_inventory(self.paths))
+        self.reload_ok = True
+        self.reload_time = time.time()
+
+    @property
+    def inventory(self) -> Inventory:
+        """The inventory in use."""
+        return self._loaded.inventory
+
+    def agent(self, agent_id: str) -> Agent | None:
+        """The inventory's agent ``agent_id`` (None if it has none)."""
+        return self._loaded.agents.get(agent_id)
+
+    def assignment(self, agent_id: str) -> Assignment | None:
+        """The agent's assignment (None when the inventory does not list the agent)."""
+        loaded = self._loaded  # one version for the whole call, even if a reload swaps it
+        cached = loaded.cache.get(agent_id)
+        if cached is None and agent_id in loaded.agents:
+            document = assignment_for(loaded.inventory, agent_id)
+            cached = Assignment(document, canonical_json(document), etag(document))
+            loaded.cache[agent_id] = cached
+        return cached
+
+    def changed(self) -> bool:
+        """True when an inventory file changed since the last (attempted) load."""
+        return _mtimes(self.paths) != self._stamps
+
+    def reload(self) -> bool:
+        """Load the files again; keep the running inventory (and say why) if they are bad."""
+        self._stamps = _mtimes(self.paths)
+        try:
+            inventory = load_inventory(self.paths)
+        except InventoryError as exc:
+            for problem in exc.problems:
+                log.error("inventory reload rejected: %s", problem)
+            self.reload_ok, self.reload_time = False, time.time()
+            return False
+        except NetwardenError as exc:
+            log.error("inventory reload rejected: %s", exc)
+            self.reload_ok, self.reload_time = False, time.time()
+            return False
+        # One reference swap: readers see the old or the new inventory, never a mix.
+        self._loaded = _Loaded(inventory)
+        self.reload_ok, self.reload_time = True, time.time()
+        log.info(
+            "inventory reloaded: %d agents, %d devices",
+            len(inventory.agents),
+            len(inventory.devices),
+        )
+        return True
+
+    async def watch(
+        self, stop: asyncio.Event, hup: asyncio.Event, every: float = WATCH_EVERY
+    ) -> None:
+        """Reload when ``hup`` is set (SIGHUP) or a file changes, until ``stop`` is set."""
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(hup.wait(), timeout=every)
+            except TimeoutError:
+                if not self.changed():
+                    continue
+            hup.clear()
+            # Parsing thousands of devices takes a while: keep the event loop serving.
+            await asyncio.to_thread(self.reload)

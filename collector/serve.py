@@ -1,0 +1,146 @@
+"""``collector serve``: the app on uvicorn, over TLS from ``tls.py`` unless ``--insecure``.
+
+uvicorn is driven programmatically so that the collector owns the listening socket (port 0
+works, and the bound address is printed), the signals (SIGTERM/SIGINT stop gracefully and end
+long-polls at once; SIGHUP reloads the inventory) and logging (no access log; one debug line
+per request from the API's metrics middleware).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import socket
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+import uvicorn
+
+from netwarden.collector.api import create_app
+from netwarden.collector.api.state import AppState
+from netwarden.collector.store import Store, open_store
+from netwarden.collector.tls import TlsFiles, ensure_tls, existing_ca_sha256
+from netwarden.errors import UsageError
+
+log = logging.getLogger("netwarden.collector")
+
+GRACE = 10.0  # seconds in-flight requests get to finish on SIGTERM
+
+
+@dataclass
+class ServeSettings:
+    """What ``collector serve`` was asked to do."""
+
+    inventory: list[Path]
+    db_url: str
+    data_dir: Path
+    host: str
+    port: int
+    insecure: bool = False
+    tls_sans: list[str] = field(default_factory=list)
+    stale_after: float = 45.0
+
+
+def server_names(host: str, extra: Sequence[str]) -> list[str]:
+    """The server certificate's names: ``--tls-san`` values, the listen address, loopback."""
+    wildcard = host in ("0.0.0.0", "::", "")  # noqa: S104 (a comparison, not a bind)
+    names = [*extra, *([] if wildcard else [host]), "127.0.0.1", "localhost"]
+    if wildcard:
+        names.append(socket.gethostname())  # the local name only: no DNS lookup
+    return list(dict.fromkeys(n for n in names if n))
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, ending the app's long-polls as soon as a stop signal arrives."""
+
+    def __init__(self, config: uvicorn.Config, state: AppState) -> None:
+        super().__init__(config)
+        self.nw_state = state
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self.nw_state.signals.close)
+        super().handle_exit(sig, frame)
+        # uvicorn re-raises the signal after a graceful stop, so SIGINT would end in a
+        # KeyboardInterrupt traceback and SIGTERM in a kill status: a stop asked for is exit 0.
+        self._captured_signals.clear()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.set_inheritable(True)
+    return sock
+
+
+def _tls(settings: ServeSettings, store: Store) -> TlsFiles | None:
+    if settings.insecure:
+        return None
+    first = existing_ca_sha256(settings.data_dir) is None
+    files = ensure_tls(settings.data_dir, server_names(settings.host, settings.tls_sans))
+    if first:
+        detail = f"CA sha256 {files.ca_sha256}"
+        store.audit("collector", "tls.ca-create", "collector", detail, time.time())
+    return files
+
+
+def serve(settings: ServeSettings) -> None:
+    """Run the collector until SIGTERM/SIGINT."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (settings.data_dir / "evidence").mkdir(exist_ok=True)
+    store = open_store(settings.db_url)
+    try:
+        tls = _tls(settings, store)
+        ca_pem = tls.ca_cert.read_text(encoding="ascii") if tls is not None else None
+        app = create_app(
+            store,
+            settings.inventory,
+            insecure=settings.insecure,
+            stale_after=settings.stale_after,
+            clock=time.time,
+            ca_pem=ca_pem,
+        )
+        sock = _bind(settings.host, settings.port)
+        config = uvicorn.Config(
+            app,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=int(GRACE),
+            ssl_certfile=str(tls.server_cert) if tls is not None else None,
+            ssl_keyfile=str(tls.server_key) if tls is not None else None,
+        )
+        server = _Server(config, app.state.nw)
+        host, port = sock.getsockname()[:2]
+        scheme = "http" if settings.insecure else "https"
+        where = f"[{host}]" if ":" in host else host
+        sys.stdout.write(f"collector listening on {scheme}://{where}:{port}\n")
+        if tls is not None:
+            sys.stdout.write(f"CA sha256 {tls.ca_sha256}\n")
+        sys.stdout.flush()
+        asyncio.run(_run(server, sock, app.state.nw))
+    finally:
+        store.close()
+
+
+async def _run(server: _Server, sock: socket.socket, state: AppState) -> None:
+    loop = asyncio.get_running_loop()
+    server.loop = loop
+    loop.add_signal_handler(signal.SIGHUP, state.reload_requested.set)
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        loop.remove_signal_handler(signal.SIGHUP)
+        sock.close()

@@ -1,0 +1,86 @@
+"""Agents' results: stored once per (agent, result id), numbered in arrival order."""
+
+import json
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from netwarden.collector.store import checks, jobs
+from netwarden.collector.store.errors import StoreInputError, UnknownAgentError
+from netwarden.collector.store.rows import RESULT_KINDS, ResultIn, ResultRow
+from netwarden.collector.store.schema import agents, results
+
+
+def add(
+    conn: Connection, agent_id: str, batch: list[ResultIn], received_at: float
+) -> tuple[int, int]:
+    """Store the new results of a batch; return (accepted, duplicates).
+
+    The agent's row is locked first (``FOR UPDATE`` on PostgreSQL; SQLite's write transaction
+    already holds the database lock), so two posts of the same batch — an agent retrying while
+    the first is still in flight — are serialised and the second one sees the first's rows.
+    """
+    for r in batch:
+        checks.text(r.id, 64, "result id")
+        checks.text(r.job, 36, f"result {r.id}: job id")
+        if r.kind not in RESULT_KINDS:
+            raise StoreInputError(f"result {r.id}: unknown kind {r.kind!r}")
+    seq = conn.execute(
+        sa.select(agents.c.results_seq).where(agents.c.id == agent_id).with_for_update()
+    ).scalar()
+    if seq is None:
+        raise UnknownAgentError(f"agent {agent_id} is not known to this collector")
+    ids = list({r.id for r in batch})
+    seen = set(
+        conn.execute(
+            sa.select(results.c.id).where(results.c.agent_id == agent_id, results.c.id.in_(ids))
+        ).scalars()
+    )
+    rows = []
+    for r in batch:
+        if r.id in seen:
+            continue
+        seen.add(r.id)  # a repeat inside one batch is a duplicate too
+        seq += 1
+        rows.append(
+            {
+                "agent_id": agent_id,
+                "id": r.id,
+                "seq": seq,
+                "kind": r.kind,
+                "at": r.at,
+                "job_id": r.job,
+                "payload": json.dumps(r.payload, sort_keys=True),
+                "received_at": received_at,
+            }
+        )
+    if rows:
+        conn.execute(results.insert(), rows)
+        conn.execute(agents.update().where(agents.c.id == agent_id).values(results_seq=seq))
+    for row in rows:
+        if row["kind"] == "job-result" and row["job_id"]:
+            jobs.close(conn, agent_id, row["job_id"], row["id"], received_at)
+    return len(rows), len(batch) - len(rows)
+
+
+def since(conn: Connection, agent_id: str, since_t: float, limit: int) -> list[ResultRow]:
+    """Results received at or after ``since_t`` (collector clock), in arrival order."""
+    rows = conn.execute(
+        sa.select(results)
+        .where(results.c.agent_id == agent_id, results.c.received_at >= since_t)
+        .order_by(results.c.seq)
+        .limit(max(0, limit))
+    ).mappings()
+    return [
+        ResultRow(
+            agent_id=r["agent_id"],
+            id=r["id"],
+            kind=r["kind"],
+            at=r["at"],
+            job=r["job_id"],
+            payload=json.loads(r["payload"]),
+            received_at=r["received_at"],
+            seq=r["seq"],
+        )
+        for r in rows
+    ]

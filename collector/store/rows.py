@@ -1,0 +1,125 @@
+"""Plain rows the store hands in and out: no SQLAlchemy types leak past the store."""
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Role = Literal["admin", "responder", "viewer"]
+ROLES: tuple[Role, ...] = ("admin", "responder", "viewer")
+
+ResultKind = Literal["event", "poll-summary", "job-result"]
+RESULT_KINDS: tuple[str, ...] = ("event", "poll-summary", "job-result")
+
+JobState = Literal["pending", "delivered", "done"]
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """An agent's heartbeat body (docs/collector-api.md), as the API decoded it."""
+
+    sent_at: float
+    version: str
+    started_at: float
+    devices_assigned: int
+    devices_healthy: int
+    polls_ok: int
+    polls_failed: int
+    queue_depth: int
+    queue_dropped: int
+    assignment_etag: str | None
+    advertise: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRow:
+    """One agent as the collector knows it.
+
+    ``enrolled_at`` is None while enrolment is pending (a join token exists, never redeemed);
+    the heartbeat fields are None until the first heartbeat. ``clock_offset`` is the agent's
+    ``sent_at`` minus the collector's receive time, in seconds.
+    """
+
+    id: str
+    site: str
+    enrolled_at: float | None
+    revoked: bool
+    hostname: str | None
+    version: str | None
+    started_at: float | None
+    last_seen: float | None
+    clock_offset: float | None
+    devices_assigned: int | None
+    devices_healthy: int | None
+    polls_ok: int | None
+    polls_failed: int | None
+    queue_depth: int | None
+    queue_dropped: int | None
+    assignment_etag: str | None
+    advertise: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    """What redeeming a join token gives the agent: its id, site and credential (shown once)."""
+
+    agent_id: str
+    site: str
+    credential: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    """The user a token belongs to and the role that token carries."""
+
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A job for one agent. ``deliveries`` counts how often it was handed out (leases)."""
+
+    id: str
+    agent_id: str
+    kind: str
+    params: dict[str, Any]
+    created_at: float
+    created_by: str
+    state: JobState
+    deliveries: int
+    done_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResultIn:
+    """A result as an agent posts it; ``id`` is the agent's uuid that makes delivery idempotent."""
+
+    id: str
+    kind: ResultKind
+    at: float
+    job: str | None
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRow:
+    """A stored result; ``seq`` is its place in the agent's arrival order (1, 2, ...)."""
+
+    agent_id: str
+    id: str
+    kind: str
+    at: float
+    job: str | None
+    payload: dict[str, Any]
+    received_at: float
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of the audit log: who did what to what, when."""
+
+    at: float
+    actor: str
+    action: str
+    target: str
+    detail: str

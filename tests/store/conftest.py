@@ -1,0 +1,47 @@
+"""Fixtures for the store tests: every test runs on SQLite and on a real PostgreSQL server.
+
+The PostgreSQL server is started once per test session (tests/pg_server.py) and each test gets
+a fresh database on it. Missing binaries make the PostgreSQL runs fail with a hint, never skip.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from netwarden.collector.store import Store, open_store
+from tests.pg_server import PgServer, PgUnavailable
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A throwaway PostgreSQL server for the whole session, stopped and removed at the end."""
+    try:
+        server = PgServer.start()
+    except PgUnavailable as err:
+        pytest.fail(str(err), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a fresh, empty database of each kind."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'state' / 'collector.db'}"
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    with server.database() as url:
+        yield url
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """A migrated store on each database kind, closed after the test."""
+    s = open_store(store_url)
+    try:
+        yield s
+    finally:
+        s.close()

@@ -1,0 +1,94 @@
+"""Jobs: a registry of kinds; unknown kinds, bad params, failures and timeouts are results."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from netwarden.agent.probes.result import ProbeReason, ProbeResult
+from netwarden.agent.sync.async_queue import AsyncQueue
+from netwarden.agent.sync.client import CollectorClient
+from netwarden.agent.sync.jobs import JobRunner, builtin_jobs
+from netwarden.agent.sync.queue import DiskQueue
+from netwarden.agent.sync.status import SyncStatus
+from tests.unit.agent.sync.conftest import AGENT, run_async
+from tests.unit.agent.sync.test_events import FakePing
+
+
+async def _run(tmp_path: Path, job: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    os.makedirs(tmp_path, exist_ok=True)
+    queue = AsyncQueue(DiskQueue(tmp_path / "queue.db"))
+    ping = kwargs.pop("ping", FakePing())
+    client = CollectorClient("http://127.0.0.1:9")  # never called by run_job
+    runner = JobRunner(client, queue, SyncStatus(AGENT), builtin_jobs(ping.probers()), **kwargs)
+    await runner.run_job(job)
+    (entry,) = await queue.peek(10)
+    await queue.close()
+    await client.aclose()
+    body = json.loads(entry.body)
+    assert (body["kind"], body["job"]) == ("job-result", job["id"])
+    return dict(body["payload"])
+
+
+@run_async
+async def test_echo_returns_its_params(tmp_path: Path) -> None:
+    params = {"text": "xin chào", "n": [1, 2]}
+    payload = await _run(tmp_path, {"id": "j1", "kind": "echo", "params": params})
+    assert payload == {"ok": True, "kind": "echo", "output": params}
+
+
+@run_async
+async def test_an_unknown_kind_is_a_failed_result_naming_the_known_ones(tmp_path: Path) -> None:
+    payload = await _run(tmp_path, {"id": "j2", "kind": "reboot-switch", "params": {}})
+    error = "unknown job kind 'reboot-switch': this agent runs echo, ping"
+    assert payload == {"ok": False, "kind": "reboot-switch", "error": error}
+
+
+@run_async
+async def test_ping_uses_the_agents_prober(tmp_path: Path) -> None:
+    ping = FakePing()
+    ping.result = ProbeResult(False, 1.5, ProbeReason.loss, "3 of 3 lost")
+    job = {"id": "j3", "kind": "ping", "params": {"host": "198.18.1.99", "count": 3}}
+    payload = await _run(tmp_path, job, ping=ping)
+    assert payload["ok"] is True  # the job ran; the host did not answer
+    assert payload["output"]["success"] is False
+    assert payload["output"]["reason"] == "loss"
+    assert payload["output"]["message"] == "3 of 3 lost"
+
+
+@run_async
+async def test_bad_params_are_a_clear_error(tmp_path: Path) -> None:
+    payload = await _run(tmp_path, {"id": "j4", "kind": "ping", "params": {"count": 3}})
+    assert payload == {"ok": False, "kind": "ping",
+                       "error": "ping needs params.host (an address or a name)"}  # fmt: skip
+    payload = await _run(tmp_path / "b", {"id": "j5", "kind": "ping",
+                                          "params": {"host": "h", "count": 0}})  # fmt: skip
+    assert "from 1 to 100" in payload["error"]
+    payload = await _run(tmp_path / "c", {"id": "j6", "kind": "echo", "params": [1]})
+    assert payload["error"] == "job params must be an object"
+
+
+@run_async
+async def test_a_job_that_hangs_times_out(tmp_path: Path) -> None:
+    class Hanging(FakePing):
+        async def icmp(self, host: str, count: int, spacing: float, wait: float) -> ProbeResult:
+            await asyncio.sleep(60)
+            raise AssertionError("not reached")
+
+    payload = await _run(tmp_path, {"id": "j7", "kind": "ping", "params": {"host": "h"}},
+                         ping=Hanging(), job_timeout=0.1)  # fmt: skip
+    assert payload == {"ok": False, "kind": "ping", "error": "timed out after 0.1 s"}
+
+
+@run_async
+async def test_a_job_that_raises_is_a_failed_result(tmp_path: Path) -> None:
+    class Broken(FakePing):
+        async def icmp(self, host: str, count: int, spacing: float, wait: float) -> ProbeResult:
+            raise OSError("socket gone")
+
+    payload = await _run(tmp_path, {"id": "j8", "kind": "ping", "params": {"host": "h"}},
+                         ping=Broken())  # fmt: skip
+    assert payload == {"ok": False, "kind": "ping", "error": "OSError: socket gone"}

@@ -1,0 +1,180 @@
+"""Agent routes: CA, enrolment, heartbeat, assignment with ETag, results idempotency."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+from netwarden.collector.assignment import etag
+from netwarden.inventory import load_inventory
+from tests.unit.collector.asgi_client import AsgiClient
+from tests.unit.collector.conftest import CA_PEM, Clock, Fleet, bearer, heartbeat_body
+
+
+def test_ca_is_served_with_tls_and_404_when_insecure(
+    client: AsgiClient, make_client: Callable[..., AsgiClient]
+) -> None:
+    assert client.get("/api/v1/ca").json() == {"ca_pem": CA_PEM}
+    plain = make_client(insecure=True, ca_pem=None)
+    answer = plain.get("/api/v1/ca")
+    assert answer.status_code == 404
+    assert "--insecure" in answer.json()["error"]
+
+
+def test_enrol_gives_a_working_credential_once(fleet: Fleet, client: AsgiClient) -> None:
+    secret = fleet.join("agent-so-khcn")
+    body = {"token": f"nwj.{secret}.{'ab' * 32}", "hostname": "box-1", "version": "0.1.0"}
+    first = client.post("/api/v1/enroll", json=body)
+    assert first.status_code == 200
+    answer = first.json()
+    assert answer["agent"] == "agent-so-khcn"
+    assert answer["site"] == "so-khcn"
+    assert answer["credential"].startswith("nwa.agent-so-khcn.")
+    again = client.post("/api/v1/enroll", json=body)
+    assert again.status_code == 401
+    assert "already used" in again.json()["error"]
+    hb = client.post("/api/v1/agents/agent-so-khcn/heartbeat", headers=bearer(answer["credential"]),
+                     json=heartbeat_body(fleet.clock))  # fmt: skip
+    assert hb.status_code == 200
+
+
+def test_enrol_refuses_unknown_and_expired_tokens(fleet: Fleet, client: AsgiClient) -> None:
+    unknown = client.post("/api/v1/enroll", json={"token": "nwj.nope", "hostname": "h",
+                                                   "version": "1"})  # fmt: skip
+    assert unknown.status_code == 401
+    secret = fleet.join("agent-so-khcn")
+    fleet.clock.now += 7200  # the fixture's tokens live one hour
+    expired = client.post("/api/v1/enroll", json={"token": f"nwj.{secret}", "hostname": "h",
+                                                   "version": "1"})  # fmt: skip
+    assert expired.status_code == 401
+    assert "expired" in expired.json()["error"]
+
+
+def test_heartbeat_records_state_and_answers_the_assignment_etag(
+    fleet: Fleet, client: AsgiClient, store: Any, clock: Clock
+) -> None:
+    cred = fleet.enrol()
+    answer = client.post("/api/v1/agents/agent-so-khcn/heartbeat", headers=bearer(cred),
+                         json=heartbeat_body(clock, queue_depth=42))  # fmt: skip
+    assert answer.status_code == 200
+    assert answer.json()["server_time"] == clock.now
+    assignment = client.get("/api/v1/agents/agent-so-khcn/assignment", headers=bearer(cred))
+    assert answer.json()["assignment_etag"] == assignment.headers["etag"].strip('"')
+    row = store.agent("agent-so-khcn")
+    assert row.last_seen == clock.now
+    assert row.queue_depth == 42
+    assert row.clock_offset == 2.5  # sent_at - received_at
+    assert row.advertise == "198.18.1.10:9430"
+
+
+def test_heartbeat_ignores_unknown_keys_but_checks_known_ones(
+    fleet: Fleet, client: AsgiClient, clock: Clock
+) -> None:
+    cred = fleet.enrol()
+    url = "/api/v1/agents/agent-so-khcn/heartbeat"
+    newer = heartbeat_body(clock, some_future_field={"x": 1})
+    assert client.post(url, headers=bearer(cred), json=newer).status_code == 200
+    wrong = client.post(url, headers=bearer(cred), json=heartbeat_body(clock, polls_ok="10"))
+    assert wrong.status_code == 400
+    assert wrong.json()["error"].startswith("polls_ok:")
+    missing = heartbeat_body(clock)
+    del missing["sent_at"]
+    answer = client.post(url, headers=bearer(cred), json=missing)
+    assert answer.status_code == 400
+    assert answer.json()["error"].startswith("sent_at:")
+    bad_addr = client.post(url, headers=bearer(cred), json=heartbeat_body(clock, advertise="x"))
+    assert bad_addr.status_code == 400
+    assert "advertise" in bad_addr.json()["error"]
+
+
+def test_assignment_is_the_agents_slice_with_etag_and_304(
+    fleet: Fleet, client: AsgiClient, inventory_file: Path, tmp_path: Path
+) -> None:
+    cred = fleet.enrol()
+    url = "/api/v1/agents/agent-so-khcn/assignment"
+    first = client.get(url, headers=bearer(cred))
+    assert first.status_code == 200
+    document = first.json()
+    tag = first.headers["etag"]
+    assert tag == f'"{etag(document)}"'
+    assert [d["id"] for d in document["devices"]] == ["sw-so-khcn-core"]
+    # The agent can load it with the ordinary inventory loader.
+    copy = tmp_path / "assignment.yaml"
+    copy.write_text(first.text, encoding="utf-8")
+    assert [d.id for d in load_inventory([copy]).devices] == ["sw-so-khcn-core"]
+    same = client.get(url, headers={**bearer(cred), "If-None-Match": tag})
+    assert same.status_code == 304
+    assert same.content == b""
+    assert same.headers["etag"] == tag
+    weak = client.get(url, headers={**bearer(cred), "If-None-Match": f'"other", W/{tag}'})
+    assert weak.status_code == 304
+    stale = client.get(url, headers={**bearer(cred), "If-None-Match": '"0000"'})
+    assert stale.status_code == 200
+
+
+def test_agent_missing_from_the_inventory_gets_404_for_its_assignment(
+    fleet: Fleet, client: AsgiClient
+) -> None:
+    cred = fleet.enrol("agent-gone", "so-khcn")
+    answer = client.get("/api/v1/agents/agent-gone/assignment", headers=bearer(cred))
+    assert answer.status_code == 404
+    assert "not in the collector's inventory" in answer.json()["error"]
+
+
+def _result(kind: str = "event", **changes: Any) -> dict[str, Any]:
+    body = {"id": str(uuid.uuid4()), "kind": kind, "at": 1_700_000_000.5, "job": None,
+            "payload": {"device": "sw-so-khcn-core", "up": False, "reason": "timeout"}}  # fmt: skip
+    body.update(changes)
+    return body
+
+
+def test_results_are_idempotent_by_id_and_kept_in_order(fleet: Fleet, client: AsgiClient) -> None:
+    cred = fleet.enrol()
+    url = "/api/v1/agents/agent-so-khcn/results"
+    batch = [_result(), _result("poll-summary"), _result()]
+    first = client.post(url, headers=bearer(cred), json={"results": batch})
+    assert first.json() == {"accepted": 3, "duplicates": 0}
+    # A crash between post and ack re-sends the batch, with one new result after it.
+    again = client.post(url, headers=bearer(cred), json={"results": [*batch, _result()]})
+    assert again.json() == {"accepted": 1, "duplicates": 3}
+    listed = client.get(url, headers=fleet.user("viewer")).json()["results"]
+    assert [r["id"] for r in listed[:3]] == [r["id"] for r in batch]
+    assert len(listed) == 4
+    assert listed[0]["payload"] == batch[0]["payload"]
+    assert client.post(url, headers=bearer(cred), json={"results": []}).json() == {
+        "accepted": 0, "duplicates": 0}  # fmt: skip
+
+
+def test_results_validation_names_the_field(fleet: Fleet, client: AsgiClient) -> None:
+    cred = fleet.enrol()
+    url = "/api/v1/agents/agent-so-khcn/results"
+    for result, field in [
+        (_result(id="not-a-uuid"), "results.0.id"),
+        (_result(kind="gossip"), "results.0.kind"),
+        (_result(payload=[1, 2]), "results.0.payload"),
+        (_result(at="yesterday"), "results.0.at"),
+    ]:
+        answer = client.post(url, headers=bearer(cred), json={"results": [result]})
+        assert answer.status_code == 400, result
+        assert answer.json()["error"].startswith(field), answer.json()
+
+
+def test_body_over_one_mib_is_413_before_parsing(fleet: Fleet, client: AsgiClient) -> None:
+    cred = fleet.enrol()
+    url = "/api/v1/agents/agent-so-khcn/results"
+    big = json.dumps({"results": [_result(payload={"x": "a" * (1024 * 1024)})]})
+    answer = client.post(url, headers={**bearer(cred), "Content-Type": "application/json"},
+                         content=big)  # fmt: skip
+    assert answer.status_code == 413
+
+    # Without Content-Length (chunked), the limit holds while reading; and this body is not
+    # even JSON: 413 comes before any parsing.
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(20):
+            yield b"x" * 65536
+
+    streamed = client.post(url, headers=bearer(cred), content=chunks())
+    assert streamed.status_code == 413
