@@ -1,0 +1,362 @@
+"""Issue 6 end to end on the lab: one collector in the data centre, an enrolled agent at the
+core, in every agency and in the DC, all reaching it over the lab WAN; a real Prometheus that
+finds the agents through the collector's HTTP SD; then the faults: the collector SIGKILLed and
+restarted, an agency's WAN cut for a minute, an agent revoked, malformed requests.
+
+The WAN-fault test cuts a link: it only runs on the module's own lab (not with NW_LAB_REUSE=1).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from netwarden.inventory import load_inventory
+from tests.lab.conftest import Lab
+from tests.lab.fleet_lab import (
+    LabAgent,
+    LabCollector,
+    Prometheus,
+    netwarden,
+    ok,
+    wait_for,
+)
+
+DC_HOST_NS, DC_HOST = "nwl-dc-db", "198.18.10.6"  # the collector and Prometheus run here
+COLLECTOR_LISTEN = f"{DC_HOST}:9440"
+PROMETHEUS_LISTEN = f"{DC_HOST}:19090"
+HEARTBEAT, SUMMARY = 1.0, 2.0  # s: short, so each fault shows within seconds
+STALE_AFTER = "4s"
+# agent id -> (namespace, the address its /metrics listens on and it advertises)
+AGENTS = {
+    "agent-core": ("nwl-core", "198.18.100.1:9430"),
+    "agent-so-khcn": ("nwl-a1", "198.18.1.2:9430"),
+    "agent-so-tc": ("nwl-a2", "198.18.2.2:9430"),
+    # Behind NAT, with agency 1's LAN range: the DC cannot reach it, and the inventory has it
+    # in push mode. It advertises anyway, to prove SD leaves it out rather than list an address
+    # that is in fact agency 1's.
+    "agent-p-phan-dinh-phung": ("nwl-a3", "198.18.1.2:9430"),
+    "agent-dc": ("nwl-dc", "198.18.10.1:9430"),
+}
+NAT_AGENT = "agent-p-phan-dinh-phung"
+ROUTABLE = sorted(set(AGENTS) - {NAT_AGENT})
+WAN_AGENT, WAN_LINK, WAN_SWITCH = "agent-so-khcn", "tsl-so-khcn", "sw-so-khcn-core"
+OUTAGE = 60.0  # s
+REVOKED = "agent-so-tc"
+RESULTS_LIMIT = 1000  # the most the results route answers at once
+
+
+@dataclass
+class Fleet:
+    lab: Lab
+    collector: LabCollector
+    agents: dict[str, LabAgent]
+    prometheus: Prometheus
+    sites: dict[str, str]  # agent -> site
+    admin: str
+    viewer: str
+
+    def fleet_status(self) -> dict[str, dict[str, Any]]:
+        """``netwarden fleet status --output json`` as a viewer, by agent id."""
+        done = netwarden("fleet", "status", "--collector", self.collector.url, "--ca-file",
+                         str(self.collector.ca_file), "--output", "json",
+                         env={"NETWARDEN_TOKEN": self.viewer})  # fmt: skip
+        return {row["id"]: row for row in json.loads(ok(done))["agents"]}
+
+    def results(self, agent: str, since: float = 0.0) -> list[dict[str, Any]]:
+        """Every result of ``agent`` received since ``since``, in arrival order."""
+        with self.collector.client(self.viewer) as client:
+            resp = client.get(f"/api/v1/agents/{agent}/results",
+                              params={"since": since, "limit": RESULTS_LIMIT})  # fmt: skip
+        assert resp.status_code == 200, resp.text
+        results = list(resp.json()["results"])
+        assert len(results) < RESULTS_LIMIT, "more results than one answer holds: page them"
+        return results
+
+    def credential(self, agent: str) -> str:
+        return (self.agents[agent].state_dir / "credential").read_text().strip()
+
+
+@pytest.fixture(scope="module")
+def fleet(lab: Lab) -> Iterator[Fleet]:
+    inventory = load_inventory([Path(lab.state.inventory)])
+    sites = {a.id: a.site for a in inventory.agents}
+    assert set(sites) == set(AGENTS), "the lab's agents changed: update AGENTS"
+    tmp = Path(tempfile.mkdtemp(prefix="nw-fleet-"))
+    collector = LabCollector(DC_HOST_NS, COLLECTOR_LISTEN, lab.state.inventory,
+                             tmp / "collector" / "data", STALE_AFTER)  # fmt: skip
+    agents = {a: LabAgent(a, ns, address, tmp / "agents" / a)
+              for a, (ns, address) in AGENTS.items()}  # fmt: skip
+    prometheus: Prometheus | None = None
+    try:
+        (tmp / "agents").mkdir()
+        collector.start()
+        admin = collector.cli("token", "create", "--user", "lead", "--role", "admin")["token"]
+        viewer = collector.cli("token", "create", "--user", "prom", "--role", "viewer")["token"]
+        for agent in agents.values():
+            token = collector.cli("token", "create", "--agent", agent.agent,
+                                  "-i", lab.state.inventory)["token"]  # fmt: skip
+            if not collector.ca_file.exists():
+                collector.fetch_ca(expected_sha256=token.split(".")[2])
+            agent.enroll(collector.url, token)
+            agent.start(advertise=True, heartbeat=HEARTBEAT, summary=SUMMARY)
+        for agent in agents.values():
+            agent.wait_serving()
+        sd_url = f"{collector.url}/api/v1/sd"
+        prometheus = Prometheus(DC_HOST_NS, PROMETHEUS_LISTEN, tmp / "prometheus", sd_url,
+                                viewer, collector.ca_file)  # fmt: skip
+        yield Fleet(lab, collector, agents, prometheus, sites, admin, viewer)
+    finally:
+        for agent in agents.values():
+            agent.stop()
+        if prometheus is not None:
+            prometheus.stop()
+        collector.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_routes_between_agencies_and_the_dc_exist(fleet: Fleet) -> None:
+    """Agencies reach the DC over their WAN link (through the core), and the DC host reaches
+    every non-NAT agent's /metrics address back; the NAT'd agency's LAN is not routed (its
+    range is agency 1's), only it connects out."""
+    for agent, (ns, _) in AGENTS.items():
+        if ns.startswith("nwl-a"):
+            done = subprocess.run(["ip", "-n", ns, "route", "get", DC_HOST], capture_output=True,
+                                  text=True, timeout=10, check=False)  # fmt: skip
+            assert " dev wan0 " in done.stdout, f"{agent}: {done.stdout}{done.stderr}"
+    for agent in ROUTABLE:
+        url = f"http://{AGENTS[agent][1]}/-/healthy"
+        done = subprocess.run(
+            ["ip", "netns", "exec", DC_HOST_NS, "curl", "-s", "-o", "/dev/null", "-w",
+             "%{http_code}", "-m", "5", url],
+            capture_output=True, text=True, timeout=15, check=False,
+        )  # fmt: skip
+        assert done.stdout == "200", f"the DC host cannot reach {agent} at {url}: {done.stdout}"
+
+
+def test_prometheus_scrapes_every_routable_agent_through_sd(fleet: Fleet) -> None:
+    def targets() -> dict[str, dict[str, Any]] | None:
+        found = {t["labels"].get("agent"): t for t in fleet.prometheus.active_targets()}
+        if set(found) == set(ROUTABLE) and all(t["health"] == "up" for t in found.values()):
+            return found
+        return None
+
+    def seen() -> list[tuple[str, str, str]]:
+        return [(t["labels"].get("agent"), t["health"], t["lastError"])
+                for t in fleet.prometheus.active_targets()]  # fmt: skip
+
+    found = wait_for("every routable agent up in Prometheus", targets, 60, describe=seen)
+    for agent, target in found.items():
+        assert target["labels"]["site"] == fleet.sites[agent]
+        assert target["scrapeUrl"] == f"http://{AGENTS[agent][1]}/metrics"
+    # The NAT'd agent is enrolled and heartbeating, but not listed: by id nor by address.
+    assert fleet.fleet_status()[NAT_AGENT]["state"] == "up"
+    with fleet.collector.client(fleet.viewer) as client:
+        sd = client.get("/api/v1/sd").json()
+    assert NAT_AGENT not in {group["labels"]["agent"] for group in sd}
+    # Each scraped agent's own series carry the agent/site labels SD gave them.
+    query = "count by (agent, site) (netwarden_device_up)"
+
+    def series() -> dict[str, str] | None:
+        data = fleet.prometheus.api("query", query=query)["result"]
+        got = {r["metric"]["agent"]: r["metric"]["site"] for r in data}
+        return got if set(got) == set(ROUTABLE) else None
+
+    got = wait_for("netwarden_device_up from every scraped agent", series, 30)
+    assert got == {a: fleet.sites[a] for a in ROUTABLE}
+
+
+def _post_results(fleet: Fleet, agent: str, batch: list[dict[str, Any]]) -> dict[str, Any]:
+    with fleet.collector.client(fleet.credential(agent)) as client:
+        resp = client.post(f"/api/v1/agents/{agent}/results", json={"results": batch})
+    assert resp.status_code == 200, resp.text
+    return dict(resp.json())
+
+
+def _summaries_between(results: list[dict[str, Any]], start: float, end: float) -> list[float]:
+    return [r["at"] for r in results if r["kind"] == "poll-summary" and start < r["at"] < end]
+
+
+def _assert_once_and_in_order(agent: str, results: list[dict[str, Any]]) -> None:
+    ids = [r["id"] for r in results]
+    assert len(ids) == len(set(ids)), f"{agent}: a result stored twice"
+    summaries = [r["at"] for r in results if r["kind"] == "poll-summary"]
+    assert summaries == sorted(summaries), f"{agent}: poll-summaries out of order"
+
+
+def test_collector_sigkill_and_restart_loses_no_agent_and_no_result(fleet: Fleet) -> None:
+    wait_for("every agent up", lambda: all(
+        row["state"] == "up" for row in fleet.fleet_status().values()), 30)  # fmt: skip
+    fleet.collector.kill()
+    down_at = time.time()
+    time.sleep(4 * SUMMARY)  # every agent queues a few poll-summaries meanwhile
+    up_at = time.time()
+    fleet.collector.start()  # same data dir, same database, same port
+    restarted = time.time()
+
+    def all_back() -> bool:
+        rows = fleet.fleet_status()
+        return set(rows) == set(AGENTS) and all(
+            r["state"] == "up" and r["last_seen"] > restarted for r in rows.values()
+        )
+
+    wait_for("every enrolled agent heartbeating again", all_back, 10 * HEARTBEAT + 20)
+    for agent in AGENTS:
+
+        def queued(agent: str = agent) -> list[dict[str, Any]] | None:
+            results = fleet.results(agent)
+            return results if len(_summaries_between(results, down_at, up_at)) >= 2 else None
+
+        results = wait_for(f"{agent}: the poll-summaries queued during the downtime", queued, 30)
+        _assert_once_and_in_order(agent, results)
+    # Re-posting what is stored (as an agent does when the collector died before its answer)
+    # stores nothing twice.
+    agent = "agent-core"
+    before = fleet.results(agent)
+    again = _post_results(fleet, agent, before[-3:])
+    assert again == {"accepted": 0, "duplicates": 3}
+    assert len(fleet.results(agent)) >= len(before)
+    _assert_once_and_in_order(agent, fleet.results(agent))
+
+
+def test_malformed_and_oversized_requests_get_a_clear_4xx(fleet: Fleet) -> None:
+    agent = "agent-core"
+    route = f"/api/v1/agents/{agent}"
+    c = fleet.collector
+    cases: list[tuple[str, str, str | None, Any, set[int]]] = [
+        # (method, path, token, body (str = raw bytes), expected statuses)
+        ("POST", f"{route}/heartbeat", fleet.credential(agent), "{not json", {400}),
+        ("POST", f"{route}/heartbeat", fleet.credential(agent), {"sent_at": "yesterday"}, {400}),
+        ("POST", f"{route}/results", fleet.credential(agent), {"results": "all"}, {400}),
+        ("POST", f"{route}/results", fleet.credential(agent),
+         "x" * (2 * 1024 * 1024), {413}),
+        ("GET", f"{route}/assignment", None, None, {401}),
+        ("GET", f"{route}/assignment", "nwa.agent-core.wrong", None, {401}),
+        ("GET", "/api/v1/agents/agent-dc/assignment", fleet.credential(agent), None, {403}),
+        ("GET", "/api/v1/fleet", fleet.credential(agent), None, {401, 403}),
+        ("POST", f"{route}/revoke", fleet.viewer, {}, {403}),
+        ("POST", "/api/v1/agents/no-such-agent/revoke", fleet.admin, {}, {404}),
+        ("POST", "/api/v1/enroll", None, {"token": "nwj.bogus", "hostname": "x",
+                                          "version": "0"}, {400, 401}),
+    ]  # fmt: skip
+    for method, path, token, body, expected in cases:
+        with c.client(token) as client:
+            if isinstance(body, str):
+                resp = client.request(method, path, content=body.encode(),
+                                      headers={"Content-Type": "application/json"})  # fmt: skip
+            else:
+                resp = client.request(method, path, json=body)
+        what = f"{method} {path} ({str(body)[:30]!r})"
+        assert resp.status_code in expected, f"{what}: {resp.status_code} {resp.text[:200]}"
+        message = resp.json().get("error")
+        assert isinstance(message, str), f"{what}: no error message: {resp.text[:200]}"
+        assert message.strip(), what
+        assert "\n" not in message, what
+    # None of it hurt the service.
+    with c.client() as client:
+        assert client.get("/-/ready").status_code == 200
+
+
+def cut_link(link: str, *, down: bool) -> None:
+    """``netwarden lab fault LINK down|up``: both ends of the WAN link lose carrier."""
+    ok(netwarden("lab", "fault", link, "down" if down else "up"))
+
+
+@pytest.mark.skipif(os.environ.get("NW_LAB_REUSE") == "1",
+                    reason="cuts a WAN link: runs only on the module's own lab")  # fmt: skip
+def test_wan_fault_agent_keeps_polling_queues_and_delivers_after(fleet: Fleet) -> None:
+    agent = fleet.agents[WAN_AGENT]
+    last_poll = "netwarden_snmp_last_success_timestamp_seconds"
+    before = wait_for("a first poll of the agency switch",
+                      lambda: agent.value(last_poll, device=WAN_SWITCH), 30)  # fmt: skip
+    wait_for("empty queue before the fault",
+             lambda: agent.value("netwarden_agent_queue_depth") == 0, 30)  # fmt: skip
+    cut_link(WAN_LINK, down=True)
+    down_at = time.time()
+    try:
+        wait_for("the collector shows the agent stale",
+                 lambda: fleet.fleet_status()[WAN_AGENT]["state"] == "stale", 20)  # fmt: skip
+        # The agent notices when its requests fail (a connect timeout is 5 s).
+        wait_for("the agent sees the collector gone",
+                 lambda: agent.value("netwarden_agent_collector_up") == 0, 20)  # fmt: skip
+        depth: list[float] = []
+        polled: list[float] = []
+        while time.time() < down_at + OUTAGE:
+            depth.append(agent.value("netwarden_agent_queue_depth") or 0.0)
+            polled.append(agent.value(last_poll, device=WAN_SWITCH) or 0.0)
+            time.sleep(5)
+    finally:
+        cut_link(WAN_LINK, down=False)
+    up_at = time.time()
+    # During the outage: /metrics kept answering locally, the switch kept being polled, and
+    # the results piled up on disk.
+    assert len(depth) >= 6
+    assert polled[-1] > polled[0] > before
+    assert depth[-1] > depth[0] > 0
+    wait_for("the queue drained after recovery",
+             lambda: agent.value("netwarden_agent_queue_depth") == 0, 90)  # fmt: skip
+    results = fleet.results(WAN_AGENT)
+    inside = _summaries_between(results, down_at + 1, up_at - 1)
+    # One poll-summary every SUMMARY s, none lost (a little slack for the first/last seconds).
+    assert len(inside) >= (OUTAGE - 2) / SUMMARY - 3, inside
+    _assert_once_and_in_order(WAN_AGENT, results)
+    wait_for("the agent up again on the collector",
+             lambda: fleet.fleet_status()[WAN_AGENT]["state"] == "up", 20)  # fmt: skip
+    assert agent.value("netwarden_agent_collector_up") == 1
+
+
+def test_revoked_agent_is_refused_and_leaves_sd(fleet: Fleet) -> None:
+    c = fleet.collector
+    argv = ["fleet", "revoke", REVOKED, "--collector", c.url, "--ca-file", str(c.ca_file)]
+    refused = netwarden(*argv, env={"NETWARDEN_TOKEN": fleet.viewer})
+    assert refused.returncode == 1, refused.stderr
+    assert "admin" in refused.stderr
+    ok(netwarden(*argv, env={"NETWARDEN_TOKEN": fleet.admin}))
+    heartbeat = {"sent_at": time.time(), "version": "0", "started_at": time.time(),
+                 "devices_assigned": 0, "devices_healthy": 0, "polls_ok": 0, "polls_failed": 0,
+                 "queue_depth": 0, "queue_dropped": 0, "assignment_etag": None,
+                 "advertise": None}  # fmt: skip
+    with c.client(fleet.credential(REVOKED)) as client:
+        resp = client.post(f"/api/v1/agents/{REVOKED}/heartbeat", json=heartbeat)
+    assert resp.status_code == 401
+    assert resp.json()["error"] == f"agent {REVOKED} is revoked"
+    assert fleet.fleet_status()[REVOKED]["state"] == "revoked"
+
+    def sd_agents() -> set[str]:
+        with c.client(fleet.viewer) as client:
+            return {group["labels"]["agent"] for group in client.get("/api/v1/sd").json()}
+
+    assert REVOKED not in sd_agents()
+    assert set(sd_agents()) == set(ROUTABLE) - {REVOKED}
+    wait_for("the revoked agent dropped by Prometheus", lambda: REVOKED not in {
+        t["labels"].get("agent") for t in fleet.prometheus.active_targets()}, 15)  # fmt: skip
+    # The agent itself noticed: its next heartbeat got 401 and it says so (relaying the
+    # collector's answer), and it keeps polling and serving /metrics locally.
+    agent = fleet.agents[REVOKED]
+    wait_for("the agent reports its revocation", lambda: f"agent {REVOKED} is revoked"
+             in agent.log.read_text(errors="replace"), 10 * HEARTBEAT + 5)  # fmt: skip
+    assert agent.value("netwarden_agent_collector_up") == 0
+    assert agent.value("netwarden_device_up", device="sw-so-tc-core") == 1
+    # The other agents carry on.
+    assert all(row["state"] == "up" for a, row in fleet.fleet_status().items() if a != REVOKED)
+
+
+def test_results_id_reused_by_another_agent_is_not_a_duplicate(fleet: Fleet) -> None:
+    """Ids are per agent: the same uuid from two agents is two results."""
+    shared = str(uuid.uuid4())
+    at = time.time()
+    for agent in ("agent-core", "agent-dc"):
+        got = _post_results(fleet, agent, [{"id": shared, "kind": "event", "at": at,
+                                            "job": None, "payload": {"test": agent}}])  # fmt: skip
+        assert got == {"accepted": 1, "duplicates": 0}

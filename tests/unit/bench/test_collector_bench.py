@@ -1,0 +1,40 @@
+"""Smoke test of bench.collector: a small fleet against a real collector process on loopback.
+
+No timing is asserted (the machine is shared); what must hold is that every simulated agent
+enrolled, every route was exercised without a single error, and the report has its figures.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.collector import main
+from bench.collector_report import LONG_POLL, SETUP
+
+
+def test_a_small_fleet_runs_without_errors_and_reports(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    argv = ["--agents", "20", "--duration", "6", "--heartbeat", "1", "--results", "2",
+            "--batch", "5", "--wait", "2", "--json", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    (report,) = json.loads(out.read_text())
+    assert report["db"] == "sqlite"
+    assert report["agents"] == 20
+    assert report["errors"] == 0, report["error_samples"]
+    routes = {r["route"]: r for r in report["routes"]}
+    assert set(routes) == {"heartbeat", "assignment", "results", LONG_POLL, SETUP}
+    assert routes[SETUP]["requests"] == 20
+    # Every agent heartbeats about once a second for 6 s (first one within the first second),
+    # then asks for its assignment; the run may end between the two.
+    assert routes["heartbeat"]["requests"] >= 20 * 3
+    assert 0 <= routes["heartbeat"]["requests"] - routes["assignment"]["requests"] <= 20
+    for route in ("heartbeat", "assignment", "results"):
+        figures = routes[route]
+        assert 0 < figures["p50"] <= figures["p99"] <= figures["max"]
+    usage = report["usage"]
+    assert usage["collector_cpu"] > 0
+    assert usage["collector_rss"] > 0
+    assert report["worst_p99"] == max(
+        routes[r]["p99"] for r in ("heartbeat", "assignment", "results")
+    )
