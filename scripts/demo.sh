@@ -111,7 +111,8 @@ done
 query 'up{job="netwarden-agents"}' | python3 -c '
 import json, sys
 for r in json.load(sys.stdin)["data"]["result"]:
-    print(f"  scraped {r[\"metric\"][\"agent\"]:<24} site {r[\"metric\"][\"site\"]:<18} up={r[\"value\"][1]}")'
+    m, v = r["metric"], r["value"][1]
+    print("  scraped %-24s site %-18s up=%s" % (m["agent"], m["site"], v))'
 echo "demo: the fleet as the response team sees it (the NAT'd agency is not scraped: it connects out only)"
 NETWARDEN_TOKEN=$admin $nw fleet status --collector "$collector" --ca-file "$ca"
 
@@ -119,8 +120,8 @@ echo "demo: devices up, as Prometheus scrapes them"
 query 'netwarden_device_up' | python3 -c '
 import json, sys
 for r in json.load(sys.stdin)["data"]["result"]:
-    m = r["metric"]
-    print(f"  {m[\"device\"]:<28} {m[\"method\"]:<5} agent {m[\"agent\"]:<16} {r[\"value\"][1]}")'
+    m, v = r["metric"], r["value"][1]
+    print("  %-28s %-5s agent %-24s up=%s" % (m["device"], m["method"], m["agent"], v))'
 echo "demo: the dedicated-data-network links on the core router"
 scrape 198.18.100.1:9430 | grep -E '^ifOperStatus\{.*ifName="wan[0-9]+"'
 echo "demo: cutting link tsl-so-tc; the core router's wan2 goes down within a poll"
