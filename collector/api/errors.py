@@ -15,6 +15,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from netwarden.collector.store.errors import StoreInputError
+
 log = logging.getLogger("netwarden.collector.api")
 
 INTERNAL = "internal error, see collector log"
@@ -52,7 +54,9 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def store_error(request: Request, exc: Exception) -> Response:
-    # Inputs are validated before they reach the store, so a store error here means the
+    if isinstance(exc, StoreInputError):  # a value the store cannot hold: the caller's input
+        return error_response(400, str(exc)[:200])
+    # Inputs are validated before they reach the store, so any other store error means the
     # database is unwell (down, full, locked too long): a server-side condition, not a bug.
     log.error("store error answering %s %s: %s", request.method, request.url.path, exc)
     return error_response(503, f"the collector's store failed: {str(exc)[:200]}")

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netwarden.collector.api.app import routes
-from netwarden.collector.store.errors import StoreError
+from netwarden.collector.store.errors import StoreError, StoreInputError
 from tests.unit.collector.asgi_client import AsgiClient
 from tests.unit.collector.conftest import Clock, Fleet, bearer, heartbeat_body
 
@@ -205,7 +205,8 @@ class _Broken:
 @pytest.mark.parametrize(
     ("exc", "status", "message"),
     [(RuntimeError("boom"), 500, "internal error, see collector log"),
-     (StoreError("database is locked"), 503, "the collector's store failed: database is locked")],
+     (StoreError("database is locked"), 503, "the collector's store failed: database is locked"),
+     (StoreInputError("hostname is longer than 255"), 400, "hostname is longer than 255")],
 )  # fmt: skip
 def test_a_bug_is_500_and_a_store_failure_503(
     store: Any, fleet: Fleet, make_client: Callable[..., AsgiClient],
