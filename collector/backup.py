@@ -97,6 +97,13 @@ def _manifest(tar: tarfile.TarFile, src: Path) -> dict[str, Any]:
     return manifest
 
 
+def _check_member(member: tarfile.TarInfo, src: Path) -> None:
+    """Only plain files and folders under a relative path: nothing may land outside data_dir."""
+    parts = Path(member.name).parts
+    if Path(member.name).is_absolute() or ".." in parts or not (member.isfile() or member.isdir()):
+        raise BackupError(f"{src}: refusing {member.name!r} (not a plain file under the data dir)")
+
+
 def restore(
     store: Store, data_dir: Path, src: Path, *, replace: bool, actor: str
 ) -> dict[str, Any]:
@@ -113,9 +120,13 @@ def restore(
                 raise BackupError(f"{src}: no {DUMP} in the backup")
             store.restore(cast(BinaryIO, dump), replace=replace, actor=actor, now=time.time())
             members = [m for m in tar.getmembers() if m.name.split("/", 1)[0] in DIRS]
+            for member in members:
+                _check_member(member, src)
             data_dir.mkdir(parents=True, exist_ok=True)
-            # The "data" filter refuses absolute paths, "..", links out and device files.
-            tar.extractall(data_dir, members=members, filter="data")
+            # tarfile's "data" filter (refusing absolute paths, "..", links and devices) came
+            # in Python 3.11.4; Debian 12 ships 3.11.2, hence _check_member as well.
+            safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+            tar.extractall(data_dir, members=members, **safe)  # type: ignore[arg-type]  # noqa: S202
     except (OSError, tarfile.TarError) as exc:
         raise BackupError(f"cannot read the backup {src}: {exc}") from exc
     return manifest

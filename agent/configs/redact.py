@@ -19,9 +19,10 @@ from typing import Final
 
 REDACTED: Final = "<redacted>"
 
-# An IOS encryption type before the value (0, 5, 7, 8, 9). Possessive (``?+``): once a digit
-# is taken as the type, the rule never backtracks to call the digit itself the secret.
-_TYPE = r"(?:[0-9]\s+)?+"
+# An IOS encryption type before the value (0, 5, 7, 8, 9). The lookahead stops the rule from
+# backtracking to call the type digit itself the secret. (No possessive ``?+`` anywhere here:
+# Debian 12's Python 3.11.2 mis-handles possessive quantifiers; fixed only in later 3.11s.)
+_TYPE = r"(?:[0-9]\s+)?(?![0-9]\s)"
 
 _IOS: Final = tuple(
     re.compile(rule)
@@ -43,8 +44,8 @@ _IOS: Final = tuple(
         r"\bwpa-psk\s+(?:ascii|hex)\s+" + _TYPE + r"(?P<v>\S+)",
         r"^\s*snmp-server\s+community\s+(?P<v>\S+)",
         # snmp-server host 10.0.0.5 [traps|informs] [version 1|2c] COMMUNITY (not version 3)
-        r"^\s*snmp-server\s+host\s+\S+\s+(?:(?:traps|informs)\s+)?+(?:version\s+(?:1|2c)\s+)?+"
-        r"(?!version\b)(?P<v>\S+)",
+        r"^\s*snmp-server\s+host\s+\S+\s+(?:(?:traps|informs)\s+)?(?:version\s+(?:1|2c)\s+)?"
+        r"(?!version\b|traps\b|informs\b)(?P<v>\S+)",
         # snmp-server user U G v3 auth sha AUTH priv aes 128 PRIV
         r"\bauth\s+(?:md5|sha)\s+(?P<v>\S+)",
         r"\bpriv\s+(?:des|3des|aes(?:\s+\d+)?)\s+(?P<v>\S+)",
@@ -56,10 +57,14 @@ _USM = (
     r"\b(?:authentication-mode|privacy-mode)\s+"
     r"(?:md5|sha|sha2-\d+|sha224|sha256|sha384|sha512|des56|3des|aes128|aes192|aes256)\s+"
     # not the key id of `authentication-mode md5 1 cipher X` (the cipher rule takes X)
-    r"(?:(?:cipher|simple)\s+)?+(?![0-9]+\s+(?:cipher|plain|simple)\b)(?P<v>\S+)"
+    r"(?:(?:cipher|simple)\s+)?(?!(?:cipher|simple)\s)(?![0-9]+\s+(?:cipher|plain|simple)\b)"
+    r"(?P<v>\S+)"
 )
 # snmp-agent community read|write [simple|cipher] NAME (a bare NAME on older releases)
-_COMMUNITY = r"\bsnmp-agent\s+community\s+(?:read|write)\s+(?:(?:simple|cipher)\s+)?+(?P<v>\S+)"
+_COMMUNITY = (
+    r"\bsnmp-agent\s+community\s+(?:read|write)\s+(?:(?:simple|cipher)\s+)?"
+    r"(?!(?:simple|cipher)\s)(?P<v>\S+)"
+)
 
 _HUAWEI: Final = tuple(
     re.compile(rule)
@@ -67,7 +72,7 @@ _HUAWEI: Final = tuple(
         # local-user admin password irreversible-cipher $1a$..$, snmp-agent community read
         # cipher %^%#..%^%#, radius-server shared-key cipher .., super password level 15 cipher
         r"\b(?:irreversible-)?cipher\s+(?P<v>\S+)",
-        r"\b(?:simple|plain)\s+(?:plain\s+)?+(?!cipher\b)(?P<v>\S+)",
+        r"\b(?:simple|plain)\s+(?:plain\s+)?(?!plain\s|cipher\b)(?P<v>\S+)",
         _USM,
         _COMMUNITY,
     )
