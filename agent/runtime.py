@@ -36,23 +36,12 @@ from netwarden.agent.ssh.types import SshRunner
 from netwarden.agent.targets import target_for
 from netwarden.errors import InventoryError, NetwardenError, UsageError
 from netwarden.inventory import load_inventory
+from netwarden.inventory.loader import file_stamps
 from netwarden.inventory.model import Inventory
 
 log = logging.getLogger(__name__)
 
 WATCH_EVERY = 2.0  # seconds between checks of the inventory files' modification times
-
-
-def _mtimes(paths: Sequence[Path]) -> tuple[float, ...]:
-    stamps: list[float] = []
-    for path in paths:
-        files = sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
-        for item in [path, *files]:
-            try:
-                stamps.append(item.stat().st_mtime)
-            except OSError:
-                stamps.append(-1.0)
-    return tuple(stamps)
 
 
 class AgentRuntime:
@@ -105,7 +94,7 @@ class AgentRuntime:
 
     def load(self) -> Inventory:
         """Load and check the inventory and this agent's place in it (raises on problems)."""
-        self._stamps = _mtimes(self.paths)
+        self._stamps = file_stamps(self.paths)
         inventory = load_inventory(self.paths)
         if self.agent_id not in {a.id for a in inventory.agents}:
             raise UsageError(f"agent {self.agent_id!r} is not in the inventory")
@@ -181,7 +170,7 @@ class AgentRuntime:
                 try:
                     await asyncio.wait_for(hup.wait(), timeout=WATCH_EVERY)
                 except TimeoutError:
-                    if _mtimes(self.paths) == self._stamps:
+                    if file_stamps(self.paths) == self._stamps:
                         continue
                 hup.clear()
                 self.reload()

@@ -19,23 +19,12 @@ from typing import Any
 from netwarden.collector.assignment import assignment_for, canonical_json, etag
 from netwarden.errors import InventoryError, NetwardenError
 from netwarden.inventory import load_inventory
+from netwarden.inventory.loader import file_stamps
 from netwarden.inventory.model import Agent, Inventory
 
 log = logging.getLogger(__name__)
 
 WATCH_EVERY = 2.0  # seconds between checks of the inventory files' modification times
-
-
-def _mtimes(paths: Sequence[Path]) -> tuple[float, ...]:
-    stamps: list[float] = []
-    for path in paths:
-        files = sorted(path.glob("*.y*ml")) if path.is_dir() else [path]
-        for item in [path, *files]:
-            try:
-                stamps.append(item.stat().st_mtime)
-            except OSError:
-                stamps.append(-1.0)
-    return tuple(stamps)
 
 
 @dataclass(frozen=True)
@@ -61,7 +50,7 @@ class InventoryState:
 
     def __init__(self, paths: Sequence[Path], inventory: Inventory | None = None) -> None:
         self.paths = list(paths)
-        self._stamps = _mtimes(self.paths)
+        self._stamps = file_stamps(self.paths)
         self._loaded = _Loaded(inventory if inventory is not None else load_inventory(self.paths))
         self.reload_ok = True
         self.reload_time = time.time()
@@ -87,11 +76,11 @@ class InventoryState:
 
     def changed(self) -> bool:
         """True when an inventory file changed since the last (attempted) load."""
-        return _mtimes(self.paths) != self._stamps
+        return file_stamps(self.paths) != self._stamps
 
     def reload(self) -> bool:
         """Load the files again; keep the running inventory (and say why) if they are bad."""
-        self._stamps = _mtimes(self.paths)
+        self._stamps = file_stamps(self.paths)
         try:
             inventory = load_inventory(self.paths)
         except InventoryError as exc:

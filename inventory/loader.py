@@ -109,3 +109,22 @@ def load_inventory(paths: Sequence[str | Path]) -> Inventory:
     if inventory is None:
         raise InventoryError(problems)
     return inventory
+
+
+def file_stamps(paths: Sequence[Path]) -> tuple[float, ...]:
+    """Modification times of the inventory's paths and the files they hold (-1 if unreadable):
+    compare two calls to notice that an inventory changed and should be reloaded."""
+    stamps: list[float] = []
+    for path in paths:
+        try:
+            files = (
+                sorted(p for p in path.iterdir() if p.suffix in SUFFIXES) if path.is_dir() else []
+            )
+        except OSError:
+            files = []
+        for item in [path, *files]:
+            try:
+                stamps.append(item.stat().st_mtime)
+            except OSError:
+                stamps.append(-1.0)
+    return tuple(stamps)
