@@ -34,9 +34,9 @@ from netwarden.agent.ssh.netmiko_runner import NetmikoRunner
 from netwarden.agent.ssh.pool import SshPool
 from netwarden.agent.ssh.types import SshRunner
 from netwarden.agent.targets import target_for
-from netwarden.errors import InventoryError, NetwardenError, UsageError
+from netwarden.errors import NetwardenError, UsageError
 from netwarden.inventory import load_inventory
-from netwarden.inventory.loader import file_stamps
+from netwarden.inventory.loader import file_stamps, reload_or_log
 from netwarden.inventory.model import Inventory
 
 log = logging.getLogger(__name__)
@@ -139,15 +139,8 @@ class AgentRuntime:
 
     def reload(self) -> bool:
         """Reload from disk; on any problem keep the running inventory and say why."""
-        try:
-            inventory = self.load()
-        except InventoryError as exc:
-            for problem in exc.problems:
-                log.error("inventory reload rejected: %s", problem)
-            self.reload_ok, self.reload_time = False, time.time()
-            return False
-        except NetwardenError as exc:
-            log.error("inventory reload rejected: %s", exc)
+        inventory = reload_or_log(self.load, log)
+        if inventory is None:
             self.reload_ok, self.reload_time = False, time.time()
             return False
         self.apply(inventory)

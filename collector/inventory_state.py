@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from netwarden.collector.assignment import assignment_for, canonical_json, etag
-from netwarden.errors import InventoryError, NetwardenError
 from netwarden.inventory import load_inventory
-from netwarden.inventory.loader import file_stamps
+from netwarden.inventory.loader import file_stamps, reload_or_log
 from netwarden.inventory.model import Agent, Inventory
 
 log = logging.getLogger(__name__)
@@ -81,15 +80,8 @@ class InventoryState:
     def reload(self) -> bool:
         """Load the files again; keep the running inventory (and say why) if they are bad."""
         self._stamps = file_stamps(self.paths)
-        try:
-            inventory = load_inventory(self.paths)
-        except InventoryError as exc:
-            for problem in exc.problems:
-                log.error("inventory reload rejected: %s", problem)
-            self.reload_ok, self.reload_time = False, time.time()
-            return False
-        except NetwardenError as exc:
-            log.error("inventory reload rejected: %s", exc)
+        inventory = reload_or_log(lambda: load_inventory(self.paths), log)
+        if inventory is None:
             self.reload_ok, self.reload_time = False, time.time()
             return False
         # One reference swap: readers see the old or the new inventory, never a mix.

@@ -9,10 +9,10 @@ read at all, since the ids it would have defined are unknown.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from netwarden.errors import InventoryError
+from netwarden.errors import InventoryError, NetwardenError
 from netwarden.inventory.build import build
 from netwarden.inventory.merge import merge
 from netwarden.inventory.model import Inventory
@@ -128,3 +128,16 @@ def file_stamps(paths: Sequence[Path]) -> tuple[float, ...]:
             except OSError:
                 stamps.append(-1.0)
     return tuple(stamps)
+
+
+def reload_or_log(load: Callable[[], Inventory], log: logging.Logger) -> Inventory | None:
+    """``load()``'s inventory, or None after logging why it was rejected, problem by problem:
+    a running agent or collector keeps the inventory it has when a reload is bad."""
+    try:
+        return load()
+    except InventoryError as exc:
+        for problem in exc.problems:
+            log.error("inventory reload rejected: %s", problem)
+    except NetwardenError as exc:
+        log.error("inventory reload rejected: %s", exc)
+    return None
