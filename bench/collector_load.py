@@ -4,11 +4,16 @@ Each agent has its own ``httpx.AsyncClient`` (its own connections, as real agent
 have) sharing one pinned ``ssl.SSLContext`` (loading the CA 1,000 times would only measure
 OpenSSL). Per agent, as the real agent does (docs/collector-api.md):
 
-* a heartbeat every ``heartbeat`` s (first one at a random point of the first period), then
-  ``GET assignment`` with ``If-None-Match`` (mostly 304);
-* a batch of ``batch`` results every ``results`` s (first one at a random point of the period);
-* one long-poll ``GET jobs?wait=W`` open at all times (re-issued as soon as it returns; the
-  first one waits a random 1..W s, so that the agents' long-polls do not return in waves).
+* it comes up at a random point of the first ``ramp`` s (by default one heartbeat period: a
+  fleet in steady state, whose agents started at different times; 0 is every agent at once,
+  as after a collector restart);
+* from then on, a heartbeat every ``heartbeat`` s give or take 10 % (the agent's own jitter,
+  agent/sync/pacing.py), then ``GET assignment`` with ``If-None-Match`` (mostly 304; the real
+  agent asks only when the heartbeat's answer names a new ETag, or every 5 minutes);
+* a batch of ``batch`` results every ``results`` s, the first at a random point of the first
+  period after it came up;
+* one long-poll ``GET jobs?wait=W`` (W give or take 10 %, as the agent asks) open at all times,
+  re-issued as soon as it returns.
 
 Every request's latency is recorded by route; an error is any status other than 2xx/304 or a
 transport error. Requests still open when the run ends are cancelled and not counted.
@@ -28,9 +33,11 @@ from functools import partial
 
 import httpx
 
+from netwarden.agent.sync.client import KEEPALIVE_EXPIRY
+from netwarden.agent.sync.pacing import jittered
+
 VERSION = "bench-0"
 ENROLL_CONCURRENCY = 32
-KEEPALIVE = 4.0  # s
 
 
 @dataclass
@@ -76,6 +83,7 @@ class Pace:
     results: float = 60.0
     batch: int = 10
     wait: int = 30
+    ramp: float = 15.0  # s over which the agents come up
 
 
 class SimAgent:
@@ -90,10 +98,10 @@ class SimAgent:
         self.started_at = time.time()
         self.sent = 0
 
-    async def heartbeats(self, rec: Recorder, pace: Pace, rng: random.Random) -> None:
-        await asyncio.sleep(rng.uniform(0, pace.heartbeat))
+    async def heartbeats(self, rec: Recorder, pace: Pace, up: float, rng: random.Random) -> None:
+        await asyncio.sleep(up)
         while True:
-            due = time.monotonic() + pace.heartbeat
+            due = time.monotonic() + jittered(pace.heartbeat, rng)
             await self.heartbeat(rec)
             await self.assignment(rec)
             await asyncio.sleep(max(0.0, due - time.monotonic()))
@@ -115,8 +123,8 @@ class SimAgent:
         if resp is not None and resp.status_code == 200:
             self.etag = resp.headers.get("ETag", "").strip('"') or None
 
-    async def results(self, rec: Recorder, pace: Pace, rng: random.Random) -> None:
-        await asyncio.sleep(rng.uniform(0, pace.results))
+    async def results(self, rec: Recorder, pace: Pace, first: float) -> None:
+        await asyncio.sleep(first)
         while True:
             due = time.monotonic() + pace.results
             now = time.time()
@@ -130,29 +138,22 @@ class SimAgent:
             await rec.timed("results", send)
             await asyncio.sleep(max(0.0, due - time.monotonic()))
 
-    async def jobs(self, rec: Recorder, pace: Pace, rng: random.Random) -> None:
-        # Every long-poll opens within the first 2 s, and the first one waits a random part of
-        # ``wait``: agents that started at different times do not come back all at once, yet
-        # all of them hold a long-poll from the start.
-        await asyncio.sleep(rng.uniform(0, 2))
-        wait = rng.randint(1, pace.wait)
+    async def jobs(self, rec: Recorder, pace: Pace, up: float, rng: random.Random) -> None:
+        await asyncio.sleep(up)
         while True:
-            send = partial(self.client.get, f"{self.base}/jobs?wait={wait}",
+            wait = jittered(pace.wait, rng)
+            send = partial(self.client.get, f"{self.base}/jobs?wait={wait:.2f}",
                            headers=self.headers, timeout=wait + 10)  # fmt: skip
             resp = await rec.timed("jobs (long-poll)", send)
             if resp is None:
                 await asyncio.sleep(1)  # a failed long-poll must not spin
-            wait = pace.wait
 
 
 def make_client(base_url: str, verify: ssl.SSLContext | bool) -> httpx.AsyncClient:
-    """One agent's client: its own pool (a heartbeat, a results post and the long-poll).
-
-    Idle connections are dropped after ``KEEPALIVE`` s, before uvicorn's 5 s keep-alive
-    timeout: with equal timeouts a request sent on a connection the server is closing at that
-    moment fails ("Server disconnected"), a client-side race, not the collector's fault."""
+    """One agent's client: its own pool (a heartbeat, a results post and the long-poll), idle
+    connections kept as long as the real agent keeps them (agent/sync/client.py)."""
     limits = httpx.Limits(max_connections=4, max_keepalive_connections=4,
-                          keepalive_expiry=KEEPALIVE)  # fmt: skip
+                          keepalive_expiry=KEEPALIVE_EXPIRY)  # fmt: skip
     return httpx.AsyncClient(base_url=base_url, verify=verify, limits=limits,
                              timeout=httpx.Timeout(10.0, connect=5.0))  # fmt: skip
 
@@ -185,9 +186,11 @@ async def run_load(agents: list[SimAgent], pace: Pace, duration: float, rec: Rec
     rng = random.Random(6)  # noqa: S311 - jitter, not security
     tasks = []
     for agent in agents:
-        tasks += [asyncio.create_task(agent.heartbeats(rec, pace, rng)),
-                  asyncio.create_task(agent.results(rec, pace, rng)),
-                  asyncio.create_task(agent.jobs(rec, pace, rng))]  # fmt: skip
+        up = rng.uniform(0, pace.ramp)
+        first_results = up + rng.uniform(0, pace.results)
+        tasks += [asyncio.create_task(agent.heartbeats(rec, pace, up, rng)),
+                  asyncio.create_task(agent.results(rec, pace, first_results)),
+                  asyncio.create_task(agent.jobs(rec, pace, up, rng))]  # fmt: skip
     start = time.monotonic()
     try:
         await asyncio.sleep(duration)

@@ -22,6 +22,11 @@ from netwarden.secret import Secret
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 10.0
+# An idle connection is kept this long (httpx's default is 5 s), so that the heartbeat every
+# 15 s reuses it instead of paying a TLS handshake. The collector keeps idle connections 75 s
+# (collector/serve.py): the agent always closes first, and never sends on a connection the
+# collector is closing at that moment.
+KEEPALIVE_EXPIRY = 60.0
 
 
 class Outcome(enum.StrEnum):
@@ -122,6 +127,7 @@ class CollectorClient:
             verify=tls,
             transport=transport,
             headers={"User-Agent": f"netwarden-agent/{__version__}"},
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY),
             trust_env=False,  # an HTTP(S)_PROXY meant for people must not divert the agent
         )
 

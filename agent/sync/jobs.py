@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -19,7 +20,7 @@ from typing import Any
 from netwarden.agent.probing import Probers
 from netwarden.agent.sync.async_queue import AsyncQueue
 from netwarden.agent.sync.client import CollectorClient, Outcome
-from netwarden.agent.sync.pacing import Backoff, pause
+from netwarden.agent.sync.pacing import Backoff, jittered, pause
 from netwarden.agent.sync.queue import Item
 from netwarden.agent.sync.status import SyncStatus
 from netwarden.errors import NetwardenError
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 JobHandler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 JOBS_WAIT = 30.0  # seconds the collector may hold a jobs request open
+MAX_WAIT = 60.0  # the contract's bound on that hold (docs/collector-api.md)
 JOB_TIMEOUT = 120.0
 RUNNING_MAX = 4  # jobs running at once; the rest wait their turn
 REMEMBERED = 1000  # job ids remembered, so a job delivered twice runs once
@@ -99,6 +101,7 @@ class JobRunner:
         self._client, self._queue, self._status = client, queue, status
         self._registry, self._wait, self._timeout = registry, wait, job_timeout
         self._backoff = backoff or Backoff()
+        self._rng = random.Random()  # noqa: S311 - spreading long-polls, not secrets
         self._slots = asyncio.Semaphore(RUNNING_MAX)
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._running: set[asyncio.Task[None]] = set()
@@ -107,8 +110,11 @@ class JobRunner:
     async def run(self, stop: asyncio.Event) -> None:
         try:
             while not stop.is_set() and not self._status.halted.is_set():
-                reply = await self._client.get(self.path, params={"wait": f"{self._wait:g}"},
-                                               read_timeout=self._wait + 10)  # fmt: skip
+                # Jittered like the heartbeat, so that long-polls opened together (after a
+                # collector restart) do not all come back, and come again, at one instant.
+                wait = min(MAX_WAIT, jittered(self._wait, self._rng))
+                reply = await self._client.get(self.path, params={"wait": f"{wait:.2f}"},
+                                               read_timeout=wait + 10)  # fmt: skip
                 self._status.answered(reply)
                 if reply.outcome is Outcome.revoked:
                     return

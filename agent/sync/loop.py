@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ from netwarden.agent.sync.async_queue import AsyncQueue
 from netwarden.agent.sync.client import CollectorClient, Reply
 from netwarden.agent.sync.events import EventTracker, device_health
 from netwarden.agent.sync.jobs import JobRegistry, JobRunner
-from netwarden.agent.sync.pacing import Backoff, pause
+from netwarden.agent.sync.pacing import Backoff, jittered, pause
 from netwarden.agent.sync.status import SyncStatus
 from netwarden.agent.sync.uploader import Uploader
 
@@ -110,9 +111,10 @@ class FleetSync:
         return reply
 
     async def _heartbeats(self, stop: asyncio.Event) -> None:
+        rng = random.Random()  # noqa: S311 - spreading heartbeats, not secrets
         while not self.status.halted.is_set():
             await self.heartbeat()
-            if await pause(stop, self.settings.heartbeat_interval):
+            if await pause(stop, jittered(self.settings.heartbeat_interval, rng)):
                 return
 
     async def _assignments(self, stop: asyncio.Event) -> None:

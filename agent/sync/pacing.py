@@ -30,6 +30,16 @@ class Backoff:
         self._attempt = 0
 
 
+JITTER = 0.1  # a periodic wait is drawn from interval x [0.9, 1.1]
+
+
+def jittered(interval: float, rng: random.Random) -> float:
+    """``interval`` give or take ``JITTER``: agents that came up together (a province's power
+    back at once, a collector restart) would otherwise heartbeat in step forever; with it they
+    drift apart within a few periods, and the mean interval stays ``interval``."""
+    return interval * rng.uniform(1.0 - JITTER, 1.0 + JITTER)
+
+
 async def pause(stop: asyncio.Event, seconds: float) -> bool:
     """Sleep ``seconds`` unless ``stop`` is set first; True when stopping."""
     with contextlib.suppress(TimeoutError):

@@ -51,6 +51,7 @@ async def enroll(request: Request) -> Response:
         )
     except TokenError as exc:
         raise ApiError(401, str(exc)) from None
+    state.agent_auth.forget(enrolment.agent_id)  # a replaced box's old credential is now void
     return JSONResponse(
         {"agent": enrolment.agent_id, "credential": enrolment.credential, "site": enrolment.site}
     )

@@ -52,9 +52,13 @@ async def agent_caller(request: Request, agent_id: str) -> AgentRow:
     state = app_state(request)
     token = bearer(request)
     if token.startswith("nwa."):
-        row = await state.call(state.store.authenticate_agent, token)
+        row = state.agent_auth.get(token)
         if row is None:
-            raise await _agent_refusal(state, token)
+            generation = state.agent_auth.generation
+            row = await state.call(state.store.authenticate_agent, token)
+            if row is None:
+                raise await _agent_refusal(state, token)
+            state.agent_auth.put(token, row, generation)
         if row.id != agent_id:
             raise ApiError(403, f"this credential is agent {row.id}'s, not agent {agent_id}'s")
         return row

@@ -10,6 +10,7 @@ from typing import TypeVar
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from netwarden.collector.api.auth_cache import AgentAuthCache
 from netwarden.collector.api.longpoll import JobSignals
 from netwarden.collector.api.port import StoreApi
 from netwarden.collector.inventory_state import InventoryState
@@ -28,6 +29,7 @@ class AppState:
     stale_after: float
     ca_pem: str | None = None  # None when serving plain HTTP
     signals: JobSignals = field(default_factory=JobSignals)
+    agent_auth: AgentAuthCache = field(default_factory=AgentAuthCache)
     reload_requested: asyncio.Event = field(default_factory=asyncio.Event)  # set by SIGHUP
 
     async def call(self, func: Callable[..., T], *args: object) -> T:

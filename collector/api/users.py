@@ -57,6 +57,7 @@ async def revoke(request: Request) -> Response:
     await _known_agent(state, agent_id)
     try:
         await state.call(state.store.revoke_agent, agent_id, actor(user), state.clock())
+        state.agent_auth.forget(agent_id)
     except UnknownAgentError:
         raise ApiError(404, f"no agent {agent_id} is enrolled or pending enrolment") from None
     return JSONResponse({"agent": agent_id, "revoked": True})

@@ -24,6 +24,22 @@ def test_ca_is_served_with_tls_and_404_when_insecure(
     assert "--insecure" in answer.json()["error"]
 
 
+def test_enrolling_a_replacement_voids_the_old_boxs_credential(
+    fleet: Fleet, client: AsgiClient
+) -> None:
+    def beat(credential: str) -> Any:
+        path = "/api/v1/agents/agent-so-khcn/heartbeat"
+        return client.post(path, headers=bearer(credential), json=heartbeat_body(fleet.clock))
+
+    old = fleet.enrol()
+    assert beat(old).status_code == 200  # authenticated a moment ago: remembered
+    new = fleet.enrol()  # a new join token for the same agent id, redeemed by the new box
+    refused = beat(old)
+    assert refused.status_code == 401
+    assert refused.json() == {"error": "invalid agent credential"}
+    assert beat(new).status_code == 200
+
+
 def test_enrol_gives_a_working_credential_once(fleet: Fleet, client: AsgiClient) -> None:
     secret = fleet.join("agent-so-khcn")
     body = {"token": f"nwj.{secret}.{'ab' * 32}", "hostname": "box-1", "version": "0.1.0"}

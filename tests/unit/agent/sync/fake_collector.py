@@ -50,6 +50,7 @@ class FakeCollector:
     refused_batches: int = 0
     batch_sizes: list[tuple[int, int]] = field(default_factory=list)  # (results, bytes)
     requests: Counter[str] = field(default_factory=Counter)
+    jobs_waits: list[float] = field(default_factory=list)  # each long-poll's ?wait=
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- what a test sets up --------------------------------------------------------------
@@ -148,7 +149,9 @@ class FakeCollector:
         agent = self._auth(request)
         if isinstance(agent, Response):
             return agent
-        deadline = time.monotonic() + min(float(request.query_params.get("wait", "0")), 60.0)
+        wait = float(request.query_params.get("wait", "0"))
+        self.jobs_waits.append(wait)
+        deadline = time.monotonic() + min(wait, 60.0)
         while True:
             with self.lock:
                 jobs = self.pending_jobs.pop(agent, [])

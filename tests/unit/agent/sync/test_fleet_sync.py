@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -19,6 +20,7 @@ from netwarden.agent.sync.run import EnrolledAgent
 from netwarden.agent.sync.state_dir import StateDir
 from tests.unit.agent.sync.conftest import (
     AGENT,
+    FAST,
     FakeDevices,
     assignment,
     enrolled_agent,
@@ -310,3 +312,17 @@ async def test_a_poisoned_result_is_dropped_and_counted_and_the_rest_delivered(
         assert fake.refused_batches >= 2  # the batch, then halves of it, until the one result
     finally:
         await agent.close()
+
+
+@run_async
+async def test_long_polls_ask_a_jittered_wait(state_dir: Path, fake: FakeCollector) -> None:
+    # jobs_wait 0.3 s +- 10 %: long-polls opened together do not come back together.
+    fake.set_assignment(AGENT, assignment())
+    agent = enrolled_agent(state_dir, FakeDevices(), settings=replace(FAST, jobs_wait=0.3))
+    await agent.start("127.0.0.1", 0)
+    try:
+        await wait_for(lambda: len(fake.jobs_waits) >= 5, what="five long-polls")
+    finally:
+        await agent.close()
+    assert all(0.27 <= w <= 0.33 for w in fake.jobs_waits)
+    assert len(set(fake.jobs_waits)) > 1
