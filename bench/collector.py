@@ -75,8 +75,7 @@ def _no_gc_pauses() -> Iterator[None]:
     Its heap holds 1,000 agents' clients and connections, far more than any real agent's, and
     its full collections stalled it 100-330 ms every ~10 s: every request in flight then looked
     that much slower, and the collector was blamed for the load generator's pause. What exists
-    after enrolment is frozen, and collection is off for the run (memory grows by a few dozen
-    MiB in 60 s), then back on."""
+    after enrolment is frozen, and collection is off for the run, then back on."""
     gc.collect()
     gc.freeze()
     gc.disable()
