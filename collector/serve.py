@@ -92,9 +92,9 @@ class _Server(uvicorn.Server):
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted connections of a socket
-    # whose proto says TCP; without it every answer on a kept-alive connection waited ~40 ms
-    # for the client's delayed ACK (Nagle).
+    # IPPROTO_TCP explicitly: uvloop sets TCP_NODELAY on every connection, but asyncio's own
+    # loop only on connections accepted from a socket whose proto says TCP; without it every
+    # answer on a kept-alive connection waited ~40 ms for the client's delayed ACK (Nagle).
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
