@@ -29,15 +29,42 @@ class Process:
         return cls(str(data["name"]), int(data["pid"]), int(data["started"]), str(data["log"]))
 
 
-def _stat(pid: int) -> tuple[str, int] | None:
-    """(state letter, start time) of ``pid`` from /proc, or None when it is gone."""
+def _fields(pid: int) -> list[str] | None:
+    """``/proc/PID/stat`` after the command name (state, ppid, ...), or None when it is gone."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     # The command name may hold spaces and parentheses: split after the last ')'.
-    fields = raw[raw.rindex(")") + 2 :].split()
-    return fields[0], int(fields[19])
+    return raw[raw.rindex(")") + 2 :].split()
+
+
+def _stat(pid: int) -> tuple[str, int] | None:
+    """(state letter, start time) of ``pid`` from /proc, or None when it is gone."""
+    fields = _fields(pid)
+    return None if fields is None else (fields[0], int(fields[19]))
+
+
+def children(parent: Process) -> list[Process]:
+    """The live direct children of a process we started, as processes of ours.
+
+    sshd forks one process per connection; stopping the listener leaves them running, and one
+    whose client vanished with a deleted namespace waits for ever (holding that namespace, and
+    its user, which ``userdel`` then refuses to remove). Stopping a daemon stops these too.
+    """
+    return children_of(parent.pid, parent.name) if alive(parent) else []
+
+
+def children_of(pid: int, name: str) -> list[Process]:
+    """The live direct children of ``pid`` (a process the caller started and has not reaped)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = _fields(int(entry.name))
+        if fields is not None and int(fields[1]) == pid:
+            found.append(Process(f"{name} child", int(entry.name), int(fields[19]), ""))
+    return found
 
 
 def start(name: str, argv: list[str], log: Path, env: dict[str, str] | None = None) -> Process:
@@ -72,7 +99,9 @@ def alive(proc: Process) -> bool:
 
 
 def stop(procs: list[Process], timeout: float = 3.0) -> list[str]:
-    """SIGTERM every live process, SIGKILL what is left after ``timeout``; return the killed."""
+    """SIGTERM every live process and its direct children (see ``children``), SIGKILL what is
+    left after ``timeout``; return the names of the killed."""
+    procs = [*procs, *(child for proc in procs for child in children(proc))]
     for proc in procs:
         if alive(proc):
             os.kill(proc.pid, signal.SIGTERM)

@@ -31,6 +31,8 @@ import pytest
 from netmiko import ConnectHandler
 from netmiko.exceptions import NetmikoAuthenticationException
 
+from netwarden.lab import processes
+
 pytestmark = [
     pytest.mark.lab,
     pytest.mark.timeout(240),
@@ -247,6 +249,9 @@ def rig(workdir: Path, ssh_user: str, control_server: ControlServer) -> Iterator
         _wait_for_port(sshd)
         yield rig
     finally:
+        # Its per-connection processes first: they outlive the listener, and one whose client
+        # is cut off when the namespace goes would wait for ever (and keep the user alive).
+        processes.stop(processes.children_of(sshd.pid, "sshd"))
         sshd.terminate()  # the sshd we started, by its PID (ip netns exec execs it)
         try:
             sshd.wait(timeout=10)

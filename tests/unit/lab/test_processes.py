@@ -22,6 +22,22 @@ def test_start_alive_and_stop(tmp_path: Path) -> None:
     assert not processes.alive(proc)
 
 
+def test_stop_also_ends_the_children_a_daemon_forked(tmp_path: Path) -> None:
+    # Like sshd's per-connection processes: a child that would outlive its parent's SIGTERM.
+    log = tmp_path / "forker.log"
+    proc = processes.start("forker", ["sh", "-c", "sleep 300 & echo $!; wait"], log)
+    for _ in range(200):
+        if log.read_text().strip():
+            break
+        processes.time.sleep(0.01)
+    child_pid = int(log.read_text().split()[0])
+    (child,) = processes.children(proc)
+    assert child.pid == child_pid
+    assert processes.stop([proc], timeout=2) == []
+    assert not processes.alive(proc)
+    assert not processes.alive(child)
+
+
 def test_a_reused_pid_is_not_ours(tmp_path: Path) -> None:
     proc = processes.start("sleeper", ["sleep", "30"], tmp_path / "sleep.log")
     impostor = processes.Process("sleeper", proc.pid, proc.started + 1, proc.log)
