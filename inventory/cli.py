@@ -1,4 +1,5 @@
-"""``netwarden inventory ...`` commands: check, show, schema, discover (in ``discover/``).
+"""``netwarden inventory ...`` commands: check, show, schema (``discover`` is added to this group
+by netwarden/cli.py from the discovery area, which imports the agent).
 
 Exit codes: 0 valid, 1 the inventory has problems (including a path that does not exist: it
 is reported like any other problem, as ``PATH:1: no such file or directory``), 2 usage.
@@ -14,7 +15,6 @@ from typing import Annotated
 
 import typer
 
-from netwarden.inventory.discover.cli import discover_command
 from netwarden.inventory.loader import check as check_paths
 from netwarden.inventory.model import Inventory
 from netwarden.inventory.schema import schema_text
@@ -76,6 +76,3 @@ def show_command(
 def schema_command() -> None:
     """Print the JSON Schema of an inventory file."""
     sys.stdout.write(schema_text())
-
-
-app.command("discover")(discover_command)

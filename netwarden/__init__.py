@@ -1,7 +1,8 @@
 """netwarden: a monitoring agent fleet for a province's e-government network.
 
 The subsystems live in the repository's top-level folders (agent/, collector/, inventory/,
-playbooks/, lab/) and are linked into this package, so they import as ``netwarden.<folder>``.
+discovery/, playbooks/, lab/) and are linked into this package, so they import as
+``netwarden.<folder>``.
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -17,6 +17,7 @@ from netwarden.agent.cli import poll as poll_command
 from netwarden.agent.configs.cli import app as config_app
 from netwarden.collector.cli import app as collector_app
 from netwarden.collector.fleet_cli import app as fleet_app
+from netwarden.discovery.discover_command import discover_command
 from netwarden.errors import InventoryError, NetwardenError, UsageError
 from netwarden.inventory.cli import app as inventory_app
 from netwarden.lab.cli import app as lab_app
@@ -28,6 +29,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+# discover belongs to the inventory group but lives in discovery/ (it imports the agent).
+inventory_app.command("discover")(discover_command)
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(lab_app, name="lab")
 app.add_typer(agent_app, name="agent")

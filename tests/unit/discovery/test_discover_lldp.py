@@ -11,13 +11,13 @@ from discover_fakes import CISCO_LLDP, ENV, V2, SnmpLan, lldp_table, system, wri
 
 from netwarden.agent.snmp.fake import FakeSnmpSession
 from netwarden.agent.snmp.types import Reason
+from netwarden.discovery import lldp
+from netwarden.discovery.facts import HostFacts, Neighbour, SnmpFacts
+from netwarden.discovery.fragment import propose, render
+from netwarden.discovery.links import propose_links
+from netwarden.discovery.snmp_facts import NamedCredentials, snmp_facts
+from netwarden.discovery.validate import merged_check
 from netwarden.inventory import load_inventory
-from netwarden.inventory.discover import lldp
-from netwarden.inventory.discover.facts import HostFacts, Neighbour, SnmpFacts
-from netwarden.inventory.discover.fragment import propose, render
-from netwarden.inventory.discover.links import propose_links
-from netwarden.inventory.discover.snmp_facts import NamedCredentials, snmp_facts
-from netwarden.inventory.discover.validate import merged_check
 
 C2960 = "Cisco IOS Software, C2960 Software (C2960-LANBASEK9-M), Version 15.0(2)SE11"
 

@@ -23,9 +23,9 @@ from netwarden.agent.snmp.types import (
     parse_oid,
 )
 from netwarden.agent.targets import credentials_for
+from netwarden.discovery import lldp
+from netwarden.discovery.facts import SnmpFacts
 from netwarden.errors import SecretError, UsageError
-from netwarden.inventory.discover import lldp
-from netwarden.inventory.discover.facts import SnmpFacts
 from netwarden.inventory.model import Inventory
 
 SessionFactory = Callable[[Target], SnmpSession]

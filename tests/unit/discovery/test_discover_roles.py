@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from netwarden.inventory.discover.facts import SnmpFacts
-from netwarden.inventory.discover.roles import enterprise, from_ports, guess_role, name_role
+from netwarden.discovery.facts import SnmpFacts
+from netwarden.discovery.roles import enterprise, from_ports, guess_role, name_role
 
 LINUX = "Linux {} 6.1.0-18-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01) x86_64"
 NET_SNMP = "1.3.6.1.4.1.8072.3.2.10"

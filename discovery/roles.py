@@ -21,7 +21,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from netwarden.inventory.discover.facts import SnmpFacts
+from netwarden.discovery.facts import SnmpFacts
 from netwarden.inventory.model import Role
 
 _ENTERPRISES = "1.3.6.1.4.1."

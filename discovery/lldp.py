@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from netwarden.agent.snmp.types import Oid, VarBind, parse_oid
-from netwarden.inventory.discover.facts import Neighbour
+from netwarden.discovery.facts import Neighbour
 
 REM_TABLE = parse_oid("1.0.8802.1.1.2.1.4.1.1")  # lldpRemEntry
 REM_CHASSIS_ID = (*REM_TABLE, 5)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from netwarden.inventory.discover.local import ROUTES, connected_interface
+from netwarden.discovery.local import ROUTES, connected_interface
 
 SKIPPED_NOT_LOCAL = "ARP skipped: not on a local segment"
 

@@ -8,9 +8,8 @@ import pytest
 import yaml
 from discover_fakes import ENV, write_inventory
 
-from netwarden.inventory import load_inventory
-from netwarden.inventory.discover.facts import HostFacts, SnmpFacts
-from netwarden.inventory.discover.fragment import (
+from netwarden.discovery.facts import HostFacts, SnmpFacts
+from netwarden.discovery.fragment import (
     MARKER,
     address_id,
     propose,
@@ -18,7 +17,8 @@ from netwarden.inventory.discover.fragment import (
     slug_id,
     unique,
 )
-from netwarden.inventory.discover.validate import FRAGMENT_NAME, merged_check
+from netwarden.discovery.validate import FRAGMENT_NAME, merged_check
+from netwarden.inventory import load_inventory
 from netwarden.inventory.fields import ID_PATTERN
 
 LINUX = "Linux x 6.1 x86_64"

@@ -20,9 +20,9 @@ from netwarden.agent.snmp.types import (
     V3Credentials,
     VarBind,
 )
-from netwarden.inventory.discover import lldp
-from netwarden.inventory.discover.arp import ArpResult
-from netwarden.inventory.discover.snmp_facts import (
+from netwarden.discovery import lldp
+from netwarden.discovery.arp import ArpResult
+from netwarden.discovery.snmp_facts import (
     IP_FORWARDING,
     SYS_DESCR,
     SYS_NAME,

@@ -11,9 +11,8 @@ import struct
 import pytest
 from discover_fakes import FakePinger
 
-from netwarden.errors import UsageError
-from netwarden.inventory.discover.local import connected_interface, local_addresses
-from netwarden.inventory.discover.sweep import (
+from netwarden.discovery.local import connected_interface, local_addresses
+from netwarden.discovery.sweep import (
     SEND_BUFFER,
     SweepError,
     SweepPinger,
@@ -21,6 +20,7 @@ from netwarden.inventory.discover.sweep import (
     parse_cidr,
     sweep,
 )
+from netwarden.errors import UsageError
 
 
 def test_cidr_up_to_a_slash_16() -> None:

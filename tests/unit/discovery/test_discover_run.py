@@ -23,12 +23,12 @@ from discover_fakes import (
 )
 
 from netwarden.agent.snmp.types import Reason
+from netwarden.discovery.run import Discovery, Probes, Settings, discover
+from netwarden.discovery.snmp_facts import resolve_credentials
+from netwarden.discovery.sweep import SweepError
+from netwarden.discovery.validate import merged_check
 from netwarden.errors import UsageError
 from netwarden.inventory import load_inventory
-from netwarden.inventory.discover.run import Discovery, Probes, Settings, discover
-from netwarden.inventory.discover.snmp_facts import resolve_credentials
-from netwarden.inventory.discover.sweep import SweepError
-from netwarden.inventory.discover.validate import merged_check
 from netwarden.inventory.model import Inventory
 
 NET = ipaddress.IPv4Network("198.18.1.0/24")

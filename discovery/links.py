@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from netwarden.inventory.discover.fragment import Proposal, slug_id, unique
+from netwarden.discovery.fragment import Proposal, slug_id, unique
 from netwarden.inventory.model import Endpoint, Inventory, Link
 
 End = tuple[str, str]  # (device id, interface)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import yaml
 
-from netwarden.inventory.discover.facts import HostFacts
-from netwarden.inventory.discover.roles import RoleGuess, guess_role
+from netwarden.discovery.facts import HostFacts
+from netwarden.discovery.roles import RoleGuess, guess_role
 from netwarden.inventory.model import Device, Inventory, Link, SnmpAccess
 
 MAX_ID = 63

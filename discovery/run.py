@@ -14,15 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from netwarden.discovery import sweep as icmp_sweep
+from netwarden.discovery.arp import ArpResult
+from netwarden.discovery.diff import DiffEntry, compare
+from netwarden.discovery.facts import HostFacts
+from netwarden.discovery.fragment import Proposal, propose, render
+from netwarden.discovery.links import propose_links
+from netwarden.discovery.ports import TcpProbe, open_ports
+from netwarden.discovery.snmp_facts import NamedCredentials, SessionFactory, snmp_facts
 from netwarden.errors import UsageError
-from netwarden.inventory.discover import sweep as icmp_sweep
-from netwarden.inventory.discover.arp import ArpResult
-from netwarden.inventory.discover.diff import DiffEntry, compare
-from netwarden.inventory.discover.facts import HostFacts
-from netwarden.inventory.discover.fragment import Proposal, propose, render
-from netwarden.inventory.discover.links import propose_links
-from netwarden.inventory.discover.ports import TcpProbe, open_ports
-from netwarden.inventory.discover.snmp_facts import NamedCredentials, SessionFactory, snmp_facts
 from netwarden.inventory.model import Inventory, Link
 
 Progress = Callable[[str, int, int], None]

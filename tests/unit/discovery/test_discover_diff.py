@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from discover_fakes import ENV, write_inventory
 
+from netwarden.discovery.diff import Change, compare, render_diff
+from netwarden.discovery.facts import HostFacts, SnmpFacts
+from netwarden.discovery.fragment import propose
 from netwarden.inventory import load_inventory
-from netwarden.inventory.discover.diff import Change, compare, render_diff
-from netwarden.inventory.discover.facts import HostFacts, SnmpFacts
-from netwarden.inventory.discover.fragment import propose
 from netwarden.inventory.model import Inventory
 
 NET = ipaddress.IPv4Network("198.18.1.0/24")

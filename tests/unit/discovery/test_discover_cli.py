@@ -14,9 +14,9 @@ from discover_fakes import ENV, V3, FakeArp, FakePinger, FakeTcp, SnmpLan, syste
 from typer.testing import CliRunner
 
 from netwarden.cli import app
+from netwarden.discovery import discover_command as discover_cli
+from netwarden.discovery.fragment import MARKER
 from netwarden.inventory import load_inventory
-from netwarden.inventory.discover import cli as discover_cli
-from netwarden.inventory.discover.fragment import MARKER
 
 LINUX = "Linux sw-so-khcn-core 6.1.0 #1 SMP x86_64"
 

@@ -18,16 +18,16 @@ import typer
 
 from netwarden.agent.probes.tcp import probe_tcp
 from netwarden.agent.snmp.client import UdpSnmpSession
+from netwarden.discovery.arp import ScapyArp
+from netwarden.discovery.diff import render_diff
+from netwarden.discovery.fragment import MARKER, device_data, link_data
+from netwarden.discovery.local import read_local_addresses
+from netwarden.discovery.progress import ProgressReport
+from netwarden.discovery.run import Discovery, Probes, Settings, discover
+from netwarden.discovery.snmp_facts import resolve_credentials
+from netwarden.discovery.sweep import SweepPinger, parse_cidr
+from netwarden.discovery.validate import merged_check
 from netwarden.errors import NetwardenError, UsageError
-from netwarden.inventory.discover.arp import ScapyArp
-from netwarden.inventory.discover.diff import render_diff
-from netwarden.inventory.discover.fragment import MARKER, device_data, link_data
-from netwarden.inventory.discover.local import read_local_addresses
-from netwarden.inventory.discover.progress import ProgressReport
-from netwarden.inventory.discover.run import Discovery, Probes, Settings, discover
-from netwarden.inventory.discover.snmp_facts import resolve_credentials
-from netwarden.inventory.discover.sweep import SweepPinger, parse_cidr
-from netwarden.inventory.discover.validate import merged_check
 from netwarden.inventory.loader import expand, load_inventory
 from netwarden.output import emit_json
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from netwarden.inventory.discover.fragment import Proposal
+from netwarden.discovery.fragment import Proposal
 from netwarden.inventory.model import Device, Inventory
 
 Op = Literal["+", "~", "=", "-"]
