@@ -16,7 +16,7 @@ from pathlib import Path
 
 from netwarden.agent.configs.jobs import ConfigBackups
 from netwarden.agent.configs.store import ConfigStore
-from netwarden.agent.fleet import (
+from netwarden.agent.polling.fleet import (
     LinkEnd,
     PolledDevice,
     SessionFactory,
@@ -25,15 +25,15 @@ from netwarden.agent.fleet import (
     plan_devices,
     same_setup,
 )
-from netwarden.agent.probing import ProbeJob, Probers, plan_probes
-from netwarden.agent.schedule import Scheduler
-from netwarden.agent.snapshot import DeviceCounters, DeviceSnapshot
+from netwarden.agent.polling.schedule import Scheduler
+from netwarden.agent.polling.snapshot import DeviceCounters, DeviceSnapshot
+from netwarden.agent.polling.targets import target_for
+from netwarden.agent.probes.plan import ProbeJob, Probers, plan_probes
 from netwarden.agent.snmp.types import Target
 from netwarden.agent.ssh.jobs import SshCollections
 from netwarden.agent.ssh.netmiko_runner import NetmikoRunner
 from netwarden.agent.ssh.pool import SshPool
 from netwarden.agent.ssh.types import SshRunner
-from netwarden.agent.targets import target_for
 from netwarden.errors import NetwardenError, UsageError
 from netwarden.inventory import load_inventory
 from netwarden.inventory.loader import file_stamps, reload_or_log

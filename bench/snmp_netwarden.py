@@ -133,8 +133,8 @@ class Worker:
         """One poll by the agent's DevicePoller (what the agent does every interval)."""
         host = raw["host"]
         if host not in self.pollers:
-            poller_mod = importlib.import_module("netwarden.agent.poller")
-            snapshot_mod = importlib.import_module("netwarden.agent.snapshot")
+            poller_mod = importlib.import_module("netwarden.agent.polling.poller")
+            snapshot_mod = importlib.import_module("netwarden.agent.polling.snapshot")
             info = snapshot_mod.DeviceInfo(device=raw["name"], site="bench", role="switch")
             session = self.session(raw, int(req["max_repetitions"]))
             self.pollers[host] = poller_mod.DevicePoller(info, session)
@@ -178,7 +178,7 @@ def _hello() -> dict[str, Any]:
         "ok": True,
         "client": _available(*session_spec()),
         "session": ":".join(session_spec()),
-        "poller": _available("netwarden.agent.poller", "DevicePoller"),
+        "poller": _available("netwarden.agent.polling.poller", "DevicePoller"),
     }
 
 

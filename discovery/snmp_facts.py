@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from netwarden.agent.polling.targets import credentials_for
 from netwarden.agent.snmp.types import (
     Credentials,
     Reason,
@@ -22,7 +23,6 @@ from netwarden.agent.snmp.types import (
     format_oid,
     parse_oid,
 )
-from netwarden.agent.targets import credentials_for
 from netwarden.discovery import lldp
 from netwarden.discovery.facts import SnmpFacts
 from netwarden.errors import SecretError, UsageError

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from netwarden.errors import LabError
-from netwarden.lab import commands, daemons, host, processes, readiness
+from netwarden.lab import daemons, host, processes, readiness, system_tools
 from netwarden.lab.inventory_file import build_inventory, write_inventory
 from netwarden.lab.processes import Process
 from netwarden.lab.state import LabState, LinkState, load, save
@@ -84,9 +84,9 @@ def down(root: Path, *, say: Progress = _quiet) -> bool:
     killed = processes.stop([*state.processes, *bridges])
     if killed:
         say(f"had to SIGKILL: {', '.join(killed)}")
-    present = set(commands.run(["ip", "netns", "list"]).split())
+    present = set(system_tools.run(["ip", "netns", "list"]).split())
     gone = [ns for ns in state.namespaces if ns in present]
-    commands.ip_batch([f"netns delete {ns}" for ns in gone])
+    system_tools.ip_batch([f"netns delete {ns}" for ns in gone])
     _wait_root_link_gone()
     say(f"removed {len(gone)} namespaces and {len(state.processes) + len(bridges)} processes")
     shutil.rmtree(root, ignore_errors=True)
@@ -118,11 +118,11 @@ def _make_secrets(root: Path) -> daemons.LabSecrets:
 
 
 def _build_network(plan: Plan) -> None:
-    commands.ip_batch(plan.root_batch)
+    system_tools.ip_batch(plan.root_batch)
     for (ns, ifname), alias in plan.aliases.items():
         plan.ns_batch[ns].append(f'link set {ifname} alias "{alias}"')
     for ns in plan.namespaces:
-        commands.ip_batch(plan.ns_batch[ns], ns)
+        system_tools.ip_batch(plan.ns_batch[ns], ns)
     for ns in plan.namespaces:
         # IPv4 only: without IPv6 autoconfiguration chatter, a quiet link's counters stay still.
         script = [
@@ -136,9 +136,9 @@ def _build_network(plan: Plan) -> None:
         script += [
             f"ethtool -K {ifname} {offs} 2>/dev/null" for ifname in plan.offload_off.get(ns, [])
         ]
-        commands.in_ns(ns, "\n".join(script))
+        system_tools.in_ns(ns, "\n".join(script))
     for ns, ruleset in plan.nft.items():
-        commands.run(["ip", "netns", "exec", ns, "nft", "-f", "-"], stdin=ruleset)
+        system_tools.run(["ip", "netns", "exec", ns, "nft", "-f", "-"], stdin=ruleset)
 
 
 def _device_dir(root: Path, device: Device) -> daemons.DevicePaths:
@@ -172,7 +172,7 @@ def _aliases_by_index(plan: Plan, ns: str) -> dict[int, str | bytes]:
     wanted.update({i: raw for (where, i), raw in plan.raw_aliases.items() if where == ns})
     if not wanted:
         return {}
-    links = json.loads(commands.run(["ip", "-n", ns, "-j", "link", "show"]))
+    links = json.loads(system_tools.run(["ip", "-n", ns, "-j", "link", "show"]))
     return {link["ifindex"]: wanted[link["ifname"]] for link in links if link["ifname"] in wanted}
 
 

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 import netwarden
-from netwarden.lab import commands
+from netwarden.lab import system_tools
 from netwarden.lab.daemons import SSH_USER, LabSecrets
 
 HOME = Path("/var/lib/netwarden-lab")
@@ -29,10 +29,10 @@ def ensure_user(password: str) -> None:
     try:
         pwd.getpwnam(SSH_USER)
     except KeyError:
-        commands.run(["useradd", "--home-dir", str(HOME), "--shell", "/bin/bash", SSH_USER])
+        system_tools.run(["useradd", "--home-dir", str(HOME), "--shell", "/bin/bash", SSH_USER])
     HOME.mkdir(parents=True, exist_ok=True)
     os.chown(HOME, pwd.getpwnam(SSH_USER).pw_uid, grp.getgrnam(SSH_USER).gr_gid)
-    commands.run(["chpasswd"], stdin=f"{SSH_USER}:{password}\n")
+    system_tools.run(["chpasswd"], stdin=f"{SSH_USER}:{password}\n")
 
 
 def write_certificate(
@@ -98,7 +98,7 @@ def prepare(root: Path, secrets: LabSecrets) -> None:
     root.chmod(0o755)  # the CLI, running as the SSH user, reaches its control socket below
     key = root / "ssh_host_ed25519_key"
     if not key.exists():
-        commands.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)])
+        system_tools.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)])
     now = dt.datetime.now(dt.UTC)
     for name, start, days in (
         ("portal", now, 90),

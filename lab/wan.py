@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from netwarden.errors import LabError, UsageError
-from netwarden.lab import commands, processes
+from netwarden.lab import processes, system_tools
 from netwarden.lab.state import LabState, LinkState, load, save
 
 BRIDGE_READY_TIMEOUT = 5.0
@@ -48,12 +48,12 @@ def impair(root: Path, link_id: str, *, delay_ms: float, loss_pct: float, jitter
         link.bridge = None
         link.impair = None
     if delay_ms == 0 and loss_pct == 0 and jitter_ms == 0:
-        commands.ip_batch(
+        system_tools.ip_batch(
             ["link set dev tocore master br0", "link set dev tofar master br0"], link.ns
         )
         save(root, state)
         return
-    commands.ip_batch(["link set dev tocore nomaster", "link set dev tofar nomaster"], link.ns)
+    system_tools.ip_batch(["link set dev tocore nomaster", "link set dev tofar nomaster"], link.ns)
     log = root / f"impair-{link_id}.log"
     argv = ["ip", "netns", "exec", link.ns, sys.executable, "-m", "netwarden.lab.impair_bridge",
             "--left", "tocore", "--right", "tofar", "--delay-ms", str(delay_ms),
@@ -89,9 +89,9 @@ def fault(root: Path, link_id: str, *, down: bool) -> None:
             lines = [f"address del {address}/32 dev {ifname}", f"link set dev {ifname} down"]
         else:
             lines = [f"link set dev {ifname} up", f"address replace {address}/32 dev {ifname}"]
-        commands.ip_batch(lines, ns)
+        system_tools.ip_batch(lines, ns)
         return
     link = _link(state, link_id)
-    commands.ip_batch([f"link set dev tocore {word}", f"link set dev tofar {word}"], link.ns)
+    system_tools.ip_batch([f"link set dev tocore {word}", f"link set dev tofar {word}"], link.ns)
     link.fault = word
     save(root, state)

@@ -12,15 +12,15 @@ from typing import Annotated
 import typer
 
 from netwarden import __version__
-from netwarden.agent.cli import app as agent_app
-from netwarden.agent.cli import poll as poll_command
-from netwarden.agent.configs.cli import app as config_app
-from netwarden.collector.cli import app as collector_app
-from netwarden.collector.fleet_cli import app as fleet_app
+from netwarden.agent.agent_commands import app as agent_app
+from netwarden.agent.agent_commands import poll as poll_command
+from netwarden.agent.configs.config_commands import app as config_app
+from netwarden.collector.collector_commands import app as collector_app
+from netwarden.collector.fleet_commands import app as fleet_app
 from netwarden.discovery.discover_command import discover_command
 from netwarden.errors import InventoryError, NetwardenError, UsageError
-from netwarden.inventory.cli import app as inventory_app
-from netwarden.lab.cli import app as lab_app
+from netwarden.inventory.inventory_commands import app as inventory_app
+from netwarden.lab.lab_commands import app as lab_app
 
 app = typer.Typer(
     name="netwarden",

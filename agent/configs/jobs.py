@@ -11,7 +11,7 @@ from typing import Final
 from netwarden.agent.configs.fetch import BackupResult, CommandPool, backup_device
 from netwarden.agent.configs.plan import plan_backups
 from netwarden.agent.configs.store import ConfigStore
-from netwarden.agent.schedule import Scheduler
+from netwarden.agent.polling.schedule import Scheduler
 from netwarden.agent.ssh.targets import ssh_target_for
 from netwarden.agent.ssh.types import SshTarget
 from netwarden.errors import NetwardenError

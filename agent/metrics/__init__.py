@@ -1,10 +1,11 @@
-"""The agent's Prometheus exposition: metric names (``names``), the collector that builds them
-from the latest polls (``collector``) and the text-format writer (``exposition``).
+"""The agent's Prometheus exposition: metric names (``names``), the collectors that build them
+from the latest polls (``device_metrics`` and the other ``*_metrics``), the agent's /metrics
+registry (``agent_registry``) and the text-format writer (``exposition``).
 
 See ``docs/metrics.md`` for every metric and the choices behind them.
 """
 
-from netwarden.agent.metrics.collector import LinkEndpoint, ReloadStatus, SnapshotCollector
+from netwarden.agent.metrics.device_metrics import LinkEndpoint, ReloadStatus, SnapshotCollector
 from netwarden.agent.metrics.exposition import CONTENT_TYPE, iter_render, render
 from netwarden.agent.metrics.family import (
     Family,

@@ -245,7 +245,7 @@ PROBES: Final = (
 )  # fmt: skip
 
 
-# --- SSH collection (agent/ssh/, agent/metrics/ssh_collector.py) -------------------------
+# --- SSH collection (agent/ssh/, agent/metrics/ssh_metrics.py) -------------------------
 def _ssh(name: str, typ: MetricType, text: str, extra: tuple[str, ...] = ()) -> MetricSpec:
     return MetricSpec(name, typ, (*DEVICE_LABELS, *extra), text)
 
@@ -291,7 +291,7 @@ SSH: Final = (
          ("unit",)),
 )  # fmt: skip
 
-# --- Config backup (agent/configs/, agent/metrics/config_collector.py) -------------------
+# --- Config backup (agent/configs/, agent/metrics/config_metrics.py) -------------------
 CONFIG: Final = (
     MetricSpec("netwarden_config_backup_success", "gauge", DEVICE_LABELS,
                "1 if the agent's last configuration backup of the device succeeded, else 0."),
@@ -305,7 +305,7 @@ CONFIG: Final = (
                "1 when the agent's most recent backup differed from the one before, else 0."),
 )  # fmt: skip
 
-# --- Fleet sync (agent/sync/, agent/metrics/sync_collector.py) ---------------------------
+# --- Fleet sync (agent/sync/, agent/metrics/sync_metrics.py) ---------------------------
 SYNC: Final = (
     MetricSpec("netwarden_agent_collector_up", "gauge", (),
                "1 if the collector answered the agent's last request, else 0."),

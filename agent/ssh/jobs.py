@@ -8,7 +8,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from netwarden.agent.schedule import Scheduler
+from netwarden.agent.polling.schedule import Scheduler
 from netwarden.agent.ssh.collection import SshCollection, collect
 from netwarden.agent.ssh.plans import PLANS, PlatformPlan
 from netwarden.agent.ssh.pool import SshPool

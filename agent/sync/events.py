@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netwarden.agent.runtime import AgentRuntime
-from netwarden.agent.sync.queue import Item
+from netwarden.agent.sync.disk_queue import Item
 
 SUMMARY_CHUNK = 1000  # targets per poll-summary result, so one result stays well under 512 KiB
 MESSAGE_MAX = 300  # characters of an error message carried in an event

@@ -17,11 +17,11 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from netwarden.agent.probing import Probers
-from netwarden.agent.sync.async_queue import AsyncQueue
+from netwarden.agent.probes.plan import Probers
+from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
 from netwarden.agent.sync.client import CollectorClient, Outcome
+from netwarden.agent.sync.disk_queue import Item
 from netwarden.agent.sync.pacing import Backoff, jittered, pause
-from netwarden.agent.sync.queue import Item
 from netwarden.agent.sync.status import SyncStatus
 from netwarden.errors import NetwardenError
 
@@ -90,7 +90,7 @@ class JobRunner:
     def __init__(
         self,
         client: CollectorClient,
-        queue: AsyncQueue,
+        queue: AsyncDiskQueue,
         status: SyncStatus,
         registry: JobRegistry,
         *,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from netwarden import __version__
 from netwarden.agent.runtime import AgentRuntime
 from netwarden.agent.sync.assignment import AssignmentSync
-from netwarden.agent.sync.async_queue import AsyncQueue
+from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
 from netwarden.agent.sync.client import CollectorClient, Reply
 from netwarden.agent.sync.events import EventTracker, device_health
 from netwarden.agent.sync.jobs import JobRegistry, JobRunner
@@ -54,7 +54,7 @@ class FleetSync:
         self,
         client: CollectorClient,
         assignment: AssignmentSync,
-        queue: AsyncQueue,
+        queue: AsyncDiskQueue,
         runtime: AgentRuntime,
         *,
         status: SyncStatus,

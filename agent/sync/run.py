@@ -20,20 +20,20 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from netwarden.agent.exposition_glue import renderer
 from netwarden.agent.http_server import MetricsServer
 from netwarden.agent.metrics import iter_render
-from netwarden.agent.metrics.sync_collector import SyncCollector
-from netwarden.agent.probers import real_probers
+from netwarden.agent.metrics.agent_registry import renderer
+from netwarden.agent.metrics.sync_metrics import SyncCollector
 from netwarden.agent.probes.icmp import IcmpPinger
-from netwarden.agent.probing import Probers
+from netwarden.agent.probes.plan import Probers
+from netwarden.agent.probes.registry import real_probers
 from netwarden.agent.runtime import AgentRuntime
 from netwarden.agent.sync.assignment import AssignmentSync
-from netwarden.agent.sync.async_queue import AsyncQueue
+from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
 from netwarden.agent.sync.client import CollectorClient
+from netwarden.agent.sync.disk_queue import MAX_AGE, MAX_BYTES, DiskQueue
 from netwarden.agent.sync.jobs import builtin_jobs
 from netwarden.agent.sync.loop import FleetSync, SyncSettings
-from netwarden.agent.sync.queue import MAX_AGE, MAX_BYTES, DiskQueue
 from netwarden.agent.sync.state_dir import StateDir
 from netwarden.agent.sync.status import SyncStatus
 from netwarden.errors import InventoryError, NetwardenError
@@ -68,8 +68,9 @@ class EnrolledAgent:
             raise NetwardenError(f"{self.state.ca_path} is missing: enrol this state dir again")
         self.client = CollectorClient(self.identity.collector, credential=self.state.credential(),
                                       ca_pem=ca_pem)  # fmt: skip
-        self.queue = AsyncQueue(DiskQueue(self.state.queue_path, max_bytes=options.queue_max_bytes,
-                                          max_age=options.queue_max_age))  # fmt: skip
+        self.queue = AsyncDiskQueue(DiskQueue(self.state.queue_path,
+                                              max_bytes=options.queue_max_bytes,
+                                              max_age=options.queue_max_age))  # fmt: skip
         self.runtime = build_runtime([self.state.assignment_path], self.identity.agent, probers)
         self.status = SyncStatus(self.identity.agent)
         self.assignment = AssignmentSync(self.client, self.state, self.status, self._changed)
@@ -111,7 +112,7 @@ class EnrolledAgent:
 
     def _loaded(self) -> None:
         self.loaded = True
-        # Everything allocated so far lives as long as the agent (see agent/cli.py).
+        # Everything allocated so far lives as long as the agent (see agent/agent_commands.py).
         gc.freeze()
         self._tasks.append(asyncio.create_task(self.runtime.watch(self._stop), name="watch"))
 

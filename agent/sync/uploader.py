@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from netwarden.agent.sync.async_queue import AsyncQueue
+from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
 from netwarden.agent.sync.client import CollectorClient, Outcome, Reply
+from netwarden.agent.sync.disk_queue import Entry
 from netwarden.agent.sync.pacing import Backoff, pause
-from netwarden.agent.sync.queue import Entry
 from netwarden.agent.sync.status import SyncStatus
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ class Uploader:
     def __init__(
         self,
         client: CollectorClient,
-        queue: AsyncQueue,
+        queue: AsyncDiskQueue,
         status: SyncStatus,
         *,
         batch_results: int = BATCH_RESULTS,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from netwarden.agent.poller import DevicePoller
-from netwarden.agent.snapshot import DeviceInfo, DeviceSnapshot
+from netwarden.agent.polling.poller import DevicePoller
+from netwarden.agent.polling.snapshot import DeviceInfo, DeviceSnapshot
 from netwarden.agent.snmp.client import UdpSnmpSession
 from netwarden.agent.snmp.types import Target, V3Credentials
 from netwarden.lab import wan

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from netwarden.agent import ifmib
+from netwarden.agent.polling import ifmib
 from netwarden.agent.snmp.types import Oid, Reason, SnmpError, Tag, Value, VarBind
 
 IF = ifmib.IF_ENTRY

@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from netwarden.agent.configs.jobs import BackupJob, ConfigBackups
 from netwarden.agent.configs.store import ConfigStore
 from netwarden.agent.metrics import render
-from netwarden.agent.metrics.config_collector import ConfigCollector
+from netwarden.agent.metrics.config_metrics import ConfigCollector
 from netwarden.agent.metrics.names import CONFIG, DEVICE_LABELS
 from netwarden.inventory import load_inventory
 
@@ -148,7 +148,7 @@ def test_the_config_families_follow_the_conventions() -> None:
 
 
 def test_the_agent_runtime_backs_up_and_serves_the_families(tmp_path: Path) -> None:
-    from netwarden.agent.exposition_glue import renderer
+    from netwarden.agent.metrics.agent_registry import renderer
     from netwarden.agent.runtime import AgentRuntime
     from netwarden.agent.ssh.fake import FakeSshRunner
 

@@ -11,7 +11,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 
 from netwarden.agent.metrics import Family, ReloadStatus, SnapshotCollector, render
-from netwarden.agent.snapshot import (
+from netwarden.agent.polling.snapshot import (
     DeviceCounters,
     DeviceInfo,
     DeviceSnapshot,

@@ -16,7 +16,7 @@ from netwarden.agent.metrics import (
     sample_value,
 )
 from netwarden.agent.metrics.family import escape_label_value
-from netwarden.agent.snapshot import DeviceCounters
+from netwarden.agent.polling.snapshot import DeviceCounters
 
 from .synthetic import interface, parse, registry, registry_of, rendered, snapshot
 

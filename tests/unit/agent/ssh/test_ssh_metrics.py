@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from netwarden.agent.exposition_glue import renderer
+from netwarden.agent.metrics.agent_registry import renderer
 from netwarden.agent.metrics.names import SSH
 from netwarden.agent.runtime import AgentRuntime
 from netwarden.agent.snmp.types import Target

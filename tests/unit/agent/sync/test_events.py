@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from netwarden.agent.probes.plan import Probers
 from netwarden.agent.probes.result import ProbeReason, ProbeResult
-from netwarden.agent.probing import Probers
 from netwarden.agent.runtime import AgentRuntime
 from netwarden.agent.snmp.types import Reason
 from netwarden.agent.sync import events

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from netwarden import __version__
-from netwarden.agent.sync.queue import Item
+from netwarden.agent.sync.disk_queue import Item
 from netwarden.agent.sync.run import EnrolledAgent
 from netwarden.agent.sync.state_dir import StateDir
 from tests.unit.agent.sync.conftest import (

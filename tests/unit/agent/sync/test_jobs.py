@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from netwarden.agent.probes.result import ProbeReason, ProbeResult
-from netwarden.agent.sync.async_queue import AsyncQueue
+from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
 from netwarden.agent.sync.client import CollectorClient
+from netwarden.agent.sync.disk_queue import DiskQueue
 from netwarden.agent.sync.jobs import JobRunner, builtin_jobs
-from netwarden.agent.sync.queue import DiskQueue
 from netwarden.agent.sync.status import SyncStatus
 from tests.unit.agent.sync.conftest import AGENT, run_async
 from tests.unit.agent.sync.test_events import FakePing
@@ -20,7 +20,7 @@ from tests.unit.agent.sync.test_events import FakePing
 
 async def _run(tmp_path: Path, job: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     os.makedirs(tmp_path, exist_ok=True)
-    queue = AsyncQueue(DiskQueue(tmp_path / "queue.db"))
+    queue = AsyncDiskQueue(DiskQueue(tmp_path / "queue.db"))
     ping = kwargs.pop("ping", FakePing())
     client = CollectorClient("http://127.0.0.1:9")  # never called by run_job
     runner = JobRunner(client, queue, SyncStatus(AGENT), builtin_jobs(ping.probers()), **kwargs)

@@ -10,8 +10,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from netwarden.agent.metrics import render
 from netwarden.agent.metrics.names import SYNC
-from netwarden.agent.metrics.sync_collector import SyncCollector
-from netwarden.agent.sync.queue import QueueStats
+from netwarden.agent.metrics.sync_metrics import SyncCollector
+from netwarden.agent.sync.disk_queue import QueueStats
 from netwarden.agent.sync.status import SyncStatus
 
 DOCS = Path(__file__).parents[4] / "docs" / "metrics.md"

@@ -7,10 +7,10 @@ import random
 import time
 from pathlib import Path
 
-from netwarden.agent.sync.async_queue import AsyncQueue
+from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
 from netwarden.agent.sync.client import CollectorClient
+from netwarden.agent.sync.disk_queue import DiskQueue, Item
 from netwarden.agent.sync.pacing import Backoff
-from netwarden.agent.sync.queue import DiskQueue, Item
 from netwarden.agent.sync.state_dir import StateDir
 from netwarden.agent.sync.status import SyncStatus
 from netwarden.agent.sync.uploader import BATCH_BYTES, BATCH_RESULTS, Uploader
@@ -21,7 +21,7 @@ from tests.unit.agent.sync.server import ServerThread
 
 async def _drain(state_dir: Path, url: str, items: list[Item]) -> list[str]:
     state = StateDir(state_dir)
-    queue = AsyncQueue(DiskQueue(state.queue_path))
+    queue = AsyncDiskQueue(DiskQueue(state.queue_path))
     ids = await queue.put_many(items)
     client = CollectorClient(url, credential=state.credential(), ca_pem=state.ca_pem())
     stop = asyncio.Event()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import codecs
 
-from netwarden.agent import ifmib
-from netwarden.agent.ifmib import IfLabels
-from netwarden.agent.snapshot import InterfaceSample
+from netwarden.agent.polling import ifmib
+from netwarden.agent.polling.ifmib import IfLabels
+from netwarden.agent.polling.snapshot import InterfaceSample
 from netwarden.agent.snmp.types import Oid, Tag, VarBind, parse_oid
 from tests.unit.agent.fakes import IF, IFX, FakeIf, FakeSession, counter_value, make_device
 

@@ -13,14 +13,19 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Final, TypeVar
 
-from netwarden.agent import hostres, ifmib
-from netwarden.agent.ifmib import IfLabels, Scalars, Walk
-from netwarden.agent.label_cache import (
+from netwarden.agent.polling import hostres, ifmib
+from netwarden.agent.polling.ifmib import IfLabels, Scalars, Walk
+from netwarden.agent.polling.label_cache import (
     LabelCache,
     provisional_labels,
     refresh_trigger,
 )
-from netwarden.agent.snapshot import DeviceCounters, DeviceInfo, DeviceSnapshot, StorageSample
+from netwarden.agent.polling.snapshot import (
+    DeviceCounters,
+    DeviceInfo,
+    DeviceSnapshot,
+    StorageSample,
+)
 from netwarden.agent.snmp.types import Oid, Reason, SnmpError, SnmpSession
 
 log = logging.getLogger(__name__)

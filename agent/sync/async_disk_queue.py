@@ -1,6 +1,6 @@
 """The disk queue for asyncio: every call on one worker thread, in call order.
 
-A put's fsync can take milliseconds (see ``queue``); the event loop must not wait for it.
+A put's fsync can take milliseconds (see ``disk_queue``); the event loop must not wait for it.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from contextlib import suppress
 from functools import partial
 from typing import Any, TypeVar
 
-from netwarden.agent.sync.queue import DiskQueue, Entry, Item, QueueStats
+from netwarden.agent.sync.disk_queue import DiskQueue, Entry, Item, QueueStats
 
 T = TypeVar("T")
 
 
-class AsyncQueue:
+class AsyncDiskQueue:
     """The wrapped :class:`DiskQueue`; ``stats()`` reads memory only, so it is called directly."""
 
     def __init__(self, queue: DiskQueue) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from netwarden.agent.ifmib import Walk, column_ints, column_texts, column_values
-from netwarden.agent.snapshot import StorageSample
+from netwarden.agent.polling.ifmib import Walk, column_ints, column_texts, column_values
+from netwarden.agent.polling.snapshot import StorageSample
 from netwarden.agent.snmp.types import Oid, format_oid
 
 HR_STORAGE_ENTRY: Final[Oid] = (1, 3, 6, 1, 2, 1, 25, 2, 3, 1)

@@ -7,8 +7,8 @@ bounded by total bytes and by age; enforcing a bound drops the OLDEST rows and c
 reason in the same transaction, so the counts survive restarts.
 
 A put costs ~0.2 ms at the median but 3-6 ms at p99 with 100k rows on this machine (the fsync),
-over the 1 ms the event loop can spare: the agent uses it through ``async_queue.AsyncQueue``,
-which runs every call on one worker thread.
+over the 1 ms the event loop can spare: the agent uses it through
+``async_disk_queue.AsyncDiskQueue``, which runs every call on one worker thread.
 """
 
 from __future__ import annotations

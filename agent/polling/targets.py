@@ -6,7 +6,7 @@ environment or files (the inventory carries only references) and go straight int
 
 from __future__ import annotations
 
-from netwarden.agent.snapshot import DeviceInfo
+from netwarden.agent.polling.snapshot import DeviceInfo
 from netwarden.agent.snmp.types import Credentials, Target, V2cCredentials, V3Credentials
 from netwarden.errors import UsageError
 from netwarden.inventory.model import Device, Inventory

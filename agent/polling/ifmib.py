@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from netwarden.agent.snapshot import InterfaceSample
+from netwarden.agent.polling.snapshot import InterfaceSample
 from netwarden.agent.snmp.types import Oid, Value, VarBind
 
 Walk = Mapping[Oid, list[VarBind]]

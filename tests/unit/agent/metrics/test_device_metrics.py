@@ -7,7 +7,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.registry import DuplicateTimeseries
 
 from netwarden.agent.metrics import METRICS, ReloadStatus, SnapshotCollector
-from netwarden.agent.snapshot import DeviceCounters, DeviceSnapshot
+from netwarden.agent.polling.snapshot import DeviceCounters, DeviceSnapshot
 from netwarden.agent.snmp.types import Reason
 
 from .synthetic import LINKS, End, full_fleet, interface, parse, registry, rendered, snapshot

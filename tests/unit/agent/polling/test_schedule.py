@@ -7,7 +7,7 @@ import asyncio
 import random
 import time
 
-from netwarden.agent.schedule import DEADLINE_SHARE, Scheduler
+from netwarden.agent.polling.schedule import DEADLINE_SHARE, Scheduler
 
 
 def test_each_device_polls_on_its_interval_with_a_deadline_below_it() -> None:

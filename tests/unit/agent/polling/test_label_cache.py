@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from netwarden.agent.ifmib import IfLabels, Scalars
-from netwarden.agent.label_cache import (
+from netwarden.agent.polling.ifmib import IfLabels, Scalars
+from netwarden.agent.polling.label_cache import (
     LabelCache,
     Renumbering,
     Trigger,

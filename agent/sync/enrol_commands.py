@@ -1,5 +1,6 @@
 """``netwarden agent enroll``, ``netwarden agent install-service`` and the enrolled mode of
-``netwarden agent run --state-dir`` (registered in agent/cli.py, next to ``agent run``)."""
+``netwarden agent run --state-dir`` (registered in agent/agent_commands.py, beside
+``agent run``)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from netwarden.agent.ifmib import IfLabels, Scalars
+from netwarden.agent.polling.ifmib import IfLabels, Scalars
 
 
 class Trigger(enum.StrEnum):

@@ -1,6 +1,6 @@
 """`netwarden config backup|diff|history` against the in-repo fake SSH runner (the CLI's one
-seam, :func:`netwarden.agent.configs.cli.ssh_runner`, replaced), and the exit codes through the
-real entry point."""
+seam, :func:`netwarden.agent.configs.config_commands.ssh_runner`, replaced), and the exit codes
+through the real entry point."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from netwarden.agent.configs import cli as config_cli
+from netwarden.agent.configs import config_commands as config_cli
 from netwarden.agent.ssh.fake import FakeSshRunner
 from netwarden.agent.ssh.types import SshError, SshReason
 from netwarden.cli import app

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from netwarden.collector.cli_common import (
+from netwarden.collector.command_options import (
     DEFAULT_DATA_DIR,
     DataDir,
     DbUrl,
@@ -26,7 +26,7 @@ from netwarden.collector.cli_common import (
     seconds,
 )
 from netwarden.collector.systemd import UNIT_PATH, render_unit
-from netwarden.collector.token_cli import app as token_app
+from netwarden.collector.token_commands import app as token_app
 from netwarden.errors import NetwardenError, UsageError
 
 app = typer.Typer(help="Run and administer the collector agents connect to.", no_args_is_help=True)

@@ -17,7 +17,7 @@ from prometheus_client.registry import CollectorRegistry
 from netwarden import __version__
 from netwarden.agent.metrics.family import Family, Labels, encode_labels, extend_labels
 from netwarden.agent.metrics.names import IF_COUNTERS, IF_GAUGES, METRICS
-from netwarden.agent.snapshot import DeviceCounters, DeviceSnapshot, InterfaceSample
+from netwarden.agent.polling.snapshot import DeviceCounters, DeviceSnapshot, InterfaceSample
 from netwarden.agent.snmp.types import Reason
 
 Families = dict[str, Family]

@@ -9,7 +9,7 @@ from prometheus_client.registry import CollectorRegistry
 
 from netwarden.agent.metrics.family import Family, encode_labels, extend_labels
 from netwarden.agent.metrics.names import BY_NAME, PROBES
-from netwarden.agent.probing import ProbeJob
+from netwarden.agent.probes.plan import ProbeJob
 
 
 class ProbeCollector:

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from netwarden.agent.polling.targets import target_for
 from netwarden.agent.snmp.types import V2cCredentials, V3Credentials
-from netwarden.agent.targets import target_for
 from netwarden.errors import SecretError
 from netwarden.inventory import load_inventory
 
-CONTRACT = Path(__file__).parents[1] / "inventory" / "contract.yaml"
+CONTRACT = Path(__file__).parents[2] / "inventory" / "contract.yaml"
 
 
 def test_v3_target_from_the_contract_inventory(monkeypatch: pytest.MonkeyPatch) -> None:

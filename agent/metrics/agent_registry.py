@@ -1,4 +1,4 @@
-"""Wiring the running agent (or one `poll`) to the collector and the text-format writer."""
+"""The agent's /metrics registry: every collector over the running agent (or one `poll`)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from collections.abc import Callable, Iterator, Sequence
 
 from prometheus_client import CollectorRegistry
 
-from netwarden.agent.fleet import LinkEnd
 from netwarden.agent.metrics import ReloadStatus, SnapshotCollector, iter_render, render
-from netwarden.agent.metrics.config_collector import ConfigCollector
-from netwarden.agent.metrics.probe_collector import ProbeCollector
-from netwarden.agent.metrics.ssh_collector import SshCollector
+from netwarden.agent.metrics.config_metrics import ConfigCollector
+from netwarden.agent.metrics.probe_metrics import ProbeCollector
+from netwarden.agent.metrics.ssh_metrics import SshCollector
+from netwarden.agent.polling.fleet import LinkEnd
+from netwarden.agent.polling.snapshot import DeviceCounters, DeviceSnapshot
 from netwarden.agent.runtime import AgentRuntime
-from netwarden.agent.snapshot import DeviceCounters, DeviceSnapshot
 
 
 def renderer(runtime: AgentRuntime) -> Callable[[], Iterator[bytes]]:

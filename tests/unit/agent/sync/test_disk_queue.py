@@ -11,9 +11,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netwarden.agent.sync.async_queue import AsyncQueue
+from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
 from netwarden.agent.sync.client import CollectorClient
-from netwarden.agent.sync.queue import DiskQueue, Item
+from netwarden.agent.sync.disk_queue import DiskQueue, Item
 from netwarden.agent.sync.state_dir import StateDir
 from netwarden.agent.sync.status import SyncStatus
 from netwarden.agent.sync.uploader import Uploader, batch_body
@@ -136,7 +136,7 @@ def test_peek_honours_the_byte_limit_but_returns_at_least_one(tmp_path: Path) ->
 
 @run_async
 async def test_a_put_on_the_event_loop_never_blocks_it(tmp_path: Path) -> None:
-    queue = AsyncQueue(DiskQueue(tmp_path / "queue.db"))
+    queue = AsyncDiskQueue(DiskQueue(tmp_path / "queue.db"))
     lags: list[float] = []
 
     async def ticker() -> None:
@@ -167,7 +167,7 @@ async def test_a_crash_between_post_and_ack_resends_the_same_ids_once(
                                  body=batch_body(queue.peek(10)))  # fmt: skip
     assert reply.data == {"accepted": 3, "duplicates": 0}
     queue.close()  # the agent dies before the ack: the results are still queued
-    aqueue = AsyncQueue(DiskQueue(state.queue_path))
+    aqueue = AsyncDiskQueue(DiskQueue(state.queue_path))
     assert aqueue.stats().depth == 3
     status = SyncStatus(AGENT)
     stop = asyncio.Event()

@@ -16,16 +16,20 @@ from typing import Annotated
 import typer
 
 from netwarden.agent.configs.store import store_path
-from netwarden.agent.exposition_glue import render_one, renderer
-from netwarden.agent.fleet import SessionFactory, build_device, link_ends
 from netwarden.agent.http_server import MetricsServer
-from netwarden.agent.probers import real_probers
+from netwarden.agent.metrics.agent_registry import render_one, renderer
+from netwarden.agent.polling.fleet import SessionFactory, build_device, link_ends
+from netwarden.agent.polling.snapshot import DeviceSnapshot, InterfaceSample
 from netwarden.agent.probes.icmp import IcmpPinger
+from netwarden.agent.probes.registry import real_probers
 from netwarden.agent.runtime import AgentRuntime
-from netwarden.agent.snapshot import DeviceSnapshot, InterfaceSample
 from netwarden.agent.snmp.engines import ENGINES, EngineName
 from netwarden.agent.ssh.netmiko_runner import NetmikoRunner
-from netwarden.agent.sync.cli import enroll_command, install_service_command, run_enrolled
+from netwarden.agent.sync.enrol_commands import (
+    enroll_command,
+    install_service_command,
+    run_enrolled,
+)
 from netwarden.errors import UsageError
 from netwarden.inventory import load_inventory
 from netwarden.inventory.model import Inventory

@@ -12,10 +12,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from netwarden.agent.poller import DevicePoller
-from netwarden.agent.snapshot import DeviceCounters, DeviceInfo, DeviceSnapshot
+from netwarden.agent.polling.poller import DevicePoller
+from netwarden.agent.polling.snapshot import DeviceCounters, DeviceInfo, DeviceSnapshot
+from netwarden.agent.polling.targets import device_info, target_for
 from netwarden.agent.snmp.types import SnmpSession, Target
-from netwarden.agent.targets import device_info, target_for
 from netwarden.errors import NetwardenError
 from netwarden.inventory.model import Inventory
 

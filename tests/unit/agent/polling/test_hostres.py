@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from netwarden.agent import hostres
-from netwarden.agent.snapshot import StorageSample
+from netwarden.agent.polling import hostres
+from netwarden.agent.polling.snapshot import StorageSample
 from netwarden.agent.snmp.types import Oid, Tag, Value, VarBind, parse_oid
 
 HR_STORAGE_FIXED_DISK = (1, 3, 6, 1, 2, 1, 25, 2, 1, 4)

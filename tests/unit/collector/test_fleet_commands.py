@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from netwarden.collector.fleet_cli import fleet_table
+from netwarden.collector.fleet_commands import fleet_table
 from tests.unit.collector.collector_process import CollectorProcess, run_cli
 from tests.unit.collector.conftest import CONTRACT
 

@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 import pytest
 
-from netwarden.agent import hostres, ifmib
-from netwarden.agent.poller import DevicePoller
-from netwarden.agent.snapshot import DeviceInfo, DeviceSnapshot
+from netwarden.agent.polling import hostres, ifmib
+from netwarden.agent.polling.poller import DevicePoller
+from netwarden.agent.polling.snapshot import DeviceInfo, DeviceSnapshot
 from netwarden.agent.snmp.types import Oid, Reason, Tag
 from tests.unit.agent.fakes import (
     IF,
@@ -174,7 +174,7 @@ def test_renumbering_is_logged_counted_and_not_mixed(
     session, poller, _ = setup()
     poll(poller, session)
     renumber(session, uptime=uptime)
-    with caplog.at_level(logging.WARNING, logger="netwarden.agent.poller"):
+    with caplog.at_level(logging.WARNING, logger="netwarden.agent.polling.poller"):
         snap = poll(poller, session)
     assert poller.counters.label_refreshes[trigger] == 1
     assert poller.counters.renumbered == 2

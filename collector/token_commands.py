@@ -21,8 +21,14 @@ from typing import Annotated
 
 import typer
 
-from netwarden.collector.cli_common import DEFAULT_DATA_DIR, DataDir, DbUrl, db_url, local_actor
-from netwarden.collector.cli_common import seconds as parse_seconds
+from netwarden.collector.command_options import (
+    DEFAULT_DATA_DIR,
+    DataDir,
+    DbUrl,
+    db_url,
+    local_actor,
+)
+from netwarden.collector.command_options import seconds as parse_seconds
 from netwarden.collector.tls import existing_ca_sha256
 from netwarden.errors import UsageError
 from netwarden.inventory import load_inventory

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from netwarden.agent.probes.http import probe_http
 from netwarden.agent.probes.icmp import IcmpPinger
+from netwarden.agent.probes.plan import Probers
 from netwarden.agent.probes.result import ProbeResult
 from netwarden.agent.probes.tcp import probe_tcp
-from netwarden.agent.probing import Probers
 from netwarden.inventory.model import Service
 
 
