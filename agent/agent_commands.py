@@ -31,6 +31,7 @@ from netwarden.agent.sync.enrol_commands import (
     run_enrolled,
 )
 from netwarden.errors import UsageError
+from netwarden.hostport import format_hostport, hostport_option
 from netwarden.inventory import load_inventory
 from netwarden.inventory.model import Inventory
 from netwarden.output import render_table
@@ -65,13 +66,6 @@ class PollOutput(enum.StrEnum):
     table = "table"
 
 
-def _listen(text: str) -> tuple[str, int]:
-    host, _, port = text.rpartition(":")
-    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise UsageError(f"--listen must be HOST:PORT, got {text!r}")
-    return host.strip("[]"), int(port)
-
-
 @app.command()
 def run(
     inventory: Annotated[
@@ -81,7 +75,9 @@ def run(
     agent: Annotated[
         str | None, typer.Option("--agent", help="This agent's id in the inventory.")
     ] = None,
-    listen: Annotated[str, typer.Option(help="Where /metrics is served.")] = "127.0.0.1:9430",
+    listen: Annotated[
+        str, typer.Option(help="HOST:PORT where /metrics is served (:PORT: 127.0.0.1).")
+    ] = "127.0.0.1:9430",
     max_in_flight: Annotated[int, typer.Option(help="Polls running at once.")] = 64,
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
     snmp_engine: SnmpEngineOption = EngineName.fast,
@@ -115,7 +111,7 @@ def run(
     """
     if ssh_workers < 1:
         raise UsageError("--ssh-workers must be at least 1")
-    host, port = _listen(listen)
+    host, port = hostport_option("--listen", listen, default_host="127.0.0.1", any_port=True)
     if max_in_flight < 1:
         raise UsageError("--max-in-flight must be at least 1")
     logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
@@ -157,8 +153,9 @@ async def _run(
     gc.freeze()
     server = MetricsServer(renderer(runtime), runtime.not_ready)
     bound = await server.start(host, port)
+    where = format_hostport(*bound)
     typer.echo(f"agent {agent}: {len(runtime.devices)} devices polled, {len(runtime.probes)}"
-               f" probes, metrics on http://{bound[0]}:{bound[1]}/metrics", err=True)  # fmt: skip
+               f" probes, metrics on http://{where}/metrics", err=True)  # fmt: skip
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

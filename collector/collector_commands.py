@@ -35,7 +35,9 @@ app.add_typer(token_app, name="token")
 Inventories = Annotated[
     list[Path], typer.Option("--inventory", "-i", help="Inventory file or directory (repeatable).")
 ]
-Listen = Annotated[str, typer.Option("--listen", help="HOST:PORT to serve on.")]
+Listen = Annotated[
+    str, typer.Option("--listen", help="HOST:PORT to serve on (:PORT: every interface).")
+]
 
 
 @app.command("serve")

@@ -10,6 +10,7 @@ import typer
 from pydantic import TypeAdapter, ValidationError
 
 from netwarden.errors import UsageError
+from netwarden.hostport import HostPort, hostport_option
 from netwarden.inventory.fields import Duration
 
 DEFAULT_DATA_DIR = Path("/var/lib/netwarden/collector")
@@ -52,10 +53,6 @@ def local_actor() -> str:
         return "cli"
 
 
-def parse_listen(text: str) -> tuple[str, int]:
-    """``HOST:PORT`` (``[::]:9440`` for IPv6) as (host, port)."""
-    host, _, port = text.rpartition(":")
-    host = host.strip("[]")
-    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise UsageError(f"--listen must be HOST:PORT, got {text!r}")
-    return host, int(port)
+def parse_listen(text: str) -> HostPort:
+    """``--listen``: HOST:PORT, [IPv6]:PORT, or :PORT for every interface (0.0.0.0)."""
+    return hostport_option("--listen", text, default_host="0.0.0.0", any_port=True)  # noqa: S104

@@ -34,6 +34,7 @@ from netwarden.collector.api.state import AppState
 from netwarden.collector.store import Store, open_store
 from netwarden.collector.tls import TlsFiles, ensure_tls, existing_ca_sha256
 from netwarden.errors import UsageError
+from netwarden.hostport import format_hostport
 
 log = logging.getLogger("netwarden.collector")
 
@@ -101,7 +102,7 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+        raise UsageError(f"cannot listen on {format_hostport(host, port)}: {exc.strerror}") from exc
     sock.set_inheritable(True)
     return sock
 
@@ -148,8 +149,7 @@ def serve(settings: ServeSettings) -> None:
         server = _Server(config, app.state.nw)
         host, port = sock.getsockname()[:2]
         scheme = "http" if settings.insecure else "https"
-        where = f"[{host}]" if ":" in host else host
-        sys.stdout.write(f"collector listening on {scheme}://{where}:{port}\n")
+        sys.stdout.write(f"collector listening on {scheme}://{format_hostport(host, port)}\n")
         if tls is not None:
             sys.stdout.write(f"CA sha256 {tls.ca_sha256}\n")
         sys.stdout.flush()

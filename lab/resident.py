@@ -29,6 +29,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from netwarden.hostport import parse_hostport
+
 _IFNAME = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
 _PORTAL_BODY = (
     "<!doctype html><html lang='vi'><head><meta charset='utf-8'>"
@@ -102,11 +104,6 @@ async def _serve_portal(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
         writer.close()
 
 
-def _split(endpoint: str) -> tuple[str, int]:
-    host, _, port = endpoint.rpartition(":")
-    return host, int(port)
-
-
 def _prepare_host(args: argparse.Namespace) -> None:
     socket.sethostname(args.hostname)
     if args.tmpfs_mb:
@@ -134,13 +131,13 @@ async def _run(args: argparse.Namespace) -> None:
         loop.add_signal_handler(signum, stop.set)
     servers = []
     for endpoint in args.tcp:
-        host, port = _split(endpoint)
+        host, port = parse_hostport(endpoint)
         servers.append(await asyncio.start_server(_serve_tcp, host, port))
     for portal in args.https:
         endpoint, cert, key = portal.split(",")
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert, key)
-        host, port = _split(endpoint)
+        host, port = parse_hostport(endpoint)
         servers.append(await asyncio.start_server(_serve_portal, host, port, ssl=context))
     # The socket is created last: its existence tells `lab up` that everything above is ready.
     control = Path(args.control)

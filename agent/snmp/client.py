@@ -29,6 +29,7 @@ from netwarden.agent.snmp.types import (
 )
 from netwarden.agent.snmp.v3 import Resync, UsmState
 from netwarden.agent.snmp.walk import BulkWalk
+from netwarden.hostport import format_hostport
 
 TOO_BIG = 1
 MAX_WALK_REQUESTS = 200_000  # a runaway agent cannot keep a walk going for ever
@@ -80,7 +81,7 @@ class UdpSnmpSession:
     def __init__(self, target: Target) -> None:
         self.target = target
         self.max_repetitions = max(1, target.max_repetitions)
-        self._where = f"{target.host}:{target.port}"
+        self._where = format_hostport(target.host, target.port)
         creds = target.credentials
         self._usm = UsmState(creds) if isinstance(creds, V3Credentials) else None
         self._community = creds.community if isinstance(creds, V2cCredentials) else b""

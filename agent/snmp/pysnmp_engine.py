@@ -31,6 +31,7 @@ from netwarden.agent.snmp.types import (
     VarBind,
     format_oid,
 )
+from netwarden.hostport import format_hostport
 
 TOO_BIG = 1
 MAX_WALK_REQUESTS = 200_000  # a runaway agent cannot keep a walk going for ever
@@ -243,7 +244,7 @@ class PysnmpSession:
     def __init__(self, target: Target) -> None:
         self.target = target
         self.max_repetitions = max(1, target.max_repetitions)
-        self._where = f"{target.host}:{target.port}"
+        self._where = format_hostport(target.host, target.port)
         creds = target.credentials
         if isinstance(creds, V3Credentials):  # fail at setup, as the fast client does
             _protocol(AUTH_PROTOCOLS, creds.auth_protocol, "auth")

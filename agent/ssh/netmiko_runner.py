@@ -16,6 +16,7 @@ from typing import Any
 
 from netwarden.agent.ssh.types import SshError, SshReason, SshTarget
 from netwarden.errors import SecretError
+from netwarden.hostport import format_hostport
 
 # Platforms without an IOS-style privileged mode: `enable` is never sent to them.
 NO_ENABLE = frozenset({"linux", "generic", "generic_termserver"})
@@ -100,7 +101,7 @@ def _session_log(folder: Path, target: SshTarget, *secrets: str | None) -> dict[
 
 
 def _where(target: SshTarget) -> str:
-    return f"{target.device} ({target.host}:{target.port})"
+    return f"{target.device} ({format_hostport(target.host, target.port)})"
 
 
 def _first_line(exc: BaseException) -> str:

@@ -21,6 +21,7 @@ from netwarden.agent.sync.service import TEMPLATE as UNIT_TEMPLATE
 from netwarden.agent.sync.service import UNIT_DIR, InstallPlan, install, render_env, render_unit
 from netwarden.agent.sync.state_dir import StateDir
 from netwarden.errors import UsageError
+from netwarden.hostport import hostport_option
 from netwarden.secret import Secret, is_reference
 
 StateDirOption = Annotated[
@@ -127,9 +128,7 @@ def run_enrolled(
         if value is not None and not 1.0 <= value <= 3600.0:
             raise UsageError(f"{name} must be from 1 to 3600 seconds")
     if advertise is not None:
-        host, _, port = advertise.rpartition(":")
-        if not host or not port.isdigit() or not 0 < int(port) <= 65535:
-            raise UsageError(f"--advertise must be HOST:PORT, got {advertise!r}")
+        hostport_option("--advertise", advertise)
     defaults = SyncSettings()
     settings = dataclasses.replace(
         defaults,

@@ -37,6 +37,7 @@ from netwarden.agent.sync.loop import FleetSync, SyncSettings
 from netwarden.agent.sync.state_dir import StateDir
 from netwarden.agent.sync.status import SyncStatus
 from netwarden.errors import InventoryError, NetwardenError
+from netwarden.hostport import format_hostport
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +148,9 @@ async def serve_enrolled(
         try:
             host, port = await agent.start(*listen)
             where = "its stored assignment" if agent.loaded else "no assignment yet"
+            url = f"http://{format_hostport(host, port)}/metrics"
             echo(f"agent {agent.identity.agent} (collector {agent.identity.collector}): polling "
-                 f"from {where}, metrics on http://{host}:{port}/metrics")  # fmt: skip
+                 f"from {where}, metrics on {url}")  # fmt: skip
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from netwarden.hostport import HostPortError, parse_hostport
 from netwarden.inventory.fields import ID_PATTERN
 
 # Printable text: a NUL byte is refused by PostgreSQL, control characters garble logs.
@@ -26,9 +27,10 @@ JobKind = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 
 
 def _host_port(value: str) -> str:
-    host, sep, port = value.rpartition(":")
-    if not sep or not host.strip("[]") or not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise ValueError("must be HOST:PORT")
+    try:
+        parse_hostport(value)
+    except HostPortError as exc:
+        raise ValueError(f"must be HOST:PORT ({exc})") from None
     return value
 
 
