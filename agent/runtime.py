@@ -28,7 +28,8 @@ from netwarden.agent.polling.fleet import (
 from netwarden.agent.polling.schedule import Scheduler
 from netwarden.agent.polling.snapshot import DeviceCounters, DeviceSnapshot
 from netwarden.agent.polling.targets import target_for
-from netwarden.agent.probes.plan import ProbeJob, Probers, plan_probes
+from netwarden.agent.probes.plan import ProbeJob, plan_probes
+from netwarden.agent.probes.registry import Probers
 from netwarden.agent.snmp.types import Target
 from netwarden.agent.ssh.jobs import SshCollections
 from netwarden.agent.ssh.netmiko_runner import NetmikoRunner

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from netwarden.agent.probes.tcp import probe_tcp
+from netwarden.agent.probes.tcp import probe as probe_tcp
 from netwarden.agent.snmp.client import UdpSnmpSession
 from netwarden.discovery.arp import ScapyArp
 from netwarden.discovery.diff import render_diff

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
-from netwarden.agent.probes.result import ProbeResult
+from netwarden.agent.probes.common import Prober
+from netwarden.agent.probes.tcp import TcpTarget
 
-TcpProbe = Callable[..., Awaitable[ProbeResult]]  # probe_tcp(host, port, *, deadline=)
+TcpProbe = Prober[TcpTarget]  # the agent's TCP prober (a fake in tests)
 
 PORTS = (554, 5060, 1720, 80, 443)
 """RTSP (cameras), SIP and H.323 (video conferencing), HTTP and HTTPS (web management)."""
@@ -18,5 +19,6 @@ async def open_ports(
 ) -> tuple[int, ...]:
     """The ``ports`` of ``address`` that accept a TCP connection within ``deadline`` seconds,
     in ascending order; all are tried at once."""
-    results = await asyncio.gather(*(probe(address, port, deadline=deadline) for port in ports))
+    targets = [TcpTarget(address, port) for port in ports]
+    results = await asyncio.gather(*(probe(target, deadline=deadline) for target in targets))
     return tuple(sorted(port for port, res in zip(ports, results, strict=True) if res.success))

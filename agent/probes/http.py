@@ -12,13 +12,17 @@ import functools
 import re
 import socket
 import ssl
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import SplitResult, urljoin, urlsplit
 
 from netwarden.agent.probes import http_wire
+from netwarden.agent.probes.common import ProbeFailure, capped, connect, connect_reason, resolve
 from netwarden.agent.probes.result import ProbeReason, ProbeResult
-from netwarden.agent.probes.tcp import ProbeFailure, connect, connect_reason, resolve
+
+if TYPE_CHECKING:
+    from netwarden.inventory.model import HttpCheck
 
 PHASE_SECONDS: Final = "netwarden_probe_http_phase_seconds"
 STATUS_CODE: Final = "netwarden_probe_http_status_code"
@@ -31,6 +35,29 @@ TLS_VERIFIED: Final = "netwarden_probe_tls_verified"
 PHASES: Final = ("resolve", "connect", "tls", "processing", "transfer")
 REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 _CLOSE_WAIT: Final = 1.0  # seconds to let an aborted connection release its socket
+
+
+@dataclass(frozen=True)
+class HttpTarget:
+    """A GET of ``url``: success when the final status is ``expect_status`` (any 2xx when None)
+    and, if given, ``body_regex`` matches the first MiB of the body (decoded as UTF-8)."""
+
+    url: str
+    expect_status: int | None = 200
+    tls_verify: bool = True
+    body_regex: str | None = None
+    max_redirects: int = 5  # not followed when expect_status is itself a redirect status
+    timeout: float | None = None  # seconds; shortens the caller's deadline
+
+    @property
+    def label(self) -> str:
+        return self.url
+
+
+def from_check(check: HttpCheck, interval: float) -> HttpTarget:
+    """The target of an inventory service's ``http`` check."""
+    return HttpTarget(check.url, check.expect_status, check.tls_verify, check.body_regex,
+                      check.max_redirects, check.timeout)  # fmt: skip
 
 
 class _Phases:
@@ -63,44 +90,35 @@ class _Probe:
         self.writers: list[asyncio.StreamWriter] = []
 
 
-async def probe_http(
-    url: str,
-    *,
-    expect_status: int | None,
-    tls_verify: bool,
-    body_regex: str | None = None,
-    max_redirects: int = 5,
-    deadline: float,
-) -> ProbeResult:
-    """GET ``url`` within ``deadline`` seconds, following up to ``max_redirects`` redirects
-    (not followed when ``expect_status`` is itself a redirect status).
+async def probe(target: HttpTarget, *, deadline: float) -> ProbeResult:
+    """GET the target's URL within the deadline, following up to ``max_redirects`` redirects.
 
-    Success when the final status is ``expect_status`` (any 2xx when None) and, if given,
-    ``body_regex`` matches the first MiB of the body (decoded as UTF-8). Failures: dns,
-    refused, unreachable, timeout, tls, http-status (also for too many redirects),
-    body-mismatch, other (a malformed response). An invalid ``body_regex`` raises
+    Failures: dns, refused, unreachable, timeout, tls, http-status (also for too many
+    redirects), body-mismatch, other (a malformed response). An invalid ``body_regex`` raises
     :class:`re.error`: it is a configuration error, not a property of the target."""
-    pattern = re.compile(body_regex) if body_regex is not None else None
+    deadline = capped(deadline, target.timeout)
+    expect_status = target.expect_status
+    pattern = re.compile(target.body_regex) if target.body_regex is not None else None
     loop = asyncio.get_running_loop()
-    probe = _Probe(loop, tls_verify)
+    seen = _Probe(loop, target.tls_verify)
     began = loop.time()
     try:
         try:
             async with asyncio.timeout(deadline):
-                body = await _follow(probe, url, expect_status, max_redirects)
-            reason, message = _judge(probe.status, body, expect_status, pattern)
+                body = await _follow(seen, target.url, expect_status, target.max_redirects)
+            reason, message = _judge(seen.status, body, expect_status, pattern)
         except ProbeFailure as exc:
             reason, message = exc.reason, exc.message
         except TimeoutError:
             reason = ProbeReason.timeout
-            message = f"no answer within {deadline:g} s (in {probe.phases.current})"
-        probe.phases.enter(None)
+            message = f"no answer within {deadline:g} s (in {seen.phases.current})"
+        seen.phases.enter(None)
         duration = loop.time() - began
     finally:
-        await _settle(probe.writers)
+        await _settle(seen.writers)
     result = ProbeResult(reason is ProbeReason.ok, duration, reason, message)
-    result.values = _values(probe)
-    result.labelled = {PHASE_SECONDS: dict(probe.phases.seconds)}
+    result.values = _values(seen)
+    result.labelled = {PHASE_SECONDS: dict(seen.phases.seconds)}
     return result
 
 

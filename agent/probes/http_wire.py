@@ -8,8 +8,8 @@ from collections.abc import Callable
 from typing import Final
 from urllib.parse import SplitResult
 
+from netwarden.agent.probes.common import ProbeFailure
 from netwarden.agent.probes.result import ProbeReason
-from netwarden.agent.probes.tcp import ProbeFailure
 
 BODY_LIMIT: Final = 1 << 20  # bytes kept for the regex; the rest is only counted
 _READ: Final = 65536

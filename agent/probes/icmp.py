@@ -21,7 +21,8 @@ import secrets
 import socket
 import struct
 import time
-from typing import Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 from netwarden.agent.probes.icmp_packets import (
     DEST_UNREACHABLE,
@@ -35,6 +36,9 @@ from netwarden.agent.probes.icmp_packets import (
     rtt_summary,
 )
 from netwarden.agent.probes.result import ProbeReason, ProbeResult
+
+if TYPE_CHECKING:
+    from netwarden.inventory.model import IcmpCheck
 
 SocketKind = Literal["auto", "datagram", "raw"]
 LOSS = "netwarden_probe_icmp_loss_ratio"
@@ -69,6 +73,35 @@ class _Probe:
         self.outstanding -= 1
         if self.outstanding <= 0 and self.waiter is not None and not self.waiter.done():
             self.waiter.set_result(None)
+
+
+@dataclass(frozen=True)
+class IcmpTarget:
+    """``count`` echo requests to ``host``, ``spacing`` seconds apart, each waited for up to
+    ``timeout`` seconds (the defaults are a one-off ping's: a second and a half at most)."""
+
+    host: str
+    count: int = 5
+    spacing: float = 0.2
+    timeout: float = 2.0
+
+    @property
+    def label(self) -> str:
+        return self.host
+
+
+def spread(interval: float, count: int, timeout: float) -> float:
+    """The spacing that spreads ``count`` packets over ``interval``, leaving room for the last
+    reply before the scheduler's deadline (90 % of the interval)."""
+    return max(0.001, (interval * 0.9 - timeout) / count)
+
+
+def from_check(check: IcmpCheck, interval: float) -> IcmpTarget:
+    """The target of an inventory service's ``icmp`` check probed every ``interval`` seconds."""
+    host = str(check.host)
+    return IcmpTarget(
+        host, check.count, spread(interval, check.count, check.timeout), check.timeout
+    )
 
 
 def _wake(fut: asyncio.Future[None]) -> None:
@@ -288,3 +321,16 @@ def _result(probe: _Probe, count: int, duration: float) -> ProbeResult:
     if probe.unreachable:
         return ProbeResult(False, duration, ProbeReason.unreachable, probe.unreachable, values)
     return ProbeResult(False, duration, ProbeReason.loss, f"all {count} packets lost", values)
+
+
+class IcmpProber:
+    """The ICMP prober: one :class:`IcmpPinger` (one socket) shared by every ICMP probe."""
+
+    def __init__(self, pinger: IcmpPinger) -> None:
+        self.pinger = pinger
+
+    async def probe(self, target: IcmpTarget, *, deadline: float) -> ProbeResult:
+        """Ping the target. Its count, spacing and timeout bound the duration: the deadline
+        does not cut a ping short (the replies still due would be lost, and counted so)."""
+        return await self.pinger.ping(target.host, count=target.count, spacing=target.spacing,
+                                      timeout=target.timeout)  # fmt: skip

@@ -3,11 +3,17 @@ the services it is responsible for, each on its own interval. A failed target is
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from netwarden.agent.probes import icmp
+from netwarden.agent.probes.registry import Probers
 from netwarden.agent.probes.result import ProbeResult
 from netwarden.inventory.model import Device, Inventory, Service
+
+log = logging.getLogger(__name__)
 
 Run = Callable[[float], Awaitable[ProbeResult]]  # run one probe with this deadline (s)
 
@@ -47,57 +53,35 @@ class ProbeJob:
         self.latest = result
 
 
-@dataclass(frozen=True)
-class Probers:
-    """The probe functions, injected so tests can use fakes."""
-
-    icmp: Callable[
-        [str, int, float, float], Awaitable[ProbeResult]
-    ]  # host, count, spacing, timeout
-    tcp: Callable[[str, int, float], Awaitable[ProbeResult]]  # host, port, deadline
-    http: Callable[[Service, float], Awaitable[ProbeResult]]  # service (http check), deadline
-
-
-def _icmp_run(probers: Probers, host: str, count: int, timeout: float, interval: float) -> Run:
-    # Packets are spread over the interval, leaving room for the last reply before the
-    # scheduler's deadline (90 % of the interval).
-    spacing = max(0.001, (interval * 0.9 - timeout) / count)
-    return lambda deadline: probers.icmp(host, count, spacing, timeout)
+def _job(key: str, labels: ProbeLabels, interval: float, target: Any, probers: Probers) -> ProbeJob:
+    # The target is frozen: equal targets and interval mean an unchanged job across a reload.
+    probe = probers[labels.probe].probe
+    run: Run = lambda deadline: probe(target, deadline=deadline)  # noqa: E731
+    return ProbeJob(key, labels, interval, (labels.probe, target, interval), run)
 
 
 def device_job(device: Device, probers: Probers) -> ProbeJob | None:
-    icmp = device.icmp
-    if not icmp.enabled:
+    """The ICMP probe of ``device``, unless its ``icmp`` block disables it."""
+    access = device.icmp
+    if not access.enabled:
         return None
     host = str(device.address)
+    spacing = icmp.spread(access.interval, access.count, access.timeout)
+    target = icmp.IcmpTarget(host, access.count, spacing, access.timeout)
     labels = ProbeLabels("icmp", host, device.site, device=device.id, role=device.role)
-    spec = ("icmp", host, icmp.count, icmp.timeout, icmp.interval)
-    run = _icmp_run(probers, host, icmp.count, icmp.timeout, icmp.interval)
-    return ProbeJob(f"device:{device.id}", labels, icmp.interval, spec, run)
+    return _job(f"device:{device.id}", labels, access.interval, target, probers)
 
 
-def service_job(service: Service, probers: Probers) -> ProbeJob:
-    check = service.check
-    key = f"service:{service.id}"
-    if check.http is not None:
-        http = check.http
-        labels = ProbeLabels("http", http.url, service.site, service=service.id)
-        spec: tuple[object, ...] = ("http", http.model_dump_json(), service.interval)
-        timeout = http.timeout
-        run: Run = lambda deadline: probers.http(service, min(deadline, timeout))  # noqa: E731
-        return ProbeJob(key, labels, service.interval, spec, run)
-    if check.tcp is not None:
-        host, port, timeout = str(check.tcp.host), check.tcp.port, check.tcp.timeout
-        labels = ProbeLabels("tcp", f"{host}:{port}", service.site, service=service.id)
-        spec = ("tcp", host, port, timeout, service.interval)
-        run = lambda deadline: probers.tcp(host, port, min(deadline, timeout))  # noqa: E731
-        return ProbeJob(key, labels, service.interval, spec, run)
-    assert check.icmp is not None  # the model guarantees exactly one kind
-    host = str(check.icmp.host)
-    labels = ProbeLabels("icmp", host, service.site, service=service.id)
-    spec = ("icmp", host, check.icmp.count, check.icmp.timeout, service.interval)
-    run = _icmp_run(probers, host, check.icmp.count, check.icmp.timeout, service.interval)
-    return ProbeJob(key, labels, service.interval, spec, run)
+def service_job(service: Service, probers: Probers) -> ProbeJob | None:
+    """The probe of ``service``'s check: the kind whose block the check sets."""
+    for kind in probers.kinds():
+        check = getattr(service.check, kind, None)
+        if check is not None:
+            target = probers[kind].from_check(check, service.interval)
+            labels = ProbeLabels(kind, target.label, service.site, service=service.id)
+            return _job(f"service:{service.id}", labels, service.interval, target, probers)
+    log.warning("service %s: no prober for its check", service.id)
+    return None
 
 
 def plan_probes(inventory: Inventory, agent_id: str, probers: Probers) -> dict[str, ProbeJob]:

@@ -1,9 +1,10 @@
 """Jobs: work the collector hands the agent (the playbooks' actions), fetched by long poll.
 
 Each job runs through a registry of kinds; built in are ``echo`` (returns its params: for
-tests and as a smoke test of the whole path) and ``ping`` {host, count} on the agent's own
-ICMP socket. An unknown kind, bad params, a failure or a timeout is a ``job-result`` with
-``ok: false`` and a clear error, never a crash. Results go through the disk queue, so they
+tests and as a smoke test of the whole path), ``ping`` {host, count} on the agent's own
+ICMP socket, and ``probe`` {kind, target, deadline}: any of the agent's probers by kind. An
+unknown kind, bad params, a failure or a timeout is a ``job-result`` with ``ok: false`` and a
+clear error, never a crash. Results go through the disk queue, so they
 survive an outage like every other result.
 """
 
@@ -17,7 +18,10 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from netwarden.agent.probes.plan import Probers
+from netwarden.agent.probes.icmp import IcmpTarget
+from netwarden.agent.probes.registry import Probers
+from netwarden.agent.probes.result import ProbeResult
+from netwarden.agent.probes.target_params import TargetParamsError
 from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
 from netwarden.agent.sync.client import CollectorClient, Outcome
 from netwarden.agent.sync.disk_queue import Item
@@ -31,6 +35,7 @@ JobHandler = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 JOBS_WAIT = 30.0  # seconds the collector may hold a jobs request open
 MAX_WAIT = 60.0  # the contract's bound on that hold (docs/collector-api.md)
 JOB_TIMEOUT = 120.0
+PROBE_DEADLINE = 10.0  # seconds a probe job may take unless its params say otherwise
 RUNNING_MAX = 4  # jobs running at once; the rest wait their turn
 REMEMBERED = 1000  # job ids remembered, so a job delivered twice runs once
 
@@ -68,12 +73,39 @@ def ping_handler(probers: Probers) -> JobHandler:
             raise JobError("ping needs params.host (an address or a name)")
         if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 100:
             raise JobError("ping params.count must be a whole number from 1 to 100")
-        result = await probers.icmp(host, count, 0.2, 2.0)
-        return {"success": result.success, "reason": result.reason.value,
-                "message": result.message, "duration": result.duration,
-                "values": result.values, "labelled": result.labelled}  # fmt: skip
+        target = IcmpTarget(host, count, spacing=0.2, timeout=2.0)
+        return probe_output(await probers.probe("icmp", target, deadline=JOB_TIMEOUT))
 
     return ping
+
+
+def probe_output(result: ProbeResult) -> dict[str, Any]:
+    """A probe's result as a job's output."""
+    return {"success": result.success, "reason": result.reason.value,
+            "message": result.message, "duration": result.duration,
+            "values": result.values, "labelled": result.labelled}  # fmt: skip
+
+
+def probe_handler(probers: Probers) -> JobHandler:
+    """``probe`` {kind, target: {the kind's target}, deadline (seconds, default 10, at most
+    120)}: run one of the agent's probers once. Its failure is the output, not a job error."""
+
+    async def probe(params: dict[str, Any]) -> dict[str, Any]:
+        kind, deadline = params.get("kind"), params.get("deadline", PROBE_DEADLINE)
+        if kind not in probers.kinds():
+            known = ", ".join(probers.kinds())
+            raise JobError(f"probe params.kind must be one of {known}, got {kind!r}")
+        if isinstance(deadline, bool) or not isinstance(deadline, int | float):
+            raise JobError("probe params.deadline must be a number of seconds")
+        if not 0 < deadline <= JOB_TIMEOUT:
+            raise JobError(f"probe params.deadline must be over 0 and at most {JOB_TIMEOUT:g}")
+        try:
+            target = probers.target(kind, params.get("target"))
+        except TargetParamsError as exc:
+            raise JobError(f"probe {kind}: {exc}") from None
+        return probe_output(await probers.probe(kind, target, deadline=float(deadline)))
+
+    return probe
 
 
 def builtin_jobs(probers: Probers | None) -> JobRegistry:
@@ -81,6 +113,7 @@ def builtin_jobs(probers: Probers | None) -> JobRegistry:
     registry.register("echo", echo)
     if probers is not None:
         registry.register("ping", ping_handler(probers))
+        registry.register("probe", probe_handler(probers))
     return registry
 
 

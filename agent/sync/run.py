@@ -25,8 +25,7 @@ from netwarden.agent.metrics import iter_render
 from netwarden.agent.metrics.agent_registry import renderer
 from netwarden.agent.metrics.sync_metrics import SyncCollector
 from netwarden.agent.probes.icmp import IcmpPinger
-from netwarden.agent.probes.plan import Probers
-from netwarden.agent.probes.registry import real_probers
+from netwarden.agent.probes.registry import Probers, real_probers
 from netwarden.agent.runtime import AgentRuntime
 from netwarden.agent.sync.assignment import AssignmentSync
 from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from netwarden.agent.probes.http import SSL, STATUS_CODE, TLS_DAYS_LEFT, probe_http
+from netwarden.agent.probes.http import SSL, STATUS_CODE, TLS_DAYS_LEFT, HttpTarget
+from netwarden.agent.probes.http import probe as http_probe
 from netwarden.agent.probes.result import ProbeReason
-from netwarden.agent.probes.tcp import CONNECT_SECONDS, probe_tcp
+from netwarden.agent.probes.tcp import CONNECT_SECONDS, TcpTarget
+from netwarden.agent.probes.tcp import probe as tcp_probe
 from tests.lab.conftest import Lab
 
 PORTAL = "https://198.18.10.5/"
@@ -14,7 +16,9 @@ CAMERA = "198.18.1.50"
 
 
 def test_portal_answers_with_its_self_signed_certificate(lab: Lab) -> None:
-    result = asyncio.run(probe_http(PORTAL, expect_status=200, tls_verify=False, deadline=5.0))
+    result = asyncio.run(
+        http_probe(HttpTarget(PORTAL, expect_status=200, tls_verify=False), deadline=5.0)
+    )
     assert result.success, result.message
     assert result.values[STATUS_CODE] == 200
     assert result.values[SSL] == 1
@@ -23,29 +27,34 @@ def test_portal_answers_with_its_self_signed_certificate(lab: Lab) -> None:
 
 def test_portal_body_is_the_portal(lab: Lab) -> None:
     result = asyncio.run(
-        probe_http(
-            PORTAL, expect_status=200, tls_verify=False, body_regex="Cổng dịch vụ", deadline=5.0
+        http_probe(
+            HttpTarget(PORTAL, expect_status=200, tls_verify=False, body_regex="Cổng dịch vụ"),
+            deadline=5.0,
         )
     )
     assert result.success, result.message
 
 
 def test_portal_fails_verification(lab: Lab) -> None:
-    result = asyncio.run(probe_http(PORTAL, expect_status=200, tls_verify=True, deadline=5.0))
+    result = asyncio.run(
+        http_probe(HttpTarget(PORTAL, expect_status=200, tls_verify=True), deadline=5.0)
+    )
     assert result.reason is ProbeReason.tls
 
 
 def test_camera_rtsp_port_accepts(lab: Lab) -> None:
-    result = asyncio.run(probe_tcp(CAMERA, 554, deadline=3.0))
+    result = asyncio.run(tcp_probe(TcpTarget(CAMERA, 554), deadline=3.0))
     assert result.success, result.message
     assert 0 < result.values[CONNECT_SECONDS] < 3.0
 
 
 def test_camera_closed_port_is_refused(lab: Lab) -> None:
-    assert asyncio.run(probe_tcp(CAMERA, 555, deadline=3.0)).reason is ProbeReason.refused
+    assert (
+        asyncio.run(tcp_probe(TcpTarget(CAMERA, 555), deadline=3.0)).reason is ProbeReason.refused
+    )
 
 
 def test_address_nobody_has_fails_within_the_deadline(lab: Lab) -> None:
-    result = asyncio.run(probe_tcp("198.18.99.99", 554, deadline=1.0))
+    result = asyncio.run(tcp_probe(TcpTarget("198.18.99.99", 554), deadline=1.0))
     assert result.reason in (ProbeReason.timeout, ProbeReason.unreachable)
     assert result.duration < 1.3

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netwarden.agent.probes.result import ProbeReason, ProbeResult
+from netwarden.agent.probes.tcp import TcpTarget
 from netwarden.agent.snmp.fake import FakeSnmpSession
 from netwarden.agent.snmp.types import (
     Credentials,
@@ -117,9 +118,9 @@ class FakeTcp:
         self.open = open_ports
         self.probed: list[tuple[str, int]] = []
 
-    async def __call__(self, host: str, port: int, *, deadline: float) -> ProbeResult:
-        self.probed.append((host, port))
-        if port in self.open.get(host, set()):
+    async def __call__(self, target: TcpTarget, *, deadline: float) -> ProbeResult:
+        self.probed.append((target.host, target.port))
+        if target.port in self.open.get(target.host, set()):
             return ProbeResult(True, 0.001)
         return ProbeResult(False, 0.001, ProbeReason.refused, "refused")
 

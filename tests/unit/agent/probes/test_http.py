@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from netwarden.agent.probes import http_wire
+from netwarden.agent.probes.common import ProbeFailure
 from netwarden.agent.probes.http import (
     CONTENT_LENGTH,
     PHASE_SECONDS,
@@ -28,10 +29,10 @@ from netwarden.agent.probes.http import (
     STATUS_CODE,
     TLS_DAYS_LEFT,
     TLS_VERIFIED,
-    probe_http,
+    HttpTarget,
 )
+from netwarden.agent.probes.http import probe as http_probe
 from netwarden.agent.probes.result import ProbeReason, ProbeResult
-from netwarden.agent.probes.tcp import ProbeFailure
 
 HANG = b""  # a route answered with nothing, ever
 Routes = Callable[[str], dict[str, bytes]]
@@ -157,12 +158,14 @@ def _probe(
 
     async def scenario() -> ProbeResult:
         async with _serve(context=context) as base:
-            return await probe_http(
-                base + path,
-                expect_status=expect_status,
-                tls_verify=tls_verify,
-                body_regex=body_regex,
-                max_redirects=max_redirects,
+            return await http_probe(
+                HttpTarget(
+                    base + path,
+                    expect_status=expect_status,
+                    tls_verify=tls_verify,
+                    body_regex=body_regex,
+                    max_redirects=max_redirects,
+                ),
                 deadline=deadline,
             )
 
@@ -265,17 +268,15 @@ def test_closed_port_is_refused() -> None:
         port = server.sockets[0].getsockname()[1]
         server.close()
         await server.wait_closed()
-        return await probe_http(
-            f"http://127.0.0.1:{port}/", expect_status=200, tls_verify=False, deadline=2.0
-        )
+        target = HttpTarget(f"http://127.0.0.1:{port}/", tls_verify=False)
+        return await http_probe(target, deadline=2.0)
 
     assert asyncio.run(scenario()).reason is ProbeReason.refused
 
 
 def test_unknown_name_is_dns() -> None:
-    result = asyncio.run(
-        probe_http("http://no-such-host.invalid/", expect_status=200, tls_verify=False, deadline=5)
-    )
+    target = HttpTarget("http://no-such-host.invalid/", tls_verify=False)
+    result = asyncio.run(http_probe(target, deadline=5))
     assert result.reason is ProbeReason.dns
 
 
@@ -307,7 +308,7 @@ def test_https_to_a_server_that_never_handshakes_is_timeout() -> None:
     async def scenario() -> ProbeResult:
         async with _serve() as base:
             url = base.replace("http:", "https:") + "/hang"
-            return await probe_http(url, expect_status=200, tls_verify=False, deadline=0.5)
+            return await http_probe(HttpTarget(url, tls_verify=False), deadline=0.5)
 
     result = asyncio.run(scenario())
     assert result.reason is ProbeReason.timeout
@@ -316,7 +317,7 @@ def test_https_to_a_server_that_never_handshakes_is_timeout() -> None:
 
 def test_bad_urls_are_other() -> None:
     for url in ("ftp://127.0.0.1/", "http:///nohost", "http://127.0.0.1:99999/"):
-        result = asyncio.run(probe_http(url, expect_status=200, tls_verify=False, deadline=1))
+        result = asyncio.run(http_probe(HttpTarget(url, tls_verify=False), deadline=1))
         assert result.reason is ProbeReason.other, url
 
 

@@ -10,8 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from netwarden.agent.probes.common import connect_reason
 from netwarden.agent.probes.result import ProbeReason
-from netwarden.agent.probes.tcp import CONNECT_SECONDS, connect_reason, probe_tcp
+from netwarden.agent.probes.tcp import CONNECT_SECONDS, TcpTarget
+from netwarden.agent.probes.tcp import probe as tcp_probe
 
 
 @contextlib.contextmanager
@@ -34,7 +36,7 @@ def _closed_port() -> int:
 def test_open_port_is_success_with_connect_time() -> None:
     with _listener() as server:
         port = server.getsockname()[1]
-        result = asyncio.run(probe_tcp("127.0.0.1", port, deadline=2.0))
+        result = asyncio.run(tcp_probe(TcpTarget("127.0.0.1", port), deadline=2.0))
     assert result.success, result.message
     assert result.reason is ProbeReason.ok
     assert 0 < result.values[CONNECT_SECONDS] <= result.duration < 2.0
@@ -43,20 +45,20 @@ def test_open_port_is_success_with_connect_time() -> None:
 def test_host_name_is_resolved() -> None:
     with _listener() as server:
         port = server.getsockname()[1]
-        result = asyncio.run(probe_tcp("localhost", port, deadline=2.0))
+        result = asyncio.run(tcp_probe(TcpTarget("localhost", port), deadline=2.0))
     # localhost may resolve to ::1 first, where nothing listens: either way it resolved.
     assert result.reason in (ProbeReason.ok, ProbeReason.refused)
 
 
 def test_closed_port_is_refused() -> None:
-    result = asyncio.run(probe_tcp("127.0.0.1", _closed_port(), deadline=2.0))
+    result = asyncio.run(tcp_probe(TcpTarget("127.0.0.1", _closed_port()), deadline=2.0))
     assert not result.success
     assert result.reason is ProbeReason.refused
     assert CONNECT_SECONDS not in result.values
 
 
 def test_unknown_name_is_dns() -> None:
-    result = asyncio.run(probe_tcp("no-such-host.invalid", 80, deadline=5.0))
+    result = asyncio.run(tcp_probe(TcpTarget("no-such-host.invalid", 80), deadline=5.0))
     assert result.reason is ProbeReason.dns
 
 
@@ -68,7 +70,7 @@ def test_full_backlog_times_out_at_the_deadline() -> None:
             filler = stack.enter_context(socket.socket())
             filler.setblocking(False)
             filler.connect_ex(address)
-        result = asyncio.run(probe_tcp(*address, deadline=0.5))
+        result = asyncio.run(tcp_probe(TcpTarget(*address), deadline=0.5))
     assert result.reason is ProbeReason.timeout
     assert 0.5 <= result.duration < 1.0
 

@@ -12,7 +12,7 @@ from typing import Any, ParamSpec
 
 import pytest
 
-from netwarden.agent.probes.plan import Probers
+from netwarden.agent.probes.registry import Probers
 from netwarden.agent.runtime import AgentRuntime
 from netwarden.agent.snmp.types import SnmpSession, Target
 from netwarden.agent.sync.enroll import enroll

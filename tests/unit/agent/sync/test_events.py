@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from netwarden.agent.probes.plan import Probers
+from netwarden.agent.probes.fake import FakeProbers
 from netwarden.agent.probes.result import ProbeReason, ProbeResult
 from netwarden.agent.runtime import AgentRuntime
 from netwarden.agent.snmp.types import Reason
 from netwarden.agent.sync import events
 from netwarden.agent.sync.events import EventTracker, device_health
-from netwarden.inventory.model import Service
 from tests.unit.agent.sync.conftest import (
     AGENT,
     COMMUNITY_ENV,
@@ -24,26 +23,7 @@ from tests.unit.agent.sync.conftest import (
 )
 
 
-class FakePing:
-    """ICMP prober whose answer a test sets."""
-
-    def __init__(self) -> None:
-        self.result = ProbeResult(True, 0.01)
-
-    async def icmp(self, host: str, count: int, spacing: float, wait: float) -> ProbeResult:
-        return self.result
-
-    async def tcp(self, host: str, port: int, deadline: float) -> ProbeResult:
-        return ProbeResult(True, 0.01)
-
-    async def http(self, service: Service, deadline: float) -> ProbeResult:
-        return ProbeResult(True, 0.01)
-
-    def probers(self) -> Probers:
-        return Probers(icmp=self.icmp, tcp=self.tcp, http=self.http)
-
-
-def _runtime(tmp_path: Path, devices: FakeDevices, ping: FakePing | None) -> AgentRuntime:
+def _runtime(tmp_path: Path, devices: FakeDevices, ping: FakeProbers | None) -> AgentRuntime:
     doc = assignment(("sw-1", "sw-2"))
     if ping is not None:
         doc["devices"][0]["icmp"] = {"interval": "1s", "count": 1, "timeout": "100ms"}
@@ -104,8 +84,8 @@ async def test_device_events_follow_up_and_down_with_the_reason(tmp_path: Path) 
 
 @run_async
 async def test_probe_events_and_a_device_that_fails_from_the_start(tmp_path: Path) -> None:
-    devices, ping = FakeDevices(), FakePing()
-    ping.result = ProbeResult(False, 0.1, ProbeReason.loss, "20 of 20 lost")
+    devices, ping = FakeDevices(), FakeProbers()
+    ping.results["icmp"] = ProbeResult(False, 0.1, ProbeReason.loss, "20 of 20 lost")
     runtime = _runtime(tmp_path, devices, ping)
     tracker = EventTracker(runtime)
     try:
@@ -121,7 +101,7 @@ async def test_probe_events_and_a_device_that_fails_from_the_start(tmp_path: Pat
         assert (event.payload["state"], event.payload["previous"]) == ("failure", None)
         assert (event.payload["reason"], event.payload["message"]) == ("loss", "20 of 20 lost")
         assert device_health(runtime) == (2, 1)  # SNMP answers, ICMP does not: not healthy
-        ping.result = ProbeResult(True, 0.01)
+        ping.results["icmp"] = ProbeResult(True, 0.01)
         await wait_for(lambda: job.latest is not None and job.latest.success, what="recovery")
         (back,) = tracker.observe(2.0)
         assert (back.payload["state"], back.payload["previous"]) == ("success", "failure")
@@ -133,7 +113,7 @@ async def test_probe_events_and_a_device_that_fails_from_the_start(tmp_path: Pat
 async def test_summaries_list_every_target_in_bounded_parts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    devices, ping = FakeDevices(), FakePing()
+    devices, ping = FakeDevices(), FakeProbers()
     runtime = _runtime(tmp_path, devices, ping)
     try:
         await wait_for(lambda: _polled(runtime) == 2, what="first polls")

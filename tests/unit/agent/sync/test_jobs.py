@@ -8,20 +8,23 @@ import os
 from pathlib import Path
 from typing import Any
 
+from netwarden.agent.probes.fake import FakeProbers
+from netwarden.agent.probes.http import HttpTarget
+from netwarden.agent.probes.icmp import IcmpTarget
 from netwarden.agent.probes.result import ProbeReason, ProbeResult
+from netwarden.agent.probes.tcp import TcpTarget
 from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
 from netwarden.agent.sync.client import CollectorClient
 from netwarden.agent.sync.disk_queue import DiskQueue
 from netwarden.agent.sync.jobs import JobRunner, builtin_jobs
 from netwarden.agent.sync.status import SyncStatus
 from tests.unit.agent.sync.conftest import AGENT, run_async
-from tests.unit.agent.sync.test_events import FakePing
 
 
 async def _run(tmp_path: Path, job: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     os.makedirs(tmp_path, exist_ok=True)
     queue = AsyncDiskQueue(DiskQueue(tmp_path / "queue.db"))
-    ping = kwargs.pop("ping", FakePing())
+    ping = kwargs.pop("ping", FakeProbers())
     client = CollectorClient("http://127.0.0.1:9")  # never called by run_job
     runner = JobRunner(client, queue, SyncStatus(AGENT), builtin_jobs(ping.probers()), **kwargs)
     await runner.run_job(job)
@@ -43,20 +46,21 @@ async def test_echo_returns_its_params(tmp_path: Path) -> None:
 @run_async
 async def test_an_unknown_kind_is_a_failed_result_naming_the_known_ones(tmp_path: Path) -> None:
     payload = await _run(tmp_path, {"id": "j2", "kind": "reboot-switch", "params": {}})
-    error = "unknown job kind 'reboot-switch': this agent runs echo, ping"
+    error = "unknown job kind 'reboot-switch': this agent runs echo, ping, probe"
     assert payload == {"ok": False, "kind": "reboot-switch", "error": error}
 
 
 @run_async
 async def test_ping_uses_the_agents_prober(tmp_path: Path) -> None:
-    ping = FakePing()
-    ping.result = ProbeResult(False, 1.5, ProbeReason.loss, "3 of 3 lost")
+    ping = FakeProbers()
+    ping.results["icmp"] = ProbeResult(False, 1.5, ProbeReason.loss, "3 of 3 lost")
     job = {"id": "j3", "kind": "ping", "params": {"host": "198.18.1.99", "count": 3}}
     payload = await _run(tmp_path, job, ping=ping)
     assert payload["ok"] is True  # the job ran; the host did not answer
     assert payload["output"]["success"] is False
     assert payload["output"]["reason"] == "loss"
     assert payload["output"]["message"] == "3 of 3 lost"
+    assert ping.calls == [("icmp", IcmpTarget("198.18.1.99", 3, 0.2, 2.0), 120.0)]
 
 
 @run_async
@@ -73,8 +77,8 @@ async def test_bad_params_are_a_clear_error(tmp_path: Path) -> None:
 
 @run_async
 async def test_a_job_that_hangs_times_out(tmp_path: Path) -> None:
-    class Hanging(FakePing):
-        async def icmp(self, host: str, count: int, spacing: float, wait: float) -> ProbeResult:
+    class Hanging(FakeProbers):
+        async def answer(self, kind: str, target: Any, deadline: float) -> ProbeResult:
             await asyncio.sleep(60)
             raise AssertionError("not reached")
 
@@ -85,10 +89,49 @@ async def test_a_job_that_hangs_times_out(tmp_path: Path) -> None:
 
 @run_async
 async def test_a_job_that_raises_is_a_failed_result(tmp_path: Path) -> None:
-    class Broken(FakePing):
-        async def icmp(self, host: str, count: int, spacing: float, wait: float) -> ProbeResult:
+    class Broken(FakeProbers):
+        async def answer(self, kind: str, target: Any, deadline: float) -> ProbeResult:
             raise OSError("socket gone")
 
     payload = await _run(tmp_path, {"id": "j8", "kind": "ping", "params": {"host": "h"}},
                          ping=Broken())  # fmt: skip
     assert payload == {"ok": False, "kind": "ping", "error": "OSError: socket gone"}
+
+
+@run_async
+async def test_a_probe_job_runs_any_prober_by_kind(tmp_path: Path) -> None:
+    fake = FakeProbers()
+    fake.results["tcp"] = ProbeResult(False, 0.2, ProbeReason.refused, "connection refused")
+    params = {"kind": "tcp", "target": {"host": "198.18.1.50", "port": 554}, "deadline": 3}
+    payload = await _run(tmp_path, {"id": "p1", "kind": "probe", "params": params}, ping=fake)
+    assert payload["ok"] is True
+    assert payload["output"]["reason"] == "refused"
+    (call,) = fake.calls
+    assert call == ("tcp", TcpTarget("198.18.1.50", 554), 3.0)
+    http = {"kind": "http", "target": {"url": "https://dichvucong.example/", "tls_verify": False}}
+    await _run(tmp_path / "b", {"id": "p2", "kind": "probe", "params": http}, ping=fake)
+    assert fake.calls[1] == ("http", HttpTarget("https://dichvucong.example/", tls_verify=False),
+                             10.0)  # fmt: skip
+
+
+@run_async
+async def test_a_probe_job_with_bad_params_says_what_is_wrong(tmp_path: Path) -> None:
+    cases = [
+        ({"kind": "snmp"}, "probe params.kind must be one of http, icmp, tcp, got 'snmp'"),
+        ({"kind": "tcp", "target": {"host": "h"}}, "probe tcp: the target needs 'port'"),
+        ({"kind": "tcp", "target": {"host": "h", "port": "80"}},
+         "probe tcp: target 'port' must be a whole number, got '80'"),
+        ({"kind": "tcp", "target": {"host": "h", "port": 80, "tls": 1}},
+         "probe tcp: unknown target key 'tls': it takes host, port, timeout"),
+        ({"kind": "icmp", "target": {"host": "h", "count": True}},
+         "probe icmp: target 'count' must be a whole number, got True"),
+        ({"kind": "icmp", "target": "h"}, "probe icmp: the target must be an object"),
+        ({"kind": "tcp", "target": {"host": "h", "port": 1}, "deadline": 0},
+         "probe params.deadline must be over 0 and at most 120"),
+    ]  # fmt: skip
+    fake = FakeProbers()
+    for n, (params, error) in enumerate(cases):
+        job = {"id": f"b{n}", "kind": "probe", "params": params}
+        payload = await _run(tmp_path / str(n), job, ping=fake)
+        assert payload == {"ok": False, "kind": "probe", "error": error}
+    assert fake.calls == []
