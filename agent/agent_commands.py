@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import enum
-import gc
 import json
 import logging
-import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -16,22 +14,19 @@ from typing import Annotated
 import typer
 
 from netwarden.agent.configs.store import store_path
-from netwarden.agent.http_server import MetricsServer
-from netwarden.agent.metrics.agent_registry import render_one, renderer
+from netwarden.agent.lifecycle import AgentLifecycle, RuntimeSettings
+from netwarden.agent.metrics.agent_registry import render_one
+from netwarden.agent.parts import InventorySource, ResultSink
 from netwarden.agent.polling.fleet import SessionFactory, build_device, link_ends
 from netwarden.agent.polling.snapshot import DeviceSnapshot, InterfaceSample
-from netwarden.agent.probes.icmp import IcmpPinger
-from netwarden.agent.probes.registry import real_probers
-from netwarden.agent.runtime import AgentRuntime
 from netwarden.agent.snmp.engines import ENGINES, EngineName
 from netwarden.agent.ssh.netmiko_runner import NetmikoRunner
-from netwarden.agent.sync.enrol_commands import (
-    enroll_command,
-    install_service_command,
-    run_enrolled,
-)
+from netwarden.agent.standalone import InventoryFiles, NoSink
+from netwarden.agent.sync.collector_link import CollectorLink, EnrolledOptions
+from netwarden.agent.sync.enrol_commands import enroll_command, install_service_command
+from netwarden.agent.sync.loop import SyncSettings
 from netwarden.errors import UsageError
-from netwarden.hostport import format_hostport, hostport_option
+from netwarden.hostport import HostPort, hostport_option
 from netwarden.inventory import load_inventory
 from netwarden.inventory.model import Inventory
 from netwarden.output import render_table
@@ -50,14 +45,6 @@ SnmpEngineOption = Annotated[
         help="fast: the agent's own SNMP client; pysnmp: the reference engine (slower).",
     ),
 ]
-
-
-@dataclasses.dataclass(frozen=True)
-class SshOptions:
-    """`agent run`'s SSH options: sessions open at once, where session logs go."""
-
-    workers: int = 8
-    session_log_dir: Path | None = None
 
 
 class PollOutput(enum.StrEnum):
@@ -111,61 +98,86 @@ def run(
     """
     if ssh_workers < 1:
         raise UsageError("--ssh-workers must be at least 1")
-    host, port = hostport_option("--listen", listen, default_host="127.0.0.1", any_port=True)
+    address = hostport_option("--listen", listen, default_host="127.0.0.1", any_port=True)
     if max_in_flight < 1:
         raise UsageError("--max-in-flight must be at least 1")
     logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
-    ssh = SshOptions(ssh_workers, ssh_session_log_dir)
-    store = store_path(config_store)
-    fleet = (state_dir, advertise, heartbeat_interval, summary_interval)
-    if not inventory or agent is None or fleet != (None, None, None, None):
-        factory = ENGINES[snmp_engine]
-        build = lambda paths, agent_id, probers: AgentRuntime(  # noqa: E731
-            paths, agent_id, factory, max_in_flight=max_in_flight, probers=probers,
-            ssh_runner=NetmikoRunner(ssh.session_log_dir), ssh_workers=ssh.workers,
-            config_store=store)  # fmt: skip
-        run_enrolled(state_dir, (inventory, agent), (host, port), advertise,
-                     (heartbeat_interval, summary_interval), build)  # fmt: skip
-        return
-    asyncio.run(_run(inventory, agent, host, port, max_in_flight, ENGINES[snmp_engine], ssh, store))
+    settings = RuntimeSettings(ENGINES[snmp_engine], max_in_flight=max_in_flight,
+                               ssh_runner=NetmikoRunner(ssh_session_log_dir),
+                               ssh_workers=ssh_workers,
+                               config_store=store_path(config_store))  # fmt: skip
+    enrolled = EnrolledMode(state_dir, advertise, heartbeat_interval, summary_interval)
+    source: InventorySource
+    sink: ResultSink
+    if enrolled.state_dir is not None:
+        source = sink = _collector_link(enrolled, inventory, agent)
+    else:
+        source, sink = _inventory_files(inventory, agent, enrolled), NoSink()
+    asyncio.run(_serve(source, sink, settings, address))
 
 
-async def _run(
-    paths: list[Path],
-    agent: str,
-    host: str,
-    port: int,
-    max_in_flight: int,
-    factory: SessionFactory,
-    ssh: SshOptions | None = None,
-    config_store: Path | None = None,
+@dataclasses.dataclass(frozen=True)
+class EnrolledMode:
+    """`agent run`'s options of the enrolled mode, None when not given."""
+
+    state_dir: Path | None
+    advertise: str | None
+    heartbeat_interval: float | None
+    summary_interval: float | None
+
+    def sync_options_given(self) -> bool:
+        return any(v is not None for v in (self.advertise, self.heartbeat_interval,
+                                           self.summary_interval))  # fmt: skip
+
+    def sync_settings(self) -> SyncSettings:
+        """The fleet sync's settings: the defaults, with the intervals given (1 s to 1 h)."""
+        defaults = SyncSettings()
+        for name, value in (("--heartbeat-interval", self.heartbeat_interval),
+                            ("--summary-interval", self.summary_interval)):  # fmt: skip
+            if value is not None and not 1.0 <= value <= 3600.0:
+                raise UsageError(f"{name} must be from 1 to 3600 seconds")
+        return dataclasses.replace(
+            defaults,
+            heartbeat_interval=self.heartbeat_interval or defaults.heartbeat_interval,
+            summary_interval=self.summary_interval or defaults.summary_interval,
+        )
+
+
+def _inventory_files(
+    inventory: list[Path] | None, agent: str | None, enrolled: EnrolledMode
+) -> InventoryFiles:
+    if enrolled.sync_options_given():
+        raise UsageError("--advertise and the sync intervals need --state-dir (an enrolled agent)")
+    if not inventory or agent is None:
+        raise UsageError("give --inventory and --agent (standalone), or --state-dir (enrolled)")
+    return InventoryFiles(inventory, agent)
+
+
+def _collector_link(
+    enrolled: EnrolledMode, inventory: list[Path] | None, agent: str | None
+) -> CollectorLink:
+    assert enrolled.state_dir is not None  # the caller's test
+    if inventory or agent is not None:
+        raise UsageError("--state-dir runs from the assignment in the state dir: leave out "
+                         "--inventory and --agent")  # fmt: skip
+    settings = enrolled.sync_settings()
+    if enrolled.advertise is not None:
+        hostport_option("--advertise", enrolled.advertise)
+    options = EnrolledOptions(enrolled.state_dir, advertise=enrolled.advertise, settings=settings)
+    link = CollectorLink(options)
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        # httpx logs every request at INFO: 6,000 heartbeat lines a day say nothing.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+    return link
+
+
+async def _serve(
+    source: InventorySource, sink: ResultSink, settings: RuntimeSettings, address: HostPort
 ) -> None:
-    pinger = IcmpPinger()  # one ICMP socket for every ICMP probe of this agent
-    probers = real_probers(pinger)
-    ssh = ssh or SshOptions()
-    runtime = AgentRuntime(paths, agent, factory, max_in_flight=max_in_flight, probers=probers,
-                           ssh_runner=NetmikoRunner(ssh.session_log_dir),
-                           ssh_workers=ssh.workers, config_store=config_store)  # fmt: skip
-    runtime.apply(runtime.load())  # the first load must succeed; later ones may be rejected
-    # Everything allocated so far (modules, inventory) lives as long as the agent: keep the
-    # garbage collector from rescanning it on every collection (10-20 % of a big walk's CPU).
-    gc.freeze()
-    server = MetricsServer(renderer(runtime), runtime.not_ready)
-    bound = await server.start(host, port)
-    where = format_hostport(*bound)
-    typer.echo(f"agent {agent}: {len(runtime.devices)} devices polled, {len(runtime.probes)}"
-               f" probes, metrics on http://{where}/metrics", err=True)  # fmt: skip
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    watcher = asyncio.create_task(runtime.watch(stop))
-    await stop.wait()
-    watcher.cancel()
-    await server.close()
-    await runtime.close()
-    await pinger.close()
+    # Built inside the event loop that runs it (its events and semaphores belong to it).
+    agent = AgentLifecycle(source, sink, settings)
+    await agent.run(address.host, address.port, lambda line: typer.echo(line, err=True))
 
 
 def poll(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -154,22 +153,17 @@ class AgentRuntime:
             # Closing is cheap (a UDP socket); do it in the background so apply() stays sync.
             asyncio.get_running_loop().create_task(polled.session.close())
 
-    async def watch(self, stop: asyncio.Event) -> None:
-        """Reload on SIGHUP and whenever an inventory file changes, until ``stop``."""
-        hup = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGHUP, hup.set)
-        try:
-            while not stop.is_set():
-                try:
-                    await asyncio.wait_for(hup.wait(), timeout=WATCH_EVERY)
-                except TimeoutError:
-                    if file_stamps(self.paths) == self._stamps:
-                        continue
-                hup.clear()
-                self.reload()
-        finally:
-            loop.remove_signal_handler(signal.SIGHUP)
+    async def watch(self, stop: asyncio.Event, reload_asked: asyncio.Event) -> None:
+        """Reload when ``reload_asked`` is set (SIGHUP) and whenever an inventory file changes,
+        until ``stop``."""
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(reload_asked.wait(), timeout=WATCH_EVERY)
+            except TimeoutError:
+                if file_stamps(self.paths) == self._stamps:
+                    continue
+            reload_asked.clear()
+            self.reload()
 
     async def close(self) -> None:
         await self._scheduler.stop()

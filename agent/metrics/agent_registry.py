@@ -17,6 +17,12 @@ from netwarden.agent.runtime import AgentRuntime
 
 def renderer(runtime: AgentRuntime) -> Callable[[], Iterator[bytes]]:
     """A streaming /metrics renderer over the runtime's latest polls, on its own registry."""
+    registry = agent_registry(runtime)
+    return lambda: iter_render(registry)
+
+
+def agent_registry(runtime: AgentRuntime) -> CollectorRegistry:
+    """A registry of every collector over ``runtime`` (others may add theirs to it)."""
     registry = CollectorRegistry(auto_describe=True)
     SnapshotCollector(
         runtime.snapshots,
@@ -28,7 +34,7 @@ def renderer(runtime: AgentRuntime) -> Callable[[], Iterator[bytes]]:
     SshCollector(runtime.ssh.latest, registry=registry)
     if runtime.backups is not None:
         ConfigCollector(runtime.backups.latest, runtime.backups.store.records, registry=registry)
-    return lambda: iter_render(registry)
+    return registry
 
 
 def render_one(snapshot: DeviceSnapshot, ends: Sequence[LinkEnd]) -> str:

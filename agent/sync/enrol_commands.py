@@ -1,11 +1,9 @@
-"""``netwarden agent enroll``, ``netwarden agent install-service`` and the enrolled mode of
-``netwarden agent run --state-dir`` (registered in agent/agent_commands.py, beside
-``agent run``)."""
+"""``netwarden agent enroll`` and ``netwarden agent install-service`` (registered in
+agent/agent_commands.py, beside ``agent run``)."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import shutil
 import sys
@@ -15,13 +13,10 @@ from typing import Annotated
 import typer
 
 from netwarden.agent.sync.enroll import enroll
-from netwarden.agent.sync.loop import SyncSettings
-from netwarden.agent.sync.run import BuildRuntime, EnrolledOptions, serve_enrolled
 from netwarden.agent.sync.service import TEMPLATE as UNIT_TEMPLATE
 from netwarden.agent.sync.service import UNIT_DIR, InstallPlan, install, render_env, render_unit
 from netwarden.agent.sync.state_dir import StateDir
 from netwarden.errors import UsageError
-from netwarden.hostport import hostport_option
 from netwarden.secret import Secret, is_reference
 
 StateDirOption = Annotated[
@@ -99,41 +94,3 @@ def install_service_command(
         raise UsageError("install-service needs root (or --dry-run to see what it would do)")
     for line in install(plan, start=start):
         typer.echo(line)
-
-
-def run_enrolled(
-    state_dir: Path | None,
-    standalone: tuple[list[Path] | None, str | None],
-    listen: tuple[str, int],
-    advertise: str | None,
-    intervals: tuple[float | None, float | None],
-    build_runtime: BuildRuntime,
-) -> None:
-    """``agent run --state-dir``: check the options, then run the enrolled agent.
-
-    ``standalone`` is (--inventory, --agent), which this mode does not take; ``intervals`` is
-    (--heartbeat-interval, --summary-interval), None when not given.
-    """
-    inventory, agent = standalone
-    if state_dir is None:
-        if advertise is not None or intervals != (None, None):
-            raise UsageError("--advertise and the sync intervals need --state-dir (an enrolled "
-                             "agent)")  # fmt: skip
-        raise UsageError("give --inventory and --agent (standalone), or --state-dir (enrolled)")
-    if inventory or agent is not None:
-        raise UsageError("--state-dir runs from the assignment in the state dir: leave out "
-                         "--inventory and --agent")  # fmt: skip
-    heartbeat, summary = intervals
-    for name, value in (("--heartbeat-interval", heartbeat), ("--summary-interval", summary)):
-        if value is not None and not 1.0 <= value <= 3600.0:
-            raise UsageError(f"{name} must be from 1 to 3600 seconds")
-    if advertise is not None:
-        hostport_option("--advertise", advertise)
-    defaults = SyncSettings()
-    settings = dataclasses.replace(
-        defaults,
-        heartbeat_interval=heartbeat or defaults.heartbeat_interval,
-        summary_interval=summary or defaults.summary_interval,
-    )
-    options = EnrolledOptions(state_dir, advertise=advertise, settings=settings)
-    asyncio.run(serve_enrolled(options, build_runtime, listen, lambda s: typer.echo(s, err=True)))

@@ -12,12 +12,11 @@ from typing import Any, ParamSpec
 
 import pytest
 
-from netwarden.agent.probes.registry import Probers
-from netwarden.agent.runtime import AgentRuntime
+from netwarden.agent.lifecycle import AgentLifecycle, RuntimeSettings
 from netwarden.agent.snmp.types import SnmpSession, Target
+from netwarden.agent.sync.collector_link import CollectorLink, EnrolledOptions
 from netwarden.agent.sync.enroll import enroll
 from netwarden.agent.sync.loop import SyncSettings
-from netwarden.agent.sync.run import EnrolledAgent, EnrolledOptions
 from tests.unit.agent.fakes import FakeIf, FakeSession, make_device
 from tests.unit.agent.sync.fake_collector import FakeCollector
 from tests.unit.agent.sync.server import ServerThread
@@ -77,8 +76,9 @@ class FakeDevices:
     def factory(self, target: Target) -> SnmpSession:
         return self.sessions.setdefault(target.host, make_device([FakeIf(1), FakeIf(2)]))
 
-    def runtime(self, paths: list[Path], agent: str, probers: Probers | None) -> AgentRuntime:
-        return AgentRuntime(paths, agent, self.factory, probers=probers)
+    def settings(self) -> RuntimeSettings:
+        """The runtime on these fake sessions, without probes (no ICMP socket in unit tests)."""
+        return RuntimeSettings(self.factory, probers=None)
 
 
 @pytest.fixture
@@ -112,6 +112,9 @@ def state_dir(
     return path
 
 
-def enrolled_agent(state_dir: Path, devices: FakeDevices, **options: Any) -> EnrolledAgent:
+def enrolled_agent(state_dir: Path, devices: FakeDevices, **options: Any) -> AgentLifecycle:
+    """The enrolled agent of ``state_dir`` as `agent run --state-dir` builds it (its source and
+    sink are one CollectorLink: ``agent.source.assignment``, ``agent.sink.queue``...)."""
     opts = EnrolledOptions(state_dir, settings=options.pop("settings", FAST), **options)
-    return EnrolledAgent(opts, devices.runtime, options.pop("probers", None))
+    link = CollectorLink(opts)
+    return AgentLifecycle(link, link, devices.settings())

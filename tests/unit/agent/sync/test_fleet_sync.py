@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from netwarden import __version__
-from netwarden.agent.sync.disk_queue import Item
-from netwarden.agent.sync.run import EnrolledAgent
+from netwarden.agent.lifecycle import AgentLifecycle
+from netwarden.agent.sync.disk_queue import DiskQueue, Item
 from netwarden.agent.sync.state_dir import StateDir
 from tests.unit.agent.sync.conftest import (
     AGENT,
@@ -47,7 +47,7 @@ def _metric(page: str, name: str) -> float:
     raise AssertionError(f"{name} not in /metrics")
 
 
-def _polled(agent: EnrolledAgent) -> bool:
+def _polled(agent: AgentLifecycle) -> bool:
     devices = agent.runtime.devices.values()
     return bool(devices) and all(d.latest is not None for d in devices)
 
@@ -90,11 +90,11 @@ async def test_an_unchanged_assignment_costs_a_304_and_no_write(
         beats = len(fake.heartbeats)
         await wait_for(lambda: len(fake.heartbeats) >= beats + 3, what="more heartbeats")
         assert fake.assignment_answers == answers  # same ETag in the heartbeats: no fetch
-        reply = await agent.assignment.fetch()  # the periodic refresh
+        reply = await agent.source.assignment.fetch()  # the periodic refresh
         assert reply.status == 304
         after = StateDir(state_dir).assignment_path.stat()
         assert (after.st_ino, after.st_mtime_ns) == (stored.st_ino, stored.st_mtime_ns)
-        assert agent.status.assignment_updates == 1
+        assert agent.sink.status.assignment_updates == 1
     finally:
         await agent.close()
 
@@ -115,7 +115,7 @@ async def test_a_new_assignment_is_stored_and_the_runtime_polls_it(
         assert state.read_etag() == etag
         stored = json.loads(state.assignment_path.read_text())
         assert [d["id"] for d in stored["devices"]] == ["sw-1", "sw-9"]
-        assert agent.status.assignment_updates == 2
+        assert agent.sink.status.assignment_updates == 2
         assert _leftovers(state_dir) == []  # no temp or candidate files
     finally:
         await agent.close()
@@ -134,7 +134,9 @@ async def test_an_invalid_assignment_is_refused_and_the_old_one_kept(
         bad["devices"][0]["role"] = "toaster"
         caplog.set_level(logging.ERROR)
         bad_etag = fake.set_assignment(AGENT, bad)
-        await wait_for(lambda: agent.assignment.rejected_etag == bad_etag, what="the rejection")
+        await wait_for(
+            lambda: agent.source.assignment.rejected_etag == bad_etag, what="the rejection"
+        )
         assert "rejected" in caplog.text and "devices[sw-1].role: must be" in caplog.text
         assert json.loads(StateDir(state_dir).assignment_path.read_text())["devices"][0][
             "role"] == "switch"  # fmt: skip
@@ -155,12 +157,12 @@ async def test_results_wait_on_disk_through_an_outage_and_arrive_in_order_once(
     agent = enrolled_agent(state_dir, devices)
     bound = await agent.start("127.0.0.1", 0)
     try:
-        await wait_for(lambda: _polled(agent) and agent.status.collector_up, what="polling")
+        await wait_for(lambda: _polled(agent) and agent.sink.status.collector_up, what="polling")
         await asyncio.to_thread(server.stop)  # the WAN link is gone
-        await wait_for(lambda: not agent.status.collector_up, what="the outage noticed")
+        await wait_for(lambda: not agent.sink.status.collector_up, what="the outage noticed")
         devices.sessions["198.18.1.2"].fail(())  # the device goes down during the outage
         items = [Item("event", {"n": n}, time.time() - 30 + n) for n in range(30)]
-        ids = await agent.queue.put_many(items)
+        ids = await agent.sink.queue.put_many(items)
 
         def queued_kinds() -> set[str]:
             return {f"{r['kind']}:{r['payload'].get('device')}" for r in _queued(agent)}  # type: ignore[union-attr]
@@ -173,12 +175,12 @@ async def test_results_wait_on_disk_through_an_outage_and_arrive_in_order_once(
         assert _metric(page, "netwarden_agent_queue_oldest_age_seconds") > 0
         queued = [r["id"] for r in _queued(agent)]
         await asyncio.to_thread(server.start)  # the link is back
-        await wait_for(lambda: agent.status.results_sent >= len(queued), what="the delivery")
+        await wait_for(lambda: agent.sink.status.results_sent >= len(queued), what="the delivery")
         assert [i for i in fake.order if i in set(queued)] == queued  # in order, each once
         assert fake.order.index(ids[0]) < fake.order.index(ids[-1])
         down = [r for r in fake.results_of("event") if r["payload"].get("device") == "sw-1"]
         assert down and down[-1]["payload"]["state"] == "down"
-        assert agent.status.collector_up
+        assert agent.sink.status.collector_up
         page = (await _get(bound, "/metrics")).text
         assert _metric(page, "netwarden_agent_results_sent_total") >= len(queued)
         assert _metric(page, 'netwarden_agent_queue_dropped_total{reason="size"}') == 0
@@ -190,8 +192,8 @@ def _leftovers(path: Path) -> list[str]:
     return sorted(p.name for p in path.iterdir() if p.name.startswith("."))
 
 
-def _queued(agent: EnrolledAgent) -> list[dict[str, object]]:
-    return [json.loads(e.body) for e in agent.queue.sync.peek(100_000)]
+def _queued(agent: AgentLifecycle) -> list[dict[str, object]]:
+    return [json.loads(e.body) for e in agent.sink.queue.sync.peek(100_000)]
 
 
 @run_async
@@ -212,8 +214,8 @@ async def test_a_restart_while_the_collector_is_down_polls_from_the_stored_assig
         assert set(again.runtime.devices) == {"sw-1", "sw-2"}
         assert all(d.latest is not None and d.latest.up for d in again.runtime.devices.values())
         assert (await _get(bound, "/-/ready")).status_code == 200
-        await wait_for(lambda: again.queue.stats().depth > 0, what="results queued")
-        assert again.status.last_contact is None and not again.status.collector_up
+        await wait_for(lambda: again.sink.queue.stats().depth > 0, what="results queued")
+        assert again.sink.status.last_contact is None and not again.sink.status.collector_up
     finally:
         await again.close()
 
@@ -257,19 +259,19 @@ async def test_a_revoked_agent_stops_talking_and_keeps_polling(
         await wait_for(lambda: _polled(agent) and len(fake.heartbeats) >= 2, what="running")
         caplog.set_level(logging.ERROR)
         fake.revoke(AGENT)
-        await wait_for(lambda: agent.status.revoked is not None, what="the revocation noticed")
-        assert agent.status.revoked == "HTTP 401: agent agent-a is revoked"
+        await wait_for(lambda: agent.sink.status.revoked is not None, what="the revocation noticed")
+        assert agent.sink.status.revoked == "HTTP 401: agent agent-a is revoked"
         assert "the agent was revoked" in caplog.text
         seen = sum(fake.requests.values())
         polled = agent.runtime.devices["sw-1"].latest
-        (late,) = await agent.queue.put_many([Item("event", {"n": 1}, time.time())])
+        (late,) = await agent.sink.queue.put_many([Item("event", {"n": 1}, time.time())])
         await wait_for(lambda: agent.runtime.devices["sw-1"].latest is not polled,
                        what="polling goes on")  # fmt: skip
         await asyncio.sleep(0.5)  # several heartbeat intervals
         assert sum(fake.requests.values()) <= seen + 1  # at most a long poll in flight
         assert late not in fake.results  # not posted: it waits on disk for a re-enrolment
-        assert late in {e.id for e in agent.queue.sync.peek(100_000)}
-        assert not agent.status.collector_up
+        assert late in {e.id for e in agent.sink.queue.sync.peek(100_000)}
+        assert not agent.sink.status.collector_up
     finally:
         await agent.close()
 
@@ -298,17 +300,18 @@ async def test_a_poisoned_result_is_dropped_and_counted_and_the_rest_delivered(
     state_dir: Path, fake: FakeCollector
 ) -> None:
     fake.set_assignment(AGENT, assignment(("sw-1",)))
+    left = DiskQueue(StateDir(state_dir).queue_path)  # what a previous run left queued
+    ids = left.put_many([Item("event", {"n": n, "poison": n == 5}, time.time() + n)
+                         for n in range(12)])  # fmt: skip
+    left.close()
     agent = enrolled_agent(state_dir, FakeDevices())
-    ids = await agent.queue.put_many(
-        [Item("event", {"n": n, "poison": n == 5}, time.time() + n) for n in range(12)]
-    )
     await agent.start("127.0.0.1", 0)
     try:
         await wait_for(lambda: all(i in fake.results for i in ids if i != ids[5]),
                        what="the good results")  # fmt: skip
         assert ids[5] not in fake.results
         assert [i for i in fake.order if i in ids] == ids[:5] + ids[6:]
-        assert agent.queue.stats().dropped["rejected"] == 1
+        assert agent.sink.queue.stats().dropped["rejected"] == 1
         assert fake.refused_batches >= 2  # the batch, then halves of it, until the one result
     finally:
         await agent.close()
