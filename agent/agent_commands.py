@@ -101,12 +101,18 @@ def run(
     address = hostport_option("--listen", listen, default_host="127.0.0.1", any_port=True)
     if max_in_flight < 1:
         raise UsageError("--max-in-flight must be at least 1")
-    logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
-    settings = RuntimeSettings(ENGINES[snmp_engine], max_in_flight=max_in_flight,
-                               ssh_runner=NetmikoRunner(ssh_session_log_dir),
-                               ssh_workers=ssh_workers,
-                               config_store=store_path(config_store))  # fmt: skip
+    logging.basicConfig(
+        level=log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    settings = RuntimeSettings(
+        ENGINES[snmp_engine],
+        max_in_flight=max_in_flight,
+        ssh_runner=NetmikoRunner(ssh_session_log_dir),
+        ssh_workers=ssh_workers,
+        config_store=store_path(config_store),
+    )
     enrolled = EnrolledMode(state_dir, advertise, heartbeat_interval, summary_interval)
     source: InventorySource
     sink: ResultSink
@@ -127,14 +133,17 @@ class EnrolledMode:
     summary_interval: float | None
 
     def sync_options_given(self) -> bool:
-        return any(v is not None for v in (self.advertise, self.heartbeat_interval,
-                                           self.summary_interval))  # fmt: skip
+        return any(
+            v is not None for v in (self.advertise, self.heartbeat_interval, self.summary_interval)
+        )
 
     def sync_settings(self) -> SyncSettings:
         """The fleet sync's settings: the defaults, with the intervals given (1 s to 1 h)."""
         defaults = SyncSettings()
-        for name, value in (("--heartbeat-interval", self.heartbeat_interval),
-                            ("--summary-interval", self.summary_interval)):  # fmt: skip
+        for name, value in (
+            ("--heartbeat-interval", self.heartbeat_interval),
+            ("--summary-interval", self.summary_interval),
+        ):
             if value is not None and not 1.0 <= value <= 3600.0:
                 raise UsageError(f"{name} must be from 1 to 3600 seconds")
         return dataclasses.replace(
@@ -159,8 +168,10 @@ def _collector_link(
 ) -> CollectorLink:
     assert enrolled.state_dir is not None  # the caller's test
     if inventory or agent is not None:
-        raise UsageError("--state-dir runs from the assignment in the state dir: leave out "
-                         "--inventory and --agent")  # fmt: skip
+        raise UsageError(
+            "--state-dir runs from the assignment in the state dir: leave out "
+            "--inventory and --agent"
+        )
     settings = enrolled.sync_settings()
     if enrolled.advertise is not None:
         hostport_option("--advertise", enrolled.advertise)
@@ -222,8 +233,10 @@ async def _poll_once(
 def _table(snapshot: DeviceSnapshot) -> str:
     state = "up" if snapshot.up else "DOWN"
     errors = f"; errors: {', '.join(snapshot.error_messages)}" if snapshot.errors else ""
-    head = (f"{snapshot.info.device} ({snapshot.info.role}, site {snapshot.info.site}): {state}, "
-            f"polled in {snapshot.duration:.3f} s{errors}")  # fmt: skip
+    head = (
+        f"{snapshot.info.device} ({snapshot.info.role}, site {snapshot.info.site}): {state}, "
+        f"polled in {snapshot.duration:.3f} s{errors}"
+    )
     rows = [_row(i) for i in snapshot.interfaces]
     headers = ["ifIndex", "ifName", "oper", "admin", "Mb/s", "in octets", "out octets",
                "in err", "out err", "ifAlias"]  # fmt: skip

@@ -63,15 +63,26 @@ class AgentLifecycle:
         self.parts: list[AgentPart] = list(dict.fromkeys([source, sink, *services]))
         self.pinger = IcmpPinger()  # opened on the first ping only
         probers = settings.probers(self.pinger) if settings.probers is not None else None
-        self.runtime = AgentRuntime(source.paths, source.agent_id, settings.session_factory,
-                                    max_in_flight=settings.max_in_flight, probers=probers,
-                                    ssh_runner=settings.ssh_runner,
-                                    ssh_workers=settings.ssh_workers,
-                                    config_store=settings.config_store)  # fmt: skip
+        self.runtime = AgentRuntime(
+            source.paths,
+            source.agent_id,
+            settings.session_factory,
+            max_in_flight=settings.max_in_flight,
+            probers=probers,
+            ssh_runner=settings.ssh_runner,
+            ssh_workers=settings.ssh_workers,
+            config_store=settings.config_store,
+        )
         self.stop = asyncio.Event()
         self.reload_asked = asyncio.Event()
-        self.context = AgentContext(self.runtime, probers, agent_registry(self.runtime), sink,
-                                    self.stop, self._inventory_changed)  # fmt: skip
+        self.context = AgentContext(
+            self.runtime,
+            probers,
+            agent_registry(self.runtime),
+            sink,
+            self.stop,
+            self._inventory_changed,
+        )
         self.server = MetricsServer(lambda: iter_render(self.context.registry), self.not_ready)
         self.loaded = False
         self._started: list[AgentPart] = []

@@ -50,9 +50,11 @@ def database(kind: str, folder: Path) -> Iterator[tuple[str, int | None]]:
     except PgUnavailable as exc:
         raise BenchError(str(exc)) from exc
     try:
-        print(f"PostgreSQL {server.bindir.parent.name} started in {server.startup_seconds:.1f} s "
-              "(the test suite's throwaway cluster: fsync=off, synchronous_commit=off)",
-              flush=True)  # fmt: skip
+        print(
+            f"PostgreSQL {server.bindir.parent.name} started in {server.startup_seconds:.1f} s "
+            "(the test suite's throwaway cluster: fsync=off, synchronous_commit=off)",
+            flush=True,
+        )
         postmaster = int((server.root / "data" / "postmaster.pid").read_text().split()[0])
         with server.database() as url:
             yield url, postmaster
@@ -153,9 +155,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--results", type=float, default=60.0, help="s between results batches")
     p.add_argument("--batch", type=int, default=10, help="results per batch")
     p.add_argument("--wait", type=int, default=30, help="s a jobs long-poll is held")
-    p.add_argument("--ramp", type=float, help="s over which the agents come up (default: one "
-                   "heartbeat period, a fleet in steady state; 0: all at once, as after a "
-                   "collector restart)")  # fmt: skip
+    p.add_argument(
+        "--ramp",
+        type=float,
+        help="s over which the agents come up (default: one "
+        "heartbeat period, a fleet in steady state; 0: all at once, as after a "
+        "collector restart)",
+    )
     p.add_argument("--json", type=Path, help="also write the figures to this file")
     p.add_argument("--check", action="store_true", help="exit 1 when the target is missed")
     args = p.parse_args(argv)
@@ -173,12 +179,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     _raise_fd_limit()
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     transport = "plain HTTP" if args.insecure else "TLS"
-    print(f"collector benchmark, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}, {os.cpu_count()} CPUs "
-          f"shared by the collector and the load generator, load {load}\n"
-          f"{args.agents} agents: heartbeat + assignment every {pace.heartbeat:g} s, "
-          f"{pace.batch} results every {pace.results:g} s, one jobs long-poll (wait "
-          f"{pace.wait} s) each; agents come up over {pace.ramp:g} s; {transport}",
-          flush=True)  # fmt: skip
+    print(
+        f"collector benchmark, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}, {os.cpu_count()} CPUs "
+        f"shared by the collector and the load generator, load {load}\n"
+        f"{args.agents} agents: heartbeat + assignment every {pace.heartbeat:g} s, "
+        f"{pace.batch} results every {pace.results:g} s, one jobs long-poll (wait "
+        f"{pace.wait} s) each; agents come up over {pace.ramp:g} s; {transport}",
+        flush=True,
+    )
     reports = []
     try:
         for kind in kinds:

@@ -46,26 +46,50 @@ def province(agents: int) -> tuple[dict[str, object], list[SimAgentSpec]]:
         sites.append({"id": site, "name": f"Bench agency {i}", "kind": "agency"})
         agent_rows.append({"id": agent, "site": site, "metrics": "pull"})
         for prefix, role, host in DEVICE_ROLES:
-            device: dict[str, object] = {"id": f"{prefix}-{site}", "site": site,
-                                         "address": _lan(i, host), "role": role}  # fmt: skip
+            device: dict[str, object] = {
+                "id": f"{prefix}-{site}",
+                "site": site,
+                "address": _lan(i, host),
+                "role": role,
+            }
             if role == "switch":
                 device["snmp"] = {"credential": "snmp-bench", "interval": "60s"}
             devices.append(device)
-        links.append({"id": f"tsl-{site}", "kind": "dedicated-data-network",
-                      "a": {"external": "core"},
-                      "b": {"device": f"sw-{site}", "interface": "wan0"}})  # fmt: skip
-        services.append({"id": f"svc-cam-{site}", "site": site,
-                         "check": {"tcp": {"host": _lan(i, 5), "port": 554}}})  # fmt: skip
+        links.append(
+            {
+                "id": f"tsl-{site}",
+                "kind": "dedicated-data-network",
+                "a": {"external": "core"},
+                "b": {"device": f"sw-{site}", "interface": "wan0"},
+            }
+        )
+        services.append(
+            {
+                "id": f"svc-cam-{site}",
+                "site": site,
+                "check": {"tcp": {"host": _lan(i, 5), "port": 554}},
+            }
+        )
         specs.append(SimAgentSpec(agent, site, len(DEVICE_ROLES)))
     credentials = {
-        "snmp-bench": {"snmp": {"version": 3, "user": "bench",
-                                "auth": {"protocol": "sha", "secret": "env:NW_BENCH_AUTH"},
-                                "priv": {"protocol": "aes", "secret": "env:NW_BENCH_PRIV"}}}
-    }  # fmt: skip
+        "snmp-bench": {
+            "snmp": {
+                "version": 3,
+                "user": "bench",
+                "auth": {"protocol": "sha", "secret": "env:NW_BENCH_AUTH"},
+                "priv": {"protocol": "aes", "secret": "env:NW_BENCH_PRIV"},
+            }
+        }
+    }
     document: dict[str, object] = {
-        "province": "bench-province", "agents": agent_rows, "sites": sites, "devices": devices,
-        "links": links, "services": services, "credentials": credentials,
-    }  # fmt: skip
+        "province": "bench-province",
+        "agents": agent_rows,
+        "sites": sites,
+        "devices": devices,
+        "links": links,
+        "services": services,
+        "credentials": credentials,
+    }
     return document, specs
 
 

@@ -34,8 +34,10 @@ def parse(text: str) -> Buckets:
 
 def delta(after: Buckets, before: Buckets) -> Buckets:
     """Buckets of what happened between two scrapes."""
-    return {key: {le: n - before.get(key, {}).get(le, 0.0) for le, n in les.items()}
-            for key, les in after.items()}  # fmt: skip
+    return {
+        key: {le: n - before.get(key, {}).get(le, 0.0) for le, n in les.items()}
+        for key, les in after.items()
+    }
 
 
 def upper_bound(buckets: dict[float, float], q: float) -> float | None:

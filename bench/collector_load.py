@@ -107,10 +107,19 @@ class SimAgent:
             await asyncio.sleep(max(0.0, due - time.monotonic()))
 
     async def heartbeat(self, rec: Recorder) -> None:
-        body = {"sent_at": time.time(), "version": VERSION, "started_at": self.started_at,
-                "devices_assigned": 3, "devices_healthy": 3, "polls_ok": self.sent,
-                "polls_failed": 0, "queue_depth": 0, "queue_dropped": 0,
-                "assignment_etag": self.etag, "advertise": None}  # fmt: skip
+        body = {
+            "sent_at": time.time(),
+            "version": VERSION,
+            "started_at": self.started_at,
+            "devices_assigned": 3,
+            "devices_healthy": 3,
+            "polls_ok": self.sent,
+            "polls_failed": 0,
+            "queue_depth": 0,
+            "queue_dropped": 0,
+            "assignment_etag": self.etag,
+            "advertise": None,
+        }
         send = partial(self.client.post, f"{self.base}/heartbeat", json=body, headers=self.headers)
         await rec.timed("heartbeat", send)
 
@@ -128,13 +137,29 @@ class SimAgent:
         while True:
             due = time.monotonic() + pace.results
             now = time.time()
-            batch = [{"id": str(uuid.uuid4()), "kind": "poll-summary", "at": now - n, "job": None,
-                      "payload": {"devices": {"sw": {"up": True, "duration": 0.05 + n / 100},
-                                              "cam": {"up": True}, "ap": {"up": n % 3 != 0}}}}
-                     for n in range(pace.batch)]  # fmt: skip
+            batch = [
+                {
+                    "id": str(uuid.uuid4()),
+                    "kind": "poll-summary",
+                    "at": now - n,
+                    "job": None,
+                    "payload": {
+                        "devices": {
+                            "sw": {"up": True, "duration": 0.05 + n / 100},
+                            "cam": {"up": True},
+                            "ap": {"up": n % 3 != 0},
+                        }
+                    },
+                }
+                for n in range(pace.batch)
+            ]
             self.sent += len(batch)
-            send = partial(self.client.post, f"{self.base}/results", json={"results": batch},
-                           headers=self.headers)  # fmt: skip
+            send = partial(
+                self.client.post,
+                f"{self.base}/results",
+                json={"results": batch},
+                headers=self.headers,
+            )
             await rec.timed("results", send)
             await asyncio.sleep(max(0.0, due - time.monotonic()))
 
@@ -142,8 +167,12 @@ class SimAgent:
         await asyncio.sleep(up)
         while True:
             wait = jittered(pace.wait, rng)
-            send = partial(self.client.get, f"{self.base}/jobs?wait={wait:.2f}",
-                           headers=self.headers, timeout=wait + 10)  # fmt: skip
+            send = partial(
+                self.client.get,
+                f"{self.base}/jobs?wait={wait:.2f}",
+                headers=self.headers,
+                timeout=wait + 10,
+            )
             resp = await rec.timed("jobs (long-poll)", send)
             if resp is None:
                 await asyncio.sleep(1)  # a failed long-poll must not spin
@@ -152,10 +181,12 @@ class SimAgent:
 def make_client(base_url: str, verify: ssl.SSLContext | bool) -> httpx.AsyncClient:
     """One agent's client: its own pool (a heartbeat, a results post and the long-poll), idle
     connections kept as long as the real agent keeps them (agent/sync/client.py)."""
-    limits = httpx.Limits(max_connections=4, max_keepalive_connections=4,
-                          keepalive_expiry=KEEPALIVE_EXPIRY)  # fmt: skip
-    return httpx.AsyncClient(base_url=base_url, verify=verify, limits=limits,
-                             timeout=httpx.Timeout(10.0, connect=5.0))  # fmt: skip
+    limits = httpx.Limits(
+        max_connections=4, max_keepalive_connections=4, keepalive_expiry=KEEPALIVE_EXPIRY
+    )
+    return httpx.AsyncClient(
+        base_url=base_url, verify=verify, limits=limits, timeout=httpx.Timeout(10.0, connect=5.0)
+    )
 
 
 async def enroll_all(
@@ -188,9 +219,11 @@ async def run_load(agents: list[SimAgent], pace: Pace, duration: float, rec: Rec
     for agent in agents:
         up = rng.uniform(0, pace.ramp)
         first_results = up + rng.uniform(0, pace.results)
-        tasks += [asyncio.create_task(agent.heartbeats(rec, pace, up, rng)),
-                  asyncio.create_task(agent.results(rec, pace, first_results)),
-                  asyncio.create_task(agent.jobs(rec, pace, up, rng))]  # fmt: skip
+        tasks += [
+            asyncio.create_task(agent.heartbeats(rec, pace, up, rng)),
+            asyncio.create_task(agent.results(rec, pace, first_results)),
+            asyncio.create_task(agent.jobs(rec, pace, up, rng)),
+        ]
     start = time.monotonic()
     try:
         await asyncio.sleep(duration)

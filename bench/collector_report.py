@@ -91,9 +91,19 @@ def build(db: str, agents: int, rec: Recorder, usage: Usage, server: Buckets) ->
         count = len(lat) + rec.errors.get(name, 0)
         rate = 0.0 if name == SETUP else count / wall
         app_p50, app_p99 = server_quantiles(server, name)
-        routes.append(RouteFigures(name, count, percentile(lat, 50), percentile(lat, 99),
-                                   max(lat) if lat else None, rec.errors.get(name, 0),
-                                   rate, app_p50, app_p99))  # fmt: skip
+        routes.append(
+            RouteFigures(
+                name,
+                count,
+                percentile(lat, 50),
+                percentile(lat, 99),
+                max(lat) if lat else None,
+                rec.errors.get(name, 0),
+                rate,
+                app_p50,
+                app_p99,
+            )
+        )
     return Report(db, agents, routes, usage, list(rec.samples), _windows(rec))
 
 
@@ -121,17 +131,38 @@ def _bound(value: float | None) -> str:
 
 def render(report: Report) -> str:
     """The table, the costs and the target line."""
-    head = ["route", "requests", "p50 ms", "p99 ms", "max ms", "errors", "req/s",
-            "app p50 ms", "app p99 ms"]  # fmt: skip
+    head = [
+        "route",
+        "requests",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "errors",
+        "req/s",
+        "app p50 ms",
+        "app p99 ms",
+    ]
     rows = [head]
     for r in report.routes:
         rate = "-" if r.route == SETUP else f"{r.rate:.1f}"
-        rows.append([r.route, str(r.requests), _ms(r.p50), _ms(r.p99), _ms(r.max),
-                     str(r.errors), rate, _bound(r.app_p50), _bound(r.app_p99)])  # fmt: skip
+        rows.append(
+            [
+                r.route,
+                str(r.requests),
+                _ms(r.p50),
+                _ms(r.p99),
+                _ms(r.max),
+                str(r.errors),
+                rate,
+                _bound(r.app_p50),
+                _bound(r.app_p99),
+            ]
+        )
     load_rate = sum(r.rate for r in report.routes if r.route != SETUP)
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-             for row in rows]  # fmt: skip
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
     u = report.usage
     lines += [
         "(p50/p99/max: as the agents measured them; app: inside the collector's ASGI app, "
@@ -143,8 +174,9 @@ def render(report: Report) -> str:
         f"{100 * u.loadgen_cpu / u.wall:.1f} % of one core",
     ]
     if u.db_cpu is not None:
-        lines.append(f"PostgreSQL server: CPU {u.db_cpu:.1f} s = "
-                     f"{100 * u.db_cpu / u.wall:.1f} % of one core")  # fmt: skip
+        lines.append(
+            f"PostgreSQL server: CPU {u.db_cpu:.1f} s = {100 * u.db_cpu / u.wall:.1f} % of one core"
+        )
     if report.windows:
         cells = [f"{start:.0f}s: {_ms(p99)}" for start, _, p99 in report.windows]
         lines.append(f"p99 ms of agent requests by {WINDOW:g} s window: {', '.join(cells)}")
@@ -152,8 +184,10 @@ def render(report: Report) -> str:
         lines.append(f"  error: {sample}")
     worst = report.worst_p99
     verdict = "MET" if report.met else "MISSED"
-    lines.append(f"target p99 < {TARGET_P99 * 1000:.0f} ms, 0 errors: {verdict} "
-                 f"(worst p99 {_ms(worst)} ms, {report.errors} errors)")  # fmt: skip
+    lines.append(
+        f"target p99 < {TARGET_P99 * 1000:.0f} ms, 0 errors: {verdict} "
+        f"(worst p99 {_ms(worst)} ms, {report.errors} errors)"
+    )
     return "\n".join(lines)
 
 

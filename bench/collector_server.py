@@ -93,9 +93,19 @@ class Collector:
         self.url = f"{scheme}://127.0.0.1:{self.port}"
         data_dir.mkdir(parents=True, exist_ok=True)
         self.log = data_dir / "collector.log"
-        argv = [*NETWARDEN, "collector", "serve", "-i", str(inventory),
-                "--db", db, "--data-dir", str(data_dir),
-                "--listen", f"127.0.0.1:{self.port}"]  # fmt: skip
+        argv = [
+            *NETWARDEN,
+            "collector",
+            "serve",
+            "-i",
+            str(inventory),
+            "--db",
+            db,
+            "--data-dir",
+            str(data_dir),
+            "--listen",
+            f"127.0.0.1:{self.port}",
+        ]
         if insecure:
             argv.append("--insecure")
         with self.log.open("wb") as out:
@@ -142,9 +152,22 @@ class Collector:
 
     def cli_token(self, agent: str, inventory: Path) -> str:
         """One join token through the real CLI, as an admin on the collector host does."""
-        argv = [*NETWARDEN, "collector", "token", "create",
-                "--agent", agent, "-i", str(inventory), "--db", self.db,
-                "--data-dir", str(self.data_dir), "--output", "json"]  # fmt: skip
+        argv = [
+            *NETWARDEN,
+            "collector",
+            "token",
+            "create",
+            "--agent",
+            agent,
+            "-i",
+            str(inventory),
+            "--db",
+            self.db,
+            "--data-dir",
+            str(self.data_dir),
+            "--output",
+            "json",
+        ]
         if self.insecure:
             argv.append("--insecure")
         done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
@@ -159,9 +182,12 @@ class Collector:
         store = open_store(self.db)
         try:
             now = time.time()
-            return {agent: self.wire_token(store.create_join_token(
-                        agent, site, TOKEN_TTL, "bench", now))
-                    for agent, site in agents}  # fmt: skip
+            return {
+                agent: self.wire_token(
+                    store.create_join_token(agent, site, TOKEN_TTL, "bench", now)
+                )
+                for agent, site in agents
+            }
         finally:
             store.close()
 

@@ -70,8 +70,19 @@ def run_fping(job: Job) -> Figures:
     """fping with the same packets: -p is one target's spacing, -i the gap between any two.
     Its CPU is its whole life's (os.times of reaped children, before and after)."""
     gap_ms = max(job.spacing * 1000 / len(job.targets), 0.01)
-    argv = ["fping", "-q", "-c", str(job.count), "-p", f"{job.spacing * 1000:g}",
-            "-i", f"{gap_ms:.3f}", "-t", f"{job.timeout * 1000:g}", *job.targets]  # fmt: skip
+    argv = [
+        "fping",
+        "-q",
+        "-c",
+        str(job.count),
+        "-p",
+        f"{job.spacing * 1000:g}",
+        "-i",
+        f"{gap_ms:.3f}",
+        "-t",
+        f"{job.timeout * 1000:g}",
+        *job.targets,
+    ]
     cpu, start = _children_cpu(), time.monotonic()
     done = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
     wall, cpu = time.monotonic() - start, _children_cpu() - cpu
@@ -83,10 +94,23 @@ def run_fping(job: Job) -> Figures:
 
 def run_netwarden(job: Job) -> Figures:
     """The worker process; its CPU is its own for the measured part only."""
-    payload = json.dumps({"targets": job.targets, "count": job.count, "spacing": job.spacing,
-                          "timeout": job.timeout, "stagger": job.stagger})  # fmt: skip
-    done = subprocess.run([sys.executable, "-m", "bench.icmp_worker"], input=payload,
-                          capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
+    payload = json.dumps(
+        {
+            "targets": job.targets,
+            "count": job.count,
+            "spacing": job.spacing,
+            "timeout": job.timeout,
+            "stagger": job.stagger,
+        }
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.icmp_worker"],
+        input=payload,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     if done.returncode != 0:
         raise BenchError(f"bench.icmp_worker failed: {done.stderr.strip()[-300:]}")
     fig = json.loads(done.stdout)
@@ -99,8 +123,16 @@ def _row(fig: Figures, base: Figures, count: int, seconds: float | None) -> list
     share = fig.cpu / (seconds or fig.wall)
     ratio = "-" if base is fig else f"{rate / (base.sent / count / base.wall):.2f}x"
     loss = 1 - fig.replies / max(fig.sent, 1)
-    return [fig.tool, f"{fig.wall:.2f}", f"{fig.cpu:.2f}", f"{100 * share:.1f}",
-            f"{fig.sent / fig.wall:.0f}", f"{rate:.1f}", f"{loss:.3f}", ratio]  # fmt: skip
+    return [
+        fig.tool,
+        f"{fig.wall:.2f}",
+        f"{fig.cpu:.2f}",
+        f"{100 * share:.1f}",
+        f"{fig.sent / fig.wall:.0f}",
+        f"{rate:.1f}",
+        f"{loss:.3f}",
+        ratio,
+    ]
 
 
 def table(rows: list[list[str]]) -> str:
@@ -155,16 +187,25 @@ def run_all(args: argparse.Namespace, state: LabState) -> bool:
         None,
     )
     share = nw2.cpu / nw2.wall
-    lines = [verdict("burst: netwarden probes/s >= 1x fping", ratio, 1.0, most=False),
-             verdict(f"fleet: netwarden CPU share of one core at {rate:.0f} packets/s < 30 %",
-                     100 * share, 30.0, most=True)]  # fmt: skip
+    lines = [
+        verdict("burst: netwarden probes/s >= 1x fping", ratio, 1.0, most=False),
+        verdict(
+            f"fleet: netwarden CPU share of one core at {rate:.0f} packets/s < 30 %",
+            100 * share,
+            30.0,
+            most=True,
+        ),
+    ]
     print("\ntargets:\n" + "\n".join(lines))
     return all(line.startswith("[met]") for line in lines)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench.icmp", description=__doc__.splitlines()[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)  # fmt: skip
+    p = argparse.ArgumentParser(
+        prog="python -m bench.icmp",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     p.add_argument("--reuse-lab", action="store_true", help="ping the running lab as it is")
     p.add_argument("--replace-lab", action="store_true", help="rebuild even if a lab is running")
     p.add_argument("--count", type=int, default=20, help="packets per target")

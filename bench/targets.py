@@ -192,8 +192,10 @@ def acquire_lab(
             "a lab is already running (perhaps a colleague's): "
             f"--reuse-lab to {verb} it as it is, --replace-lab to rebuild it"
         )
-    print(f"bench: building the lab ({fleet_size} scale devices, a {big_ports}-port device)",
-          file=sys.stderr)  # fmt: skip
+    print(
+        f"bench: building the lab ({fleet_size} scale devices, a {big_ports}-port device)",
+        file=sys.stderr,
+    )
     try:
         return lab_up(fleet_size, big_ports), True
     except BaseException:  # a half-built lab (or Ctrl-C in the middle) is removed too

@@ -85,18 +85,23 @@ def compare(
     entries = []
     for p in proposals:
         if p.known is None:
-            entries.append(DiffEntry("+", p.device.address, p.device.id, p.device.role,
-                                     why=p.guess.why))  # fmt: skip
+            entries.append(
+                DiffEntry("+", p.device.address, p.device.id, p.device.role, why=p.guess.why)
+            )
             continue
         found = tuple(changes(p.known, p, tried))
         op: Op = "~" if found else "="
-        entries.append(DiffEntry(op, p.device.address, p.known.id, p.known.role, found,
-                                 p.guess.why))  # fmt: skip
+        entries.append(
+            DiffEntry(op, p.device.address, p.known.id, p.known.role, found, p.guess.why)
+        )
     answered = {p.device.address for p in proposals}
     for dev in inventory.devices:
         if dev.site == site and _in(network, dev.address) and dev.address not in answered:
-            entries.append(DiffEntry("-", dev.address, dev.id, dev.role,
-                                     why="did not answer (kept in the inventory)"))  # fmt: skip
+            entries.append(
+                DiffEntry(
+                    "-", dev.address, dev.id, dev.role, why="did not answer (kept in the inventory)"
+                )
+            )
     return sorted(entries, key=lambda e: ipaddress.ip_address(e.address))
 
 

@@ -64,8 +64,10 @@ def _check_write_target(write: Path) -> None:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"--write {write}: cannot read the existing file ({exc})") from None
     if not first.startswith(MARKER):
-        raise UsageError(f"--write {write}: the file exists and was not written by discover; "
-                         "refusing to overwrite it (choose another name)")  # fmt: skip
+        raise UsageError(
+            f"--write {write}: the file exists and was not written by discover; "
+            "refusing to overwrite it (choose another name)"
+        )
 
 
 def _write(path: Path, text: str) -> None:
@@ -95,9 +97,11 @@ def _yaml(result: Discovery, site: str, cidr: str) -> str:
 
 def _summary(result: Discovery) -> str:
     counts = {op: sum(1 for e in result.diff if e.op == op) for op in "+~=-"}
-    return (f"discover: {len(result.proposals)} answered in {result.seconds:.1f} s: "
-            f"{counts['+']} new, {counts['~']} changed, {counts['=']} known, "
-            f"{counts['-']} known but silent\n")  # fmt: skip
+    return (
+        f"discover: {len(result.proposals)} answered in {result.seconds:.1f} s: "
+        f"{counts['+']} new, {counts['~']} changed, {counts['=']} known, "
+        f"{counts['-']} known but silent\n"
+    )
 
 
 async def _discover(inventory: Any, settings: Settings, no_arp: bool) -> Discovery:
@@ -152,8 +156,10 @@ def discover_command(
     _, problems = merged_check(files, result.fragment)
     if problems:
         sys.stderr.write("".join(f"{line}\n" for line in problems))
-        raise NetwardenError("the proposed fragment does not validate with the inventory "
-                             "(please report this); nothing written")  # fmt: skip
+        raise NetwardenError(
+            "the proposed fragment does not validate with the inventory "
+            "(please report this); nothing written"
+        )
     if write is not None:
         _write(write, result.fragment)
         result.notes.append(f"wrote {write}")

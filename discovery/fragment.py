@@ -136,8 +136,9 @@ def render(proposals: Sequence[Proposal], links: Sequence[Link], *, site: str, c
     lines.append("devices:" if new else "devices: []")
     for proposal in proposals:
         if proposal.known is not None:
-            lines.append(_comment(f"already in the inventory as {proposal.known.id}: "
-                                  + _why(proposal)))  # fmt: skip
+            lines.append(
+                _comment(f"already in the inventory as {proposal.known.id}: " + _why(proposal))
+            )
             continue
         lines.append(_comment(_why(proposal)))
         lines += _block(device_data(proposal.device))

@@ -100,10 +100,15 @@ async def _sweep(
         return result
 
     return await asyncio.gather(
-        icmp_sweep.sweep(probes.pinger, settings.network, packets=settings.packets,
-                         timeout=settings.timeout, progress=pinged),
+        icmp_sweep.sweep(
+            probes.pinger,
+            settings.network,
+            packets=settings.packets,
+            timeout=settings.timeout,
+            progress=pinged,
+        ),
         arp(),
-    )  # fmt: skip
+    )
 
 
 def _hosts(icmp: list[str], arp: ArpResult | None, local: frozenset[str]) -> list[HostFacts]:
@@ -112,25 +117,33 @@ def _hosts(icmp: list[str], arp: ArpResult | None, local: frozenset[str]) -> lis
     for address in sorted(set(icmp) | set(found), key=ipaddress.ip_address):
         if address in local:
             continue
-        seen = tuple(kind for kind, hit in (("icmp", address in icmp), ("arp", address in found))
-                     if hit)  # fmt: skip
+        seen = tuple(
+            kind for kind, hit in (("icmp", address in icmp), ("arp", address in found)) if hit
+        )
         hosts.append(HostFacts(address, seen, mac=found.get(address)))
     return hosts
 
 
-async def _examine(hosts: list[HostFacts], settings: Settings, probes: Probes,
-                   progress: Progress) -> None:  # fmt: skip
+async def _examine(
+    hosts: list[HostFacts], settings: Settings, probes: Probes, progress: Progress
+) -> None:
     gate = asyncio.Semaphore(max(1, settings.concurrency))
     done = 0
 
     async def one(host: HostFacts) -> None:
         nonlocal done
         async with gate:
-            host.snmp = await snmp_facts(host.address, settings.credentials, probes.snmp,
-                                         timeout=settings.timeout, notes=host.notes)  # fmt: skip
+            host.snmp = await snmp_facts(
+                host.address,
+                settings.credentials,
+                probes.snmp,
+                timeout=settings.timeout,
+                notes=host.notes,
+            )
             if host.snmp is None:
-                host.open_ports = await open_ports(probes.tcp, host.address,
-                                                   deadline=settings.timeout)  # fmt: skip
+                host.open_ports = await open_ports(
+                    probes.tcp, host.address, deadline=settings.timeout
+                )
         done += 1
         progress("examine", done, len(hosts))
 
@@ -159,5 +172,6 @@ async def discover(
     tried = [named.name for named in settings.credentials]
     diff = compare(inventory, settings.site, settings.network, proposals, tried)
     fragment = render(proposals, links, site=settings.site, cidr=str(settings.network))
-    return Discovery(hosts, proposals, links, diff, fragment, notes + link_notes,
-                     time.monotonic() - began)  # fmt: skip
+    return Discovery(
+        hosts, proposals, links, diff, fragment, notes + link_notes, time.monotonic() - began
+    )

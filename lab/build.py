@@ -149,10 +149,27 @@ def _device_dir(root: Path, device: Device) -> daemons.DevicePaths:
 
 
 def _resident_argv(plan: Plan, device: Device, paths: daemons.DevicePaths, root: Path) -> list[str]:
-    argv = ["ip", "netns", "exec", device.ns, "unshare", "--uts", "--mount", "--propagation",
-            "private", "--", sys.executable, "-m", "netwarden.lab.resident",
-            "--hostname", device.hostname, "--control", str(paths.control),
-            "--group", daemons.SSH_USER]  # fmt: skip
+    argv = [
+        "ip",
+        "netns",
+        "exec",
+        device.ns,
+        "unshare",
+        "--uts",
+        "--mount",
+        "--propagation",
+        "private",
+        "--",
+        sys.executable,
+        "-m",
+        "netwarden.lab.resident",
+        "--hostname",
+        device.hostname,
+        "--control",
+        str(paths.control),
+        "--group",
+        daemons.SSH_USER,
+    ]
     if device.tmpfs_mb:
         argv += ["--tmpfs-mb", str(device.tmpfs_mb), "--fill-mb", str(device.fill_mb)]
     for ep in plan.endpoints:
@@ -204,9 +221,14 @@ def _start_devices(root: Path, plan: Plan, secrets: daemons.LabSecrets, state: L
         daemons_started.append((device, snmpd, "udp", (device.snmp_listen,)))
         if device.ssh_ports:
             paths.sshd_conf.write_text(
-                daemons.sshd_config(device, paths, root / "ssh_host_ed25519_key",
-                                    root / "enable-secret", root / "pylib")
-            )  # fmt: skip
+                daemons.sshd_config(
+                    device,
+                    paths,
+                    root / "ssh_host_ed25519_key",
+                    root / "enable-secret",
+                    root / "pylib",
+                )
+            )
             sshd = processes.start(
                 f"sshd {device.id}", enter + daemons.sshd_argv(paths), paths.sshd_log
             )

@@ -50,8 +50,12 @@ def _device(plan: Plan, index: int) -> dict[str, Any]:
         entry["snmp"] = {"credential": "snmp-lab-v3", "timeout": "10s", "interval": "60s"}
     ssh_timing = {"interval": "10s", "backup_interval": "30s"}
     if device.ios_cli:
-        entry["ssh"] = {"credential": "ssh-lab", "platform": "cisco_ios", "port": IOS_CLI_PORT,
-                        **ssh_timing}  # fmt: skip
+        entry["ssh"] = {
+            "credential": "ssh-lab",
+            "platform": "cisco_ios",
+            "port": IOS_CLI_PORT,
+            **ssh_timing,
+        }
     elif device.ssh_ports:
         entry["ssh"] = {"credential": "ssh-lab", "platform": "linux", "port": 22, **ssh_timing}
     return entry
@@ -76,10 +80,15 @@ def build_inventory(plan: Plan, secrets_dir: Path) -> dict[str, Any]:
         _device(plan, i) for i in range(len(plan.devices)) if plan.devices[i].site != "scale"
     ]
     devices += [
-        {"id": ep.id, "site": ep.site, "address": ep.address, "role": ep.role,
-         "icmp": {"interval": "10s", "count": 10, "timeout": "1s"}}
+        {
+            "id": ep.id,
+            "site": ep.site,
+            "address": ep.address,
+            "role": ep.role,
+            "icmp": {"interval": "10s", "count": 10, "timeout": "1s"},
+        }
         for ep in plan.endpoints
-    ]  # fmt: skip
+    ]
     devices += _scale_devices(plan)
     links: list[dict[str, Any]] = [
         {

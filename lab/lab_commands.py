@@ -113,8 +113,10 @@ def status(state_dir: StateDir = DEFAULT_DIR, output: Output = OutputFormat.tabl
     procs = report["processes"]
     dead = [p["name"] for p in procs if not p["alive"]]
     typer.echo(f"inventory: {report['inventory']}")
-    typer.echo(f"namespaces: {len(report['namespaces'])}; processes: {len(procs) - len(dead)}"
-               f"/{len(procs)} alive{'; dead: ' + ', '.join(dead) if dead else ''}")  # fmt: skip
+    typer.echo(
+        f"namespaces: {len(report['namespaces'])}; processes: {len(procs) - len(dead)}"
+        f"/{len(procs)} alive{'; dead: ' + ', '.join(dead) if dead else ''}"
+    )
     rows = [
         [name, link["far_device"], link["core_interface"], link["state"], _impair_text(link)]
         for name, link in report["links"].items()

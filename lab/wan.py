@@ -55,9 +55,25 @@ def impair(root: Path, link_id: str, *, delay_ms: float, loss_pct: float, jitter
         return
     system_tools.ip_batch(["link set dev tocore nomaster", "link set dev tofar nomaster"], link.ns)
     log = root / f"impair-{link_id}.log"
-    argv = ["ip", "netns", "exec", link.ns, sys.executable, "-m", "netwarden.lab.impair_bridge",
-            "--left", "tocore", "--right", "tofar", "--delay-ms", str(delay_ms),
-            "--jitter-ms", str(jitter_ms), "--loss-pct", str(loss_pct)]  # fmt: skip
+    argv = [
+        "ip",
+        "netns",
+        "exec",
+        link.ns,
+        sys.executable,
+        "-m",
+        "netwarden.lab.impair_bridge",
+        "--left",
+        "tocore",
+        "--right",
+        "tofar",
+        "--delay-ms",
+        str(delay_ms),
+        "--jitter-ms",
+        str(jitter_ms),
+        "--loss-pct",
+        str(loss_pct),
+    ]
     link.bridge = processes.start(f"impair {link_id}", argv, log)
     link.impair = {"delay_ms": delay_ms, "loss_pct": loss_pct, "jitter_ms": jitter_ms}
     save(root, state)

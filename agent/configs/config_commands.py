@@ -98,8 +98,11 @@ async def _backup_all(
             result = await finished
             done[result.device] = result
             if len(devices) > 1:  # progress for long runs, on stderr: stdout is the listing
-                typer.echo(f"[{len(done)}/{len(devices)}] {result.device}: {result.outcome}"
-                           f" ({result.duration:.1f} s)", err=True)  # fmt: skip
+                typer.echo(
+                    f"[{len(done)}/{len(devices)}] {result.device}: {result.outcome}"
+                    f" ({result.duration:.1f} s)",
+                    err=True,
+                )
         return [done[device.id] for device in devices]
     finally:
         pool.close()
@@ -141,12 +144,14 @@ def diff(
     """Show the last change of a device's configuration (or one between two revisions)."""
     change = ConfigStore(store_path(store)).compare(device, from_rev, to_rev)
     if output is DiffOutput.json:
-        emit_json({
-            "device": device,
-            "from": change.before.as_dict() if change.before else None,
-            "to": change.after.as_dict(),
-            "diff": change.text,
-        })  # fmt: skip
+        emit_json(
+            {
+                "device": device,
+                "from": change.before.as_dict() if change.before else None,
+                "to": change.after.as_dict(),
+                "diff": change.text,
+            }
+        )
     elif change.text:
         sys.stdout.write(change.text)
     else:

@@ -68,8 +68,17 @@ async def backup_device(
     started = time.monotonic()
 
     def failed(reason: str, error: str) -> BackupResult:
-        return BackupResult(target.device, False, reason, False, False,
-                            time.monotonic() - started, error, None, time.time())  # fmt: skip
+        return BackupResult(
+            target.device,
+            False,
+            reason,
+            False,
+            False,
+            time.monotonic() - started,
+            error,
+            None,
+            time.time(),
+        )
 
     command = backup_command(target.platform)
     if command is None:
@@ -91,8 +100,17 @@ async def backup_device(
     except (NetwardenError, OSError) as exc:
         log.warning("config backup of %s: store failed: %s", target.device, exc)
         return failed(STORE, str(exc))
-    return BackupResult(target.device, True, "", saved.changed, saved.previous_commit is None,
-                        time.monotonic() - started, "", saved.commit, time.time())  # fmt: skip
+    return BackupResult(
+        target.device,
+        True,
+        "",
+        saved.changed,
+        saved.previous_commit is None,
+        time.monotonic() - started,
+        "",
+        saved.commit,
+        time.time(),
+    )
 
 
 def _refused(text: str) -> str:

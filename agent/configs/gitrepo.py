@@ -50,9 +50,13 @@ def git(path: Path, *args: str, env: Mapping[str, str] | None = None, check: boo
     argv = ["git", "-C", str(path), *_options(path), *args]
     try:
         done = subprocess.run(
-            argv, capture_output=True, text=True, timeout=GIT_TIMEOUT, check=False,
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT,
+            check=False,
             env=_environment(env or {}),
-        )  # fmt: skip
+        )
     except FileNotFoundError as exc:
         raise GitError("git is not installed (Debian package git)") from exc
     except subprocess.TimeoutExpired as exc:

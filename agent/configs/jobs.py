@@ -46,8 +46,9 @@ class BackupJob:
     async def tick(self, deadline: float) -> None:
         """Back the device up once (the scheduler calls this every ``interval``)."""
         if self.target is None:
-            self.latest = BackupResult(self.device, False, "setup", False, False, 0.0,
-                                       self.setup_error, None, time.time())  # fmt: skip
+            self.latest = BackupResult(
+                self.device, False, "setup", False, False, 0.0, self.setup_error, None, time.time()
+            )
             return
         result = await backup_device(
             self.pool, self.target, self.store, deadline=min(deadline, MAX_DEADLINE)
@@ -57,8 +58,11 @@ class BackupJob:
             self.changed = result.changed and not result.new
             self.changes += self.changed
             if self.changed:
-                log.warning("configuration of %s changed (commit %s)", self.device,
-                            (result.commit or "")[:12])  # fmt: skip
+                log.warning(
+                    "configuration of %s changed (commit %s)",
+                    self.device,
+                    (result.commit or "")[:12],
+                )
         else:
             log.warning("config backup of %s failed: %s", self.device, result.error)
         self.latest = result
@@ -78,8 +82,16 @@ def plan_jobs(
             target = ssh_target_for(inventory, device)
         except NetwardenError as exc:  # reported as a failed backup, not a stopped agent
             error = str(exc)
-        jobs[device.id] = BackupJob(device.id, device.site, device.role, target, error,
-                                    device.ssh.backup_interval, pool, store)  # fmt: skip
+        jobs[device.id] = BackupJob(
+            device.id,
+            device.site,
+            device.role,
+            target,
+            error,
+            device.ssh.backup_interval,
+            pool,
+            store,
+        )
     return jobs
 
 

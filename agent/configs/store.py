@@ -86,8 +86,16 @@ class ConfigStore:
                 stamp = fetched_at.isoformat(timespec="seconds")
                 when = f"{int(fetched_at.timestamp())} {fetched_at.strftime('%z')}"
                 git(self.path, "add", "--", name)
-                git(self.path, "commit", "-q", "-m", f"backup {device} {stamp}", "--", name,
-                    env={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when})  # fmt: skip
+                git(
+                    self.path,
+                    "commit",
+                    "-q",
+                    "-m",
+                    f"backup {device} {stamp}",
+                    "--",
+                    name,
+                    env={"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when},
+                )
             commit = self._last_commit(name)
             self._record(device, fetched_at.timestamp(), changed, commit)
         return SaveResult(changed, commit, previous)
@@ -97,8 +105,10 @@ class ConfigStore:
         name = _file(device)
         with self._reading(device):
             out = git(self.path, "log", "--format=%H %cI", "--", name)
-        return [Revision(c, datetime.fromisoformat(t)) for c, t in (ln.split() for ln in
-                out.splitlines())]  # fmt: skip
+        return [
+            Revision(c, datetime.fromisoformat(t))
+            for c, t in (ln.split() for ln in out.splitlines())
+        ]
 
     def show(self, device: str, rev: str) -> str:
         """``device``'s configuration as stored at revision ``rev``."""

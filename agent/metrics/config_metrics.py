@@ -42,8 +42,7 @@ class ConfigCollector:
         jobs = self._jobs()
         records = self._records() if jobs else {}
         for job in jobs:
-            labels = encode_labels((("device", job.device), ("site", job.site),
-                                    ("role", job.role)))  # fmt: skip
+            labels = encode_labels((("device", job.device), ("site", job.site), ("role", job.role)))
             # Always exported, from 0: increase() then sees the first change.
             families["netwarden_config_changes_total"].add(labels, job.changes)
             if job.latest is not None:

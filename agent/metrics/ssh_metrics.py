@@ -51,10 +51,12 @@ def _add_job(families: Families, job: SshJob) -> None:
     labels = encode_labels((("device", job.device), ("site", job.site), ("role", job.role)))
     for reason, count in sorted(job.failures.items()):
         families["netwarden_ssh_failures_total"].add(
-            extend_labels(labels, (("reason", reason),)), count)  # fmt: skip
+            extend_labels(labels, (("reason", reason),)), count
+        )
     for command, count in sorted(job.parse_errors.items()):
         families["netwarden_ssh_parse_errors_total"].add(
-            extend_labels(labels, (("command", command),)), count)  # fmt: skip
+            extend_labels(labels, (("command", command),)), count
+        )
     result = job.latest
     if result is None:
         return
@@ -66,8 +68,12 @@ def _add_job(families: Families, job: SshJob) -> None:
         _add_interface(families, labels, interface)
     if result.version is not None:
         v = result.version
-        info = (("platform", result.platform), ("os_version", v.os_version),
-                ("model", v.model), ("serial", v.serial))  # fmt: skip
+        info = (
+            ("platform", result.platform),
+            ("os_version", v.os_version),
+            ("model", v.model),
+            ("serial", v.serial),
+        )
         families["netwarden_ssh_device_info"].add(extend_labels(labels, info), 1)
         if v.uptime_seconds is not None:
             families["netwarden_ssh_device_uptime_seconds"].add(labels, v.uptime_seconds)
@@ -104,4 +110,5 @@ def _add_host(families: Families, labels: Labels, host: HostState) -> None:
         families["netwarden_host_systemd_units_failed"].add(labels, len(host.failed_units))
         for unit in host.failed_units:
             families["netwarden_host_systemd_unit_failed"].add(
-                extend_labels(labels, (("unit", unit),)), 1)  # fmt: skip
+                extend_labels(labels, (("unit", unit),)), 1
+            )

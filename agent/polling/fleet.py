@@ -46,9 +46,14 @@ class PolledDevice:
         if self.poller is None:
             # A device whose secret cannot be read is still reported, as a failed device.
             self.counters.errors["credentials"] = self.counters.errors.get("credentials", 0) + 1
-            self.latest = DeviceSnapshot(self.info, time.time(), 0.0, up=False,
-                                         errors=["credentials"],
-                                         error_messages=[self.setup_error])  # fmt: skip
+            self.latest = DeviceSnapshot(
+                self.info,
+                time.time(),
+                0.0,
+                up=False,
+                errors=["credentials"],
+                error_messages=[self.setup_error],
+            )
             return
         self.latest = await self.poller.poll(timeout=deadline)
 

@@ -56,8 +56,14 @@ class HttpTarget:
 
 def from_check(check: HttpCheck, interval: float) -> HttpTarget:
     """The target of an inventory service's ``http`` check."""
-    return HttpTarget(check.url, check.expect_status, check.tls_verify, check.body_regex,
-                      check.max_redirects, check.timeout)  # fmt: skip
+    return HttpTarget(
+        check.url,
+        check.expect_status,
+        check.tls_verify,
+        check.body_regex,
+        check.max_redirects,
+        check.timeout,
+    )
 
 
 class _Phases:

@@ -332,5 +332,6 @@ class IcmpProber:
     async def probe(self, target: IcmpTarget, *, deadline: float) -> ProbeResult:
         """Ping the target. Its count, spacing and timeout bound the duration: the deadline
         does not cut a ping short (the replies still due would be lost, and counted so)."""
-        return await self.pinger.ping(target.host, count=target.count, spacing=target.spacing,
-                                      timeout=target.timeout)  # fmt: skip
+        return await self.pinger.ping(
+            target.host, count=target.count, spacing=target.spacing, timeout=target.timeout
+        )

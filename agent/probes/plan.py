@@ -30,8 +30,14 @@ class ProbeLabels:
     service: str = ""
 
     def pairs(self) -> tuple[tuple[str, str], ...]:
-        return (("probe", self.probe), ("device", self.device), ("service", self.service),
-                ("site", self.site), ("role", self.role), ("target", self.target))  # fmt: skip
+        return (
+            ("probe", self.probe),
+            ("device", self.device),
+            ("service", self.service),
+            ("site", self.site),
+            ("role", self.role),
+            ("target", self.target),
+        )
 
 
 @dataclass

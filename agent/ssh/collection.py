@@ -45,14 +45,26 @@ async def collect(
 ) -> SshCollection:
     """Collect ``target`` with ``plan`` (None: no plan for its platform) within ``deadline``."""
     if plan is None:
-        return SshCollection(target.device, target.platform, False, 0.0, "unsupported",
-                             f"{UNSUPPORTED}: {target.platform}")  # fmt: skip
+        return SshCollection(
+            target.device,
+            target.platform,
+            False,
+            0.0,
+            "unsupported",
+            f"{UNSUPPORTED}: {target.platform}",
+        )
     started = time.monotonic()
     try:
         outputs = await pool.run(target, [step.command for step in plan.steps], deadline)
     except SshError as exc:
-        return SshCollection(target.device, target.platform, False,
-                             time.monotonic() - started, exc.reason.value, str(exc))  # fmt: skip
+        return SshCollection(
+            target.device,
+            target.platform,
+            False,
+            time.monotonic() - started,
+            exc.reason.value,
+            str(exc),
+        )
     facts = DeviceFacts(host=HostState() if plan.host else None)
     errors: dict[str, int] = {}
     messages: list[str] = []

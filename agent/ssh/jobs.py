@@ -53,9 +53,11 @@ class SshJob:
 
 
 def plan_jobs(
-    inventory: Inventory, agent_id: str, pool: SshPool,
+    inventory: Inventory,
+    agent_id: str,
+    pool: SshPool,
     plans: Mapping[str, PlatformPlan] = PLANS,
-) -> dict[str, SshJob]:  # fmt: skip
+) -> dict[str, SshJob]:
     """The SSH collection jobs of ``agent_id``, keyed by device id."""
     jobs: dict[str, SshJob] = {}
     for device in inventory.devices_for(agent_id):
@@ -67,8 +69,9 @@ def plan_jobs(
             log.error("SSH collection of %s not scheduled: %s", device.id, exc)
             continue
         plan = plans.get(device.ssh.platform)
-        jobs[device.id] = SshJob(device.id, device.site, device.role, target,
-                                 device.ssh.interval, plan, pool)  # fmt: skip
+        jobs[device.id] = SshJob(
+            device.id, device.site, device.role, target, device.ssh.interval, plan, pool
+        )
     return jobs
 
 

@@ -44,8 +44,10 @@ class NetmikoRunner:
                 try:
                     connection.enable()
                 except Exception as exc:  # netmiko raises ValueError or ReadTimeout here
-                    raise SshError(SshReason.auth, f"{_where(target)}: enable refused the "
-                                   f"enable secret ({_first_line(exc)})") from exc  # fmt: skip
+                    raise SshError(
+                        SshReason.auth,
+                        f"{_where(target)}: enable refused the enable secret ({_first_line(exc)})",
+                    ) from exc
             outputs: dict[str, str] = {}
             for command in commands:
                 try:
@@ -95,8 +97,7 @@ def _session_log(folder: Path, target: SshTarget, *secrets: str | None) -> dict[
     # Owner-only from the start: the log holds configuration and command output.
     os.close(os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))
     hidden = {f"secret{i}": value for i, value in enumerate(secrets) if value}
-    log = SessionLog(file_name=str(path), file_mode="append", no_log=hidden,
-                     record_writes=True)  # fmt: skip
+    log = SessionLog(file_name=str(path), file_mode="append", no_log=hidden, record_writes=True)
     return {"session_log": log}
 
 
@@ -155,5 +156,4 @@ def _reason(exc: BaseException) -> SshReason:
 
 def _mapped(exc: BaseException, target: SshTarget, step: str) -> SshError:
     reason = _reason(exc)
-    return SshError(reason, f"{_where(target)}: {step} failed: {reason.value} "
-                            f"({_first_line(exc)})")  # fmt: skip
+    return SshError(reason, f"{_where(target)}: {step} failed: {reason.value} ({_first_line(exc)})")

@@ -44,8 +44,10 @@ class SshPool:
         try:
             await asyncio.wait_for(lock.acquire(), deadline)
         except TimeoutError:
-            raise SshError(SshReason.timeout, f"{target.device}: the previous session did not "
-                           f"end within {deadline:g} s") from None  # fmt: skip
+            raise SshError(
+                SshReason.timeout,
+                f"{target.device}: the previous session did not end within {deadline:g} s",
+            ) from None
         try:
             future = loop.run_in_executor(self._executor, self.runner.run, target, tuple(commands))
         except RuntimeError:  # the executor was shut down: the agent is stopping
@@ -57,14 +59,16 @@ class SshPool:
         try:
             return await asyncio.wait_for(asyncio.shield(future), max(0.0, end - loop.time()))
         except TimeoutError:
-            raise SshError(SshReason.timeout, f"{target.device}: no result within "
-                           f"{deadline:g} s") from None  # fmt: skip
+            raise SshError(
+                SshReason.timeout, f"{target.device}: no result within {deadline:g} s"
+            ) from None
         except SshError:
             raise
         except Exception as exc:  # a bug in a runner must be a result, not a dead loop
             log.exception("SSH session to %s failed unexpectedly", target.device)
-            raise SshError(SshReason.other, f"{target.device}: unexpected error: "
-                           f"{type(exc).__name__}") from exc  # fmt: skip
+            raise SshError(
+                SshReason.other, f"{target.device}: unexpected error: {type(exc).__name__}"
+            ) from exc
 
     def close(self) -> None:
         """Stop accepting sessions; running ones finish in their threads (not waited for)."""

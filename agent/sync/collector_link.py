@@ -84,16 +84,26 @@ class CollectorLink:
         if not self.identity.insecure and ca_pem is None:
             raise NetwardenError(f"{self.state.ca_path} is missing: enrol this state dir again")
         options = self.options
-        self.client = CollectorClient(self.identity.collector, credential=self.state.credential(),
-                                      ca_pem=ca_pem)  # fmt: skip
-        disk = DiskQueue(self.state.queue_path, max_bytes=options.queue_max_bytes,
-                         max_age=options.queue_max_age)  # fmt: skip
+        self.client = CollectorClient(
+            self.identity.collector, credential=self.state.credential(), ca_pem=ca_pem
+        )
+        disk = DiskQueue(
+            self.state.queue_path, max_bytes=options.queue_max_bytes, max_age=options.queue_max_age
+        )
         self.queue = AsyncDiskQueue(disk)
-        self.assignment = AssignmentSync(self.client, self.state, self.status,
-                                         agent.inventory_changed)  # fmt: skip
-        self.sync = FleetSync(self.client, self.assignment, self.queue, agent.runtime,
-                              status=self.status, jobs=builtin_jobs(agent.probers),
-                              settings=options.settings, advertise=options.advertise)  # fmt: skip
+        self.assignment = AssignmentSync(
+            self.client, self.state, self.status, agent.inventory_changed
+        )
+        self.sync = FleetSync(
+            self.client,
+            self.assignment,
+            self.queue,
+            agent.runtime,
+            status=self.status,
+            jobs=builtin_jobs(agent.probers),
+            settings=options.settings,
+            advertise=options.advertise,
+        )
         SyncCollector(lambda: self.status, self.queue.stats, registry=agent.registry)
         self._stopping = agent.stop
         self._task = asyncio.create_task(self.sync.run(agent.stop), name="fleet sync")

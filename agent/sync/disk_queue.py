@@ -119,12 +119,22 @@ class DiskQueue:
         with self._tx() as db:
             for item in items:
                 result_id = str(uuid.uuid4())
-                body = json.dumps({"id": result_id, "kind": item.kind, "at": item.at,
-                                   "job": item.job, "payload": item.payload},
-                                  separators=(",", ":"), ensure_ascii=False)  # fmt: skip
+                body = json.dumps(
+                    {
+                        "id": result_id,
+                        "kind": item.kind,
+                        "at": item.at,
+                        "job": item.job,
+                        "payload": item.payload,
+                    },
+                    separators=(",", ":"),
+                    ensure_ascii=False,
+                )
                 size = len(body.encode())
-                db.execute("INSERT INTO results (id, kind, at, body, size) VALUES (?,?,?,?,?)",
-                           (result_id, item.kind, item.at, body, size))  # fmt: skip
+                db.execute(
+                    "INSERT INTO results (id, kind, at, body, size) VALUES (?,?,?,?,?)",
+                    (result_id, item.kind, item.at, body, size),
+                )
                 if self._depth == 0:
                     self._oldest_at = item.at
                 self._depth, self._bytes = self._depth + 1, self._bytes + size

@@ -42,10 +42,15 @@ def enroll_command(
     # A token given as a reference keeps it out of the shell history and the process list.
     text = Secret(token).reveal() if is_reference(token) else token
     identity = asyncio.run(enroll(collector, text, state_dir, insecure=insecure, force=force))
-    typer.echo(f"enrolled as agent {identity.agent} (site {identity.site}) with "
-               f"{identity.collector}; state in {StateDir(state_dir).path}")  # fmt: skip
-    typer.echo(f"start it: netwarden agent run --state-dir {StateDir(state_dir).path}  "
-               "(or: netwarden agent install-service --state-dir ...)", err=True)  # fmt: skip
+    typer.echo(
+        f"enrolled as agent {identity.agent} (site {identity.site}) with "
+        f"{identity.collector}; state in {StateDir(state_dir).path}"
+    )
+    typer.echo(
+        f"start it: netwarden agent run --state-dir {StateDir(state_dir).path}  "
+        "(or: netwarden agent install-service --state-dir ...)",
+        err=True,
+    )
 
 
 def _executable() -> str:
@@ -83,8 +88,13 @@ def install_service_command(
     exe = executable or _executable()
     if not Path(exe).is_absolute():
         raise UsageError("--executable must be an absolute path")
-    plan = InstallPlan(state.path, user, unit_dir / UNIT_TEMPLATE, render_unit(exe, user),
-                       render_env(listen, advertise, state.path))  # fmt: skip
+    plan = InstallPlan(
+        state.path,
+        user,
+        unit_dir / UNIT_TEMPLATE,
+        render_unit(exe, user),
+        render_env(listen, advertise, state.path),
+    )
     if dry_run:
         typer.echo(f"# {plan.unit_path}\n{plan.unit_text}")
         typer.echo(f"# {state.env_path}\n{plan.env_text}")

@@ -143,8 +143,11 @@ async def enroll(
         ca_pem = None if token.ca_sha256 is None else await fetch_pinned_ca(url, token.ca_sha256)
         client = CollectorClient(url, ca_pem=ca_pem)
         try:
-            body = {"token": token.text, "hostname": hostname or socket.gethostname(),
-                    "version": __version__}  # fmt: skip
+            body = {
+                "token": token.text,
+                "hostname": hostname or socket.gethostname(),
+                "version": __version__,
+            }
             reply = await client.post_json("/api/v1/enroll", body)
         finally:
             await client.aclose()

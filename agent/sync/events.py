@@ -64,8 +64,12 @@ class EventTracker:
             reason = "" if snap.up else (snap.errors[0] if snap.errors else "no-answer")
             message = "" if snap.up else "; ".join(snap.error_messages)
             state = TargetState(snap.up, reason, message[:MESSAGE_MAX])
-            about = {"target": "device", "device": device_id, "site": snap.info.site,
-                     "role": snap.info.role}  # fmt: skip
+            about = {
+                "target": "device",
+                "device": device_id,
+                "site": snap.info.site,
+                "role": snap.info.role,
+            }
             items += self._note(key, snap, state, about, at)
         for job in list(self._runtime.probes.values()):
             result = job.latest
@@ -75,9 +79,15 @@ class EventTracker:
                 continue
             state = TargetState(result.success, result.reason.value, result.message[:MESSAGE_MAX])
             labels = job.labels
-            about = {"target": "probe", "probe": job.key, "kind": labels.probe,
-                     "device": labels.device, "service": labels.service, "site": labels.site,
-                     "address": labels.target}  # fmt: skip
+            about = {
+                "target": "probe",
+                "probe": job.key,
+                "kind": labels.probe,
+                "device": labels.device,
+                "service": labels.service,
+                "site": labels.site,
+                "address": labels.target,
+            }
             items += self._note(key, result, state, about, at)
         for gone in set(self._seen) - current:  # removed by a reload: forget quietly
             del self._seen[gone]
@@ -98,9 +108,13 @@ class EventTracker:
             return []
         if before is not None and (before.ok, before.reason) == (state.ok, state.reason):
             return []
-        payload = {**about, "state": _word(about, state.ok),
-                   "previous": None if before is None else _word(about, before.ok),
-                   "reason": state.reason, "message": state.message}  # fmt: skip
+        payload = {
+            **about,
+            "state": _word(about, state.ok),
+            "previous": None if before is None else _word(about, before.ok),
+            "reason": state.reason,
+            "message": state.message,
+        }
         return [Item("event", payload, at)]
 
     def summary(self, at: float) -> list[Item]:
@@ -109,15 +123,25 @@ class EventTracker:
         rows: list[dict[str, Any]] = []
         for device_id, polled in sorted(self._runtime.devices.items()):
             snap = polled.latest
-            rows.append({"device": device_id, "up": None if snap is None else snap.up,
-                         "duration": None if snap is None else round(snap.duration, 4),
-                         "polled_at": None if snap is None else snap.started})  # fmt: skip
+            rows.append(
+                {
+                    "device": device_id,
+                    "up": None if snap is None else snap.up,
+                    "duration": None if snap is None else round(snap.duration, 4),
+                    "polled_at": None if snap is None else snap.started,
+                }
+            )
         for key, job in sorted(self._runtime.probes.items()):
             res = job.latest
-            rows.append({"probe": key, "kind": job.labels.probe,
-                         "success": None if res is None else res.success,
-                         "reason": None if res is None else res.reason.value,
-                         "duration": None if res is None else round(res.duration, 4)})  # fmt: skip
+            rows.append(
+                {
+                    "probe": key,
+                    "kind": job.labels.probe,
+                    "success": None if res is None else res.success,
+                    "reason": None if res is None else res.reason.value,
+                    "duration": None if res is None else round(res.duration, 4),
+                }
+            )
         parts = [rows[i : i + SUMMARY_CHUNK] for i in range(0, len(rows), SUMMARY_CHUNK)] or [[]]
         return [
             Item("poll-summary", {"part": n + 1, "parts": len(parts), "targets": part}, at)

@@ -81,9 +81,14 @@ def ping_handler(probers: Probers) -> JobHandler:
 
 def probe_output(result: ProbeResult) -> dict[str, Any]:
     """A probe's result as a job's output."""
-    return {"success": result.success, "reason": result.reason.value,
-            "message": result.message, "duration": result.duration,
-            "values": result.values, "labelled": result.labelled}  # fmt: skip
+    return {
+        "success": result.success,
+        "reason": result.reason.value,
+        "message": result.message,
+        "duration": result.duration,
+        "values": result.values,
+        "labelled": result.labelled,
+    }
 
 
 def probe_handler(probers: Probers) -> JobHandler:
@@ -146,8 +151,9 @@ class JobRunner:
                 # Jittered like the heartbeat, so that long-polls opened together (after a
                 # collector restart) do not all come back, and come again, at one instant.
                 wait = min(MAX_WAIT, jittered(self._wait, self._rng))
-                reply = await self._client.get(self.path, params={"wait": f"{wait:.2f}"},
-                                               read_timeout=wait + 10)  # fmt: skip
+                reply = await self._client.get(
+                    self.path, params={"wait": f"{wait:.2f}"}, read_timeout=wait + 10
+                )
                 self._status.answered(reply)
                 if reply.outcome is Outcome.revoked:
                     return
@@ -186,8 +192,11 @@ class JobRunner:
         handler = self._registry.get(kind)
         if handler is None:
             known = ", ".join(self._registry.kinds())
-            return {"ok": False, "kind": kind,
-                    "error": f"unknown job kind {kind!r}: this agent runs {known}"}  # fmt: skip
+            return {
+                "ok": False,
+                "kind": kind,
+                "error": f"unknown job kind {kind!r}: this agent runs {known}",
+            }
         if not isinstance(params, dict):
             return {"ok": False, "kind": kind, "error": "job params must be an object"}
         try:

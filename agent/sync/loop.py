@@ -67,11 +67,22 @@ class FleetSync:
         self.runtime, self.status, self.advertise = runtime, status, advertise
         self.tracker = EventTracker(runtime)
         self.started_at = time.time()
-        self.uploader = Uploader(client, queue, status, backoff=self.settings.backoff(),
-                                 batch_results=self.settings.batch_results,
-                                 batch_bytes=self.settings.batch_bytes)  # fmt: skip
-        self.jobs = JobRunner(client, queue, status, jobs, wait=self.settings.jobs_wait,
-                              backoff=self.settings.backoff())  # fmt: skip
+        self.uploader = Uploader(
+            client,
+            queue,
+            status,
+            backoff=self.settings.backoff(),
+            batch_results=self.settings.batch_results,
+            batch_bytes=self.settings.batch_bytes,
+        )
+        self.jobs = JobRunner(
+            client,
+            queue,
+            status,
+            jobs,
+            wait=self.settings.jobs_wait,
+            backoff=self.settings.backoff(),
+        )
         self._assignment_due = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -94,11 +105,19 @@ class FleetSync:
     def heartbeat_body(self) -> dict[str, object]:
         assigned, healthy = device_health(self.runtime)
         queue = self.queue.stats()
-        return {"sent_at": time.time(), "version": __version__, "started_at": self.started_at,
-                "devices_assigned": assigned, "devices_healthy": healthy,
-                "polls_ok": self.tracker.polls_ok, "polls_failed": self.tracker.polls_failed,
-                "queue_depth": queue.depth, "queue_dropped": sum(queue.dropped.values()),
-                "assignment_etag": self.assignment.etag, "advertise": self.advertise}  # fmt: skip
+        return {
+            "sent_at": time.time(),
+            "version": __version__,
+            "started_at": self.started_at,
+            "devices_assigned": assigned,
+            "devices_healthy": healthy,
+            "polls_ok": self.tracker.polls_ok,
+            "polls_failed": self.tracker.polls_failed,
+            "queue_depth": queue.depth,
+            "queue_dropped": sum(queue.dropped.values()),
+            "assignment_etag": self.assignment.etag,
+            "advertise": self.advertise,
+        }
 
     async def heartbeat(self) -> Reply:
         """One heartbeat; a new assignment ETag in the answer triggers a fetch."""

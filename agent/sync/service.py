@@ -134,8 +134,19 @@ def install(plan: InstallPlan, *, start: bool, run: Run = _run) -> list[str]:
     start the instance when systemd runs here. Returns what was done, one line each."""
     done = []
     if not user_exists(plan.user):
-        run(["useradd", "--system", "--user-group", "--no-create-home",
-             "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", plan.user])  # fmt: skip
+        run(
+            [
+                "useradd",
+                "--system",
+                "--user-group",
+                "--no-create-home",
+                "--home-dir",
+                "/nonexistent",
+                "--shell",
+                "/usr/sbin/nologin",
+                plan.user,
+            ]
+        )
         done.append(f"created system user {plan.user}")
     plan.unit_path.parent.mkdir(parents=True, exist_ok=True)
     plan.unit_path.write_text(plan.unit_text, encoding="utf-8")

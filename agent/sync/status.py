@@ -37,15 +37,22 @@ class SyncStatus:
             self.collector_up, self.last_contact, self._down_reason = True, time.time(), ""
         else:
             if self.collector_up or not self._down_reason:
-                log.warning("collector unavailable (%s): results stay queued on disk: %s",
-                            reply.outcome, reply.error)  # fmt: skip
+                log.warning(
+                    "collector unavailable (%s): results stay queued on disk: %s",
+                    reply.outcome,
+                    reply.error,
+                )
             self.collector_up, self._down_reason = False, reply.error or str(reply.outcome)
 
     def _revoke(self, error: str) -> None:
         self.collector_up = False
         if self.revoked is None:
             self.revoked = error
-            log.error("the collector refused agent %s's credential (%s): the agent was revoked; "
-                      "it keeps polling locally but no longer talks to the collector; "
-                      "re-enrol it with a new join token", self.agent, error)  # fmt: skip
+            log.error(
+                "the collector refused agent %s's credential (%s): the agent was revoked; "
+                "it keeps polling locally but no longer talks to the collector; "
+                "re-enrol it with a new join token",
+                self.agent,
+                error,
+            )
         self.halted.set()

@@ -81,10 +81,18 @@ class Uploader:
     async def _refused(self, entries: list[Entry], reply: Reply) -> None:
         if len(entries) > 1:
             self._limit = max(1, len(entries) // 2)
-            log.warning("collector refused a batch of %d results (%s): splitting it",
-                        len(entries), reply.error)  # fmt: skip
+            log.warning(
+                "collector refused a batch of %d results (%s): splitting it",
+                len(entries),
+                reply.error,
+            )
             return
         entry = entries[0]
-        log.error("collector refused result %s (%s, %d bytes): dropped: %s",
-                  entry.id, entry.kind, entry.size, reply.error)  # fmt: skip
+        log.error(
+            "collector refused result %s (%s, %d bytes): dropped: %s",
+            entry.id,
+            entry.kind,
+            entry.size,
+            reply.error,
+        )
         await self._queue.reject(entry.seq)

@@ -54,8 +54,10 @@ def _interface(row: Row, octets: dict[str, Row]) -> InterfaceState:
 def parse_interfaces(output: str) -> list[InterfaceState]:
     """``show interfaces``: every interface with its state and counters."""
     rows = require_rows(ntc_parse("cisco_ios", SHOW_INTERFACES, output), SHOW_INTERFACES)
-    octets = {r["interface"]: r for r in own_parse(
-        "cisco_ios_show_interfaces_octets.textfsm", SHOW_INTERFACES, output)}  # fmt: skip
+    octets = {
+        r["interface"]: r
+        for r in own_parse("cisco_ios_show_interfaces_octets.textfsm", SHOW_INTERFACES, output)
+    }
     return [_interface(row, octets) for row in rows]
 
 

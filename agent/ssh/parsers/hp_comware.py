@@ -54,8 +54,12 @@ def _interface(row: Row, counters: dict[str, Row]) -> InterfaceState:
 def parse_interfaces(output: str) -> list[InterfaceState]:
     """``display interface``: every interface with its state and counters."""
     rows = require_rows(ntc_parse(PLATFORM, DISPLAY_INTERFACE, output), DISPLAY_INTERFACE)
-    counters = {r["interface"]: r for r in own_parse(
-        "hp_comware_display_interface_counters.textfsm", DISPLAY_INTERFACE, output)}  # fmt: skip
+    counters = {
+        r["interface"]: r
+        for r in own_parse(
+            "hp_comware_display_interface_counters.textfsm", DISPLAY_INTERFACE, output
+        )
+    }
     return [_interface(row, counters) for row in rows]
 
 

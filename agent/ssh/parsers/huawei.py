@@ -46,8 +46,12 @@ def _interface(row: Row, counters: dict[str, Row]) -> InterfaceState:
 def parse_interfaces(output: str) -> list[InterfaceState]:
     """``display interface``: every interface with its state and statistics."""
     rows = require_rows(ntc_parse(NTC_PLATFORM, DISPLAY_INTERFACE, output), DISPLAY_INTERFACE)
-    counters = {r["interface"]: r for r in own_parse(
-        "huawei_vrp_display_interface_counters.textfsm", DISPLAY_INTERFACE, output)}  # fmt: skip
+    counters = {
+        r["interface"]: r
+        for r in own_parse(
+            "huawei_vrp_display_interface_counters.textfsm", DISPLAY_INTERFACE, output
+        )
+    }
     return [_interface(row, counters) for row in rows]
 
 
