@@ -9,3 +9,10 @@ One job per module: ``sweep`` (ICMP), ``arp`` (scapy, the only module that impor
 An area of its own beside the agent: it uses the agent's SNMP client and probers and reads the
 inventory, and neither of those imports it.
 """
+
+# From the repository root this folder is also a top-level module, whose import would load a
+# second copy of every module (two registries, two exception classes): refuse it at once.
+if __name__ != "netwarden.discovery":
+    raise ImportError(
+        f"import netwarden.discovery, not {__name__}: discovery/ is part of the netwarden package"
+    )
