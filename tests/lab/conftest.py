@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from netwarden.lab.state import DEFAULT_DIR, LabState, load
 
 HERE = Path(__file__).parent
 DEFAULT_SIZE: dict[str, int] = {"agencies": 3, "nat": 1, "scale_devices": 0, "big_ports": 0}
+BUILDS: list[str] = []  # why each lab of this session was built, for the summary
 
 
 def _lab_order(item: pytest.Item) -> int:
@@ -35,6 +35,13 @@ def _lab_order(item: pytest.Item) -> int:
     if "lab" not in getattr(item, "fixturenames", ()):
         return 0
     return 2 if getattr(module, "LAB_SIZE", None) else 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if BUILDS:
+        terminalreporter.write_line(f"lab: {len(BUILDS)} built or torn down in this session:")
+        for why in BUILDS:
+            terminalreporter.write_line(f"  {why}")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -133,6 +140,8 @@ class LabPool:
             return Lab(running, DEFAULT_DIR)  # as it is, never rebuilt or removed
         wanted = {**DEFAULT_SIZE, **size}
         if self.lab is None or wanted != self.size or not self._ours(running):
+            BUILDS.append(", ".join(f"{k}={v}" for k, v in wanted.items() if v != DEFAULT_SIZE[k])
+                          or "default")  # fmt: skip
             self.lab = Lab(build.up(DEFAULT_DIR, **wanted), DEFAULT_DIR)
             self.size, self.token = wanted, self.lab.secret("snmp-auth")
             self.built = snapshot(self.lab.state)
@@ -150,8 +159,7 @@ class LabPool:
         assert running is not None
         found = _differences(running, self.built)
         if found:
-            print(f"\n{who} left the lab changed ({'; '.join(found)}): rebuilding it",
-                  file=sys.stderr)  # fmt: skip
+            BUILDS.append(f"after {who} left it changed: {'; '.join(found)}")
             self.close()
 
     def close(self) -> None:

@@ -122,3 +122,31 @@ def test_restarting_a_key_replaces_its_loop() -> None:
 
     before, after = asyncio.run(scenario())
     assert before == after
+
+
+def test_stop_ends_a_loop_whose_poll_swallowed_the_cancellation() -> None:
+    """asyncio.wait_for on Python 3.11 returns its inner result instead of raising when the
+    cancellation lands as that result arrives: the poll returns normally, and the loop must
+    still end (it once polled on for ever and the agent's shutdown hung)."""
+
+    async def scenario() -> int:
+        calls = swallowed = 0
+
+        async def poll(deadline: float) -> None:
+            nonlocal calls, swallowed
+            calls += 1
+            try:
+                await asyncio.sleep(deadline)
+            except asyncio.CancelledError:
+                if swallowed:  # only the first, as wait_for did on 3.11
+                    raise
+                swallowed += 1
+
+        sched = Scheduler(rng=random.Random(6))
+        sched.start("d", 0.05, poll)
+        await wait_for_async("a first poll", lambda: calls >= 1, 10)
+        stopping = asyncio.ensure_future(sched.stop())
+        await wait_for_async("stop() ending the loop", stopping.done, 5)
+        return swallowed
+
+    assert asyncio.run(scenario()) == 1

@@ -21,15 +21,17 @@ from .helpers import linux_outputs, network_outputs, run_async
 
 Samples = dict[str, list[tuple[dict[str, str], float]]]
 
+# 1 s: each collection's deadline is 0.9 s, which a fake session in a worker thread meets
+# even on a loaded machine (at 200 ms, a 180 ms deadline was missed under load).
 DEVICES = """\
 - {id: dc-web-01, site: dc, address: 198.18.10.5, role: host,
-   ssh: {credential: c, platform: linux, interval: 200ms%s}}
+   ssh: {credential: c, platform: linux, interval: 1s%s}}
 - {id: sw-hw, site: dc, address: 198.18.10.7, role: switch,
-   ssh: {credential: c, platform: huawei, interval: 200ms}}
+   ssh: {credential: c, platform: huawei, interval: 1s}}
 - {id: sw-down, site: dc, address: 198.18.10.8, role: switch,
-   ssh: {credential: c, platform: cisco_ios, interval: 200ms}}
+   ssh: {credential: c, platform: cisco_ios, interval: 1s}}
 - {id: fw-1, site: dc, address: 198.18.10.9, role: firewall,
-   ssh: {credential: c, platform: fortinet, interval: 200ms}}
+   ssh: {credential: c, platform: fortinet, interval: 1s}}
 """
 
 
