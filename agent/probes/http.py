@@ -34,19 +34,23 @@ _CLOSE_WAIT: Final = 1.0  # seconds to let an aborted connection release its soc
 
 
 class _Phases:
-    """Loop time spent per phase; entering a phase ends the one before it."""
+    """Loop time spent per phase; entering a phase ends the one before it. The clock starts in
+    the first phase, so every moment of the probe is in one phase and they add up exactly to
+    its duration (measured from ``started``), however late the loop gets to each step."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self.seconds = dict.fromkeys(PHASES, 0.0)
-        self.current: str | None = None
-        self._since = loop.time()
+        self.current: str | None = PHASES[0]
+        self.started = self._since = loop.time()
 
-    def enter(self, phase: str | None) -> None:
+    def enter(self, phase: str | None) -> float:
+        """End the current phase and start ``phase`` (None: the probe is over); returns now."""
         now = self._loop.time()
         if self.current is not None:
             self.seconds[self.current] += now - self._since
         self.current, self._since = phase, now
+        return now
 
 
 class _Probe:
@@ -83,7 +87,7 @@ async def probe_http(
     pattern = re.compile(body_regex) if body_regex is not None else None
     loop = asyncio.get_running_loop()
     probe = _Probe(loop, tls_verify)
-    began = loop.time()
+    began = probe.phases.started
     try:
         try:
             async with asyncio.timeout(deadline):
@@ -94,8 +98,7 @@ async def probe_http(
         except TimeoutError:
             reason = ProbeReason.timeout
             message = f"no answer within {deadline:g} s (in {probe.phases.current})"
-        probe.phases.enter(None)
-        duration = loop.time() - began
+        duration = probe.phases.enter(None) - began
     finally:
         await _settle(probe.writers)
     result = ProbeResult(reason is ProbeReason.ok, duration, reason, message)
@@ -167,7 +170,10 @@ async def _fetch(probe: _Probe, url: str) -> tuple[int, dict[str, str], http_wir
 
 
 def _entering(probe: _Probe) -> http_wire.Callback:
-    return lambda: probe.phases.enter("transfer")
+    def transfer() -> None:
+        probe.phases.enter("transfer")
+
+    return transfer
 
 
 def _split(url: str) -> SplitResult:
