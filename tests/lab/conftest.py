@@ -27,12 +27,11 @@ DEFAULT_SIZE: dict[str, int] = {"agencies": 3, "nat": 1, "scale_devices": 0, "bi
 BUILDS: list[str] = []  # why each lab of this session was built, for the summary
 
 
-def _lab_order(item: pytest.Item) -> int:
+def _lab_group(module: object, items: list[pytest.Item]) -> int:
     """Own rigs first (no lab), then the default lab, other sizes, and those that rebuild it."""
-    module = getattr(item, "module", None)
     if getattr(module, "REBUILDS_LAB", False):
         return 3
-    if "lab" not in getattr(item, "fixturenames", ()):
+    if not any("lab" in getattr(item, "fixturenames", ()) for item in items):
         return 0
     return 2 if getattr(module, "LAB_SIZE", None) else 1
 
@@ -46,10 +45,13 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     ours = [i for i, item in enumerate(items) if HERE in Path(str(item.fspath)).parents]
+    by_module: dict[object, list[pytest.Item]] = {}
     for i in ours:
         items[i].add_marker(pytest.mark.lab)
-    # A stable sort keeps each module's tests together and in file order.
-    ordered = sorted((items[i] for i in ours), key=_lab_order)
+        by_module.setdefault(getattr(items[i], "module", None), []).append(items[i])
+    group = {module: _lab_group(module, tests) for module, tests in by_module.items()}
+    # A stable sort by module keeps each module's tests together and in file order.
+    ordered = sorted((items[i] for i in ours), key=lambda it: group[getattr(it, "module", None)])
     for i, item in zip(ours, ordered, strict=True):
         items[i] = item
 
