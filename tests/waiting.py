@@ -69,15 +69,3 @@ async def wait_for_async(
             break
         await asyncio.sleep(min(every, remaining))
     raise _failure(what, seconds, describe() if describe is not None else last)
-
-
-def stays(what: str, check: Callable[[], object], seconds: float, every: float = 0.05) -> None:
-    """Assert ``check`` holds on every look for ``seconds`` (a state that must NOT change: the
-    one place a test watches the clock rather than a state, since absence has no event)."""
-    deadline = time.monotonic() + seconds
-    for _ in range(_attempts(seconds, every)):
-        assert check(), f"{what}: stopped holding"
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return
-        time.sleep(min(every, remaining))
