@@ -15,6 +15,7 @@ packages=(
   prometheus-snmp-exporter        # the reference the SNMP benchmark compares against
   fping                           # the reference the ICMP benchmark compares against
   postgresql                      # the collector's store tests start their own server
+  stress-ng                       # loads the cores to prove the lab tier does not flake
 )
 missing=()
 for pkg in "${packages[@]}"; do

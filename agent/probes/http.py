@@ -67,19 +67,23 @@ def from_check(check: HttpCheck, interval: float) -> HttpTarget:
 
 
 class _Phases:
-    """Loop time spent per phase; entering a phase ends the one before it."""
+    """Loop time spent per phase; entering a phase ends the one before it. The clock starts in
+    the first phase, so every moment of the probe is in one phase and they add up exactly to
+    its duration (measured from ``started``), however late the loop gets to each step."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self.seconds = dict.fromkeys(PHASES, 0.0)
-        self.current: str | None = None
-        self._since = loop.time()
+        self.current: str | None = PHASES[0]
+        self.started = self._since = loop.time()
 
-    def enter(self, phase: str | None) -> None:
+    def enter(self, phase: str | None) -> float:
+        """End the current phase and start ``phase`` (None: the probe is over); returns now."""
         now = self._loop.time()
         if self.current is not None:
             self.seconds[self.current] += now - self._since
         self.current, self._since = phase, now
+        return now
 
 
 class _Probe:
@@ -107,7 +111,7 @@ async def probe(target: HttpTarget, *, deadline: float) -> ProbeResult:
     pattern = re.compile(target.body_regex) if target.body_regex is not None else None
     loop = asyncio.get_running_loop()
     seen = _Probe(loop, target.tls_verify)
-    began = loop.time()
+    began = seen.phases.started
     try:
         try:
             async with asyncio.timeout(deadline):
@@ -118,8 +122,7 @@ async def probe(target: HttpTarget, *, deadline: float) -> ProbeResult:
         except TimeoutError:
             reason = ProbeReason.timeout
             message = f"no answer within {deadline:g} s (in {seen.phases.current})"
-        seen.phases.enter(None)
-        duration = loop.time() - began
+        duration = seen.phases.enter(None) - began
     finally:
         await _settle(seen.writers)
     result = ProbeResult(reason is ProbeReason.ok, duration, reason, message)
@@ -191,7 +194,10 @@ async def _fetch(probe: _Probe, url: str) -> tuple[int, dict[str, str], http_wir
 
 
 def _entering(probe: _Probe) -> http_wire.Callback:
-    return lambda: probe.phases.enter("transfer")
+    def transfer() -> None:
+        probe.phases.enter("transfer")
+
+    return transfer
 
 
 def _split(url: str) -> SplitResult:

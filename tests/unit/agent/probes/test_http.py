@@ -73,8 +73,10 @@ async def _serve(
     """An HTTP(S) server on 127.0.0.1 answering ``routes`` by path; yields its base URL."""
     stop = asyncio.Event()
     answers: dict[str, bytes] = {}
+    handlers: set[asyncio.Task[None]] = set()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handlers.add(asyncio.current_task())  # type: ignore[arg-type]
         try:
             head = await reader.readuntil(b"\r\n\r\n")
             answer = answers.get(head.split(b" ")[1].decode(), _response(404))
@@ -86,6 +88,8 @@ async def _serve(
             pass
         finally:
             writer.close()
+            with contextlib.suppress(ConnectionError, ssl.SSLError):
+                await writer.wait_closed()
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=context)
     scheme = "https" if context else "http"
@@ -97,7 +101,8 @@ async def _serve(
         stop.set()
         server.close()
         await server.wait_closed()
-        await asyncio.sleep(0.01)  # let the handlers close their connections
+        # Every handler has closed its connection (an open one would warn when collected).
+        await asyncio.wait_for(asyncio.gather(*handlers, return_exceptions=True), 30)
 
 
 @dataclass(frozen=True)
@@ -173,8 +178,9 @@ def _probe(
     assert result.success is (result.reason is ProbeReason.ok), result
     phases = result.labelled[PHASE_SECONDS]
     assert set(phases) == set(PHASES)
-    assert sum(phases.values()) == pytest.approx(result.duration, abs=0.002)
-    assert result.duration < deadline + 0.2
+    # Exactly (float rounding aside), however late a loaded machine's loop gets to each step.
+    assert sum(phases.values()) == pytest.approx(result.duration, abs=1e-9)
+    assert result.duration < deadline + 1.0  # margin: a loaded machine fires timers late
     return result
 
 
@@ -258,7 +264,7 @@ def test_silent_server_times_out_at_the_deadline() -> None:
     result = _probe("/hang", deadline=0.5)
     assert result.reason is ProbeReason.timeout
     assert "processing" in result.message
-    assert 0.5 <= result.duration < 0.7
+    assert 0.5 <= result.duration < 1.5  # the deadline, not the hang (a loaded machine is late)
     assert result.values[STATUS_CODE] == 0
 
 

@@ -233,8 +233,10 @@ async def test_without_an_assignment_it_serves_metrics_and_waits_for_one(
         assert (await _get(bound, "/-/healthy")).status_code == 200
         page = (await _get(bound, "/metrics")).text
         assert _metric(page, "netwarden_agent_collector_up") == 0
+        asked = fake.requests["assignment"]
         await asyncio.to_thread(server.start)
-        await asyncio.sleep(0.3)  # reachable, but no assignment for this agent yet (404)
+        # Reachable, but no assignment for this agent yet (404): it asked, and has none.
+        await wait_for(lambda: fake.requests["assignment"] > asked, what="an assignment asked")
         assert not agent.loaded
         fake.set_assignment(AGENT, assignment(("sw-1",)))
         await wait_for(lambda: agent.loaded and _polled(agent), what="the first assignment")
