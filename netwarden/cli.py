@@ -17,6 +17,7 @@ from netwarden.agent.cli import poll as poll_command
 from netwarden.agent.configs.cli import app as config_app
 from netwarden.collector.cli import app as collector_app
 from netwarden.collector.fleet_cli import app as fleet_app
+from netwarden.collector.incident_commands import app as incident_app
 from netwarden.errors import InventoryError, NetwardenError, UsageError
 from netwarden.inventory.cli import app as inventory_app
 from netwarden.lab.cli import app as lab_app
@@ -34,6 +35,7 @@ app.add_typer(agent_app, name="agent")
 app.add_typer(config_app, name="config")
 app.add_typer(collector_app, name="collector")
 app.add_typer(fleet_app, name="fleet")
+app.add_typer(incident_app, name="incident")
 app.command("poll")(poll_command)
 
 

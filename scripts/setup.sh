@@ -15,6 +15,7 @@ packages=(
   prometheus-snmp-exporter        # the reference the SNMP benchmark compares against
   fping                           # the reference the ICMP benchmark compares against
   postgresql                      # the collector's store tests start their own server
+  prometheus-alertmanager         # incident tests deliver alerts through a real Alertmanager
 )
 missing=()
 for pkg in "${packages[@]}"; do
