@@ -3,13 +3,24 @@ windows with their silences (a fake Alertmanager here; the real one in tests/inc
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
+from pathlib import Path
 from typing import Any
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from netwarden.collector.api.retention_task import run_retention
+from netwarden.collector.incidents.evidence import EvidenceFiles
+from netwarden.collector.incidents.retention import parse_retention
 from netwarden.collector.incidents.times import format_s
+from netwarden.collector.store import open_store
+from netwarden.collector.store.incident_store import IncidentStore
+from tests.unit.collector.collector_process import run_cli
 from tests.unit.collector.conftest import IncidentApp, bearer
+from tests.unit.incidents.province import PROVINCE
 from tests.unit.incidents.webhooks import BASE, alert, body
 
 INC = "/api/v1/incidents/INC-20261123-001"
@@ -290,3 +301,68 @@ def test_incident_metrics(incident_app: IncidentApp) -> None:
     assert ("netwarden_incident_unacknowledged_seconds", who) not in samples
     acked = frozenset({("status", "acknowledged"), ("severity", "critical")})
     assert samples[("netwarden_incidents", acked)] == 1
+
+
+def test_backup_and_restore_carry_the_evidence(incident_app: IncidentApp, tmp_path: Path) -> None:
+    """The data dir of the app is tmp_path: collector.db and evidence/, as `serve` lays it out."""
+    _open(incident_app)
+    app = incident_app
+    data = b"show logging\n%LINK-3-UPDOWN: Interface Gi0/1, changed state to down\n"
+    app.client.post(f"{INC}/evidence?name=log.txt", content=data, headers=app.user("responder"))
+    archive = tmp_path / "backup.tar"
+    done = run_cli("collector", "backup", str(archive), "--data-dir", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    target = tmp_path / "restored"
+    restored = run_cli("collector", "restore", str(archive), "--data-dir", str(target))
+    assert restored.returncode == 0, restored.stderr
+    store = open_store(f"sqlite:///{target / 'collector.db'}")
+    try:
+        row, _ = IncidentStore(store.engine).evidence("INC-20261123-001", 1)
+        path = EvidenceFiles(target / "evidence").verified(row.sha256, row.size)
+        assert path.read_bytes() == data
+    finally:
+        store.close()
+
+
+def test_retention_prunes_on_its_schedule_and_sweeps_orphans(incident_app: IncidentApp) -> None:
+    _open(incident_app)
+    app = incident_app
+    app.client.post(f"{INC}/evidence?name=a", content=b"only here", headers=app.user("responder"))
+    app.client.post(f"{INC}/resolve", json={"summary": "s"}, headers=app.user("responder"))
+    app.client.post(f"{INC}/close", json={"summary": "s"}, headers=app.user("admin"))
+    sha = app.client.get(INC, headers=app.user("viewer")).json()["evidence"][0]["sha256"]
+    orphan, _ = app.record.evidence.save_bytes(b"an upload whose row never committed")
+    os.utime(app.record.evidence.path(orphan), (0, 0))  # older than the sweep's grace hour
+    app.record.retention = parse_retention("1h")
+    app.clock.now += 2 * 3600
+
+    async def run_until_pruned() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_retention(app.record, app.clock, stop, every=0.05))
+        for _ in range(200):  # bounded: 10 s
+            if not app.record.store.incidents("all", None, 10):
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+    asyncio.run(run_until_pruned())
+    assert app.record.store.incidents("all", None, 10) == []
+    assert not app.record.evidence.path(sha).exists()
+    assert not app.record.evidence.path(orphan).exists()
+    entries = app.client.get("/api/v1/audit", headers=app.user("admin")).json()["entries"]
+    assert entries[0]["action"] == "incident.prune"
+    assert entries[0]["target"] == "INC-20261123-001"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--incident-retention", "0mo"], "--incident-retention must be like 12mo"),
+        (["--alertmanager", "ftp://am"], "--alertmanager must be an http:// or https:// URL"),
+    ],
+)
+def test_serve_refuses_bad_incident_options(tmp_path: Path, args: list[str], message: str) -> None:
+    where = ["--data-dir", str(tmp_path), "--insecure", "--listen", "127.0.0.1:0"]
+    done = run_cli("collector", "serve", "-i", str(PROVINCE), *where, *args)
+    assert done.returncode == 2 and message in done.stderr
