@@ -52,7 +52,7 @@ def incident_table(incidents: list[dict[str, Any]]) -> str:
 
 def _level(entry: dict[str, Any]) -> str:
     level = entry.get("security_level")
-    return f"level {level}" if level is not None else "level ?"
+    return f"level {level}" if level is not None else "no level set"
 
 
 def _affected(affected: dict[str, list[dict[str, Any]]]) -> list[str]:
