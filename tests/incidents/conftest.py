@@ -15,21 +15,9 @@ import httpx
 import pytest
 
 from tests.incidents.alertmanager_process import AlertmanagerProcess, config
-from tests.pg_server import PgServer, PgUnavailable, free_port
+from tests.pg_server import PgServer, free_port
 from tests.unit.collector.collector_process import CollectorProcess, run_cli
 from tests.unit.incidents.province import PROVINCE
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    try:
-        server = PgServer.start()
-    except PgUnavailable as err:
-        pytest.fail(str(err), pytrace=False)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -146,7 +146,7 @@ class IncidentApp:
     """A collector app with its incident record on a real SQLite store, the incident tests'
     small province, a fake Alertmanager for silences and a token per role."""
 
-    def __init__(self, root: Path, clock: Clock) -> None:
+    def __init__(self, root: Path, clock: Clock, db_url: str | None = None) -> None:
         from netwarden.collector.api.incident_state import IncidentServices
         from netwarden.collector.incidents.evidence import EvidenceFiles
         from netwarden.collector.store import open_store
@@ -155,7 +155,7 @@ class IncidentApp:
         from tests.unit.incidents.province import PROVINCE
 
         self.clock = clock
-        self.store = open_store(f"sqlite:///{root / 'collector.db'}")
+        self.store = open_store(db_url or f"sqlite:///{root / 'collector.db'}")
         self.silences = FakeSilences()
         self.record = IncidentServices(
             IncidentStore(self.store.engine),
