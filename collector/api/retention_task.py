@@ -25,6 +25,9 @@ async def run_retention(
         except NetwardenError as exc:
             # The database may be down for a while: try again at the next round.
             log.error("retention: pruning failed: %s", exc)
+        except Exception:
+            # A bug must not end pruning for the life of the process: log it, go on.
+            log.exception("retention: pruning failed")
         try:
             await asyncio.wait_for(stop.wait(), timeout=every)
         except TimeoutError:
