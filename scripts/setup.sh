@@ -16,6 +16,7 @@ packages=(
   fping                           # the reference the ICMP benchmark compares against
   postgresql                      # the collector's store tests start their own server
   stress-ng                       # loads the cores to prove the lab tier does not flake
+  prometheus-alertmanager         # incident tests deliver alerts through a real Alertmanager
 )
 missing=()
 for pkg in "${packages[@]}"; do

@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Role = Literal["admin", "responder", "viewer"]
-ROLES: tuple[Role, ...] = ("admin", "responder", "viewer")
+# "webhook" stands outside the viewer < responder < admin ranking: it may post alerts and
+# nothing else (Alertmanager's token).
+Role = Literal["admin", "responder", "viewer", "webhook"]
+ROLES: tuple[Role, ...] = ("admin", "responder", "viewer", "webhook")
 
 ResultKind = Literal["event", "poll-summary", "job-result"]
 RESULT_KINDS: tuple[str, ...] = ("event", "poll-summary", "job-result")

@@ -117,5 +117,17 @@ audit_log = sa.Table(
     sa.Column("detail", sa.Text, nullable=False),
 )
 
+# The incident record's tables live in their own module, on this metadata (it needs ID, HASH
+# and metadata from here, hence the import at the end).
+from netwarden.collector.store.incident_schema import INCIDENT_TABLES  # noqa: E402
+
 # The order a dump writes and a restore loads: parents before the rows that reference them.
-TABLES: tuple[sa.Table, ...] = (agents, join_tokens, user_tokens, jobs, results, audit_log)
+TABLES: tuple[sa.Table, ...] = (
+    agents,
+    join_tokens,
+    user_tokens,
+    jobs,
+    results,
+    audit_log,
+    *INCIDENT_TABLES,
+)
