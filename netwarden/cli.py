@@ -15,9 +15,10 @@ from netwarden import __version__
 from netwarden.agent.cli import app as agent_app
 from netwarden.agent.cli import poll as poll_command
 from netwarden.agent.configs.cli import app as config_app
+from netwarden.alerting.alerting_commands import app as alerting_app
 from netwarden.collector.cli import app as collector_app
 from netwarden.collector.fleet_cli import app as fleet_app
-from netwarden.errors import InventoryError, NetwardenError, UsageError
+from netwarden.errors import ConfigError, InventoryError, NetwardenError, UsageError
 from netwarden.inventory.cli import app as inventory_app
 from netwarden.lab.cli import app as lab_app
 
@@ -34,6 +35,7 @@ app.add_typer(agent_app, name="agent")
 app.add_typer(config_app, name="config")
 app.add_typer(collector_app, name="collector")
 app.add_typer(fleet_app, name="fleet")
+app.add_typer(alerting_app, name="alerting")
 app.command("poll")(poll_command)
 
 
@@ -57,8 +59,9 @@ def main() -> None:
     """Console-script entry point: map netwarden errors to one line and an exit code."""
     try:
         app(standalone_mode=True)
-    except InventoryError as exc:
-        # Every command that reads an inventory reports its problems the way `check` does.
+    except (InventoryError, ConfigError) as exc:
+        # Every command that reads an inventory (or a configuration file) reports its problems
+        # the way `inventory check` does.
         sys.stderr.write("".join(f"{problem}\n" for problem in exc.problems))
         sys.stderr.write(f"netwarden: error: {exc}\n")
         sys.exit(1)
