@@ -50,6 +50,24 @@ def _absolute(value: str) -> str:
     return value
 
 
+def _host_port(value: str) -> str:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535 or " " in host:
+        raise PydanticCustomError("smarthost", "must be host:port, like mail.tinh.gov.vn:587")
+    return value
+
+
+_EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+$")
+
+
+def _addresses(value: str) -> str:
+    if not all(_EMAIL.match(part.strip()) for part in value.split(",")):
+        raise PydanticCustomError(
+            "email", "must be an e-mail address (several: separated by commas)"
+        )
+    return value
+
+
 def _matcher(value: str) -> str:
     found = _MATCHER.match(value)
     if found is None:
@@ -70,6 +88,8 @@ PromDuration = Annotated[str, AfterValidator(_duration)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 AbsPath = Annotated[str, AfterValidator(_absolute)]
 Matcher = Annotated[str, AfterValidator(_matcher)]
+HostPort = Annotated[str, AfterValidator(_host_port)]
+Addresses = Annotated[str, AfterValidator(_addresses)]
 
 
 class Timing(Strict):
@@ -94,15 +114,15 @@ class Smtp(Strict):
 
     model_config = Strict.model_config | {"populate_by_name": True}
 
-    smarthost: str = Field(pattern=r"^[^\s:]+:\d{1,5}$")  # host:port
-    sender: str = Field(alias="from", pattern=r"^[^@\s]+@[^@\s]+$")
+    smarthost: HostPort
+    sender: Addresses = Field(alias="from")
     username: str | None = None
     password: SecretRef | None = None  # file: -> auth_password_file; env: -> written in
     require_tls: bool = True
 
 
 class EmailChannel(Strict):
-    to: str = Field(pattern=r"^[^@\s]+@[^@\s]+(\s*,\s*[^@\s]+@[^@\s]+)*$")
+    to: Addresses
     send_resolved: bool = True
 
 

@@ -47,6 +47,8 @@ class SecretSink:
             value = secret.reveal()
         except SecretError as exc:
             raise SecretError(f"{what}: {exc}") from exc
+        if not value.strip():
+            raise SecretError(f"{what}: secret {secret.reference} is empty")
         self.written += 1
         return value
 
@@ -123,8 +125,11 @@ def collector_receiver(collector: Collector) -> dict[str, Any]:
     }
     if collector.ca_file is not None:
         http["tls_config"] = {"ca_file": collector.ca_file}
-    webhook = {"url": collector.url.rstrip("/") + ALERTS_PATH, "send_resolved": True,
-               "http_config": http}  # fmt: skip
+    webhook = {
+        "url": collector.url.rstrip("/") + ALERTS_PATH,
+        "send_resolved": True,
+        "http_config": http,
+    }
     return {"name": COLLECTOR_RECEIVER, "webhook_configs": [webhook]}
 
 

@@ -9,7 +9,6 @@ as ``FILE:LINE: path: message``, all of them at once.
 from __future__ import annotations
 
 import difflib
-import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -198,19 +197,36 @@ class _Reader:
                 self.problem(base, loc, "is required")
 
 
+def _longer(
+    values: dict[tuple[str, ...], Located], key: str, shorter: str, longer: str, why: str
+) -> Problem | None:
+    first, second = values.get(("rules", shorter, key)), values.get(("rules", longer, key))
+    if first is None or second is None:
+        return None
+    if duration_seconds(str(second.value)) > duration_seconds(str(first.value)):
+        return None
+    message = f"rules.{longer}.{key}: must be longer than rules.{shorter}.{key} ({first.value})"
+    return Problem(second.file, second.line, f"{message}, {why}")
+
+
 def _ordering(values: dict[tuple[str, ...], Located]) -> list[Problem]:
-    """An agent down must fire after the link down that explains it, and before the failed
-    scrapes it explains: each hides the next only once it is firing (docs/alerting.md)."""
-    chain = ("NetwardenLinkDown", "NetwardenAgentDown", "NetwardenAgentScrapeFailed")
-    problems = []
-    for earlier, later in itertools.pairwise(chain):
-        first, second = values[("rules", earlier, "for")], values[("rules", later, "for")]
-        if duration_seconds(str(second.value)) <= duration_seconds(str(first.value)):
-            problems.append(Problem(second.file, second.line,
-                                    f"rules.{later}.for: must be longer than rules.{earlier}.for "
-                                    f"({first.value}), or {later} pages before {earlier} can "
-                                    "hold it back"))  # fmt: skip
-    return problems
+    """One fault pages once only if the alert that explains it fires first and resolves last:
+    a line down before the agent down it causes, that before the failed scrapes it causes
+    (an inhibit rule hides nothing until its source fires); and the line down held longer
+    after recovery than the agent down (docs/alerting.md)."""
+    link, agent, scrape = "NetwardenLinkDown", "NetwardenAgentDown", "NetwardenAgentScrapeFailed"
+    found = [
+        _longer(values, "for", link, agent, f"or {agent} pages before {link} can hold it back"),
+        _longer(values, "for", agent, scrape, f"or {scrape} pages before {agent} can hold it back"),
+        _longer(
+            values,
+            "keep_firing_for",
+            agent,
+            link,
+            f"or {agent} pages for a moment when the line is back",
+        ),
+    ]
+    return [problem for problem in found if problem is not None]
 
 
 def _build(values: dict[tuple[str, ...], Located]) -> Thresholds:

@@ -80,8 +80,11 @@ class Topology:
     def behind_lines(self) -> list[Shadow]:
         """Per line of the dedicated data network, the sites it cuts off (none listed when
         the sites behind it have another way to the core)."""
-        shadows = (Shadow(link.id, tuple(sorted(self._cut_off(skip_link=link.id))))
-                   for link in self.inv.links if link.kind == DDN)  # fmt: skip
+        shadows = (
+            Shadow(link.id, tuple(sorted(self._cut_off(skip_link=link.id))))
+            for link in self.inv.links
+            if link.kind == DDN
+        )
         return [shadow for shadow in shadows if shadow.sites]
 
     def watched_only_by(self) -> list[Shadow]:

@@ -18,10 +18,17 @@ from netwarden.alerting.rules.spec import (
     on_links,
 )
 
+_DDN_UP = on_links("ifOperStatus == 1", selector=DDN)
+
 LINK_DOWN = AlertSpec(
     alert="NetwardenLinkDown",
-    # Admin-state aware: an interface an admin shut down is not a fault.
-    expr=on_links("ifOperStatus != 1\nand on(device, ifIndex) ifAdminStatus == 1", selector=DDN),
+    # Admin-state aware: an interface an admin shut down is not a fault. And down only while
+    # no end of the line sees it up: when a cut agency comes back, its agent is scraped again
+    # before it polls again, and its last poll (made during the cut) still says down.
+    expr=on_links("ifOperStatus != 1\nand on(device, ifIndex) ifAdminStatus == 1", selector=DDN)
+    + "\nunless on(link)\n(\n"
+    + "\n".join(f"  {line}" for line in _DDN_UP.splitlines())
+    + "\n)",
     incident=INCIDENT_LINK,
     summary="Line {{ $labels.link }} is down (seen from {{ $labels.device }} {{ $labels.ifName }})",
     summary_vi=(
@@ -46,7 +53,8 @@ _FAR_END = f"""netwarden_link_info{{{DDN}}}
 and on(device) (count by (device) (netwarden_link_info{{{DDN}}}) == 1)"""
 
 
-def _degraded(symptom: str, condition: str, summary: str, summary_vi: str) -> AlertSpec:
+def _degraded(symptom: tuple[str, str], condition: str, summary: str, summary_vi: str) -> AlertSpec:
+    """One symptom (label value, Vietnamese word) of a degraded line."""
     return AlertSpec(
         alert="NetwardenLinkDegraded",
         expr=f"({condition})\n* on(device) group_left(link, kind) (\n  "
@@ -54,37 +62,37 @@ def _degraded(symptom: str, condition: str, summary: str, summary_vi: str) -> Al
         + "\n)",
         incident=INCIDENT_LINK,
         params={"loss_ratio": "ratio", "rtt_p95_seconds": "number", "jitter_seconds": "number"},
-        labels={"symptom": symptom},
+        labels={"symptom": symptom[0]},
         summary=summary,
         summary_vi=summary_vi,
         description=(
             "ICMP probes of {{ $labels.device }} across line {{ $labels.link }} show "
-            "{{ $labels.symptom }} over the threshold (loss <<loss_ratio:percent>>, "
+            f"{symptom[0]} over the threshold (loss <<loss_ratio:percent>>, "
             "RTT p95 <<rtt_p95_seconds>> s, jitter <<jitter_seconds>> s) for <<for>>."
         ),
         description_vi=(
             "Thăm dò ICMP tới {{ $labels.device }} qua đường truyền {{ $labels.link }} cho "
-            "thấy {{ $labels.symptom }} vượt ngưỡng (mất gói <<loss_ratio:percent>>, "
+            f"thấy {symptom[1]} vượt ngưỡng (mất gói <<loss_ratio:percent>>, "
             "RTT p95 <<rtt_p95_seconds>> s, jitter <<jitter_seconds>> s) trong <<for>>."
         ),
     )
 
 
 LINK_LOSS = _degraded(
-    "loss",
+    ("loss", "mất gói"),
     # Total loss is not degradation: the line or the device is down (other rules).
     'netwarden_probe_icmp_loss_ratio{probe="icmp"} > <<loss_ratio>> < 1',
     "Line {{ $labels.link }} loses {{ $value | humanizePercentage }} of packets",
     "Đường truyền {{ $labels.link }} mất {{ $value | humanizePercentage }} gói tin",
 )
 LINK_LATENCY = _degraded(
-    "latency",
+    ("latency", "độ trễ"),
     'netwarden_probe_icmp_rtt_seconds{probe="icmp", stat="p95"} > <<rtt_p95_seconds>>',
     "Line {{ $labels.link }} is slow: RTT p95 {{ $value | humanizeDuration }}",
     "Đường truyền {{ $labels.link }} chậm: RTT p95 {{ $value | humanizeDuration }}",
 )
 LINK_JITTER = _degraded(
-    "jitter",
+    ("jitter", "dao động trễ"),
     'netwarden_probe_icmp_jitter_seconds{probe="icmp"} > <<jitter_seconds>>',
     "Line {{ $labels.link }} jitters by {{ $value | humanizeDuration }}",
     "Đường truyền {{ $labels.link }} dao động trễ {{ $value | humanizeDuration }}",
