@@ -49,3 +49,11 @@ def test_every_runbook_exists_and_says_what_to_do() -> None:
         assert text.startswith(f"# {name}\n")
         for part in ("## What it means", "## First checks", "## Run", "```sh\n"):
             assert part in text, (name, part)
+
+
+def test_docs_list_every_alert_with_its_file() -> None:
+    text = (REPO / "docs" / "alerting.md").read_text()
+    for group in GROUPS:
+        short = group.file.removeprefix("netwarden-").removesuffix(".yml")
+        for alert in {a.alert for a in group.alerts}:
+            assert f"| `{alert}` | {short} |" in text, alert
