@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from netwarden.alerting.private_file import write_atomic
 from netwarden.alerting.rules.render import render_rules, render_test_rules
 from netwarden.alerting.thresholds import load_thresholds
 from netwarden.errors import NetwardenError
@@ -24,9 +25,9 @@ def write_files(thresholds: Sequence[Path], rules_dir: Path, test_dir: Path) -> 
     for path, text in files.items():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise NetwardenError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        write_atomic(path, text)
     return list(files)
 
 
