@@ -69,14 +69,13 @@ INCIDENT_AGENT = "agent/{{ $labels.agent }}"
 
 DDN = 'kind="dedicated-data-network"'
 
-LINK_ENDS = "topk by (device, ifName) (1, netwarden_link_info)"
-"""One ``netwarden_link_info`` series per interface (device, ifName) that is an inventory link
-end: topk keeps the labels and never yields two matches for one interface, so a join on it
-cannot fail with "many-to-many matching" even if an interface were named in two links."""
-
-
 def on_links(expr: str, selector: str = "") -> str:
-    """``expr`` (interface series) for inventory link ends only, with ``link`` and ``kind``."""
+    """``expr`` (interface series) for inventory link ends only, with ``link`` and ``kind``.
+
+    The join takes one ``netwarden_link_info`` series per interface (device, ifName) with
+    ``topk``, which keeps the labels and never yields two matches for one interface: the join
+    cannot fail with "many-to-many matching" even if an interface were named in two links.
+    """
     info = f"netwarden_link_info{{{selector}}}" if selector else "netwarden_link_info"
     ends = f"topk by (device, ifName) (1, {info})"
     return f"(\n{_indent(expr)}\n)\n* on(device, ifName) group_left(link, kind)\n  {ends}"
