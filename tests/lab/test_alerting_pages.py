@@ -397,6 +397,13 @@ def test_a_stopped_agent_pages_once_for_its_agency(stack: Stack) -> None:
         stack.timings["agent stopped -> people notified (s)"] = round(page.at - stopped_at, 1)
         assert page.alertnames() == ["NetwardenAgentDown"]
         _hidden(stack, {"NetwardenAgentScrapeFailed"}, STOPPED_AGENT, by="NetwardenAgentDown")
+        others = [
+            a
+            for a in stack.active()
+            if a["labels"].get("site") == STOPPED_SITE
+            and a["labels"]["alertname"] != "NetwardenAgentDown"
+        ]
+        assert all(a["status"]["state"] == "suppressed" for a in others), others
         time.sleep(SETTLE)
         pages = [
             n
