@@ -37,13 +37,15 @@ LINK_DOWN = AlertSpec(
     ),
     description=(
         "The dedicated data network line {{ $labels.link }} is down at {{ $labels.device }} "
-        "interface {{ $labels.ifName }} while it is administratively up: every site behind it "
-        "is cut off, and their own alerts are held back (inhibited) until it is back."
+        "interface {{ $labels.ifName }} while it is administratively up, and no end of it is "
+        "up: every site behind it is cut off, and their own alerts are held back (inhibited) "
+        "until it is back."
     ),
     description_vi=(
         "Đường truyền số liệu chuyên dùng {{ $labels.link }} mất kết nối tại "
-        "{{ $labels.device }} cổng {{ $labels.ifName }} trong khi cổng vẫn được bật: các đơn "
-        "vị phía sau bị cô lập, cảnh báo của họ được tạm giữ cho tới khi đường truyền phục hồi."
+        "{{ $labels.device }} cổng {{ $labels.ifName }} trong khi cổng vẫn được bật và không "
+        "đầu nào của đường truyền hoạt động: các đơn vị phía sau bị cô lập, cảnh báo của họ "
+        "được tạm giữ cho tới khi đường truyền phục hồi."
     ),
 )
 

@@ -69,6 +69,7 @@ INCIDENT_AGENT = "agent/{{ $labels.agent }}"
 
 DDN = 'kind="dedicated-data-network"'
 
+
 def on_links(expr: str, selector: str = "") -> str:
     """``expr`` (interface series) for inventory link ends only, with ``link`` and ``kind``.
 
