@@ -20,6 +20,7 @@ from netwarden.collector.fleet_cli import app as fleet_app
 from netwarden.errors import InventoryError, NetwardenError, UsageError
 from netwarden.inventory.cli import app as inventory_app
 from netwarden.lab.cli import app as lab_app
+from netwarden.reports.report_commands import app as report_app
 
 app = typer.Typer(
     name="netwarden",
@@ -34,6 +35,7 @@ app.add_typer(agent_app, name="agent")
 app.add_typer(config_app, name="config")
 app.add_typer(collector_app, name="collector")
 app.add_typer(fleet_app, name="fleet")
+app.add_typer(report_app, name="report")
 app.command("poll")(poll_command)
 
 

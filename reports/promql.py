@@ -1,0 +1,148 @@
+"""The PromQL of the availability report: the state of each link and agency at one instant
+(1 up, 0 down, absent: no data or excluded), and what Prometheus computes from it over the
+window with subqueries. Pure string building; the tests run every expression on Prometheus.
+
+The state is evaluated at every step of the window (a subquery ``[range:step]``); ``offset``
+evaluates it one step earlier, which is how the edges of an outage are found.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from netwarden.reports.topology import DDN, Plan
+from netwarden.reports.window import Window
+
+Interval = tuple[int, int]  # [start, end) in unix seconds
+
+
+@dataclass(frozen=True)
+class Masks:
+    """Excluded time: for everything, and per link id or agency site id."""
+
+    all: tuple[Interval, ...] = ()
+    links: Mapping[str, tuple[Interval, ...]] = field(default_factory=dict)
+    sites: Mapping[str, tuple[Interval, ...]] = field(default_factory=dict)
+
+
+def string(value: str) -> str:
+    """A PromQL string literal (Go escapes, which JSON's are a subset of)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def alternation(values: Iterable[str]) -> str:
+    """A regex matching exactly ``values`` (PromQL regexes are anchored)."""
+    return "|".join(re.escape(v) for v in sorted(set(values)))
+
+
+def _offset(seconds: int) -> str:
+    return f" offset {seconds}s" if seconds else ""
+
+
+def _now(seconds: int) -> str:
+    return f"vector(time() - {seconds})" if seconds else "vector(time())"
+
+
+def during(intervals: Sequence[Interval], offset: int = 0) -> str:
+    """A one-element vector when the instant (less ``offset``) is in one of ``intervals``."""
+    now = _now(offset)
+    return " or ".join(f"({now} >= {a} and {now} < {b})" for a, b in intervals)
+
+
+def _label_vector(pairs: Sequence[tuple[str, str]]) -> str:
+    expr = "vector(1)"
+    for name, value in pairs:
+        expr = f'label_replace({expr}, {string(name)}, {string(value)}, "", "")'
+    return expr
+
+
+def _scoped(label: str, per_target: Mapping[str, tuple[Interval, ...]], offset: int) -> str:
+    return " or ".join(
+        f"({_label_vector([(label, target)])} and on() ({during(intervals, offset)}))"
+        for target, intervals in sorted(per_target.items())
+        if intervals
+    )
+
+
+def masked(expr: str, label: str, scoped: Mapping[str, tuple[Interval, ...]],
+           everything: Sequence[Interval], offset: int) -> str:  # fmt: skip
+    """``expr`` without its series while they are excluded."""
+    per_target = _scoped(label, scoped, offset)
+    if per_target:
+        expr = f"({expr}) unless on({label}) ({per_target})"
+    if everything:
+        expr = f"({expr}) unless on() ({during(everything, offset)})"
+    return expr
+
+
+def link_state(plan: Plan, offset: int = 0) -> str:
+    """Per link: 1 while its core end's ifOperStatus is up(1), 0 otherwise (any other state)."""
+    devices = string(alternation(plan.core_devices))
+    links = string(alternation(lp.id for lp in plan.links))
+    o = _offset(offset)
+    return (
+        f"min by (link) ((ifOperStatus{{device=~{devices}}}{o} == bool 1)"
+        f" * on(device, ifName) group_left(link)"
+        f" max by (device, ifName, link) (netwarden_link_info{{kind={string(DDN)},"
+        f" device=~{devices}, link=~{links}}}{o}))"
+    )
+
+
+def _reach(plan: Plan, offset: int) -> str:
+    services = {s for a in plan.agencies for s in a.reach_services}
+    devices = {d for a in plan.agencies for d in a.reach_devices}
+    o = _offset(offset)
+    parts = []
+    if services:
+        parts.append(f"netwarden_probe_success{{probe=\"icmp\","
+                     f" service=~{string(alternation(services))}}}{o}")  # fmt: skip
+    if devices:
+        parts.append(f"netwarden_probe_success{{probe=\"icmp\", service=\"\","
+                     f" device=~{string(alternation(devices))}}}{o}")  # fmt: skip
+    return " or ".join(parts)
+
+
+def agency_state(plan: Plan, offset: int = 0) -> str:
+    """Per agency site: 0 while all its links are down or its core switch does not answer
+    from the core side, 1 while one link is up and the switch answers (or has no probe)."""
+    mapping = " or ".join(
+        _label_vector([("link", link), ("site", a.site)]) for a in plan.agencies for link in a.links
+    )
+    links = (
+        f"label_replace(max by (site) (({link_state(plan, offset)})"
+        f' * on(link) group_left(site) ({mapping})), "part", "link", "", "")'
+    )
+    reach = _reach(plan, offset)
+    if not reach:
+        return f"min by (site) ({links})"
+    reach_part = f'label_replace(max by (site) ({reach}), "part", "reach", "", "")'
+    return f"min by (site) ({links} or {reach_part})"
+
+
+def masked_link_state(plan: Plan, masks: Masks, offset: int = 0) -> str:
+    return masked(link_state(plan, offset), "link", masks.links, masks.all, offset)
+
+
+def masked_agency_state(plan: Plan, masks: Masks, offset: int = 0) -> str:
+    return masked(agency_state(plan, offset), "site", masks.sites, masks.all, offset)
+
+
+def over_window(function: str, state: str, window: Window) -> str:
+    """``function`` (``count_over_time``, ``sum_over_time``) of ``state`` at every step of the
+    window, for an instant query at ``window.end - window.step`` (a subquery includes both
+    ends of its range, so the range stops one step short of the window's length)."""
+    length = window.end - window.start - window.step
+    return f"{function}(({state})[{length}s:{window.step}s])"
+
+
+def outage_starts(now: str, before: str) -> str:
+    """Down now, and not down one step before: an outage begins."""
+    return f"(({now}) == 0) unless (({before}) == 0)"
+
+
+def outage_ends(now: str, before: str) -> str:
+    """Down one step before and not now (up, no data or excluded): the outage is over."""
+    return f"(({before}) == 0) unless (({now}) == 0)"
