@@ -45,7 +45,13 @@ class CollectorApi:
     """One collector, one token; every failure becomes one readable line. Used once: ``call``
     closes the connection (other commands that talk to the collector use it too)."""
 
-    def __init__(self, url: str | None, ca_file: Path | None, insecure: bool) -> None:
+    def __init__(
+        self,
+        url: str | None,
+        ca_file: Path | None,
+        insecure: bool,
+        transport: httpx.BaseTransport | None = None,  # tests answer in the collector's place
+    ) -> None:
         if not url:
             raise UsageError("no collector: pass --collector URL or set NETWARDEN_COLLECTOR")
         token = os.environ.get("NETWARDEN_TOKEN", "").strip()
@@ -72,6 +78,7 @@ class CollectorApi:
             verify=verify,
             timeout=15.0,
             headers={"Authorization": f"Bearer {token}"},
+            transport=transport,
         )
 
     def call(self, method: str, path: str, role: str, params: dict[str, str] | None = None) -> Any:

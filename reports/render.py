@@ -17,8 +17,10 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def minutes(steps_or_seconds: int, step: int = 1) -> float:
-    return round(steps_or_seconds * step / 60, 3)
+def minutes(steps_or_seconds: int, step: int = 1) -> int | float:
+    """Seconds (or steps of ``step`` seconds) as minutes: whole when they are whole."""
+    value = round(steps_or_seconds * step / 60, 3)
+    return int(value) if value == int(value) else value
 
 
 def _percent(row: Availability) -> float | None:

@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 from netwarden.reports import render, topology
 from netwarden.reports.availability import compute
 from netwarden.reports.exclusions import Exclusion, clip, from_collector, parse_exclude
@@ -46,11 +48,14 @@ def window_of(request: AvailabilityRequest) -> Window:
     return explicit_window(start, end, step, request.now)
 
 
-def maintenance(request: AvailabilityRequest, window: Window) -> list[Exclusion]:
-    """The collector's maintenance windows overlapping the report's window."""
+def maintenance(
+    request: AvailabilityRequest, window: Window, transport: httpx.BaseTransport | None = None
+) -> list[Exclusion]:
+    """The collector's maintenance windows overlapping the report's window
+    (``GET /api/v1/maintenance?from=&to=``, a viewer's token in ``NETWARDEN_TOKEN``)."""
     from netwarden.collector.fleet_cli import CollectorApi
 
-    api = CollectorApi(request.collector, request.ca_file, request.insecure)
+    api = CollectorApi(request.collector, request.ca_file, request.insecure, transport)
     span = {"from": rfc3339(window.start), "to": rfc3339(window.end)}
     answer = api.call("GET", "/api/v1/maintenance", "viewer", params=span)
     return from_collector(answer)
