@@ -167,12 +167,29 @@ class _Measured:
     starts: dict[str, list[int]]  # instants an outage began
     ends: dict[str, list[int]]  # instants an outage ended
 
-    def row(self, kind: str, key: str, *, name: str, links: tuple[str, ...],
-            excluded: list[Interval], window: Window) -> Availability:  # fmt: skip
+    def row(
+        self,
+        kind: str,
+        key: str,
+        *,
+        name: str,
+        links: tuple[str, ...],
+        excluded: list[Interval],
+        window: Window,
+    ) -> Availability:
         outages = pair_edges(self.starts.get(key, []), self.ends.get(key, []), window)
-        return Availability(kind, key, name, links, window.step, window.steps,
-                            excluded_steps(excluded, window), round(self.counts.get(key, 0.0)),
-                            round(self.ups.get(key, 0.0)), tuple(outages))  # fmt: skip
+        return Availability(
+            kind,
+            key,
+            name,
+            links,
+            window.step,
+            window.steps,
+            excluded_steps(excluded, window),
+            round(self.counts.get(key, 0.0)),
+            round(self.ups.get(key, 0.0)),
+            tuple(outages),
+        )
 
 
 def _instants(series: list[Series], label: str) -> dict[str, list[int]]:
@@ -189,8 +206,9 @@ LINKS = _Kind("link", promql.masked_link_state)
 AGENCIES = _Kind("site", promql.masked_agency_state)
 
 
-def _measure(api: Queries, kind: _Kind, plan: Plan, masks: promql.Masks,
-             window: Window) -> _Measured:  # fmt: skip
+def _measure(
+    api: Queries, kind: _Kind, plan: Plan, masks: promql.Masks, window: Window
+) -> _Measured:
     now, before = kind.state(plan, masks, 0), kind.state(plan, masks, window.step)
     last = window.end - window.step
     counts = api.instant(promql.over_window("count_over_time", now, window), last)
@@ -208,10 +226,16 @@ def _measure(api: Queries, kind: _Kind, plan: Plan, masks: promql.Masks,
 def _link_rows(api: Queries, plan: Plan, scoped: _Scoped, window: Window) -> list[Availability]:
     measured = _measure(api, LINKS, plan, scoped.masks(), window)
     return [
-        measured.row("link", lp.id, name=lp.agency, links=(lp.id,),
-                     excluded=scoped.everything + scoped.links.get(lp.id, []), window=window)
+        measured.row(
+            "link",
+            lp.id,
+            name=lp.agency,
+            links=(lp.id,),
+            excluded=scoped.everything + scoped.links.get(lp.id, []),
+            window=window,
+        )
         for lp in plan.links
-    ]  # fmt: skip
+    ]
 
 
 def _agency_rows(api: Queries, plan: Plan, scoped: _Scoped, window: Window) -> list[Availability]:
@@ -219,21 +243,34 @@ def _agency_rows(api: Queries, plan: Plan, scoped: _Scoped, window: Window) -> l
         return []
     measured = _measure(api, AGENCIES, plan, scoped.masks(), window)
     return [
-        measured.row("agency", a.site, name=a.name, links=a.links,
-                     excluded=scoped.everything + scoped.sites.get(a.site, []), window=window)
+        measured.row(
+            "agency",
+            a.site,
+            name=a.name,
+            links=a.links,
+            excluded=scoped.everything + scoped.sites.get(a.site, []),
+            window=window,
+        )
         for a in plan.agencies
-    ]  # fmt: skip
+    ]
 
 
-def compute(api: Queries, plan: Plan, window: Window,
-            exclusions: Iterable[Exclusion]) -> Report:  # fmt: skip
+def compute(api: Queries, plan: Plan, window: Window, exclusions: Iterable[Exclusion]) -> Report:
     """The availability of every link and agency of ``plan`` over ``window``."""
     chosen = tuple(exclusions)
     scoped = resolve(plan, chosen)
     notes = [*plan.notes, *scoped.notes]
-    notes += [f"agency {a.site}: no ICMP probe from the core side, measured by its links only"
-              for a in plan.agencies if not (a.reach_services or a.reach_devices)]  # fmt: skip
+    notes += [
+        f"agency {a.site}: no ICMP probe from the core side, measured by its links only"
+        for a in plan.agencies
+        if not (a.reach_services or a.reach_devices)
+    ]
     if window.partial:
         notes.append("the month is not over: the report stops at the last whole step")
-    return Report(window, chosen, tuple(_link_rows(api, plan, scoped, window)),
-                  tuple(_agency_rows(api, plan, scoped, window)), tuple(notes))  # fmt: skip
+    return Report(
+        window,
+        chosen,
+        tuple(_link_rows(api, plan, scoped, window)),
+        tuple(_agency_rows(api, plan, scoped, window)),
+        tuple(notes),
+    )

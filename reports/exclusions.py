@@ -25,9 +25,14 @@ class Exclusion:
     source: str = "--exclude"
 
     def to_json(self) -> dict[str, Any]:
-        return {"from": rfc3339(self.start), "to": rfc3339(self.end), "scope": self.scope,
-                "target": self.target or None, "reason": self.reason,
-                "source": self.source}  # fmt: skip
+        return {
+            "from": rfc3339(self.start),
+            "to": rfc3339(self.end),
+            "scope": self.scope,
+            "target": self.target or None,
+            "reason": self.reason,
+            "source": self.source,
+        }
 
 
 def parse_exclude(text: str) -> Exclusion:
@@ -65,8 +70,14 @@ def _window(item: Any, n: int) -> Exclusion:
         raise NetwardenError(str(exc)) from None
     if end <= start:
         raise NetwardenError(f"{name}: the end is not after the start")
-    return Exclusion(start, end, scope, str(item[scope]), str(item.get("reason") or ""),
-                     f"collector #{item.get('id', n)}")  # fmt: skip
+    return Exclusion(
+        start,
+        end,
+        scope,
+        str(item[scope]),
+        str(item.get("reason") or ""),
+        f"collector #{item.get('id', n)}",
+    )
 
 
 def clip(exclusions: Iterable[Exclusion], window: Window) -> list[Exclusion]:

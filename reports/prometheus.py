@@ -43,8 +43,9 @@ class Queries(Protocol):
 class HttpPrometheus:
     """Prometheus at ``url``; ``transport`` lets tests answer in its place."""
 
-    def __init__(self, url: str, timeout: float = 120.0,
-                 transport: httpx.BaseTransport | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, url: str, timeout: float = 120.0, transport: httpx.BaseTransport | None = None
+    ) -> None:
         if not url.startswith(("http://", "https://")):
             raise NetwardenError(f"--prometheus must be an http:// or https:// URL, got {url!r}")
         self.url = url.rstrip("/")

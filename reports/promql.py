@@ -67,8 +67,13 @@ def _scoped(label: str, per_target: Mapping[str, tuple[Interval, ...]], offset: 
     )
 
 
-def masked(expr: str, label: str, scoped: Mapping[str, tuple[Interval, ...]],
-           everything: Sequence[Interval], offset: int) -> str:  # fmt: skip
+def masked(
+    expr: str,
+    label: str,
+    scoped: Mapping[str, tuple[Interval, ...]],
+    everything: Sequence[Interval],
+    offset: int,
+) -> str:
     """``expr`` without its series while they are excluded."""
     per_target = _scoped(label, scoped, offset)
     if per_target:
@@ -78,17 +83,24 @@ def masked(expr: str, label: str, scoped: Mapping[str, tuple[Interval, ...]],
     return expr
 
 
-def link_state(plan: Plan, offset: int = 0) -> str:
-    """Per link: 1 while its core end's ifOperStatus is up(1), 0 otherwise (any other state)."""
-    devices = string(alternation(plan.core_devices))
-    links = string(alternation(lp.id for lp in plan.links))
+def state_of_links(if_matchers: str, info_matchers: str, offset: int = 0) -> str:
+    """Per link: 1 while its measured end's ifOperStatus is up(1), 0 in any other state; the
+    ends are the ``netwarden_link_info`` series that ``info_matchers`` select. The availability
+    dashboard uses this with its own matchers, so it shows the report's figures."""
     o = _offset(offset)
     return (
-        f"min by (link) ((ifOperStatus{{device=~{devices}}}{o} == bool 1)"
+        f"min by (link) ((ifOperStatus{{{if_matchers}}}{o} == bool 1)"
         f" * on(device, ifName) group_left(link)"
         f" max by (device, ifName, link) (netwarden_link_info{{kind={string(DDN)},"
-        f" device=~{devices}, link=~{links}}}{o}))"
+        f" {info_matchers}}}{o}))"
     )
+
+
+def link_state(plan: Plan, offset: int = 0) -> str:
+    """Per link of ``plan``: the state at its core end."""
+    devices = f"device=~{string(alternation(plan.core_devices))}"
+    links = f"link=~{string(alternation(lp.id for lp in plan.links))}"
+    return state_of_links(devices, f"{devices}, {links}", offset)
 
 
 def _reach(plan: Plan, offset: int) -> str:
@@ -97,11 +109,14 @@ def _reach(plan: Plan, offset: int) -> str:
     o = _offset(offset)
     parts = []
     if services:
-        parts.append(f"netwarden_probe_success{{probe=\"icmp\","
-                     f" service=~{string(alternation(services))}}}{o}")  # fmt: skip
+        parts.append(
+            f'netwarden_probe_success{{probe="icmp", service=~{string(alternation(services))}}}{o}'
+        )
     if devices:
-        parts.append(f"netwarden_probe_success{{probe=\"icmp\", service=\"\","
-                     f" device=~{string(alternation(devices))}}}{o}")  # fmt: skip
+        parts.append(
+            f'netwarden_probe_success{{probe="icmp", service="",'
+            f" device=~{string(alternation(devices))}}}{o}"
+        )
     return " or ".join(parts)
 
 

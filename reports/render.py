@@ -12,9 +12,20 @@ from netwarden.reports.exclusions import Exclusion
 from netwarden.reports.window import rfc3339
 
 CSV_COLUMNS = (
-    "kind", "id", "name", "links", "availability_percent", "up_minutes", "down_minutes",
-    "no_data_minutes", "excluded_minutes", "outages", "longest_outage_minutes", "from", "to",
-)  # fmt: skip
+    "kind",
+    "id",
+    "name",
+    "links",
+    "availability_percent",
+    "up_minutes",
+    "down_minutes",
+    "no_data_minutes",
+    "excluded_minutes",
+    "outages",
+    "longest_outage_minutes",
+    "from",
+    "to",
+)
 
 
 def minutes(steps_or_seconds: int, step: int = 1) -> int | float:
@@ -83,8 +94,15 @@ def _cells(row: Availability) -> list[str]:
     ]
 
 
-_MEASURES = ["AVAILABILITY", "UP MIN", "DOWN MIN", "NO DATA MIN", "EXCLUDED MIN", "OUTAGES",
-             "LONGEST MIN"]  # fmt: skip
+_MEASURES = [
+    "AVAILABILITY",
+    "UP MIN",
+    "DOWN MIN",
+    "NO DATA MIN",
+    "EXCLUDED MIN",
+    "OUTAGES",
+    "LONGEST MIN",
+]
 
 
 def report_table(report: Report) -> str:
@@ -121,10 +139,21 @@ def report_csv(report: Report) -> str:
     for row in (*report.links, *report.agencies):
         data = row_json(row)
         percent = data["availability_percent"]
-        writer.writerow([
-            row.kind, row.id, row.name, " ".join(row.links),
-            "" if percent is None else percent, data["up_minutes"], data["down_minutes"],
-            data["no_data_minutes"], data["excluded_minutes"], len(row.outages),
-            data["outages"]["longest_minutes"], start, end,
-        ])  # fmt: skip
+        writer.writerow(
+            [
+                row.kind,
+                row.id,
+                row.name,
+                " ".join(row.links),
+                "" if percent is None else percent,
+                data["up_minutes"],
+                data["down_minutes"],
+                data["no_data_minutes"],
+                data["excluded_minutes"],
+                len(row.outages),
+                data["outages"]["longest_minutes"],
+                start,
+                end,
+            ]
+        )
     return out.getvalue()

@@ -17,8 +17,9 @@ import typer
 from netwarden.collector.fleet_cli import CaFile, Insecure
 from netwarden.errors import UsageError
 
-app = typer.Typer(help="Reports: the monthly availability of links and agencies.",
-                  no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="Reports: the monthly availability of links and agencies.", no_args_is_help=True
+)
 
 
 class ReportFormat(enum.StrEnum):

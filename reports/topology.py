@@ -92,9 +92,10 @@ def _agency(
     services = tuple(
         s.id
         for s in inventory.services
-        if s.site == site and s.check.icmp is not None
+        if s.site == site
+        and s.check.icmp is not None
         and inventory.agent_of_service(s) in core_agents
-    )  # fmt: skip
+    )
     devices = tuple(d for d in switches if inventory.agent_of(d) in core_agents)
     name = inventory.site(site).name or site
     return AgencyPlan(site, name, tuple(sorted(ids)), services, devices)

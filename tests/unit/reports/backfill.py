@@ -68,15 +68,31 @@ class BackfilledPrometheus:
         (folder / "input.om").write_text(openmetrics(series))
         promtool = shutil.which("promtool")
         assert promtool, "promtool is missing: run scripts/setup.sh (Debian package prometheus)"
-        done = subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet",
-                               str(folder / "input.om"), str(data)],
-                              capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+        done = subprocess.run(
+            [
+                promtool,
+                "tsdb",
+                "create-blocks-from",
+                "openmetrics",
+                "--quiet",
+                str(folder / "input.om"),
+                str(data),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         (folder / "prometheus.yml").write_text("global: {}\n")
         self.log = folder / "prometheus.log"
-        argv = ["prometheus", f"--config.file={folder / 'prometheus.yml'}",
-                f"--storage.tsdb.path={data}", "--storage.tsdb.retention.time=100y",
-                "--web.listen-address=127.0.0.1:0"]  # fmt: skip
+        argv = [
+            "prometheus",
+            f"--config.file={folder / 'prometheus.yml'}",
+            f"--storage.tsdb.path={data}",
+            "--storage.tsdb.retention.time=100y",
+            "--web.listen-address=127.0.0.1:0",
+        ]
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
         self.url = self._wait_ready(60)
@@ -112,8 +128,13 @@ def _ready(url: str) -> bool:
         return False
 
 
-def up_except(start: int, end: int, down: Iterable[tuple[int, int]], value_down: float = 2,
-              value_up: float = 1) -> list[Segment]:  # fmt: skip
+def up_except(
+    start: int,
+    end: int,
+    down: Iterable[tuple[int, int]],
+    value_down: float = 2,
+    value_up: float = 1,
+) -> list[Segment]:
     """Segments covering ``[start, end)``: ``value_up`` except ``down`` intervals."""
     segments, at = [], start
     for a, b in sorted(down):

@@ -42,9 +42,15 @@ DATA = (START - 7200, END + 3600)
 MINUTES = 29 * 24 * 60  # February 2024
 # When the history has data (the agents were scraped): 3,060 minutes of February, 3,000
 # without the hour the core agent was not scraped.
-OBSERVED = [(vn(31, 22, month=1), vn(1, 2)), (vn(5, 6), vn(5, 10)), (vn(10, 1), vn(10, 4)),
-            (vn(15, 8), vn(15, 13)), (vn(19, 23), vn(21, 8)), (vn(25, 13), vn(25, 15)),
-            (vn(29, 22), vn(1, 2, month=3))]  # fmt: skip
+OBSERVED = [
+    (vn(31, 22, month=1), vn(1, 2)),
+    (vn(5, 6), vn(5, 10)),
+    (vn(10, 1), vn(10, 4)),
+    (vn(15, 8), vn(15, 13)),
+    (vn(19, 23), vn(21, 8)),
+    (vn(25, 13), vn(25, 15)),
+    (vn(29, 22), vn(1, 2, month=3)),
+]
 CORE_GAP = (vn(5, 8), vn(5, 9))  # the core agent not scraped for an hour in between
 NO_DATA = MINUTES - 3000
 EXCLUDE = (vn(15, 9), vn(15, 12))  # --exclude, for everything
@@ -104,13 +110,18 @@ def _status(down: list[tuple[int, int]]) -> list[Segment]:
 
 def _history() -> dict[str, tuple[str, list[Segment]]]:
     def core_if(if_name: str) -> str:
-        return (f'ifOperStatus{{{CORE},device="core-rtr",site="core",role="router",'
-                f'ifIndex="{if_name}",ifName="{if_name}",ifDescr="{if_name}"}}')  # fmt: skip
+        return (
+            f'ifOperStatus{{{CORE},device="core-rtr",site="core",role="router",'
+            f'ifIndex="{if_name}",ifName="{if_name}",ifDescr="{if_name}"}}'
+        )
 
-    def info(link: str, device: str, if_name: str, kind: str = DDN, who: str = CORE,
-             site: str = "core") -> str:  # fmt: skip
-        return (f'netwarden_link_info{{{who},site="{site}",link="{link}",{kind},'
-                f'device="{device}",ifName="{if_name}"}}')  # fmt: skip
+    def info(
+        link: str, device: str, if_name: str, kind: str = DDN, who: str = CORE, site: str = "core"
+    ) -> str:
+        return (
+            f'netwarden_link_info{{{who},site="{site}",link="{link}",{kind},'
+            f'device="{device}",ifName="{if_name}"}}'
+        )
 
     core_always = _seen([Segment(*DATA, 1)])
     reach_down = TSL_A_DOWN + REACH_A_DOWN
@@ -129,16 +140,20 @@ def _history() -> dict[str, tuple[str, list[Segment]]]:
         info("tsl-dc", "core-rtr", "dc0"): ("gauge", core_always),
         info("lan-x", "core-rtr", "lan0", 'kind="lan-uplink"'): ("gauge", core_always),
         info("tsl-a", "sw-a", "wan0", who=AGENCY_A, site="a"): ("gauge", far_a),
-        (f'ifOperStatus{{{AGENCY_A},device="sw-a",site="a",role="switch",ifIndex="3",'
-         f'ifName="wan0",ifDescr="wan0",ifAlias=""}}'): ("gauge", far_a),
-        (f'netwarden_probe_success{{{CORE},probe="icmp",service="reach-a",site="a",'
-         f'target="198.18.1.2"}}'): ("gauge", _seen(
-             up_except(*DATA, reach_down, value_down=0))),
+        (
+            f'ifOperStatus{{{AGENCY_A},device="sw-a",site="a",role="switch",ifIndex="3",'
+            f'ifName="wan0",ifDescr="wan0",ifAlias=""}}'
+        ): ("gauge", far_a),
+        (
+            f'netwarden_probe_success{{{CORE},probe="icmp",service="reach-a",site="a",'
+            f'target="198.18.1.2"}}'
+        ): ("gauge", _seen(up_except(*DATA, reach_down, value_down=0))),
         # The agency's own agent pings its switch: not the core side, not counted.
-        (f'netwarden_probe_success{{{AGENCY_A},probe="icmp",device="sw-a",site="a",'
-         f'role="switch",target="198.18.1.2"}}'): ("gauge", _seen(up_except(
-             *DATA, [(vn(25, 13), vn(25, 13, 5))], value_down=0), None)),
-    }  # fmt: skip
+        (
+            f'netwarden_probe_success{{{AGENCY_A},probe="icmp",device="sw-a",site="a",'
+            f'role="switch",target="198.18.1.2"}}'
+        ): ("gauge", _seen(up_except(*DATA, [(vn(25, 13), vn(25, 13, 5))], value_down=0), None)),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -157,8 +172,9 @@ def inventory_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _report(prometheus: BackfilledPrometheus, inventory: Path,
-            exclusions: list[Exclusion]) -> Report:  # fmt: skip
+def _report(
+    prometheus: BackfilledPrometheus, inventory: Path, exclusions: list[Exclusion]
+) -> Report:
     plan = topology.from_inventory(load_inventory([inventory]))
     window = month_window("2024-02", 60, now=END + 86400)
     api = HttpPrometheus(prometheus.url)
@@ -169,8 +185,12 @@ def _report(prometheus: BackfilledPrometheus, inventory: Path,
 
 
 def _minutes(row: Availability) -> dict[str, int]:
-    return {"up": row.up_steps, "down": row.down_steps, "no_data": row.no_data_steps,
-            "excluded": row.excluded_steps}  # fmt: skip
+    return {
+        "up": row.up_steps,
+        "down": row.down_steps,
+        "no_data": row.no_data_steps,
+        "excluded": row.excluded_steps,
+    }
 
 
 def _outages(row: Availability) -> list[tuple[int, int]]:
@@ -192,17 +212,23 @@ def test_a_month_of_links_and_agencies_with_exclusions(
         assert sum(o.seconds for o in row.outages) == row.down_steps * 60
 
     a = links["tsl-a"]
-    assert _outages(a) == [(START, vn(1, 0, 20)), (vn(10, 2), vn(10, 2, 45)),
-                           (vn(15, 12), vn(15, 12, 10))]  # fmt: skip
-    assert _minutes(a) == {"up": 3000 - 180 - 75, "down": 75, "no_data": NO_DATA,
-                           "excluded": 180}  # fmt: skip
+    assert _outages(a) == [
+        (START, vn(1, 0, 20)),
+        (vn(10, 2), vn(10, 2, 45)),
+        (vn(15, 12), vn(15, 12, 10)),
+    ]
+    assert _minutes(a) == {"up": 3000 - 180 - 75, "down": 75, "no_data": NO_DATA, "excluded": 180}
     assert a.longest == 45 * 60
     assert a.ratio == pytest.approx((3000 - 255) / (3000 - 180))
 
     b = links["tsl-b"]  # the collector's window on tsl-b cuts the first outage's start
     assert _outages(b) == [(vn(20, 6), vn(21, 6, 30)), (vn(29, 23, 50), END)]
-    assert _minutes(b) == {"up": 3000 - 540 - 1480, "down": 1480, "no_data": NO_DATA,
-                           "excluded": 540}  # fmt: skip
+    assert _minutes(b) == {
+        "up": 3000 - 540 - 1480,
+        "down": 1480,
+        "no_data": NO_DATA,
+        "excluded": 540,
+    }
 
     dc = links["tsl-dc"]
     assert _minutes(dc) == {"up": 3000 - 180, "down": 0, "no_data": NO_DATA, "excluded": 180}
@@ -237,8 +263,9 @@ def test_device_and_site_windows_reach_the_links_and_agencies_they_concern(
 
 
 def _cli_json(prometheus: BackfilledPrometheus, *args: str) -> dict[str, object]:
-    done = run_cli("report", "availability", "--prometheus", prometheus.url, *args,
-                   "--output", "json")  # fmt: skip
+    done = run_cli(
+        "report", "availability", "--prometheus", prometheus.url, *args, "--output", "json"
+    )
     assert done.returncode == 0, done.stderr
     return dict(json.loads(done.stdout))
 
@@ -246,10 +273,13 @@ def _cli_json(prometheus: BackfilledPrometheus, *args: str) -> dict[str, object]
 def test_the_command_with_and_without_the_inventory(
     prometheus: BackfilledPrometheus, inventory_file: Path
 ) -> None:
-    exclude = f"{datetime.fromtimestamp(EXCLUDE[0], VIETNAM).isoformat()}/" \
-              f"{datetime.fromtimestamp(EXCLUDE[1], VIETNAM).isoformat()}"  # fmt: skip
-    full = _cli_json(prometheus, "--month", "2024-02", "-i", str(inventory_file),
-                     "--exclude", exclude)  # fmt: skip
+    exclude = (
+        f"{datetime.fromtimestamp(EXCLUDE[0], VIETNAM).isoformat()}/"
+        f"{datetime.fromtimestamp(EXCLUDE[1], VIETNAM).isoformat()}"
+    )
+    full = _cli_json(
+        prometheus, "--month", "2024-02", "-i", str(inventory_file), "--exclude", exclude
+    )
     assert full["from"] == "2024-02-01T00:00:00+07:00"
     assert full["to"] == "2024-03-01T00:00:00+07:00"
     rows = {row["id"]: row for row in full["links"]}  # type: ignore[attr-defined]
@@ -257,14 +287,15 @@ def test_the_command_with_and_without_the_inventory(
     assert tsl_a["down_minutes"] == 75 and tsl_a["no_data_minutes"] == NO_DATA
     assert tsl_a["excluded_minutes"] == 180
     assert tsl_a["outages"] == {
-        "count": 3, "longest_minutes": 45, "total_minutes": 75,
-        "list": [{"from": "2024-02-01T00:00:00+07:00", "to": "2024-02-01T00:20:00+07:00",
-                  "minutes": 20},
-                 {"from": "2024-02-10T02:00:00+07:00", "to": "2024-02-10T02:45:00+07:00",
-                  "minutes": 45},
-                 {"from": "2024-02-15T12:00:00+07:00", "to": "2024-02-15T12:10:00+07:00",
-                  "minutes": 10}],
-    }  # fmt: skip
+        "count": 3,
+        "longest_minutes": 45,
+        "total_minutes": 75,
+        "list": [
+            {"from": "2024-02-01T00:00:00+07:00", "to": "2024-02-01T00:20:00+07:00", "minutes": 20},
+            {"from": "2024-02-10T02:00:00+07:00", "to": "2024-02-10T02:45:00+07:00", "minutes": 45},
+            {"from": "2024-02-15T12:00:00+07:00", "to": "2024-02-15T12:10:00+07:00", "minutes": 10},
+        ],
+    }
     assert [a["id"] for a in full["agencies"]] == ["a", "b"]  # type: ignore[attr-defined]
     # Without the inventory: the links from netwarden_link_info, measured at the hub's end.
     bare = _cli_json(prometheus, "--month", "2024-02", "--exclude", exclude)

@@ -45,14 +45,21 @@ def test_plan_from_the_inventory(plan: topology.Plan) -> None:
 
 def test_plan_from_link_info_takes_the_hub_as_the_core_end() -> None:
     ends = [
-        {"link": "l1", "device": "hub"}, {"link": "l1", "device": "sw1"},
-        {"link": "l2", "device": "hub"}, {"link": "l2", "device": "sw2"},
+        {"link": "l1", "device": "hub"},
+        {"link": "l1", "device": "sw1"},
+        {"link": "l2", "device": "hub"},
+        {"link": "l2", "device": "sw2"},
         {"link": "l3", "device": "hub"},  # far end not polled
-        {"link": "solo", "device": "x"}, {"link": "solo", "device": "y"},  # a tie: both
-    ]  # fmt: skip
+        {"link": "solo", "device": "x"},
+        {"link": "solo", "device": "y"},  # a tie: both
+    ]
     got = {lp.id: (lp.core_devices, lp.far_devices) for lp in topology.from_link_ends(ends).links}
-    assert got == {"l1": (("hub",), ("sw1",)), "l2": (("hub",), ("sw2",)), "l3": (("hub",), ()),
-                   "solo": (("x", "y"), ())}  # fmt: skip
+    assert got == {
+        "l1": (("hub",), ("sw1",)),
+        "l2": (("hub",), ("sw2",)),
+        "l3": (("hub",), ()),
+        "solo": (("x", "y"), ()),
+    }
 
 
 def test_scoped_windows_reach_what_they_concern(plan: topology.Plan) -> None:
@@ -62,8 +69,11 @@ def test_scoped_windows_reach_what_they_concern(plan: topology.Plan) -> None:
     elsewhere = Exclusion(70, 80, "device", "cam-1", source="collector #9")
     scoped = resolve(plan, [link, core, site, elsewhere, Exclusion(90, 100)])
     assert scoped.everything == [(90, 100)]
-    assert scoped.links == {"tsl-a": [(10, 20), (30, 40)], "tsl-b": [(30, 40), (50, 60)],
-                            "tsl-dc": [(30, 40)]}  # fmt: skip
+    assert scoped.links == {
+        "tsl-a": [(10, 20), (30, 40)],
+        "tsl-b": [(30, 40), (50, 60)],
+        "tsl-dc": [(30, 40)],
+    }
     # An agency is excluded when all its links are, or the window is on its site.
     assert scoped.sites == {"a": [(10, 20), (30, 40)], "b": [(30, 40), (50, 60)]}
     assert scoped.notes == [
@@ -72,10 +82,19 @@ def test_scoped_windows_reach_what_they_concern(plan: topology.Plan) -> None:
 
 
 def _request(**changes: object) -> AvailabilityRequest:
-    base: dict[str, object] = {"prometheus": "http://127.0.0.1:9", "month": "2025-06",
-            "start": None, "end": None, "step": "60s", "inventory": [], "exclude": [],
-            "collector": "https://collector.example:9440", "ca_file": None,
-            "insecure": False, "now": 2e9}  # fmt: skip
+    base: dict[str, object] = {
+        "prometheus": "http://127.0.0.1:9",
+        "month": "2025-06",
+        "start": None,
+        "end": None,
+        "step": "60s",
+        "inventory": [],
+        "exclude": [],
+        "collector": "https://collector.example:9440",
+        "ca_file": None,
+        "insecure": False,
+        "now": 2e9,
+    }
     return AvailabilityRequest(**(base | changes))  # type: ignore[arg-type]
 
 
@@ -85,31 +104,50 @@ def test_maintenance_windows_from_the_collector(monkeypatch: pytest.MonkeyPatch)
 
     def answer(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(200, json={"windows": [
-            {"id": 1, "site": None, "link": "tsl-a", "device": None,
-             "from": "2025-06-10T15:00:00Z", "to": "2025-06-10T16:00:00Z", "reason": "cáp",
-             "created_by": "lan", "created_at": "2025-06-01T00:00:00Z"}]})  # fmt: skip
+        return httpx.Response(
+            200,
+            json={
+                "windows": [
+                    {
+                        "id": 1,
+                        "site": None,
+                        "link": "tsl-a",
+                        "device": None,
+                        "from": "2025-06-10T15:00:00Z",
+                        "to": "2025-06-10T16:00:00Z",
+                        "reason": "cáp",
+                        "created_by": "lan",
+                        "created_at": "2025-06-01T00:00:00Z",
+                    }
+                ]
+            },
+        )
 
     window = month_window("2025-06", 60, 2e9)
     got = maintenance(_request(), window, httpx.MockTransport(answer))
     assert [(e.scope, e.target, e.reason) for e in got] == [("link", "tsl-a", "cáp")]
     (request,) = seen
     assert request.url.path == "/api/v1/maintenance"
-    assert dict(request.url.params) == {"from": "2025-06-01T00:00:00+07:00",
-                                        "to": "2025-07-01T00:00:00+07:00"}  # fmt: skip
+    assert dict(request.url.params) == {
+        "from": "2025-06-01T00:00:00+07:00",
+        "to": "2025-07-01T00:00:00+07:00",
+    }
     assert request.headers["Authorization"] == "Bearer nwu.viewer.secret"
 
 
 @pytest.mark.parametrize(
     ("status", "body", "message"),
     [
-        (403, {"error": "needs role viewer"},
-         "the collector refused the token (needs role viewer): this needs a token with the "
-         "viewer role"),
+        (
+            403,
+            {"error": "needs role viewer"},
+            "the collector refused the token (needs role viewer): this needs a token with the "
+            "viewer role",
+        ),
         (404, {"error": "not found"}, "collector answered 404: not found"),
         (200, {"maintenance": []}, "the collector's maintenance answer has no list of windows"),
     ],
-)  # fmt: skip
+)
 def test_maintenance_failures_are_one_line(
     monkeypatch: pytest.MonkeyPatch, status: int, body: object, message: str
 ) -> None:
@@ -128,13 +166,31 @@ def test_maintenance_needs_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _sample_report() -> Report:
     window = Window(start=1_748_710_800, end=1_748_710_800 + 600 * 60, step=60, label="2025-06")
-    link = Availability("link", "tsl-a", "a", ("tsl-a",), 60, 600, 60, 500, 480,
-                        (Outage(window.start + 600, window.start + 1800),
-                         Outage(window.start + 6000, window.start + 6480)))  # fmt: skip
-    agency = Availability("agency", "a", "Sở Khoa học và Công nghệ", ("tsl-a",), 60, 600, 0, 0,
-                          0, ())  # fmt: skip
-    return Report(window, (Exclusion(window.start, window.start + 3600, reason="bảo trì"),),
-                  (link,), (agency,), ("a note",))  # fmt: skip
+    link = Availability(
+        "link",
+        "tsl-a",
+        "a",
+        ("tsl-a",),
+        60,
+        600,
+        60,
+        500,
+        480,
+        (
+            Outage(window.start + 600, window.start + 1800),
+            Outage(window.start + 6000, window.start + 6480),
+        ),
+    )
+    agency = Availability(
+        "agency", "a", "Sở Khoa học và Công nghệ", ("tsl-a",), 60, 600, 0, 0, 0, ()
+    )
+    return Report(
+        window,
+        (Exclusion(window.start, window.start + 3600, reason="bảo trì"),),
+        (link,),
+        (agency,),
+        ("a note",),
+    )
 
 
 def test_json_rendering() -> None:
@@ -143,8 +199,12 @@ def test_json_rendering() -> None:
     assert got["to"] == "2025-06-01T10:00:00+07:00"
     link = got["links"][0]
     assert link["availability_percent"] == 96.0
-    assert (link["up_minutes"], link["down_minutes"], link["no_data_minutes"],
-            link["excluded_minutes"]) == (480, 20, 40, 60)  # fmt: skip
+    assert (
+        link["up_minutes"],
+        link["down_minutes"],
+        link["no_data_minutes"],
+        link["excluded_minutes"],
+    ) == (480, 20, 40, 60)
     assert link["outages"]["count"] == 2
     assert link["outages"]["longest_minutes"] == 20
     assert link["outages"]["list"][0] == {
@@ -180,16 +240,22 @@ def test_table_and_csv_rendering() -> None:
     ("args", "message"),
     [
         ([], "give --month YYYY-MM, or --from and --to"),
-        (["--month", "2025-06", "--from", "2025-06-01T00:00"],
-         "give --month YYYY-MM, or --from and --to"),
+        (
+            ["--month", "2025-06", "--from", "2025-06-01T00:00"],
+            "give --month YYYY-MM, or --from and --to",
+        ),
         (["--from", "2025-06-01T00:00"], "--from and --to go together"),
         (["--month", "2025-6"], "--month must be YYYY-MM, got '2025-6'"),
-        (["--month", "2025-06", "--exclude", "2025-06-02"],
-         "--exclude must be FROM/TO, got '2025-06-02'"),
-        (["--month", "2025-06", "--step", "1.5m"],
-         "--step must be a duration like 60s, 5m or 1h, got '1.5m'"),
+        (
+            ["--month", "2025-06", "--exclude", "2025-06-02"],
+            "--exclude must be FROM/TO, got '2025-06-02'",
+        ),
+        (
+            ["--month", "2025-06", "--step", "1.5m"],
+            "--step must be a duration like 60s, 5m or 1h, got '1.5m'",
+        ),
     ],
-)  # fmt: skip
+)
 def test_usage_errors_are_one_line_exit_2(args: list[str], message: str) -> None:
     done = run_cli("report", "availability", "--prometheus", "http://127.0.0.1:9", *args)
     assert done.returncode == 2, done.stderr
@@ -197,8 +263,16 @@ def test_usage_errors_are_one_line_exit_2(args: list[str], message: str) -> None
 
 
 def test_an_unreachable_prometheus_is_one_line_exit_1() -> None:
-    done = run_cli("report", "availability", "--prometheus", "http://127.0.0.1:9",
-                   "--month", "2025-06", "--output", "json")  # fmt: skip
+    done = run_cli(
+        "report",
+        "availability",
+        "--prometheus",
+        "http://127.0.0.1:9",
+        "--month",
+        "2025-06",
+        "--output",
+        "json",
+    )
     assert done.returncode == 1
     assert done.stderr.startswith("netwarden: error: cannot reach Prometheus at http://127.0.0.1:9")
     assert done.stderr.count("\n") == 1

@@ -100,16 +100,32 @@ def test_exclude_option() -> None:
 
 
 def test_collector_windows_parse_by_the_contract() -> None:
-    answer = {"windows": [
-        {"id": 7, "site": None, "link": "tsl-so-tc", "device": None,
-         "from": "2025-06-10T15:00:00Z", "to": "2025-06-10T19:00:00Z",
-         "reason": "thay cáp", "created_by": "lan", "created_at": "2025-06-01T00:00:00Z"},
-        {"id": 8, "site": "so-khcn", "from": "2025-06-12T00:00:00Z",
-         "to": "2025-06-12T01:00:00Z", "reason": ""},
-    ]}  # fmt: skip
+    answer = {
+        "windows": [
+            {
+                "id": 7,
+                "site": None,
+                "link": "tsl-so-tc",
+                "device": None,
+                "from": "2025-06-10T15:00:00Z",
+                "to": "2025-06-10T19:00:00Z",
+                "reason": "thay cáp",
+                "created_by": "lan",
+                "created_at": "2025-06-01T00:00:00Z",
+            },
+            {
+                "id": 8,
+                "site": "so-khcn",
+                "from": "2025-06-12T00:00:00Z",
+                "to": "2025-06-12T01:00:00Z",
+                "reason": "",
+            },
+        ]
+    }
     got = from_collector(answer)
-    assert got[0] == Exclusion(utc(2025, 6, 10, 15), utc(2025, 6, 10, 19), "link", "tsl-so-tc",
-                               "thay cáp", "collector #7")  # fmt: skip
+    assert got[0] == Exclusion(
+        utc(2025, 6, 10, 15), utc(2025, 6, 10, 19), "link", "tsl-so-tc", "thay cáp", "collector #7"
+    )
     assert (got[1].scope, got[1].target) == ("site", "so-khcn")
 
 
@@ -118,17 +134,33 @@ def test_collector_windows_parse_by_the_contract() -> None:
     [
         ({}, "the collector's maintenance answer has no list of windows"),
         ({"windows": [1]}, "maintenance window 0 from the collector is not an object"),
-        ({"windows": [{"id": 3, "site": "a", "link": "b", "from": "x", "to": "y"}]},
-         "maintenance window 3: exactly one of site, link, device must be set"),
-        ({"windows": [{"id": 3, "device": "d", "to": "2025-06-12T01:00:00Z"}]},
-         "maintenance window 3: no 'from' time"),
-        ({"windows": [{"id": 3, "device": "d", "from": "soon", "to": "later"}]},
-         "maintenance window 3: 'soon' is not a time like 2025-06-10T22:00:00+07:00"),
-        ({"windows": [{"id": 3, "device": "d", "from": "2025-06-12T01:00:00Z",
-                       "to": "2025-06-12T01:00:00Z"}]},
-         "maintenance window 3: the end is not after the start"),
+        (
+            {"windows": [{"id": 3, "site": "a", "link": "b", "from": "x", "to": "y"}]},
+            "maintenance window 3: exactly one of site, link, device must be set",
+        ),
+        (
+            {"windows": [{"id": 3, "device": "d", "to": "2025-06-12T01:00:00Z"}]},
+            "maintenance window 3: no 'from' time",
+        ),
+        (
+            {"windows": [{"id": 3, "device": "d", "from": "soon", "to": "later"}]},
+            "maintenance window 3: 'soon' is not a time like 2025-06-10T22:00:00+07:00",
+        ),
+        (
+            {
+                "windows": [
+                    {
+                        "id": 3,
+                        "device": "d",
+                        "from": "2025-06-12T01:00:00Z",
+                        "to": "2025-06-12T01:00:00Z",
+                    }
+                ]
+            },
+            "maintenance window 3: the end is not after the start",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_bad_collector_answer_is_one_line(answer: object, message: str) -> None:
     with pytest.raises(NetwardenError) as err:
         from_collector(answer)
@@ -161,8 +193,11 @@ def test_outages_from_edges() -> None:
     assert pair_edges([], [], w) == []
     # One outage inside, one under way at the start, one running past the end.
     got = pair_edges([1010 * 60, 1090 * 60], [1005 * 60, 1020 * 60], w)
-    assert got == [Outage(w.start, 1005 * 60), Outage(1010 * 60, 1020 * 60),
-                   Outage(1090 * 60, w.end)]  # fmt: skip
+    assert got == [
+        Outage(w.start, 1005 * 60),
+        Outage(1010 * 60, 1020 * 60),
+        Outage(1090 * 60, w.end),
+    ]
     # Down just before the window and up at its first step: nothing inside.
     assert pair_edges([], [w.start], w) == []
     assert pair_edges([1010 * 60], [], w) == [Outage(1010 * 60, w.end)]
