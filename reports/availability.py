@@ -9,8 +9,8 @@ samples.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 
 from netwarden.reports import promql
 from netwarden.reports.exclusions import Exclusion, excluded_steps
@@ -206,7 +206,40 @@ LINKS = _Kind("link", promql.masked_link_state)
 AGENCIES = _Kind("site", promql.masked_agency_state)
 
 
+BATCH = 50
+"""Links (or agencies) per query. Prometheus evaluates the state once per step of the window
+for every series of the query: a month at 60 s is 44,640 evaluations, and a query of a whole
+province's links would outlast Prometheus' query timeout (2 min by default)."""
+
+
+def _batches(plan: Plan, agencies: bool) -> Iterator[Plan]:
+    """``plan`` cut into plans of at most BATCH links, or agencies with their links."""
+    if not agencies:
+        for n in range(0, len(plan.links), BATCH):
+            yield replace(plan, links=plan.links[n : n + BATCH], agencies=())
+        return
+    for n in range(0, len(plan.agencies), BATCH):
+        chosen = plan.agencies[n : n + BATCH]
+        ids = {link for a in chosen for link in a.links}
+        yield replace(plan, links=tuple(lp for lp in plan.links if lp.id in ids), agencies=chosen)
+
+
 def _measure(
+    api: Queries, kind: _Kind, plan: Plan, masks: promql.Masks, window: Window
+) -> _Measured:
+    merged = _Measured({}, {}, {}, {})
+    for part in _batches(plan, kind is AGENCIES):
+        ids = {lp.id for lp in part.links}
+        sites = {a.site for a in part.agencies}
+        measured = _measure_one(api, kind, part, masks.only(ids, sites), window)
+        merged.counts.update(measured.counts)
+        merged.ups.update(measured.ups)
+        merged.starts.update(measured.starts)
+        merged.ends.update(measured.ends)
+    return merged
+
+
+def _measure_one(
     api: Queries, kind: _Kind, plan: Plan, masks: promql.Masks, window: Window
 ) -> _Measured:
     now, before = kind.state(plan, masks, 0), kind.state(plan, masks, window.step)

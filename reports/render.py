@@ -78,7 +78,7 @@ def report_json(report: Report) -> dict[str, Any]:
 
 
 def _number(value: float) -> str:
-    return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+    return f"{value:.0f}" if value == int(value) else f"{value:.2f}"
 
 
 def _cells(row: Availability) -> list[str]:
@@ -128,7 +128,8 @@ def _exclusion_line(e: Exclusion) -> str:
 
 
 def _local(at: int) -> str:
-    return rfc3339(at)[:16].replace("T", " ")
+    """Vietnam time, to the minute unless the instant is not a whole minute."""
+    return rfc3339(at)[: 16 if at % 60 == 0 else 19].replace("T", " ")
 
 
 def report_csv(report: Report) -> str:

@@ -68,7 +68,7 @@ def plan_of(request: AvailabilityRequest, api: Queries, window: Window) -> topol
         return topology.from_inventory(load_inventory(request.inventory))
     # Every link the agents exported at some time in the window.
     expr = (
-        f"max by (link, device) (last_over_time(netwarden_link_info"
+        f"max by (link, device, ifName) (last_over_time(netwarden_link_info"
         f'{{kind="{topology.DDN}"}}[{window.end - window.start}s]))'
     )
     return topology.from_link_ends(s.labels for s in api.instant(expr, window.end))

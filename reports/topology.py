@@ -23,6 +23,7 @@ class LinkPlan:
     core_devices: tuple[str, ...]  # usually one; both ends of a link between two core routers
     agency: str = ""  # the agency site at the far end, if any
     far_devices: tuple[str, ...] = ()  # the polled device(s) at the other end
+    core_ifnames: tuple[str, ...] = ()  # the core ends' ifName (they narrow the query)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,13 @@ class Plan:
     def core_devices(self) -> tuple[str, ...]:
         return tuple(sorted({d for link in self.links for d in link.core_devices}))
 
+    @property
+    def core_ifnames(self) -> tuple[str, ...]:
+        """The core ends' ifNames, empty when one is unknown (then every interface counts)."""
+        if not self.links or not all(link.core_ifnames for link in self.links):
+            return ()
+        return tuple(sorted({i for link in self.links for i in link.core_ifnames}))
+
 
 def from_inventory(inventory: Inventory) -> Plan:
     core_sites = {s.id for s in inventory.sites if s.kind == "core"}
@@ -59,12 +67,17 @@ def from_inventory(inventory: Inventory) -> Plan:
         if link.kind != DDN:
             continue
         core = tuple(d for d in _devices(link) if site_of.get(d) in core_sites)
+        ifnames = tuple(
+            str(end.interface)
+            for end in (link.a, link.b)
+            if end.device in core and end.interface is not None
+        )
         if not core:
             notes.append(f"link {link.id}: no end on a core device, not measured")
             continue
         far = tuple(d for d in _devices(link) if d not in core)
         agency = [site_of[d] for d in far if site_of.get(d) in agencies]
-        links.append(LinkPlan(link.id, core, agency[0] if agency else "", far))
+        links.append(LinkPlan(link.id, core, agency[0] if agency else "", far, ifnames))
     plan_agencies = [
         _agency(inventory, site, [lp for lp in links if lp.agency == site], core_sites)
         for site in sorted({lp.agency for lp in links if lp.agency})
@@ -103,17 +116,21 @@ def _agency(
 
 def from_link_ends(ends: Iterable[Mapping[str, str]]) -> Plan:
     """Without an inventory: the links of ``netwarden_link_info{kind="dedicated-data-network"}``
-    (its series' ``link`` and ``device``). The core end of a link is the end on the device with
-    the most such links: the hub of a hub-and-spoke network. Agencies need the inventory."""
+    (its series' ``link``, ``device`` and ``ifName``). The core end of a link is the end on the
+    device with the most such links: the hub of a hub-and-spoke network. Agencies need the
+    inventory."""
     by_link: dict[str, set[str]] = {}
+    ifnames: dict[tuple[str, str], str] = {}
     for end in ends:
         by_link.setdefault(end["link"], set()).add(end["device"])
+        ifnames[(end["link"], end["device"])] = end.get("ifName", "")
     degree = Counter(d for devices in by_link.values() for d in devices)
     links = []
     for link_id, devices in sorted(by_link.items()):
         top = max(degree[d] for d in devices)
         core = tuple(sorted(d for d in devices if degree[d] == top))
         far = tuple(sorted(devices - set(core)))
-        links.append(LinkPlan(link_id, core, "", far))
+        names = tuple(ifnames[(link_id, d)] for d in core)
+        links.append(LinkPlan(link_id, core, "", far, names if all(names) else ()))
     note = "no inventory (-i): links only, core ends taken as the devices with the most links"
     return Plan(tuple(links), (), (note,))

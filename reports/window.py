@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from netwarden.errors import UsageError
 
@@ -67,8 +67,8 @@ def month_window(month: str, step: int, now: float) -> Window:
 
 def explicit_window(start: int, end: int, step: int, now: float) -> Window:
     """``--from``/``--to``: rounded inwards to whole steps."""
-    label = f"{_stamp(start)}/{_stamp(end)}"
-    return _window(-(-start // step) * step, end // step * step, step, label, now)
+    first, last = -(-start // step) * step, end // step * step
+    return _window(first, last, step, f"{rfc3339(first)}/{rfc3339(last)}", now)
 
 
 def _window(start: int, end: int, step: int, label: str, now: float) -> Window:
@@ -83,10 +83,6 @@ def _window(start: int, end: int, step: int, label: str, now: float) -> Window:
     if end - start < 2 * step:
         raise UsageError(f"{label}: the window must span at least two steps of {step}s")
     return Window(start, end, step, label, partial)
-
-
-def _stamp(at: int) -> str:
-    return datetime.fromtimestamp(at, UTC).isoformat().replace("+00:00", "Z")
 
 
 def rfc3339(at: int) -> str:

@@ -133,6 +133,7 @@ def test_the_report_finds_the_injected_outages_and_leaves_out_an_excluded_one(
     link = links[LINK]
     assert link["outages"]["count"] == 2, link
     measured = _outage_seconds(link)
+    print(f"measured: {measured} s; {AGENCY}: {_outage_seconds(agencies[AGENCY])} s")
     assert abs(measured[0] - first) <= SCRAPE, (measured, first)
     assert abs(measured[1] - second) <= SCRAPE, (measured, second)
     assert link["down_minutes"] * 60 == pytest.approx(sum(measured))

@@ -152,3 +152,17 @@ def test_every_query_parses_with_promtool(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"SUCCESS: {len(exprs)} rules found" in done.stdout
+
+
+def test_the_readme_lists_every_dashboard_with_its_uid_and_panel_count() -> None:
+    readme = (FOLDER.parent / "README.md").read_text(encoding="utf-8")
+    listed = {}
+    for line in readme.splitlines():
+        cells = [c.strip(" `") for c in line.split("|")[1:-1]]
+        if cells and cells[0].endswith(".json"):
+            listed[cells[0].removesuffix(".json")] = (cells[1], cells[2], int(cells[3]))
+    actual = {
+        name: (board["uid"], board["title"], sum(1 for p in panels(board) if p["type"] != "row"))
+        for name, board in boards().items()
+    }
+    assert listed == actual

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from netwarden.inventory import load_inventory
-from netwarden.reports import topology
+from netwarden.reports import availability, topology
 from netwarden.reports.availability import Availability, Outage, Report, compute
 from netwarden.reports.exclusions import Exclusion
 from netwarden.reports.prometheus import HttpPrometheus
@@ -243,6 +243,15 @@ def test_a_month_of_links_and_agencies_with_exclusions(
     assert _minutes(agencies["b"]) == _minutes(b)
     assert _outages(agencies["b"]) == _outages(b)
     assert any("agency b: no ICMP probe from the core side" in n for n in report.notes)
+
+
+def test_queries_in_batches_give_the_same_figures(
+    prometheus: BackfilledPrometheus, inventory_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exclusions = [Exclusion(*EXCLUDE), TSL_B_MAINTENANCE]
+    whole = _report(prometheus, inventory_file, exclusions)
+    monkeypatch.setattr(availability, "BATCH", 1)  # a query per link and per agency
+    assert _report(prometheus, inventory_file, exclusions) == whole
 
 
 def test_device_and_site_windows_reach_the_links_and_agencies_they_concern(

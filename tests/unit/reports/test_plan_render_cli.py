@@ -41,25 +41,28 @@ def test_plan_from_the_inventory(plan: topology.Plan) -> None:
         topology.AgencyPlan("b", "Sở B", ("tsl-b",), (), ()),
     )
     assert plan.core_devices == ("core-rtr",)
+    assert plan.core_ifnames == ("dc0", "wan1", "wan2")  # the query asks for these only
 
 
 def test_plan_from_link_info_takes_the_hub_as_the_core_end() -> None:
     ends = [
-        {"link": "l1", "device": "hub"},
-        {"link": "l1", "device": "sw1"},
-        {"link": "l2", "device": "hub"},
-        {"link": "l2", "device": "sw2"},
-        {"link": "l3", "device": "hub"},  # far end not polled
-        {"link": "solo", "device": "x"},
-        {"link": "solo", "device": "y"},  # a tie: both
+        {"link": "l1", "device": "hub", "ifName": "w1"},
+        {"link": "l1", "device": "sw1", "ifName": "up"},
+        {"link": "l2", "device": "hub", "ifName": "w2"},
+        {"link": "l2", "device": "sw2", "ifName": "up"},
+        {"link": "l3", "device": "hub", "ifName": "w3"},  # far end not polled
+        {"link": "solo", "device": "x", "ifName": "a"},
+        {"link": "solo", "device": "y", "ifName": "b"},  # a tie: both
     ]
-    got = {lp.id: (lp.core_devices, lp.far_devices) for lp in topology.from_link_ends(ends).links}
+    plan = topology.from_link_ends(ends)
+    got = {lp.id: (lp.core_devices, lp.far_devices) for lp in plan.links}
     assert got == {
         "l1": (("hub",), ("sw1",)),
         "l2": (("hub",), ("sw2",)),
         "l3": (("hub",), ()),
         "solo": (("x", "y"), ()),
     }
+    assert plan.core_ifnames == ("a", "b", "w1", "w2", "w3")
 
 
 def test_scoped_windows_reach_what_they_concern(plan: topology.Plan) -> None:
