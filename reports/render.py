@@ -30,7 +30,7 @@ CSV_COLUMNS = (
 
 def minutes(steps_or_seconds: int, step: int = 1) -> int | float:
     """Seconds (or steps of ``step`` seconds) as minutes: whole when they are whole."""
-    value = round(steps_or_seconds * step / 60, 3)
+    value = round(steps_or_seconds * step / 60, 6)
     return int(value) if value == int(value) else value
 
 
