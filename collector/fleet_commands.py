@@ -41,10 +41,17 @@ Insecure = Annotated[
 ]
 
 
-class _Api:
-    """One collector, one token; every failure becomes one readable line."""
+class CollectorApi:
+    """One collector, one token; every failure becomes one readable line. Used once: ``call``
+    closes the connection (other commands that talk to the collector use it too)."""
 
-    def __init__(self, url: str | None, ca_file: Path | None, insecure: bool) -> None:
+    def __init__(
+        self,
+        url: str | None,
+        ca_file: Path | None,
+        insecure: bool,
+        transport: httpx.BaseTransport | None = None,  # tests answer in the collector's place
+    ) -> None:
         if not url:
             raise UsageError("no collector: pass --collector URL or set NETWARDEN_COLLECTOR")
         token = os.environ.get("NETWARDEN_TOKEN", "").strip()
@@ -71,11 +78,12 @@ class _Api:
             verify=verify,
             timeout=15.0,
             headers={"Authorization": f"Bearer {token}"},
+            transport=transport,
         )
 
-    def call(self, method: str, path: str, role: str) -> Any:
+    def call(self, method: str, path: str, role: str, params: dict[str, str] | None = None) -> Any:
         try:
-            answer = self.client.request(method, path)
+            answer = self.client.request(method, path, params=params)
         except httpx.ConnectError as exc:
             hint = " (is --ca-file the collector's CA?)" if "CERTIFICATE" in str(exc) else ""
             raise NetwardenError(f"cannot reach the collector at {self.url}: {exc}{hint}") from exc
@@ -90,7 +98,10 @@ class _Api:
             )
         if answer.status_code >= 400:
             raise NetwardenError(f"collector answered {answer.status_code}: {_error(answer)}")
-        return answer.json()
+        try:
+            return answer.json()
+        except ValueError:
+            raise NetwardenError(f"{self.url}{path}: the answer is not JSON") from None
 
 
 def _error(answer: httpx.Response) -> str:
@@ -153,7 +164,9 @@ def status(
     insecure: Insecure = False,
 ) -> None:
     """Each agent: site, state (up, STALE, never, revoked), last seen, version, devices, queue."""
-    agents = _Api(collector, ca_file, insecure).call("GET", "/api/v1/fleet", "viewer")["agents"]
+    agents = CollectorApi(collector, ca_file, insecure).call("GET", "/api/v1/fleet", "viewer")[
+        "agents"
+    ]
     if output is OutputFormat.json:
         emit_json({"agents": agents})
         return
@@ -171,6 +184,6 @@ def revoke(
     insecure: Insecure = False,
 ) -> None:
     """Revoke an agent's credential at once (it needs a new join token to come back)."""
-    api = _Api(collector, ca_file, insecure)
+    api = CollectorApi(collector, ca_file, insecure)
     api.call("POST", f"/api/v1/agents/{quote(agent, safe='')}/revoke", "admin")
     typer.echo(f"agent {agent} revoked")

@@ -23,6 +23,7 @@ from netwarden.discovery.discover_command import discover_command
 from netwarden.errors import ConfigError, InventoryError, NetwardenError, UsageError
 from netwarden.inventory.inventory_commands import app as inventory_app
 from netwarden.lab.lab_commands import app as lab_app
+from netwarden.reports.report_commands import app as report_app
 
 app = typer.Typer(
     name="netwarden",
@@ -41,6 +42,7 @@ app.add_typer(collector_app, name="collector")
 app.add_typer(fleet_app, name="fleet")
 app.add_typer(incident_app, name="incident")
 app.add_typer(alerting_app, name="alerting")
+app.add_typer(report_app, name="report")
 app.command("poll")(poll_command)
 
 
