@@ -133,11 +133,22 @@ class CollectorClient:
         )
         return self._send(request, role).json()
 
-    def download(self, path: str, role: str, out: BinaryIO) -> dict[str, str]:
-        """GET ``path`` into ``out`` (streamed); the answer's headers."""
+    def download(
+        self,
+        path: str,
+        role: str,
+        out: BinaryIO,
+        *,
+        method: str = "GET",
+        body: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> dict[str, str]:
+        """Send a request and write the answer's body into ``out`` (streamed); the answer's
+        headers."""
         import httpx
 
-        answer = self._send(self._client.build_request("GET", path), role, stream=True)
+        request = self._client.build_request(method, path, json=body, params=params)
+        answer = self._send(request, role, stream=True)
         try:
             for chunk in answer.iter_bytes(CHUNK):
                 out.write(chunk)

@@ -166,7 +166,11 @@ Host = Annotated[
 def _domain_input(value: Any) -> Any:
     if not isinstance(value, str):
         raise PydanticCustomError("domain", f"must be a domain name, not {type_name(value)}")
-    if not _HOSTNAME.match(value) or "." not in value.strip(".") or value.replace(".", "").isdigit():
+    if (
+        not _HOSTNAME.match(value)
+        or "." not in value.strip(".")
+        or value.replace(".", "").isdigit()
+    ):
         raise PydanticCustomError("domain", "must be a domain name like dichvucong.tinh.gov.vn")
     return value
 

@@ -1,0 +1,1 @@
+"""Reports people read: availability, national incident report drafts."""
