@@ -30,7 +30,8 @@ def check_reporting(path: Path) -> tuple[ReportingConfig | None, list[str]]:
         for finding in findings(exc, ReportingConfig, ()):
             where = with_path(field_path(doc.data, finding.loc), finding.message)
             problems.append(Problem(name, doc.line(finding.loc), where))
-    if config is not None and config.template not in versions():
+    version = doc.data.get("template", "tt20-2017")
+    if isinstance(version, str) and version and version not in versions():
         known = ", ".join(versions())
         line = doc.line(("template",))
         problems.append(Problem(name, line, f"template: unknown form version (known: {known})"))
