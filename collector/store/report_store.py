@@ -96,7 +96,8 @@ def set_fields(
     values = {n: getattr(person, n) for n in FIELDS}
     for name in FIELDS:
         if name in changes and values[name] != changes[name]:
-            values[name] = changes[name] if name != "description" else changes[name][:TEXT_MAX]
+            value = changes[name]
+            values[name] = value[:TEXT_MAX] if isinstance(value, str) else value
             line = _describe(name, values[name])
             work.log(now, "report-fields", actor, line)
             lines.append(line)
