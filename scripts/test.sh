@@ -23,7 +23,8 @@ cleanup() {
 }
 trap cleanup EXIT
 echo "test: pytest, the unit tier in the background (its report follows the lab tier's)"
-.venv/bin/pytest tests/unit tests/store -n 2 >"$unit_log" 2>&1 &
+# tests/incidents (a real Alertmanager and collector on loopback) belongs to this tier too.
+.venv/bin/pytest tests/unit tests/store tests/incidents -n 2 >"$unit_log" 2>&1 &
 unit=$!
 echo "test: pytest, the lab tier"
 lab_rc=0
