@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from netwarden.collector.incidents.records import IncidentDetail
+from netwarden.collector.incidents.times import format_s
 
 HANDLED_WITH = ("alone", "domestic", "foreign", "national")
 
@@ -34,8 +35,6 @@ class MadeReport:
     by: str
 
     def as_json(self) -> dict[str, object]:
-        from netwarden.collector.incidents.times import format_s
-
         return {
             "id": self.seq,
             "form": self.form,

@@ -4,6 +4,7 @@ lays out with pango and the system's fonts (Debian: fonts-dejavu-core, fonts-lib
 from __future__ import annotations
 
 import functools
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,9 @@ from netwarden.reports.national.errors import ReportError
 
 HERE = Path(__file__).parent
 _KINDS = {doc.Heading: "heading", doc.Field: "field", doc.Choice: "choice", doc.Lines: "lines"}
+# The collector renders in its thread pool; WeasyPrint's font handling (fontconfig, pango) is
+# not documented as thread-safe, so one PDF is laid out at a time.
+_LAYOUT = threading.Lock()
 
 
 @functools.cache
@@ -39,6 +43,8 @@ def render_pdf(draft: doc.Document) -> bytes:
         raise ReportError(
             f"PDF drafts need WeasyPrint and pango (scripts/setup.sh installs them): {exc}"
         ) from None
-    css = weasyprint.CSS(filename=str(HERE / "draft.css"))
-    pdf: bytes = weasyprint.HTML(string=render_html(draft)).write_pdf(stylesheets=[css])
+    html = render_html(draft)
+    with _LAYOUT:
+        css = weasyprint.CSS(filename=str(HERE / "draft.css"))
+        pdf: bytes = weasyprint.HTML(string=html).write_pdf(stylesheets=[css])
     return pdf
