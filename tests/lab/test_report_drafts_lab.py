@@ -61,7 +61,7 @@ class Prometheus:
             },
             "scrape_configs": [
                 {
-                    "job_name": "agent",
+                    "job_name": "netwarden-agents",
                     "honor_labels": True,
                     "static_configs": [{"targets": [f"127.0.0.1:{agent_port}"]}],
                 }
