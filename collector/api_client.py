@@ -54,7 +54,9 @@ def _verify(url: str, ca_file: Path | None, insecure: bool) -> bool | ssl.SSLCon
 class CollectorClient:
     """One collector, one token (from ``NETWARDEN_TOKEN``)."""
 
-    def __init__(self, url: str | None, ca_file: Path | None, insecure: bool) -> None:
+    def __init__(
+        self, url: str | None, ca_file: Path | None, insecure: bool, *, timeout: float = TIMEOUT
+    ) -> None:
         import httpx
 
         if not url:
@@ -69,7 +71,7 @@ class CollectorClient:
         self._client = httpx.Client(
             base_url=self.url,
             verify=_verify(url, ca_file, insecure),
-            timeout=TIMEOUT,
+            timeout=timeout,
             headers={"Authorization": f"Bearer {token}"},
         )
 

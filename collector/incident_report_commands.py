@@ -21,6 +21,10 @@ from netwarden.collector.api_client import CaFile, Collector, CollectorClient, I
 from netwarden.errors import NetwardenError, UsageError
 from netwarden.output import emit_json
 
+# A PDF of an incident with a long timeline takes the collector seconds to lay out (about 6 s
+# for 300 timeline lines on a loaded 2-core machine), an export three of them.
+RENDER_TIMEOUT = 300.0
+
 
 class Form(enum.StrEnum):
     notice = "notice"
@@ -121,7 +125,7 @@ def report(
         "method": "POST",
         "body": {"form": form.value, "format": fmt.value},
     }
-    with CollectorClient(collector, ca_file, insecure) as api:
+    with CollectorClient(collector, ca_file, insecure, timeout=RENDER_TIMEOUT) as api:
         if out is None and fmt is Format.md:
             _to_stdout(api, **request)
             return
@@ -146,7 +150,7 @@ def summary(
         "role": "responder",
         "params": {"from": start, "to": end, "format": fmt.value},
     }
-    with CollectorClient(collector, ca_file, insecure) as api:
+    with CollectorClient(collector, ca_file, insecure, timeout=RENDER_TIMEOUT) as api:
         if out is None and fmt is Format.md:
             _to_stdout(api, **request)
             return
@@ -165,7 +169,7 @@ def export(
 ) -> None:
     """The evidence bundle: drafts, evidence files, the record, a hashed manifest (responder)."""
     request = {"path": _path(incident, "/export"), "role": "responder", "method": "POST"}
-    with CollectorClient(collector, ca_file, insecure) as api:
+    with CollectorClient(collector, ca_file, insecure, timeout=RENDER_TIMEOUT) as api:
         digest, _ = _save(api, out, "x-netwarden-manifest-sha256", **request)
     typer.echo(f"evidence bundle of {incident} written to {out} (manifest sha256 {digest})")
 

@@ -66,7 +66,8 @@ def _item(item: Item, values: Values, form: str, clean: _Clean) -> doc.Item:
     cells = tuple(
         tuple(clean(str(c)) for c in (row if isinstance(row, tuple) else (row,))) for row in rows
     )
-    return doc.Table(label, tuple(clean(c) for c in item.columns), cells)
+    columns = tuple(clean(c) for c in item.columns)
+    return doc.Table(label, columns, cells, tuple(item.widths))
 
 
 def compose(

@@ -38,6 +38,7 @@ class Table:
     label: str
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    widths: tuple[int, ...] = ()  # % of the page per column; empty: equal
 
 
 Item = Heading | Field | Lines | Choice | Table

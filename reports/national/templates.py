@@ -47,6 +47,7 @@ class Item(_Data):
     label: str | None = None
     options: dict[str, str] = Field(default_factory=dict)
     columns: list[str] = Field(default_factory=list)
+    widths: list[int] = Field(default_factory=list)  # a table's column widths, % of the page
 
     @model_validator(mode="after")
     def _one_kind(self) -> Item:
@@ -55,6 +56,8 @@ class Item(_Data):
             raise ValueError(f"an item is one of heading, field, choice, lines, table: {kinds}")
         if self.heading is None and self.label is None:
             raise ValueError(f"{kinds[0]} {getattr(self, kinds[0])} needs a label")
+        if self.widths and (len(self.widths) != len(self.columns) or sum(self.widths) != 100):
+            raise ValueError(f"table {self.table}: one width per column, adding up to 100")
         return self
 
     @property

@@ -310,3 +310,19 @@ def test_export_holds_drafts_evidence_and_a_verified_manifest(app: ReportApp) ->
             "export-*"
         )
     ), app_root
+
+
+def test_a_long_timeline_loses_no_line_across_pdf_pages(app: ReportApp, tmp_path: Path) -> None:
+    _portal_down(app)
+    for n in range(150):
+        note = {"text": f"bước xử lý số {n:03d}"}
+        app.client.post(f"{ONE}/notes", json=note, headers=app.as_("responder"))
+    answer = app.draft("final", "pdf")
+    assert answer.status_code == 200
+    pdf = tmp_path / "final.pdf"
+    pdf.write_bytes(answer.content)
+    from tests.report_reading import pdf_pages, pdf_text
+
+    text = pdf_text(pdf)
+    assert all(f"bước xử lý số {n:03d}" in text for n in range(150))
+    assert len(pdf_pages(pdf, tmp_path / "page", dpi=20)) >= 5
