@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Union
+from typing import TypeAlias
 
 from netwarden.collector.incidents.records import IncidentDetail
 from netwarden.inventory.model import Inventory
@@ -18,7 +18,7 @@ from netwarden.reports.national.facts import SystemFacts, system_facts
 from netwarden.reports.national.record import HANDLED_WITH, IncidentReportInput, SummaryEntry
 from netwarden.reports.national.templates import Template
 
-Value = Union[str, None, tuple[str, ...], tuple[tuple[str, ...], ...]]  # noqa: UP007
+Value: TypeAlias = str | tuple[str, ...] | tuple[tuple[str, ...], ...] | None
 Values = dict[str, Value]
 
 # How the timeline's kinds read in a report (the rest keep their own name).
