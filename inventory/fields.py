@@ -163,6 +163,29 @@ Host = Annotated[
 """A check target: an IP address or a DNS host name."""
 
 
+def _domain_input(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise PydanticCustomError("domain", f"must be a domain name, not {type_name(value)}")
+    if (
+        not _HOSTNAME.match(value)
+        or "." not in value.strip(".")
+        or value.replace(".", "").isdigit()
+    ):
+        raise PydanticCustomError("domain", "must be a domain name like dichvucong.tinh.gov.vn")
+    return value
+
+
+Domain = Annotated[
+    str,
+    BeforeValidator(_domain_input),
+    WithJsonSchema({"type": "string", "description": "A DNS domain name"}),
+]
+"""A domain name a system is published under (reports list it)."""
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+"""A short free text of the inventory (an organisation's name, an operating system)."""
+
+
 def _snmp_version(value: Any) -> Any:
     # YAML reads 3 as a number and 2c as text; both spellings are the same version.
     if value in ("2c", "3") and isinstance(value, str):

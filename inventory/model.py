@@ -18,11 +18,13 @@ from pydantic_core import PydanticCustomError
 from netwarden.inventory.credentials import Credential
 from netwarden.inventory.fields import (
     Address,
+    Domain,
     Duration,
     Host,
     Id,
     Port,
     SecurityLevel,
+    Text,
     duration_default,
 )
 from netwarden.inventory.strict import Strict, exactly_one, rule_error
@@ -48,6 +50,15 @@ class Site(Strict):
     name: str | None = None
     kind: SiteKind
     security_level: SecurityLevel | None = None
+    # What the national incident reports (Thông tư 20/2017) say about the system; optional.
+    owner: Text | None = None  # cơ quan chủ quản
+    operator: Text | None = None  # đơn vị vận hành
+    domains: list[Domain] = Field(default_factory=list)
+    os: Text | None = None  # operating system and version
+    purpose: Text | None = None  # what the system is for
+    security_measures: list[Text] = Field(default_factory=list)
+    network_provider: Text | None = None  # who connects it (ISP, the dedicated network)
+    security_provider: Text | None = None  # security service provider, if any
 
 
 class SnmpAccess(Strict):
@@ -202,6 +213,15 @@ class Service(Strict):
     security_level: SecurityLevel | None = None
     check: Check
     interval: Duration = duration_default(60.0)
+    # What the national incident reports (Thông tư 20/2017) say about the system; optional.
+    owner: Text | None = None  # cơ quan chủ quản
+    operator: Text | None = None  # đơn vị vận hành
+    domains: list[Domain] = Field(default_factory=list)
+    os: Text | None = None  # operating system and version
+    purpose: Text | None = None  # what the system is for
+    security_measures: list[Text] = Field(default_factory=list)
+    network_provider: Text | None = None  # who connects it (ISP, the dedicated network)
+    security_provider: Text | None = None  # security service provider, if any
 
 
 KINDS = ("sites", "agents", "devices", "links", "services", "credentials")

@@ -18,6 +18,9 @@ packages=(
   postgresql                      # the collector's store tests start their own server
   stress-ng                       # loads the cores to prove the lab tier does not flake
   prometheus-alertmanager         # incident tests deliver alerts through a real Alertmanager
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0   # WeasyPrint lays out the PDF drafts
+  fonts-dejavu-core fonts-liberation2   # every Vietnamese glyph; Times New Roman metrics
+  poppler-utils                   # pdftotext/pdftoppm: tests read and look at the PDF drafts
 )
 missing=()
 for pkg in "${packages[@]}"; do
