@@ -121,8 +121,18 @@ def _row(agent: dict[str, Any], now: float) -> list[object]:
         agent["version"] or "-",
         devices if agent["devices_assigned"] is not None else "-",
         agent["queue_depth"] if agent["queue_depth"] is not None else "-",
+        _spool(agent.get("spool_depth"), agent.get("spool_oldest_age")),
         f"{offset:+.2f}s" if offset is not None else "-",
     ]
+
+
+def _spool(depth: int | None, oldest_age: float | None) -> str:
+    """A push agent's spool: samples waiting and how far back they go; "-" for pull agents."""
+    if depth is None:
+        return "-"
+    if not depth or oldest_age is None:
+        return str(depth)
+    return f"{depth} ({_ago(time.time() - oldest_age, time.time()).removesuffix(' ago')})"
 
 
 def fleet_table(agents: list[dict[str, Any]], now: float, *, color: bool) -> str:
@@ -135,6 +145,7 @@ def fleet_table(agents: list[dict[str, Any]], now: float, *, color: bool) -> str
         "VERSION",
         "DEVICES OK",
         "QUEUE",
+        "PUSH SPOOL",
         "CLOCK OFFSET",
     ]
     lines = render_table(headers, [_row(a, now) for a in agents]).split("\n")
@@ -152,7 +163,8 @@ def status(
     ca_file: CaFile = None,
     insecure: Insecure = False,
 ) -> None:
-    """Each agent: site, state (up, STALE, never, revoked), last seen, version, devices, queue."""
+    """Each agent: site, state (up, STALE, never, revoked), last seen, version, devices, queue,
+    push spool (samples waiting, and how old the oldest is)."""
     agents = _Api(collector, ca_file, insecure).call("GET", "/api/v1/fleet", "viewer")["agents"]
     if output is OutputFormat.json:
         emit_json({"agents": agents})

@@ -134,6 +134,14 @@ class Spool:
             row = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM blocks").fetchone()
         return int(row[0])
 
+    def first_since(self, after: int, at: float) -> int | None:
+        """The seq of the first block after ``after`` stamped ``at`` or later, or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT MIN(seq) FROM blocks WHERE seq > ? AND at >= ?", (after, at)
+            ).fetchone()
+        return None if row[0] is None else int(row[0])
+
     def read(self, after: int, before: int | None, max_samples: int) -> list[Entry]:
         """Blocks with ``after < seq < before`` (no upper end if None), oldest first, up to
         ``max_samples`` samples (at least one block). A damaged block is dropped, counted."""

@@ -86,7 +86,7 @@ def test_round_trip_sqlite_to_postgresql_and_back(tmp_path: Path, pg_server: PgS
         assert audit[3:] == want["audit"]
         assert back.authenticate_agent(cred) is not None
         header = _lines(second.getvalue())[0]
-        assert header["backend"] == "postgresql" and header["revision"] == "0001"
+        assert header["backend"] == "postgresql" and header["revision"] == "0002"
     finally:
         src.close()
         back.close()
@@ -134,7 +134,7 @@ def test_restore_refuses_broken_dumps_and_changes_nothing(store: Store) -> None:
             store.restore(io.BytesIO(data), replace=True)
         messages[name] = str(info.value)
     assert "truncated" in messages["truncated"]
-    assert "revision 0999, this store at 0001" in messages["revision"]
+    assert "revision 0999, this store at 0002" in messages["revision"]
     assert "not a row of this schema" in messages["row"]
     assert "unreadable" in messages["not gzip"]
     assert messages["not a dump"] == "not a netwarden collector dump"
