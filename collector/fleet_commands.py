@@ -103,10 +103,7 @@ def _error(answer: httpx.Response) -> str:
 def _ago(last_seen: float | None, now: float) -> str:
     if last_seen is None:
         return "never"
-    age = max(0.0, now - last_seen)
-    if age < 120:
-        return f"{age:.0f}s ago"
-    return f"{age / 60:.0f}m ago" if age < 7200 else f"{age / 3600:.1f}h ago"
+    return f"{_span(max(0.0, now - last_seen))} ago"
 
 
 def _row(agent: dict[str, Any], now: float) -> list[object]:
@@ -132,7 +129,13 @@ def _spool(depth: int | None, oldest_age: float | None) -> str:
         return "-"
     if not depth or oldest_age is None:
         return str(depth)
-    return f"{depth} ({_ago(time.time() - oldest_age, time.time()).removesuffix(' ago')})"
+    return f"{depth} ({_span(oldest_age)})"
+
+
+def _span(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    return f"{seconds / 60:.0f}m" if seconds < 7200 else f"{seconds / 3600:.1f}h"
 
 
 def fleet_table(agents: list[dict[str, Any]], now: float, *, color: bool) -> str:

@@ -14,7 +14,9 @@ import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from netwarden.agent.metrics.device_metrics import ReloadStatus
 from netwarden.agent.metrics.push_metrics import PushCollector
@@ -23,6 +25,7 @@ from netwarden.agent.polling.snapshot import DeviceCounters, DeviceSnapshot
 from netwarden.agent.probes.plan import ProbeJob
 from netwarden.agent.push.lanes import Lanes, LaneSettings
 from netwarden.agent.push.samples import BlockMaker, Taken, of_agent, of_poll, of_probe
+from netwarden.agent.push.sender import Answer
 from netwarden.agent.push.spool import Spool, SpoolStats
 from netwarden.agent.push.spool_async import AsyncSpool
 from netwarden.agent.push.status import PushStatus
@@ -38,12 +41,27 @@ MAX_PENDING = 20_000  # blocks taken but not yet stored; beyond it the oldest ar
 CONFIG_EVERY = 1.0  # s between looks at the running inventory's push settings
 
 
+class Receiver(Protocol):
+    """Where requests go: :class:`HttpReceiver`, or a test's fake."""
+
+    async def post(self, body: bytes) -> Answer: ...
+
+    async def close(self) -> None: ...
+
+
 class PushService:
     """Spools and pushes the agent's samples when its inventory entry says ``metrics: push``."""
 
-    def __init__(self, spool_dir: Path, *, lane_settings: LaneSettings | None = None) -> None:
+    def __init__(
+        self,
+        spool_dir: Path,
+        *,
+        lane_settings: LaneSettings | None = None,
+        receiver: Callable[[PushTarget], Receiver] = HttpReceiver,
+    ) -> None:
         self.spool_dir = spool_dir
         self._lane_overrides = lane_settings
+        self._receiver = receiver
         self.spool: AsyncSpool | None = None
         self.status = PushStatus()
         self.target: PushTarget | None = None
@@ -126,7 +144,7 @@ class PushService:
         self.target, self._site = None, site
         if target is None:
             return
-        receiver = HttpReceiver(target)  # reads the token: a bad one stops here, said once
+        receiver = self._receiver(target)  # reads the token: a bad one stops here, said once
         maker = BlockMaker(agent.runtime.agent_id, site)
         if self.spool is None:
             spool = await asyncio.to_thread(
@@ -158,7 +176,7 @@ class PushService:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
 
-    async def _close_when_halted(self, receiver: HttpReceiver) -> None:
+    async def _close_when_halted(self, receiver: Receiver) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await self._halt.wait()
         await receiver.close()
