@@ -55,6 +55,7 @@ class Lanes:
         self._tokens = float(settings.batch)
         self._refilled = time.monotonic()
         self.appended = asyncio.Event()  # set by the writer after each append
+        self.retry_after = 0.0  # what the last failed answer asked for (429/503 Retry-After)
 
     async def run(self, stop: asyncio.Event) -> None:
         # Whatever is spooled at start (a restart after an outage) is backlog.
@@ -64,7 +65,7 @@ class Lanes:
             self.appended.clear()
             sent, failed = await self.round()
             if failed:
-                if await pause(stop, backoff.next()):
+                if await pause(stop, max(backoff.next(), min(self.retry_after, 300.0))):
                     return
                 continue
             backoff.reset()
@@ -111,6 +112,8 @@ class Lanes:
         delivery: Delivery = await deliver(self.post, body, samples)
         self.status.noted(delivery, samples)
         if delivery.verdict is Verdict.retry:
+            last = delivery.last
+            self.retry_after = (last.retry_after or 0.0) if last is not None else 0.0
             return False
         await self.spool.ack([e.seq for e in entries])
         await self.spool.count_dropped("rejected", delivery.refused)

@@ -73,6 +73,7 @@ class PushService:
         self._task: asyncio.Task[None] | None = None
         self._halt = asyncio.Event()  # ends the current target's tasks
         self._warned = False
+        self._refused: tuple[PushTarget | None, str] | None = None  # a setup that failed
         self._agent: AgentContext | None = None
 
     # --- the runtime's seams ---------------------------------------------------------
@@ -84,12 +85,18 @@ class PushService:
         self._task = asyncio.create_task(self._follow(agent), name="push")
 
     def on_poll(self, snapshot: DeviceSnapshot, counters: DeviceCounters) -> None:
-        if self.target is not None:
+        if self._pushing():
             self._take(of_poll(snapshot, counters))
 
     def on_probe(self, job: ProbeJob, at: float) -> None:
-        if self.target is not None:
+        if self._pushing():
             self._take(of_probe(job, at))
+
+    def _pushing(self) -> bool:
+        """What the running inventory says now: the first polls after a start or a reload
+        complete before the spool is open, and are kept in memory until it is."""
+        entry = self._agent.runtime.agent if self._agent is not None else None
+        return entry is not None and entry.metrics == "push" and entry.push is not None
 
     async def close(self) -> None:
         if self._agent is not None and self in self._agent.runtime.listeners:
@@ -130,12 +137,15 @@ class PushService:
     async def _follow(self, agent: AgentContext) -> None:
         while not agent.stop.is_set():
             target, site = self._wanted(agent)
-            if (target, site) != (self.target, self._site):
+            wanted = (target, site)
+            if wanted not in ((self.target, self._site), self._refused):
                 try:
                     await self._switch(agent, target, site)
+                    self._refused = None
                 except NetwardenError as exc:
+                    # Said once: tried again when the inventory changes (or at a restart).
                     log.error("push not started: %s", exc)
-                    self.target = None
+                    self.target, self._refused = None, wanted
             if await pause(agent.stop, CONFIG_EVERY):
                 return
 

@@ -82,3 +82,25 @@ async def test_a_live_lane_left_behind_by_an_outage_becomes_backlog(tmp_path: Pa
     # The blocks of the last 30 s were the live lane; the older ones became backlog.
     assert lanes.live_from > 1
     assert len({g.timestamp_ms for g in receiver.samples}) == 12
+
+
+@run_async
+async def test_retry_after_is_honoured(tmp_path: Path) -> None:
+    from netwarden.agent.push.sender import Answer
+
+    spool = AsyncSpool(Spool(tmp_path), BlockMaker("agent-a", "so-khcn"))
+    await spool.append([taken(time.time())])
+    receiver = FakeReceiver(script=[Answer(429, "slow down", 0.8)])
+    lanes = Lanes(spool, receiver.post, PushStatus(),
+                  LaneSettings(backoff_base=0.01, backoff_cap=0.02))  # fmt: skip
+    stop = asyncio.Event()
+    started = time.monotonic()
+    task = asyncio.create_task(lanes.run(stop))
+    try:
+        await wait_for(lambda: spool.stats().blocks == 0, 10, "delivered after the wait")
+    finally:
+        stop.set()
+        await task
+        await spool.close()
+    assert time.monotonic() - started >= 0.8
+    assert receiver.statuses == [429, 204]
