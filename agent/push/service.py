@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable
@@ -73,6 +74,7 @@ class PushService:
         self._task: asyncio.Task[None] | None = None
         self._halt = asyncio.Event()  # ends the current target's tasks
         self._warned = False
+        self._disk_failed = False
         self._refused: tuple[PushTarget | None, str] | None = None  # a setup that failed
         self._agent: AgentContext | None = None
 
@@ -106,7 +108,11 @@ class PushService:
             await asyncio.gather(self._task, return_exceptions=True)
         await self._stop_tasks()
         if self.spool is not None:
-            await self._flush()  # a clean stop keeps everything taken
+            try:
+                await self._flush()  # a clean stop keeps everything taken
+            except (OSError, sqlite3.Error) as exc:
+                log.error("push spool %s: %d blocks not stored at stop: %s",
+                          self.spool_dir, len(self._pending), exc)  # fmt: skip
             await self.spool.close()
 
     def heartbeat_fields(self) -> dict[str, float | None]:
@@ -216,14 +222,29 @@ class PushService:
             waiter.cancel()
             halted.cancel()
             self._taken.clear()
-            await self._flush()
+            try:
+                await self._flush()
+            except (OSError, sqlite3.Error) as exc:
+                # A full or failing disk: the blocks wait in memory (bounded, the oldest
+                # dropped and counted beyond MAX_PENDING) and the write is tried again.
+                if not self._disk_failed:
+                    log.error("push spool %s: cannot write: %s", self.spool_dir, exc)
+                self._disk_failed = True
+                await pause(self._halt, 1.0)
+                self._taken.set()
+                continue
+            self._disk_failed = False
             lanes.appended.set()
 
     async def _flush(self) -> None:
         assert self.spool is not None
         while self._pending:
             batch = [self._pending.popleft() for _ in range(min(len(self._pending), 200))]
-            await self.spool.append(batch)
+            try:
+                await self.spool.append(batch)
+            except BaseException:
+                self._pending.extendleft(reversed(batch))  # not stored: keep them, in order
+                raise
         if self._overflow:
             overflow, self._overflow = self._overflow, 0
             await self.spool.count_dropped("overflow", overflow)

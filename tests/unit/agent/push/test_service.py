@@ -169,3 +169,34 @@ async def test_refused_samples_are_dropped_and_counted_alone(tmp_path: Path) -> 
     assert service.spool is not None
     assert service.spool.stats().dropped["rejected"] >= 2
     assert 400 in receivers.last.statuses
+
+
+@run_async
+async def test_a_failing_disk_keeps_the_samples_in_memory_until_it_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from netwarden.agent.push.spool import Spool
+
+    receivers = Receivers()
+    agent = _agent(tmp_path, receivers, {"url": URL, "interval": "1s"})
+    real_append = Spool.append
+    broken = {"on": True}
+
+    def append(self: Spool, blocks: Any) -> None:
+        if broken["on"]:
+            raise sqlite3.OperationalError("database or disk is full")
+        real_append(self, blocks)
+
+    monkeypatch.setattr(Spool, "append", append)
+    await agent.start("127.0.0.1", 0)
+    try:
+        await wait_for(lambda: len(_polls(agent)) == 2, 10, "the first polls")
+        await asyncio.sleep(1.5)  # several polls while nothing can be stored
+        assert not receivers.last.samples
+        broken["on"] = False
+        await wait_for(lambda: len(receivers.last.series("sysUpTime", device="sw-1")) >= 3, 10,
+                       "the polls of the failing time delivered")  # fmt: skip
+    finally:
+        await agent.close()
