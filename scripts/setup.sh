@@ -12,6 +12,7 @@ packages=(
   iputils-ping curl openssl procps util-linux passwd
   git                             # the config backup store is a git repository
   prometheus                      # promtool checks the agent's exposition and the rules
+  victoria-metrics                # the second remote-write receiver of the push lab tests
   prometheus-snmp-exporter        # the reference the SNMP benchmark compares against
   fping                           # the reference the ICMP benchmark compares against
   postgresql                      # the collector's store tests start their own server
