@@ -287,10 +287,10 @@ def agent_mode(site: Site, folder: Path, scrapes: int, *, restart: bool) -> Agen
                 agent.start()
                 result.notes.append(f"restarted after {page.scrapes} scrapes")
             time.sleep(0.2)
-        agent.stop()  # no more scrapes: the outage's samples are what it holds
+        # The outage's samples are what it holds: the page goes (its next scrapes fail and
+        # mark the series stale, which adds no sample), then the receiver comes up.
         result.scraped, result.series = page.scrapes, page.series
         page.close()
-        agent.start()  # it only remote-writes now (the page is gone: scrapes fail, no samples)
         receiver = Prometheus(folder / "receiver", receiver_port)
         up = time.perf_counter()
         skip = ("up", "scrape_duration_seconds", "scrape_samples_scraped",
@@ -319,32 +319,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--polls", type=int, default=60, help="the outage, in 60 s polls")
     parser.add_argument("--json", type=Path, help="write every figure here")
     parser.add_argument("--skip-agent-mode", action="store_true")
+    parser.add_argument("--only-agent-mode", action="store_true")
     args = parser.parse_args(argv)
     site = Site(args.devices, args.ports)
     figures: dict[str, Any] = {"load_before": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="nw-bench-push-") as tmp:
         folder = Path(tmp)
-        maker = BlockMaker(AGENT, SITE)
-        blocks = hour_of_blocks(site, args.polls, maker, time.time())
-        figures["spool"] = spool_formats(blocks, folder / "formats")
-        figures["stages"] = stage_cpu(Site(args.devices, args.ports), 5)
-        figures["ceiling"] = asyncio.run(catch_up(blocks, folder / "c0", 1e9, None))
-        receiver = Prometheus(folder / "receiver", free_port())
-        try:
-            figures["catch_up_default"] = asyncio.run(
-                catch_up(blocks, folder / "c1", 20_000.0, f"{receiver.url}/api/v1/write")
-            )
-            figures["receiver_total"] = receiver.samples("3h")
-        finally:
-            receiver.stop()
-        receiver = Prometheus(folder / "receiver2", free_port())
-        try:
-            figures["catch_up_unbounded"] = asyncio.run(
-                catch_up(blocks, folder / "c2", 1e9, f"{receiver.url}/api/v1/write")
-            )
-            figures["receiver_cpu_s"] = cpu_seconds(receiver.proc.pid) if receiver.proc else 0
-        finally:
-            receiver.stop()
+        if not args.only_agent_mode:
+            maker = BlockMaker(AGENT, SITE)
+            blocks = hour_of_blocks(site, args.polls, maker, time.time())
+            figures["spool"] = spool_formats(blocks, folder / "formats")
+            figures["stages"] = stage_cpu(Site(args.devices, args.ports), 5)
+            figures["ceiling"] = asyncio.run(catch_up(blocks, folder / "c0", 1e9, None))
+            receiver = Prometheus(folder / "receiver", free_port())
+            try:
+                figures["catch_up_default"] = asyncio.run(
+                    catch_up(blocks, folder / "c1", 20_000.0, f"{receiver.url}/api/v1/write")
+                )
+                figures["receiver_total"] = receiver.samples("3h")
+            finally:
+                receiver.stop()
+            receiver = Prometheus(folder / "receiver2", free_port())
+            try:
+                figures["catch_up_unbounded"] = asyncio.run(
+                    catch_up(blocks, folder / "c2", 1e9, f"{receiver.url}/api/v1/write")
+                )
+                figures["receiver_cpu_s"] = cpu_seconds(receiver.proc.pid) if receiver.proc else 0
+            finally:
+                receiver.stop()
         if not args.skip_agent_mode:
             for restart in (False, True):
                 mode = agent_mode(site, folder / f"agent-mode-{restart}", args.polls,
@@ -358,6 +360,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def report(f: dict[str, Any]) -> str:
+    lines = [f"load average before: {f['load_before'][0]:.2f}"]
+    if "spool" in f:
+        lines += _netwarden_lines(f)
+    return "\n".join(lines + _agent_mode_lines(f))
+
+
+def _netwarden_lines(f: dict[str, Any]) -> list[str]:
     s, st = f["spool"], f["stages"]
     sq = (
         s["sqlite_bytes_per_sample"],
@@ -367,7 +376,6 @@ def report(f: dict[str, Any]) -> str:
     seg = (s["segment_bytes_per_sample"], s["segment_append_cpu_ms_per_1000"],
            s["segment_append_wall_ms_per_block"])  # fmt: skip
     lines = [
-        f"load average before: {f['load_before'][0]:.2f}",
         f"site: {s['samples']} samples in the outage's spool",
         "spool format        bytes/sample  append CPU ms/1000 samples  append wall ms/block",
         f"  SQLite rows       {sq[0]:12.2f}  {sq[1]:26.2f}  {sq[2]:20.2f}",
@@ -388,6 +396,11 @@ def report(f: dict[str, Any]) -> str:
         lines.append(f"catch-up ({what}): {c['wall_s']:.1f} s, {c['samples_per_s']:.0f} "
                      f"samples/s, agent CPU {c['agent_cpu_ms_per_1000']:.2f} ms/1000, "
                      f"{c['sent']}/{c['samples']} sent in {c['requests']} requests")  # fmt: skip
+    return lines
+
+
+def _agent_mode_lines(f: dict[str, Any]) -> list[str]:
+    lines = []
     for key in ("agent_mode", "agent_mode_restart"):
         if key in f:
             m = f[key]
@@ -399,7 +412,7 @@ def report(f: dict[str, Any]) -> str:
                 f"catch-up {m['catch_up_s']:.1f} s, CPU {m['agent_cpu_s']:.1f} s "
                 f"({per_1000:.2f} ms/1000 delivered); {'; '.join(m['notes'])}"
             )
-    return "\n".join(lines)
+    return lines
 
 
 if __name__ == "__main__":
