@@ -167,6 +167,10 @@ def _outage(receiver: Receiver, push: Agent, pull: Agent | None) -> Outcome:
     wait_for("the push agent's samples at the receiver",
              lambda: receiver.raw(f"sysUpTime{selector}", time.time() - 30, time.time()), 45,
              describe=lambda: push.log()[-1500:])  # fmt: skip
+    if pull is not None:
+        wait_for("the pull agent scraped by the receiver",
+                 lambda: receiver.raw(f'sysUpTime{{device="{PULL_DEVICE}"}}', time.time() - 5,
+                                      time.time()), 45)  # fmt: skip
     seen = Seen()
     start = time.time()
     while time.time() < start + 3 * POLL:  # a few polls before the cut, as a reference
