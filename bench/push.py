@@ -265,6 +265,7 @@ class AgentMode:
     delivered: int = 0
     catch_up_s: float = 0.0
     agent_cpu_s: float = 0.0
+    wal_bytes: int = 0  # its WAL at the end of the outage: what it holds instead of a spool
     notes: list[str] = field(default_factory=list)
 
 
@@ -291,6 +292,8 @@ def agent_mode(site: Site, folder: Path, scrapes: int, *, restart: bool) -> Agen
         # mark the series stale, which adds no sample), then the receiver comes up.
         result.scraped, result.series = page.scrapes, page.series
         page.close()
+        wal = folder / "agent" / "wal"
+        result.wal_bytes = sum(p.stat().st_size for p in wal.rglob("*") if p.is_file())
         receiver = Prometheus(folder / "receiver", receiver_port)
         up = time.perf_counter()
         skip = ("up", "scrape_duration_seconds", "scrape_samples_scraped",
@@ -406,11 +409,12 @@ def _agent_mode_lines(f: dict[str, Any]) -> list[str]:
             m = f[key]
             expected = m["series"] * m["scraped"]
             share = 100 * m["delivered"] / max(1, expected)
-            per_1000 = 1000 * m["agent_cpu_s"] / max(1, m["delivered"])
+            per_1000 = 1e6 * m["agent_cpu_s"] / max(1, m["delivered"])  # ms per 1,000
             lines.append(
                 f"{key}: {m['delivered']}/{expected} samples delivered ({share:.1f} %), "
                 f"catch-up {m['catch_up_s']:.1f} s, CPU {m['agent_cpu_s']:.1f} s "
-                f"({per_1000:.2f} ms/1000 delivered); {'; '.join(m['notes'])}"
+                f"({per_1000:.2f} ms/1000 delivered), WAL "
+                f"{m['wal_bytes'] / max(1, expected):.2f} B/sample; {'; '.join(m['notes'])}"
             )
     return lines
 
