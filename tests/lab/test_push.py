@@ -210,7 +210,13 @@ def _outage(receiver: Receiver, push: Agent, pull: Agent | None) -> Outcome:
     got = {name: _only(receiver.raw(f"{name}{selector}", *window)) for name in SERIES}
     pull_got: list[tuple[int, float]] = []
     if pull is not None:
-        pull_got = _only(receiver.raw(f'sysUpTime{{device="{PULL_DEVICE}"}}', *window))
+        pull_selector = f'sysUpTime{{device="{PULL_DEVICE}"}}'
+
+        def scraped_again() -> list[tuple[int, float]] | None:
+            got = _only(receiver.raw(pull_selector, window[0], time.time()))
+            return got if got and got[-1][0] > up_at * 1000 else None
+
+        pull_got = wait_for("the pull agent scraped again after the outage", scraped_again, 30)
     return Outcome(got, pull_got, seen, window, down_at, up_at, killed_at)
 
 
