@@ -9,7 +9,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,7 +19,6 @@ from netwarden.agent.metrics.agent_registry import render_one
 from netwarden.agent.parts import InventorySource, ResultSink
 from netwarden.agent.polling.fleet import SessionFactory, build_device, link_ends
 from netwarden.agent.polling.snapshot import DeviceSnapshot, InterfaceSample
-from netwarden.agent.push.service import DEFAULT_SPOOL_DIR, PushService
 from netwarden.agent.snmp.engines import ENGINES, EngineName
 from netwarden.agent.ssh.netmiko_runner import NetmikoRunner
 from netwarden.agent.standalone import InventoryFiles, NoSink
@@ -31,6 +30,9 @@ from netwarden.hostport import HostPort, hostport_option
 from netwarden.inventory import load_inventory
 from netwarden.inventory.model import Inventory
 from netwarden.output import render_table
+
+if TYPE_CHECKING:
+    from netwarden.agent.push.service import PushService
 
 app = typer.Typer(help="Run the agent that polls an agency's devices.", no_args_is_help=True)
 app.command("enroll")(enroll_command)
@@ -121,6 +123,9 @@ def run(
         ssh_workers=ssh_workers,
         config_store=store_path(config_store),
     )
+    # Here, not at the top: protobuf and cramjam load only when an agent runs (fast CLI).
+    from netwarden.agent.push.service import DEFAULT_SPOOL_DIR, PushService
+
     enrolled = EnrolledMode(state_dir, advertise, heartbeat_interval, summary_interval)
     if spool_dir is None:
         spool_dir = state_dir / "spool" if state_dir is not None else DEFAULT_SPOOL_DIR
