@@ -177,6 +177,27 @@ def _outage(receiver: Receiver, push: Agent, pull: Agent | None) -> Outcome:
         seen.note(push.metrics())
         time.sleep(0.3)
     links = [PUSH_LINK] + ([PULL_LINK] if pull is not None else [])
+    down_at, killed_at = _cut_with_kill(push, links, seen)
+    up_at = time.time()
+
+    def drained() -> bool:
+        scrape = push.metrics()
+        seen.note(scrape)
+        depth = scrape.get("netwarden_push_spool_samples", {})
+        return bool(depth) and max(depth.values()) == 0
+
+    wait_for("the push spool drained after the outage", drained, 40,
+             describe=lambda: push.log()[-1500:])  # fmt: skip
+    # The last polls may still be on their way: judge the window up to a little before.
+    window = (down_at - 2 * POLL, time.time() - 2 * POLL)
+    got = _stored(receiver, selector, window, max(p for p in seen.polls if p < window[1]))
+    pull_got = _pull_samples(receiver, window[0], up_at) if pull is not None else []
+    return Outcome(got, pull_got, seen, window, down_at, up_at, killed_at)
+
+
+def _cut_with_kill(push: Agent, links: list[str], seen: Seen) -> tuple[float, float]:
+    """Cut ``links`` for OUTAGE s; kill -9 and restart the push agent half way. Returns when
+    the cut began and when the agent was killed."""
     down_at = time.time()
     for link in links:
         cut(link, down=True)
@@ -194,35 +215,47 @@ def _outage(receiver: Receiver, push: Agent, pull: Agent | None) -> Outcome:
     finally:
         for link in links:
             cut(link, down=False)
-    up_at = time.time()
+    return down_at, killed_at
 
-    def drained() -> bool:
-        scrape = push.metrics()
-        seen.note(scrape)
-        depth = scrape.get("netwarden_push_spool_samples", {})
-        return bool(depth) and max(depth.values()) == 0
 
-    wait_for("the push spool drained after the outage", drained, 40,
-             describe=lambda: push.log()[-1500:])  # fmt: skip
-    # The last polls may still be on their way: judge the window up to a little before.
-    end = time.time() - 2 * POLL
-    window = (down_at - 2 * POLL, end)
-    got = {name: _only(receiver.raw(f"{name}{selector}", *window)) for name in SERIES}
-    pull_got: list[tuple[int, float]] = []
-    if pull is not None:
-        pull_selector = f'sysUpTime{{device="{PULL_DEVICE}"}}'
+def _stored(
+    receiver: Receiver, selector: str, window: tuple[float, float], last_seen: float
+) -> dict[str, list[tuple[int, float]]]:
+    """SERIES of the push device in ``window``, read until the last poll the test saw is
+    there and two reads agree: VictoriaMetrics makes what it ingested searchable within a
+    second or two."""
+    before: list[int] = []
 
-        def scraped_again() -> list[tuple[int, float]] | None:
-            got = _only(receiver.raw(pull_selector, window[0], time.time()))
-            return got if got and got[-1][0] > up_at * 1000 else None
+    def read() -> dict[str, list[tuple[int, float]]] | None:
+        got = {name: _only(receiver.raw(f"{name}{selector}", *window)) for name in SERIES}
+        counts = [len(samples) for samples in got.values()]
+        stamps = [{t for t, _ in samples} for samples in got.values()]
+        ready = all(math.floor(last_seen * 1000) in s for s in stamps) and counts == before
+        before[:] = counts
+        return got if ready else None
 
-        pull_got = wait_for("the pull agent scraped again after the outage", scraped_again, 30)
-    return Outcome(got, pull_got, seen, window, down_at, up_at, killed_at)
+    return wait_for("the receiver holding every poll it was sent", read, 30, every=2.0)
+
+
+def _pull_samples(receiver: Receiver, start: float, up_at: float) -> list[tuple[int, float]]:
+    """The pull agent's sysUpTime from ``start``, once its scrapes resumed after the cut."""
+    selector = f'sysUpTime{{device="{PULL_DEVICE}"}}'
+
+    def scraped_again() -> list[tuple[int, float]] | None:
+        got = _only(receiver.raw(selector, start, time.time()))
+        return got if got and got[-1][0] > up_at * 1000 else None
+
+    return wait_for("the pull agent scraped again after the outage", scraped_again, 30)
 
 
 def _only(by_series: dict[str, list[tuple[int, float]]]) -> list[tuple[int, float]]:
     assert len(by_series) <= 1, f"one series expected: {list(by_series)}"
     return next(iter(by_series.values()), [])
+
+
+def _relative(stamps: list[int], outcome: Outcome) -> list[float]:
+    """Timestamps as seconds from the cut, for failure messages."""
+    return [round(t / 1000 - outcome.down_at, 1) for t in stamps]
 
 
 def _gaps(samples: list[tuple[int, float]]) -> list[float]:
@@ -234,7 +267,11 @@ def _check_every_poll_once(outcome: Outcome, receiver: str) -> None:
     assert stamps == sorted(set(stamps)), f"{receiver}: a sample twice or out of order"
     # Every series of the device has a sample at each poll, and only then.
     for name in SERIES[1:]:
-        assert [t for t, _ in outcome.push[name]] == stamps, f"{receiver}: {name}"
+        other = [t for t, _ in outcome.push[name]]
+        assert other == stamps, (
+            f"{receiver}: {name}: {_relative(other, outcome)} vs sysUpTime "
+            f"{_relative(stamps, outcome)}"
+        )
     # Polls are POLL apart on a fixed phase, except across the kill -9: the agent was not
     # running, so it polled nothing, and the restarted one has a new phase.
     samples = outcome.push["sysUpTime"]
