@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from netwarden.agent.metrics.device_metrics import ReloadStatus
+from netwarden.agent.metrics.family import Family
 from netwarden.agent.metrics.push_metrics import PushCollector
 from netwarden.agent.parts import AgentContext
 from netwarden.agent.polling.snapshot import DeviceCounters, DeviceSnapshot
@@ -163,10 +164,14 @@ class PushService:
         receiver = self._receiver(target)  # reads the token: a bad one stops here, said once
         maker = BlockMaker(agent.runtime.agent_id, site)
         if self.spool is None:
-            spool = await asyncio.to_thread(
-                Spool, self.spool_dir, max_bytes=target.spool_max_size,
-                max_age=target.spool_max_age,
-            )  # fmt: skip
+            try:
+                spool = await asyncio.to_thread(
+                    Spool, self.spool_dir, max_bytes=target.spool_max_size,
+                    max_age=target.spool_max_age,
+                )  # fmt: skip
+            except NetwardenError:
+                await receiver.close()
+                raise
             self.spool = AsyncSpool(spool, maker)
             log.info("push to %s, spool %s", target.url, spool.path)
         else:
@@ -202,8 +207,7 @@ class PushService:
     def _take(self, taken: Taken) -> None:
         self._pending.append(taken)
         if len(self._pending) > MAX_PENDING:
-            dropped = self._pending.popleft()
-            self._overflow += sum(len(getattr(m, "row_values", m.samples)) for m in dropped.metrics)
+            self._overflow += _count(self._pending.popleft())
         self._taken.set()
 
     async def _tick(self, agent: AgentContext, interval: float) -> None:
@@ -248,3 +252,10 @@ class PushService:
         if self._overflow:
             overflow, self._overflow = self._overflow, 0
             await self.spool.count_dropped("overflow", overflow)
+
+
+def _count(taken: Taken) -> int:
+    """Samples in ``taken`` (to count what overflow drops without encoding it)."""
+    return sum(
+        len(m.row_values) if isinstance(m, Family) else len(m.samples) for m in taken.metrics
+    )

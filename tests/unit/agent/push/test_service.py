@@ -200,3 +200,38 @@ async def test_a_failing_disk_keeps_the_samples_in_memory_until_it_works(
                        "the polls of the failing time delivered")  # fmt: skip
     finally:
         await agent.close()
+
+
+@run_async
+async def test_beyond_the_memory_bound_the_oldest_are_dropped_and_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from netwarden.agent.push import service as service_module
+    from netwarden.agent.push.spool import Spool
+
+    monkeypatch.setattr(service_module, "MAX_PENDING", 3)
+    receivers = Receivers()
+    agent = _agent(tmp_path, receivers, {"url": URL, "interval": "1s"})
+    real_append = Spool.append
+    broken = {"on": True}
+
+    def append(self: Spool, blocks: Any) -> None:
+        if broken["on"]:
+            raise sqlite3.OperationalError("disk I/O error")
+        real_append(self, blocks)
+
+    monkeypatch.setattr(Spool, "append", append)
+    await agent.start("127.0.0.1", 0)
+    try:
+        await asyncio.sleep(3)  # two devices polled every second: more than 3 blocks
+        broken["on"] = False
+        service = next(p for p in agent.parts if isinstance(p, PushService))
+
+        def counted() -> bool:
+            return service.spool is not None and service.spool.stats().dropped["overflow"] > 0
+
+        await wait_for(counted, 10, "the overflow counted")
+    finally:
+        await agent.close()
