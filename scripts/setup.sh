@@ -13,6 +13,7 @@ packages=(
   git                             # the config backup store is a git repository
   prometheus                      # promtool checks the agent's exposition and the rules
   prometheus-alertmanager         # amtool checks the generated configuration; the alerting lab test
+  victoria-metrics                # the second remote-write receiver of the push lab tests
   prometheus-snmp-exporter        # the reference the SNMP benchmark compares against
   fping                           # the reference the ICMP benchmark compares against
   postgresql                      # the collector's store tests start their own server
