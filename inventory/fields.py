@@ -21,10 +21,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from netwarden.inventory.ids import ID_PATTERN
 from netwarden.secret import Secret, is_reference
-
-ID_PATTERN = r"^[A-Za-z][A-Za-z0-9._-]{0,62}$"
-ID_RULE = "must be an id: a letter, then letters, digits, '.', '_' or '-' (at most 63)"
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 """An id of an agent, site, device, link, service or credential; also the province."""

@@ -15,7 +15,8 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from netwarden.inventory.fields import ID_PATTERN, ID_RULE, type_name
+from netwarden.inventory.fields import type_name
+from netwarden.inventory.ids import ID_PATTERN, ID_RULE
 from netwarden.inventory.problems import Finding, Loc
 
 _PATTERNS = {

@@ -1,38 +1,30 @@
 """``netwarden config backup|diff|history``: the configuration store from the command line.
 
 The store is ``--store``, else ``$NETWARDEN_CONFIG_STORE``, else ``/var/lib/netwarden/configs``
-(the agent's default too, so an admin's backup and the agent's land in one history).
+(the agent's default too, so an admin's backup and the agent's land in one history). Options
+only at the top: what a command needs (git, SSH, the inventory) is imported when it runs.
 """
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Final
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from netwarden.agent.configs.fetch import BackupResult, backup_device
-from netwarden.agent.configs.plan import plan_backups
-from netwarden.agent.configs.revisions import Revision
-from netwarden.agent.configs.store import DEFAULT_STORE, STORE_ENV, ConfigStore, store_path
-from netwarden.agent.ssh.pool import SshPool
-from netwarden.agent.ssh.targets import ssh_target_for
-from netwarden.agent.ssh.types import SshRunner, SshTarget
-from netwarden.errors import NetwardenError, UsageError
-from netwarden.inventory import load_inventory
-from netwarden.inventory.model import Device, Inventory
+from netwarden.agent.configs.locations import DEFAULT_STORE, STORE_ENV, store_path
+from netwarden.command_group import command_group
+from netwarden.errors import UsageError
 from netwarden.output import OutputFormat, emit_json, render_table
 
-FETCH_DEADLINE: Final = 120.0  # seconds per device: a big chassis prints its config slowly
+if TYPE_CHECKING:
+    from netwarden.agent.ssh.types import SshRunner
 
-app = typer.Typer(
-    help="Back up device configurations into a git store and show their changes.",
-    no_args_is_help=True,
-)
+__all__ = ["app", "ssh_runner", "store_path"]
+
+app = command_group("Back up device configurations into a git store and show their changes.")
 
 StoreOption = Annotated[
     Path | None,
@@ -71,62 +63,25 @@ def backup(
     workers: Annotated[int, typer.Option(help="SSH sessions at once.")] = 8,
 ) -> None:
     """Fetch running configurations into the store; exit 1 if any device failed."""
+    from netwarden.agent.configs.backup_run import backup_all, result_json, result_row
+    from netwarden.agent.configs.plan import plan_backups
+    from netwarden.agent.configs.store import ConfigStore
+    from netwarden.inventory import load_inventory
+
     if workers < 1:
         raise UsageError("--workers must be at least 1")
     inv = load_inventory(inventory)
     chosen, skipped = plan_backups(inv, devices or ())
     for skip in skipped:
         typer.echo(f"{skip.device}: skipped, {skip.why}", err=True)
-    results = asyncio.run(_backup_all(inv, chosen, ConfigStore(store_path(store)), workers))
+    results = backup_all(ssh_runner(), inv, chosen, ConfigStore(store_path(store)), workers)
     if output is OutputFormat.json:
-        emit_json([_result_json(r) for r in results])
+        emit_json([result_json(r) for r in results])
     elif results:
-        rows = [[r.device, r.outcome, r.reason, (r.commit or "")[:12], r.error] for r in results]
+        rows = [result_row(r) for r in results]
         typer.echo(render_table(["device", "result", "reason", "commit", "error"], rows))
     if any(not r.success for r in results):
         raise typer.Exit(1)
-
-
-async def _backup_all(
-    inv: Inventory, devices: Sequence[Device], store: ConfigStore, workers: int
-) -> list[BackupResult]:
-    pool = SshPool(ssh_runner(), max_workers=workers)
-    try:
-        jobs = [_one(pool, inv, device, store) for device in devices]
-        done: dict[str, BackupResult] = {}
-        for finished in asyncio.as_completed(jobs):
-            result = await finished
-            done[result.device] = result
-            if len(devices) > 1:  # progress for long runs, on stderr: stdout is the listing
-                typer.echo(
-                    f"[{len(done)}/{len(devices)}] {result.device}: {result.outcome}"
-                    f" ({result.duration:.1f} s)",
-                    err=True,
-                )
-        return [done[device.id] for device in devices]
-    finally:
-        pool.close()
-
-
-async def _one(pool: SshPool, inv: Inventory, device: Device, store: ConfigStore) -> BackupResult:
-    try:
-        target: SshTarget = ssh_target_for(inv, device)
-    except NetwardenError as exc:
-        return BackupResult(device.id, False, "setup", False, False, 0.0, str(exc), None, 0.0)
-    return await backup_device(pool, target, store, deadline=FETCH_DEADLINE)
-
-
-def _result_json(result: BackupResult) -> dict[str, object]:
-    return {
-        "device": result.device,
-        "result": result.outcome,
-        "success": result.success,
-        "reason": result.reason,
-        "changed": result.changed,
-        "commit": result.commit,
-        "duration_seconds": round(result.duration, 3),
-        "error": result.error,
-    }
 
 
 @app.command("diff")
@@ -142,6 +97,8 @@ def diff(
     output: Annotated[DiffOutput, typer.Option("--output", "-o")] = DiffOutput.text,
 ) -> None:
     """Show the last change of a device's configuration (or one between two revisions)."""
+    from netwarden.agent.configs.store import ConfigStore
+
     change = ConfigStore(store_path(store)).compare(device, from_rev, to_rev)
     if output is DiffOutput.json:
         emit_json(
@@ -165,7 +122,9 @@ def history(
     output: Annotated[OutputFormat, typer.Option("--output", "-o")] = OutputFormat.table,
 ) -> None:
     """List the backups that changed a device's configuration, newest first."""
-    revisions: list[Revision] = ConfigStore(store_path(store)).history(device)
+    from netwarden.agent.configs.store import ConfigStore
+
+    revisions = ConfigStore(store_path(store)).history(device)
     if output is OutputFormat.json:
         emit_json([r.as_dict() for r in revisions])
     else:

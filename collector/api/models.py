@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from netwarden.hostport import HostPortError, parse_hostport
-from netwarden.inventory.fields import ID_PATTERN
+from netwarden.inventory.ids import ID_PATTERN
 
 # Printable text: a NUL byte is refused by PostgreSQL, control characters garble logs.
 _PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
