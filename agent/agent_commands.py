@@ -54,6 +54,13 @@ def run(
             "/var/lib/netwarden/configs)."
         ),
     ] = None,
+    known_hosts: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where SSH host keys are pinned (default: $NETWARDEN_KNOWN_HOSTS, else "
+            "STATE_DIR/known_hosts when enrolled, else /var/lib/netwarden/known_hosts)."
+        ),
+    ] = None,
     state_dir: Annotated[
         Path | None, typer.Option(help="Run enrolled: id, collector and inventory from here.")
     ] = None,
@@ -83,5 +90,6 @@ def run(
         ssh_workers,
         ssh_session_log_dir,
         config_store,
+        known_hosts,
     )
     run_agent(options, EnrolledMode(state_dir, advertise, heartbeat_interval, summary_interval))

@@ -19,6 +19,7 @@ from netwarden.agent.configs.locations import store_path
 from netwarden.agent.lifecycle import AgentLifecycle, RuntimeSettings
 from netwarden.agent.parts import InventorySource, ResultSink
 from netwarden.agent.snmp.engines import EngineName, session_factory
+from netwarden.agent.ssh.identity import HostKeyPins, known_hosts_dir
 from netwarden.agent.ssh.netmiko_runner import NetmikoRunner
 from netwarden.agent.standalone import InventoryFiles, NoSink
 from netwarden.agent.sync.collector_link import CollectorLink, EnrolledOptions
@@ -40,6 +41,7 @@ class RunOptions:
     ssh_workers: int
     ssh_session_log_dir: Path | None
     config_store: Path | None
+    known_hosts: Path | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,10 +86,11 @@ def run_agent(options: RunOptions, enrolled: EnrolledMode) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    pins_dir = known_hosts_dir(options.known_hosts, enrolled.state_dir)
     settings = RuntimeSettings(
         session_factory(options.snmp_engine),
         max_in_flight=options.max_in_flight,
-        ssh_runner=NetmikoRunner(options.ssh_session_log_dir),
+        ssh_runner=NetmikoRunner(options.ssh_session_log_dir, pins=HostKeyPins(pins_dir)),
         ssh_workers=options.ssh_workers,
         config_store=store_path(options.config_store),
     )

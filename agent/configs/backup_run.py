@@ -8,10 +8,10 @@ from collections.abc import Sequence
 
 import typer
 
+from netwarden.agent.configs.device_name import backup_target
 from netwarden.agent.configs.fetch import BackupResult, backup_device
 from netwarden.agent.configs.store import ConfigStore
 from netwarden.agent.ssh.pool import SshPool
-from netwarden.agent.ssh.targets import ssh_target_for
 from netwarden.agent.ssh.types import SshRunner, SshTarget
 from netwarden.errors import NetwardenError
 from netwarden.inventory.model import Device, Inventory
@@ -49,7 +49,7 @@ async def _backup_all(
 
 async def _one(pool: SshPool, inv: Inventory, device: Device, store: ConfigStore) -> BackupResult:
     try:
-        target: SshTarget = ssh_target_for(inv, device)
+        target: SshTarget = backup_target(inv, device)
     except NetwardenError as exc:
         return BackupResult(device.id, False, "setup", False, False, 0.0, str(exc), None, 0.0)
     return await backup_device(pool, target, store, deadline=FETCH_DEADLINE)

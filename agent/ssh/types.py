@@ -24,6 +24,7 @@ class SshReason(enum.StrEnum):
     unreachable = "unreachable"  # no route to the host
     protocol = "protocol"  # SSH handshake or channel failure
     secret = "secret"  # noqa: S105 - a secret reference could not be resolved on this agent
+    identity = "identity"  # another device answered: a changed host key, or another name
     other = "other"
 
 
@@ -49,6 +50,8 @@ class SshTarget:
     passphrase: Secret | None
     enable_secret: Secret | None
     timeout: float  # seconds, per connection attempt and per command
+    # The name the device must give in its prompt (config backups), None: not checked.
+    expected_hostname: str | None = None
 
 
 class SshRunner(Protocol):

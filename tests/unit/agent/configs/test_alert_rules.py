@@ -57,15 +57,20 @@ MINUTES = {
         # sw-fail: fails from minute 1 on; sw-flap: fails 5 minutes, then succeeds.
         _series(SUCCESS, "sw-fail", "1 0x30"),
         _series(SUCCESS, "sw-flap", "0x5 1x25"),
+        # sw-retry: fails at minute 1 and on its retry at 6 (5 min later); the next retry,
+        # 15 min after that, works at minute 21.
+        _series(SUCCESS, "sw-retry", "1 0x19 1x10"),
         _series(STAMP, "sw-fail", "0+60x30"),
         _series(STAMP, "sw-flap", "0+60x30"),
+        _series(STAMP, "sw-retry", "0x20 1260+60x10"),
     ],
     "alert_rule_test": [
         _check(CHANGED, "1m", []),
         _check(CHANGED, "3m", ["sw-a"]),
         _check(CHANGED, "5m", []),
         _check(FAILING, "10m", []),  # pending: not 15 minutes yet
-        _check(FAILING, "20m", ["sw-fail"]),
+        _check(FAILING, "18m", ["sw-fail", "sw-retry"]),
+        _check(FAILING, "22m", ["sw-fail"]),  # cleared once a retry worked
     ],
 }
 
