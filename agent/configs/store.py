@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Final
 
 from netwarden.agent.configs.gitrepo import LOCK_NAME, git, locked
-from netwarden.agent.configs.revisions import ConfigDiff, Revision, render_diff
+from netwarden.agent.configs.revisions import ConfigDiff
+from netwarden.config_diff import Revision, render_diff
 from netwarden.errors import NetwardenError, UsageError
 from netwarden.inventory.ids import ID_PATTERN
 

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
-from netwarden.collector.api import agents, sd, users
+from netwarden.collector.api import agents, configs, sd, users
 from netwarden.collector.api.errors import (
     ApiError,
     LastResort,
@@ -35,6 +35,7 @@ def routes() -> list[BaseRoute]:
     return [
         *agents.ROUTES,
         *users.ROUTES,
+        *configs.ROUTES,
         *sd.ROUTES,
         Route("/metrics", metrics, methods=["GET"]),
         Route("/-/healthy", healthy, methods=["GET"]),
