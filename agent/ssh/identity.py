@@ -9,12 +9,14 @@ outside its LAN the same address reaches another device. Two checks, both failin
   different key afterwards is refused until an admin accepts it (``netwarden config trust``).
   The pin is bound to the device, not to its address: a device given a new address keeps its
   pin, another device on the old address does not inherit it;
-* **name**, when the target asks for one (config backups: ``ssh.hostname``, else the device
-  id): the name in the prompt, compared case-insensitively up to the first dot, before
-  ``enable`` and before any command.
+* **name** (``ssh.hostname``, else the device id): the name in the prompt, compared
+  case-insensitively up to the first dot, before ``enable`` and before any command. A config
+  backup requires it (a mismatch fails the session); an SSH collection goes on, as it always
+  did, but pins nothing.
 
-A first contact is pinned only once the session proved its name (when one is asked for), so a
-session that reached the wrong device pins nothing. Pure logic and files; the runners
+A first contact is pinned only by a session whose prompt gave the expected name (or that
+expects none: a Linux shell, ``ssh.hostname_check: false``), so a session that reached the
+wrong device never pins that device's key. Pure logic and files; the runners
 (netmiko_runner.py, fake.py) call it at the right moments.
 """
 
@@ -189,14 +191,24 @@ class SessionCheck:
             )
 
     def prompt(self, prompt_name: str) -> None:
-        """Refuse a device whose prompt names another one (when the target asks for a name)."""
+        """Refuse a device whose prompt names another one (when the target requires a name);
+        otherwise a wrong name only keeps this session from pinning a first contact."""
         expected = self.target.expected_hostname
-        if expected is not None and not same_name(prompt_name, expected):
+        if expected is None or same_name(prompt_name, expected):
+            return
+        if self.target.name_required:
             raise SshError(
                 SshReason.identity,
                 f"{_where(self.target)}: reached {prompt_name!r} (its prompt), not "
                 f"{expected!r}: another device answers at this address",
             )
+        self._first_contact = False
+        log.warning(
+            "%s: the prompt names %r, not %r: its host key is not pinned",
+            _where(self.target),
+            prompt_name,
+            expected,
+        )
 
     def passed(self) -> None:
         """The session proved whom it reached: pin a first contact's key."""

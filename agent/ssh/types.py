@@ -50,8 +50,10 @@ class SshTarget:
     passphrase: Secret | None
     enable_secret: Secret | None
     timeout: float  # seconds, per connection attempt and per command
-    # The name the device must give in its prompt (config backups), None: not checked.
+    # The name the device should give in its prompt (None: not compared). A config backup
+    # requires it (a mismatch fails the session); a collection only pins no key on a mismatch.
     expected_hostname: str | None = None
+    name_required: bool = False
 
 
 class SshRunner(Protocol):

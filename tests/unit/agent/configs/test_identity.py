@@ -11,17 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from netwarden.agent.configs.device_name import (
-    backup_target,
-    configured_name,
-    expected_hostname,
-    name_mismatch,
-)
+from netwarden.agent.configs.device_name import backup_target, configured_name, name_mismatch
 from netwarden.agent.configs.fetch import BackupResult, backup_device
 from netwarden.agent.configs.store import ConfigStore
 from netwarden.agent.ssh.fake import FakeSshRunner, fake_host_key
 from netwarden.agent.ssh.identity import HostKeyPins
 from netwarden.agent.ssh.pool import SshPool
+from netwarden.agent.ssh.targets import expected_hostname, ssh_target_for
 from netwarden.inventory import load_inventory
 
 from .helpers import SHOW_RUN, ios_config, target
@@ -34,7 +30,7 @@ def _backup(
     runner: FakeSshRunner, store: ConfigStore, *, expected: str | None = WANTED
 ) -> BackupResult:
     pool = SshPool(runner, 2)
-    wanted = dataclasses.replace(target(WANTED), expected_hostname=expected)
+    wanted = dataclasses.replace(target(WANTED), expected_hostname=expected, name_required=True)
     try:
         return asyncio.run(backup_device(pool, wanted, store, deadline=5))
     finally:
@@ -93,7 +89,7 @@ def test_sysname_lines_of_vrp_and_comware() -> None:
     assert configured_name("! no name line\nend\n") is None
     assert configured_name("interface x\n description hostname of the box\n") is None
     # A configuration without any name line cannot contradict the prompt: accepted.
-    checked = dataclasses.replace(target("sw-a"), expected_hostname="sw-a")
+    checked = dataclasses.replace(target("sw-a"), expected_hostname="sw-a", name_required=True)
     assert name_mismatch(checked, "interface lan0\n shutdown\n") == ""
 
 
@@ -108,6 +104,7 @@ devices:
    ssh: {credential: c, platform: huawei, hostname: HQ-CORE-01}}
 - {id: sw-free, site: a, address: 198.18.2.4, role: switch,
    ssh: {credential: c, platform: hp_comware, hostname_check: false}}
+- {id: host-1, site: a, address: 198.18.2.5, role: host, ssh: {credential: c, platform: linux}}
 """
 
 
@@ -118,7 +115,11 @@ def test_what_name_the_inventory_expects(tmp_path: Path) -> None:
     assert expected_hostname(inv.device("sw-id")) == "sw-id"
     assert expected_hostname(inv.device("sw-named")) == "HQ-CORE-01"
     assert expected_hostname(inv.device("sw-free")) is None
-    assert backup_target(inv, inv.device("sw-named")).expected_hostname == "HQ-CORE-01"
+    assert expected_hostname(inv.device("host-1")) is None  # a shell prompt names no one
+    backup = backup_target(inv, inv.device("sw-named"))
+    assert (backup.expected_hostname, backup.name_required) == ("HQ-CORE-01", True)
+    collection = ssh_target_for(inv, inv.device("sw-named"))
+    assert (collection.expected_hostname, collection.name_required) == ("HQ-CORE-01", False)
 
 
 @pytest.mark.parametrize(

@@ -113,7 +113,9 @@ def test_a_changed_key_is_refused_naming_both_fingerprints(tmp_path: Path) -> No
 def test_a_prompt_naming_another_device_is_refused_and_pins_nothing(tmp_path: Path) -> None:
     pins = HostKeyPins(tmp_path)
     wanted = dataclasses.replace(
-        target("sw-p-phan-dinh-phung-core"), expected_hostname="sw-p-phan-dinh-phung-core"
+        target("sw-p-phan-dinh-phung-core"),
+        expected_hostname="sw-p-phan-dinh-phung-core",
+        name_required=True,
     )
     check = SessionCheck(wanted, pins)
     check.host_key(fake_host_key("sw-so-khcn-core"))
@@ -125,6 +127,21 @@ def test_a_prompt_naming_another_device_is_refused_and_pins_nothing(tmp_path: Pa
     assert pins.pinned("sw-p-phan-dinh-phung-core") is None
     # a target that asks for no name accepts any prompt
     SessionCheck(target("sw-1"), pins).prompt("whatever")
+
+
+def test_a_collection_that_meets_another_name_goes_on_but_pins_nothing(tmp_path: Path) -> None:
+    pins = HostKeyPins(tmp_path)
+    wanted = dataclasses.replace(target("sw-p"), expected_hostname="sw-p")  # not required
+    check = SessionCheck(wanted, pins)
+    check.host_key(fake_host_key("sw-q"))
+    check.prompt("sw-q")  # no error: SSH collections behave as before
+    check.passed()
+    assert pins.pinned("sw-p") is None
+    right = SessionCheck(wanted, pins)
+    right.host_key(fake_host_key("sw-p"))
+    right.prompt("SW-P")
+    right.passed()
+    assert pins.pinned("sw-p") == fake_host_key("sw-p")
 
 
 def test_the_fake_runner_meets_the_same_checks(tmp_path: Path) -> None:
