@@ -73,6 +73,13 @@ def run(
     summary_interval: Annotated[
         float | None, typer.Option(help="Seconds between poll summaries (default 60).")
     ] = None,
+    spool_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Push spool (metrics: push): default <state dir>/spool when enrolled, else "
+            "/var/lib/netwarden/spool."
+        ),
+    ] = None,
 ) -> None:
     """Poll this agent's devices and serve /metrics: standalone or enrolled (--state-dir).
 
@@ -92,4 +99,6 @@ def run(
         config_store,
         known_hosts,
     )
-    run_agent(options, EnrolledMode(state_dir, advertise, heartbeat_interval, summary_interval))
+    run_agent(
+        options, EnrolledMode(state_dir, advertise, heartbeat_interval, summary_interval), spool_dir
+    )

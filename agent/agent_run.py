@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -26,6 +27,9 @@ from netwarden.agent.sync.collector_link import CollectorLink, EnrolledOptions
 from netwarden.agent.sync.loop import SyncSettings
 from netwarden.errors import UsageError
 from netwarden.hostport import HostPort, hostport_option
+
+if TYPE_CHECKING:
+    from netwarden.agent.push.service import PushService
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,7 +78,7 @@ class EnrolledMode:
         )
 
 
-def run_agent(options: RunOptions, enrolled: EnrolledMode) -> None:
+def run_agent(options: RunOptions, enrolled: EnrolledMode, spool_dir: Path | None) -> None:
     """Check the options, then run the agent in this process until SIGTERM or SIGINT."""
     if options.ssh_workers < 1:
         raise UsageError("--ssh-workers must be at least 1")
@@ -94,13 +98,19 @@ def run_agent(options: RunOptions, enrolled: EnrolledMode) -> None:
         ssh_workers=options.ssh_workers,
         config_store=store_path(options.config_store),
     )
+    # Here, not at the top: protobuf and cramjam load only when an agent runs (fast CLI).
+    from netwarden.agent.push.service import DEFAULT_SPOOL_DIR, PushService
+
+    if spool_dir is None:
+        spool_dir = enrolled.state_dir / "spool" if enrolled.state_dir is not None else None
+    push = PushService(spool_dir or DEFAULT_SPOOL_DIR)
     source: InventorySource
     sink: ResultSink
     if enrolled.state_dir is not None:
-        source = sink = _collector_link(enrolled, options.inventory, options.agent)
+        source = sink = _collector_link(enrolled, options.inventory, options.agent, push)
     else:
         source, sink = _inventory_files(options.inventory, options.agent, enrolled), NoSink()
-    asyncio.run(_serve(source, sink, settings, address))
+    asyncio.run(_serve(source, sink, settings, address, push))
 
 
 def _inventory_files(
@@ -114,7 +124,7 @@ def _inventory_files(
 
 
 def _collector_link(
-    enrolled: EnrolledMode, inventory: list[Path] | None, agent: str | None
+    enrolled: EnrolledMode, inventory: list[Path] | None, agent: str | None, push: PushService
 ) -> CollectorLink:
     assert enrolled.state_dir is not None  # the caller's test
     if inventory or agent is not None:
@@ -125,7 +135,12 @@ def _collector_link(
     settings = enrolled.sync_settings()
     if enrolled.advertise is not None:
         hostport_option("--advertise", enrolled.advertise)
-    options = EnrolledOptions(enrolled.state_dir, advertise=enrolled.advertise, settings=settings)
+    options = EnrolledOptions(
+        enrolled.state_dir,
+        advertise=enrolled.advertise,
+        settings=settings,
+        heartbeat_extra=push.heartbeat_fields,
+    )
     link = CollectorLink(options)
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
         # httpx logs every request at INFO: 6,000 heartbeat lines a day say nothing.
@@ -134,8 +149,12 @@ def _collector_link(
 
 
 async def _serve(
-    source: InventorySource, sink: ResultSink, settings: RuntimeSettings, address: HostPort
+    source: InventorySource,
+    sink: ResultSink,
+    settings: RuntimeSettings,
+    address: HostPort,
+    push: PushService,
 ) -> None:
     # Built inside the event loop that runs it (its events and semaphores belong to it).
-    agent = AgentLifecycle(source, sink, settings)
+    agent = AgentLifecycle(source, sink, settings, services=[push])
     await agent.run(address.host, address.port, lambda line: typer.echo(line, err=True))

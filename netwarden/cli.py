@@ -21,7 +21,7 @@ import typer
 import typer.main
 
 from netwarden.command_group import CommandGroup
-from netwarden.errors import InventoryError, NetwardenError, UsageError
+from netwarden.errors import ConfigError, InventoryError, NetwardenError, UsageError
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class LazyGroup:
 
     module: str
     help: str
+    command: bool = False  # a single command (``poll``), not a group of them
 
 
 def _add_discover(app: typer.Typer) -> None:
@@ -54,9 +55,16 @@ GROUPS: Final[dict[str, LazyGroup]] = {
                            "Run and administer the collector agents connect to."),
     "fleet": LazyGroup("netwarden.collector.fleet_commands",
                        "See and manage the agent fleet through the collector."),
+    "incident": LazyGroup("netwarden.collector.incident_commands",
+                          "The incident record: alerts from Alertmanager, timeline, evidence, "
+                          "maintenance."),
+    "alerting": LazyGroup("netwarden.alerting.alerting_commands",
+                          "Alert rules and the Alertmanager configuration (docs/alerting.md)."),
+    "report": LazyGroup("netwarden.reports.report_commands",
+                        "Reports: the monthly availability of links and agencies."),
     "poll": LazyGroup("netwarden.agent.poll_command",
                       "Poll one device once and print what the agent sees (exit 1 if it did "
-                      "not answer)."),
+                      "not answer).", command=True),
 }  # fmt: skip
 EXTEND: Final[dict[str, Callable[[typer.Typer], None]]] = {"inventory": _add_discover}
 
@@ -66,7 +74,9 @@ def load_group(name: str) -> Any:
     app: typer.Typer = importlib.import_module(GROUPS[name].module).app
     if name in EXTEND:
         EXTEND[name](app)
-    command = typer.main.get_command(app)
+    # get_group even for a group of one command (``report``): get_command would make the
+    # group that command, and `netwarden report availability` would stop working.
+    command = typer.main.get_command(app) if GROUPS[name].command else typer.main.get_group(app)
     command.name = name
     return command
 
@@ -147,11 +157,15 @@ def main() -> None:
     """Console-script entry point: map netwarden errors to one line and an exit code."""
     try:
         app(standalone_mode=True)
-    except InventoryError as exc:
-        # Every command that reads an inventory reports its problems the way `check` does.
+    except (InventoryError, ConfigError) as exc:
+        # Every command that reads an inventory (or a configuration file) reports its problems
+        # the way `inventory check` does.
         sys.stderr.write("".join(f"{problem}\n" for problem in exc.problems))
         sys.stderr.write(f"netwarden: error: {exc}\n")
         sys.exit(1)
     except NetwardenError as exc:
+        # Config files other than the inventory (reporting.yaml) carry their problems too.
+        problems = getattr(exc, "problems", [])
+        sys.stderr.write("".join(f"{problem}\n" for problem in problems))
         sys.stderr.write(f"netwarden: error: {exc}\n")
         sys.exit(2 if isinstance(exc, UsageError) else 1)

@@ -24,7 +24,13 @@ from netwarden.errors import NetwardenError, UsageError
 class CollectorApi:
     """One collector, one token. ``call`` answers the decoded JSON or raises one line."""
 
-    def __init__(self, url: str | None, ca_file: Path | None, insecure: bool) -> None:
+    def __init__(
+        self,
+        url: str | None,
+        ca_file: Path | None,
+        insecure: bool,
+        transport: httpx.BaseTransport | None = None,  # tests answer in the collector's place
+    ) -> None:
         if not url:
             raise UsageError("no collector: pass --collector URL or set NETWARDEN_COLLECTOR")
         token = os.environ.get("NETWARDEN_TOKEN", "").strip()
@@ -51,6 +57,7 @@ class CollectorApi:
             verify=verify,
             timeout=15.0,
             headers={"Authorization": f"Bearer {token}"},
+            transport=transport,
         )
 
     def call(
@@ -72,7 +79,10 @@ class CollectorApi:
             )
         if answer.status_code >= 400:
             raise NetwardenError(f"collector answered {answer.status_code}: {_error(answer)}")
-        return answer.json()
+        try:
+            return answer.json()
+        except ValueError:
+            raise NetwardenError(f"{self.url}{path}: the answer is not JSON") from None
 
     def close(self) -> None:
         self.client.close()
