@@ -23,13 +23,13 @@ from netwarden.agent.snmp.engines import EngineName, session_factory
 from netwarden.agent.ssh.identity import HostKeyPins, known_hosts_dir
 from netwarden.agent.ssh.netmiko_runner import NetmikoRunner
 from netwarden.agent.standalone import InventoryFiles, NoSink
-from netwarden.agent.sync.collector_link import CollectorLink, EnrolledOptions
-from netwarden.agent.sync.loop import SyncSettings
 from netwarden.errors import UsageError
 from netwarden.hostport import HostPort, hostport_option
 
 if TYPE_CHECKING:
     from netwarden.agent.push.service import PushService
+    from netwarden.agent.sync.collector_link import CollectorLink
+    from netwarden.agent.sync.loop import SyncSettings
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,6 +64,8 @@ class EnrolledMode:
 
     def sync_settings(self) -> SyncSettings:
         """The fleet sync's settings: the defaults, with the intervals given (1 s to 1 h)."""
+        from netwarden.agent.sync.loop import SyncSettings  # httpx: enrolled agents only
+
         defaults = SyncSettings()
         for name, value in (
             ("--heartbeat-interval", self.heartbeat_interval),
@@ -135,6 +137,8 @@ def _collector_link(
     settings = enrolled.sync_settings()
     if enrolled.advertise is not None:
         hostport_option("--advertise", enrolled.advertise)
+    from netwarden.agent.sync.collector_link import CollectorLink, EnrolledOptions
+
     options = EnrolledOptions(
         enrolled.state_dir,
         advertise=enrolled.advertise,

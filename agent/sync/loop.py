@@ -21,11 +21,12 @@ from netwarden import __version__
 from netwarden.agent.runtime import AgentRuntime
 from netwarden.agent.sync.assignment import AssignmentSync
 from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
-from netwarden.agent.sync.client import CollectorClient, Reply
+from netwarden.agent.sync.client import CollectorClient
 from netwarden.agent.sync.config_revisions import RevisionShipper
 from netwarden.agent.sync.events import EventTracker, device_health
 from netwarden.agent.sync.jobs import JobRegistry, JobRunner
 from netwarden.agent.sync.pacing import Backoff, jittered, pause
+from netwarden.agent.sync.replies import Reply
 from netwarden.agent.sync.status import SyncStatus
 from netwarden.agent.sync.uploader import Uploader
 
