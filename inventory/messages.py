@@ -15,12 +15,14 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from netwarden.inventory.fields import ID_PATTERN, ID_RULE, type_name
+from netwarden.inventory.fields import DEVICE_NAME_PATTERN, DEVICE_NAME_RULE, type_name
+from netwarden.inventory.ids import ID_PATTERN, ID_RULE
 from netwarden.inventory.problems import Finding, Loc
 
 _PATTERNS = {
     ID_PATTERN: ID_RULE,
     r"^[a-z][a-z0-9_]*$": "must be a netmiko device_type, like cisco_ios",
+    DEVICE_NAME_PATTERN: DEVICE_NAME_RULE,
 }
 _EXPECTED = {
     "string_type": "a string",

@@ -18,6 +18,7 @@ from pydantic_core import PydanticCustomError
 from netwarden.inventory.credentials import Credential
 from netwarden.inventory.fields import (
     Address,
+    DeviceName,
     Domain,
     Duration,
     Host,
@@ -138,6 +139,11 @@ class SshAccess(Strict):
     interval: Duration = duration_default(300.0)
     backup: bool = True
     backup_interval: Duration = duration_default(86400.0)
+    # A backup proves it reached this device: the name in its prompt and in the configuration's
+    # hostname/sysname line must be `hostname` (default: the device id), compared
+    # case-insensitively up to the first dot. `hostname_check: false` turns that off.
+    hostname: DeviceName | None = None
+    hostname_check: bool = True
 
 
 Role = Literal["switch", "router", "firewall", "host", "ap", "camera", "vc-endpoint"]

@@ -303,6 +303,9 @@ CONFIG: Final = (
                "Configuration changes the agent's own backups found."),
     MetricSpec("netwarden_config_changed", "gauge", DEVICE_LABELS,
                "1 when the agent's most recent backup differed from the one before, else 0."),
+    MetricSpec("netwarden_config_backup_failures_total", "counter", (*DEVICE_LABELS, "reason"),
+               "Failed scheduled backups of the device, by reason (identity: another device "
+               "answered)."),
 )  # fmt: skip
 
 # --- Fleet sync (agent/sync/, agent/metrics/sync_metrics.py) ---------------------------

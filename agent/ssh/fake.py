@@ -1,17 +1,28 @@
 """An in-repo :class:`SshRunner` for tests: canned outputs, optional delay and failure.
 
 It records how many sessions ran at once (overall and per device), so tests can prove the
-pool's bounds with real threads instead of asserting that a mock was called.
+pool's bounds with real threads instead of asserting that a mock was called. Each device offers
+a host key and shows a prompt name (by default its id), checked through the same
+:class:`~netwarden.agent.ssh.identity.SessionCheck` as the netmiko runner's sessions.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from netwarden.agent.ssh.identity import HostKey, HostKeyPins, SessionCheck
 from netwarden.agent.ssh.types import SshError, SshTarget
+
+
+def fake_host_key(seed: str) -> HostKey:
+    """A stable, well-formed ed25519 key blob made from ``seed`` (a device's own key)."""
+    blob = b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20" + hashlib.sha256(seed.encode()).digest()
+    return HostKey("ssh-ed25519", base64.b64encode(blob).decode())
 
 
 def golden_outputs(folder: Path) -> dict[str, str]:
@@ -23,7 +34,9 @@ class FakeSshRunner:
     """Serves ``outputs[device][command]`` (or ``outputs[command]`` for every device).
 
     ``delay`` seconds per session; ``fail`` maps a device to the :class:`SshError` it raises;
-    ``crash`` maps a device to any other exception (a runner bug) to raise.
+    ``crash`` maps a device to any other exception (a runner bug) to raise. ``prompts`` and
+    ``host_keys`` say what answers at a device's address (default: the device itself, with
+    :func:`fake_host_key` of its id); ``pins``, as for the netmiko runner.
     """
 
     def __init__(
@@ -33,11 +46,17 @@ class FakeSshRunner:
         delay: float = 0.0,
         fail: Mapping[str, SshError] | None = None,
         crash: Mapping[str, Exception] | None = None,
+        prompts: Mapping[str, str] | None = None,
+        host_keys: Mapping[str, HostKey] | None = None,
+        pins: HostKeyPins | None = None,
     ) -> None:
         self.outputs = outputs
         self.delay = delay
         self.fail = dict(fail or {})
         self.crash = dict(crash or {})
+        self.prompts = dict(prompts or {})
+        self.host_keys = dict(host_keys or {})
+        self.pins = pins
         self.sessions: list[tuple[str, tuple[str, ...]]] = []
         self.max_running = 0
         self.max_running_per_device: dict[str, int] = {}
@@ -59,10 +78,18 @@ class FakeSshRunner:
                 raise self.crash[target.device]
             if target.device in self.fail:
                 raise self.fail[target.device]
+            check = SessionCheck(target, self.pins)
+            check.host_key(self.offered_host_key(target))
+            check.prompt(self.prompts.get(target.device, target.device))
+            check.passed()
             return {command: self._output(target.device, command) for command in commands}
         finally:
             with self._lock:
                 self._running[target.device] -= 1
+
+    def offered_host_key(self, target: SshTarget) -> HostKey:
+        """The key the device at ``target`` offers (for ``config trust``)."""
+        return self.host_keys.get(target.device) or fake_host_key(target.device)
 
     def _output(self, device: str, command: str) -> str:
         per_device = self.outputs.get(device)

@@ -24,6 +24,7 @@ class SshReason(enum.StrEnum):
     unreachable = "unreachable"  # no route to the host
     protocol = "protocol"  # SSH handshake or channel failure
     secret = "secret"  # noqa: S105 - a secret reference could not be resolved on this agent
+    identity = "identity"  # another device answered: a changed host key, or another name
     other = "other"
 
 
@@ -49,6 +50,10 @@ class SshTarget:
     passphrase: Secret | None
     enable_secret: Secret | None
     timeout: float  # seconds, per connection attempt and per command
+    # The name the device should give in its prompt (None: not compared). A config backup
+    # requires it (a mismatch fails the session); a collection only pins no key on a mismatch.
+    expected_hostname: str | None = None
+    name_required: bool = False
 
 
 class SshRunner(Protocol):

@@ -21,6 +21,7 @@ from netwarden.agent.parts import AgentContext
 from netwarden.agent.sync.assignment import AssignmentSync
 from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
 from netwarden.agent.sync.client import CollectorClient
+from netwarden.agent.sync.config_revisions import RevisionShipper
 from netwarden.agent.sync.disk_queue import MAX_AGE, MAX_BYTES, DiskQueue, Item
 from netwarden.agent.sync.jobs import builtin_jobs
 from netwarden.agent.sync.loop import FleetSync, SyncSettings
@@ -96,6 +97,7 @@ class CollectorLink:
         self.assignment = AssignmentSync(
             self.client, self.state, self.status, agent.inventory_changed
         )
+        backups = agent.runtime.backups
         self.sync = FleetSync(
             self.client,
             self.assignment,
@@ -105,6 +107,14 @@ class CollectorLink:
             jobs=builtin_jobs(agent.probers),
             settings=options.settings,
             advertise=options.advertise,
+            revisions=None
+            if backups is None
+            else RevisionShipper(
+                backups,
+                self.queue,
+                self.state.revisions_path,
+                options.settings.revisions_every,
+            ),
             heartbeat_extra=options.heartbeat_extra,
         )
         SyncCollector(lambda: self.status, self.queue.stats, registry=agent.registry)

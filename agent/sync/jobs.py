@@ -23,9 +23,10 @@ from netwarden.agent.probes.registry import Probers
 from netwarden.agent.probes.result import ProbeResult
 from netwarden.agent.probes.target_params import TargetParamsError
 from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
-from netwarden.agent.sync.client import CollectorClient, Outcome
+from netwarden.agent.sync.client import CollectorClient
 from netwarden.agent.sync.disk_queue import Item
 from netwarden.agent.sync.pacing import Backoff, jittered, pause
+from netwarden.agent.sync.replies import Outcome
 from netwarden.agent.sync.status import SyncStatus
 from netwarden.errors import NetwardenError
 

@@ -8,7 +8,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from netwarden.agent.sync.client import Outcome, Reply
+from netwarden.agent.sync.replies import Outcome, Reply
 
 log = logging.getLogger(__name__)
 

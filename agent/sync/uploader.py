@@ -14,9 +14,10 @@ import asyncio
 import logging
 
 from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
-from netwarden.agent.sync.client import CollectorClient, Outcome, Reply
+from netwarden.agent.sync.client import CollectorClient
 from netwarden.agent.sync.disk_queue import Entry
 from netwarden.agent.sync.pacing import Backoff, pause
+from netwarden.agent.sync.replies import Outcome, Reply
 from netwarden.agent.sync.status import SyncStatus
 
 log = logging.getLogger(__name__)

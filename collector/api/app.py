@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from netwarden.collector.api import (
     agents,
     alerts,
+    configs,
     evidence,
     incidents,
     maintenance,
@@ -50,6 +51,7 @@ def routes() -> list[BaseRoute]:
     return [
         *agents.ROUTES,
         *users.ROUTES,
+        *configs.ROUTES,
         *sd.ROUTES,
         *alerts.ROUTES,
         *incidents.ROUTES,

@@ -108,6 +108,27 @@ results = sa.Table(
     sa.Index(None, "agent_id", "seq", unique=True),
 )
 
+# Every revision of every device's configuration agents sent (newest by fetched_at): a lost
+# agent box loses no history. One row per (device, revision); `revision` is the commit in the
+# sending agent's store, `config` the configuration as that store keeps it (redacted).
+config_revisions = sa.Table(
+    "config_revisions",
+    metadata,
+    sa.Column("device", sa.String(ID), primary_key=True),
+    sa.Column("revision", sa.String(HASH), primary_key=True),
+    sa.Column("agent_id", sa.String(ID), sa.ForeignKey("agents.id"), nullable=False),
+    sa.Column("site", sa.String(ID), nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("previous_revision", sa.String(HASH), nullable=True),
+    sa.Column("time", sa.String(40), nullable=False),
+    sa.Column("fetched_at", sa.Double, nullable=False),
+    sa.Column("received_at", sa.Double, nullable=False),
+    sa.Column("sha256", sa.String(HASH), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("config", sa.Text, nullable=False),
+    sa.Index(None, "device", "fetched_at"),
+)
+
 audit_log = sa.Table(
     "audit_log",
     metadata,
@@ -130,6 +151,7 @@ TABLES: tuple[sa.Table, ...] = (
     user_tokens,
     jobs,
     results,
+    config_revisions,
     audit_log,
     *INCIDENT_TABLES,
 )

@@ -14,12 +14,15 @@ from sqlalchemy.engine import Engine
 from netwarden.collector.store import agents as agent_ops
 from netwarden.collector.store import audit as audit_ops
 from netwarden.collector.store import backup, enrolment, migrate, users
+from netwarden.collector.store import config_revisions as config_ops
 from netwarden.collector.store import engine as db
 from netwarden.collector.store import jobs as job_ops
 from netwarden.collector.store import results as result_ops
 from netwarden.collector.store.rows import (
     AgentRow,
     AuditEntry,
+    ConfigDeviceRow,
+    ConfigRevisionRow,
     Enrolment,
     Heartbeat,
     Job,
@@ -157,6 +160,26 @@ class Store:
         """The agent's results received at or after ``since``, oldest first, at most ``limit``."""
         with db.read(self._engine) as conn:
             return result_ops.since(conn, agent_id, since, limit)
+
+    # --- configuration history -------------------------------------------------------------
+    def config_devices(self) -> list[ConfigDeviceRow]:
+        """Every device whose configurations agents sent, with the newest revision."""
+        with db.read(self._engine) as conn:
+            return config_ops.devices(conn)
+
+    def config_history(self, device: str, limit: int) -> list[ConfigRevisionRow]:
+        """A device's revisions, newest first (without their configurations)."""
+        with db.read(self._engine) as conn:
+            return config_ops.history(conn, device, limit)
+
+    def config_revision(
+        self, device: str, ref: str | None
+    ) -> tuple[ConfigRevisionRow | None, ConfigRevisionRow | None]:
+        """Revision ``ref`` of ``device`` (a commit id or unique prefix; None: the newest) and
+        the one before it, both with their configurations, read in one snapshot."""
+        with db.read(self._engine) as conn:
+            found = config_ops.get(conn, device, ref)
+            return found, (config_ops.before(conn, found) if found is not None else None)
 
     # --- audit -----------------------------------------------------------------------------
     def audit(self, actor: str, action: str, target: str, detail: str, now: float) -> None:
