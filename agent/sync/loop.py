@@ -24,6 +24,7 @@ from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
 from netwarden.agent.sync.client import CollectorClient
 from netwarden.agent.sync.config_revisions import RevisionShipper
 from netwarden.agent.sync.events import EventTracker, device_health
+from netwarden.agent.sync.job_record import AsyncJobRecord
 from netwarden.agent.sync.jobs import JobRegistry, JobRunner
 from netwarden.agent.sync.pacing import Backoff, jittered, pause
 from netwarden.agent.sync.replies import Reply
@@ -64,6 +65,7 @@ class FleetSync:
         *,
         status: SyncStatus,
         jobs: JobRegistry,
+        record: AsyncJobRecord | None = None,
         settings: SyncSettings | None = None,
         advertise: str | None = None,
         revisions: RevisionShipper | None = None,
@@ -89,6 +91,7 @@ class FleetSync:
             queue,
             status,
             jobs,
+            record=record,
             wait=self.settings.jobs_wait,
             backoff=self.settings.backoff(),
         )
