@@ -79,7 +79,13 @@ class AgentRuntime:
         self.links: list[LinkEnd] = []
         self.reload_ok = False
         self.reload_time = 0.0
+        self.inventory: Inventory | None = None  # the slice applied last (jobs resolve devices)
         self._stamps: tuple[float, ...] = ()
+
+    @property
+    def session_factory(self) -> SessionFactory:
+        """How this agent opens an SNMP session (jobs open their own, beside the polls')."""
+        return self._factory
 
     def snapshots(self) -> list[tuple[DeviceSnapshot, DeviceCounters]]:
         """The latest poll of every device that has been polled, with its running totals."""
@@ -120,6 +126,7 @@ class AgentRuntime:
         self.ssh.apply(inventory, self.agent_id)
         if self.backups is not None:
             self.backups.apply(inventory, self.agent_id)
+        self.inventory = inventory
         self.reload_ok, self.reload_time = True, time.time()
         log.info("agent %s: polling %d devices", self.agent_id, len(self.devices))
 

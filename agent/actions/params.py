@@ -50,7 +50,7 @@ class SnmpGetParams(Params):
 class SnmpWalkParams(Params):
     device: DeviceId
     oid: Oid
-    max_rows: int = Field(default=1000, ge=1, le=100_000)
+    max_rows: int = Field(default=1000, ge=1, le=10_000)  # a result stays under 1 MiB
 
     def max_seconds(self) -> float:
         return 120.0

@@ -48,6 +48,7 @@ class HttpTarget:
     body_regex: str | None = None
     max_redirects: int = 5  # not followed when expect_status is itself a redirect status
     timeout: float | None = None  # seconds; shortens the caller's deadline
+    ca_file: str | None = None  # PEM CA(s) to verify against instead of the system's store
 
     @property
     def label(self) -> str:
@@ -92,6 +93,7 @@ class _Probe:
     def __init__(self, loop: asyncio.AbstractEventLoop, tls_verify: bool) -> None:
         self.phases = _Phases(loop)
         self.tls_verify = tls_verify
+        self.context: ssl.SSLContext | None = None  # None: the shared one of tls_verify
         self.redirects = 0
         self.status = 0
         self.length = 0  # bytes of the last hop's body, counted past what was kept
@@ -115,6 +117,8 @@ async def probe(target: HttpTarget, *, deadline: float) -> ProbeResult:
     try:
         try:
             async with asyncio.timeout(deadline):
+                if target.ca_file is not None and target.tls_verify:
+                    seen.context = await asyncio.to_thread(_ca_context, target.ca_file)
                 body = await _follow(seen, target.url, expect_status, target.max_redirects)
             reason, message = _judge(seen.status, body, expect_status, pattern)
         except ProbeFailure as exc:
@@ -220,7 +224,8 @@ async def _open(
             reader, writer = await asyncio.open_connection(sock=sock)
         else:
             probe.phases.enter("tls")
-            reader, writer = await _handshake(sock, tls_host, probe.tls_verify)
+            context = probe.context or _context(probe.tls_verify)
+            reader, writer = await _handshake(sock, tls_host, context)
     except BaseException:
         sock.close()  # asyncio closes it too, later; a second close is harmless
         raise
@@ -231,10 +236,10 @@ async def _open(
 
 
 async def _handshake(
-    sock: socket.socket, host: str, verify: bool
+    sock: socket.socket, host: str, context: ssl.SSLContext
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     try:
-        return await asyncio.open_connection(sock=sock, ssl=_context(verify), server_hostname=host)
+        return await asyncio.open_connection(sock=sock, ssl=context, server_hostname=host)
     except (ssl.SSLError, ssl.CertificateError, ConnectionError) as exc:
         raise ProbeFailure(ProbeReason.tls, f"TLS with {host}: {exc}") from exc
 
@@ -248,6 +253,14 @@ def _context(verify: bool) -> ssl.SSLContext:
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     return context
+
+
+def _ca_context(ca_file: str) -> ssl.SSLContext:
+    """A verifying context that trusts only the CA(s) in ``ca_file`` (blocking: file I/O)."""
+    try:
+        return ssl.create_default_context(cafile=ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise ProbeFailure(ProbeReason.tls, f"cannot load CA file {ca_file}: {exc}") from exc
 
 
 def _days_left(writer: asyncio.StreamWriter) -> float | None:

@@ -6,9 +6,10 @@ pool's bounds with real threads instead of asserting that a mock was called.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from netwarden.agent.ssh.types import SshError, SshTarget
@@ -39,19 +40,37 @@ class FakeSshRunner:
         self.fail = dict(fail or {})
         self.crash = dict(crash or {})
         self.sessions: list[tuple[str, tuple[str, ...]]] = []
+        self.configured: list[tuple[str, tuple[str, ...]]] = []  # (device, lines) sent
+        # What a configuration session prints (per device, else ""); a test sets it.
+        self.config_outputs: dict[str, str] = {}
+        # Called with (device, lines) once a configuration is "applied": a test changes its
+        # canned outputs here to play the device's new state.
+        self.on_configure: Callable[[str, tuple[str, ...]], None] | None = None
         self.max_running = 0
         self.max_running_per_device: dict[str, int] = {}
         self._running: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def run(self, target: SshTarget, commands: Sequence[str]) -> dict[str, str]:
+        with self._session(target, tuple(commands)):
+            return {command: self._output(target.device, command) for command in commands}
+
+    def configure(self, target: SshTarget, lines: Sequence[str]) -> str:
+        with self._session(target, ("<configure>", *lines)):
+            self.configured.append((target.device, tuple(lines)))
+            if self.on_configure is not None:
+                self.on_configure(target.device, tuple(lines))
+            return self.config_outputs.get(target.device, "")
+
+    @contextlib.contextmanager
+    def _session(self, target: SshTarget, commands: tuple[str, ...]) -> Iterator[None]:
         with self._lock:
             self._running[target.device] = self._running.get(target.device, 0) + 1
             total = sum(self._running.values())
             self.max_running = max(self.max_running, total)
             per = self.max_running_per_device
             per[target.device] = max(per.get(target.device, 0), self._running[target.device])
-            self.sessions.append((target.device, tuple(commands)))
+            self.sessions.append((target.device, commands))
         try:
             if self.delay:
                 time.sleep(self.delay)
@@ -59,7 +78,7 @@ class FakeSshRunner:
                 raise self.crash[target.device]
             if target.device in self.fail:
                 raise self.fail[target.device]
-            return {command: self._output(target.device, command) for command in commands}
+            yield
         finally:
             with self._lock:
                 self._running[target.device] -= 1

@@ -7,6 +7,7 @@ event loop. Library errors are mapped to :class:`SshError` reasons here, at the 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import socket
@@ -32,6 +33,26 @@ class NetmikoRunner:
 
     def run(self, target: SshTarget, commands: Sequence[str]) -> dict[str, str]:
         """Connect, enter enable mode if an enable secret is set, run ``commands``, disconnect."""
+        with self._session(target) as connection:
+            outputs: dict[str, str] = {}
+            for command in commands:
+                try:
+                    outputs[command] = str(connection.send_command(command))
+                except Exception as exc:
+                    raise _mapped(exc, target, f"command {command!r}") from exc
+            return outputs
+
+    def configure(self, target: SshTarget, lines: Sequence[str]) -> str:
+        """Connect, enable, send ``lines`` in configuration mode (netmiko enters and leaves
+        it), disconnect; the session's output. The configuration is not saved."""
+        with self._session(target) as connection:
+            try:
+                return str(connection.send_config_set(list(lines)))
+            except Exception as exc:
+                raise _mapped(exc, target, "configuration") from exc
+
+    @contextlib.contextmanager
+    def _session(self, target: SshTarget) -> Iterator[Any]:
         from netmiko import ConnectHandler
 
         params = self._params(target)
@@ -48,13 +69,7 @@ class NetmikoRunner:
                         SshReason.auth,
                         f"{_where(target)}: enable refused the enable secret ({_first_line(exc)})",
                     ) from exc
-            outputs: dict[str, str] = {}
-            for command in commands:
-                try:
-                    outputs[command] = str(connection.send_command(command))
-                except Exception as exc:
-                    raise _mapped(exc, target, f"command {command!r}") from exc
-            return outputs
+            yield connection
         finally:
             connection.disconnect()
 

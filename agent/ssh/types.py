@@ -59,3 +59,12 @@ class SshRunner(Protocol):
 
         Raises :class:`SshError` if the session cannot be opened or a command times out.
         """
+        ...
+
+    def configure(self, target: SshTarget, lines: Sequence[str]) -> str:
+        """Open a session, send ``lines`` in configuration mode, leave it, close; the output.
+
+        The only way netwarden changes a device (a playbook step that was approved). Raises
+        :class:`SshError` as :meth:`run` does.
+        """
+        ...

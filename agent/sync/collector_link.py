@@ -16,13 +16,17 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from netwarden.agent.actions.context import ActionContext
+from netwarden.agent.actions.handlers import action_handlers
+from netwarden.agent.actions.scapy_tracer import ScapyTracer
 from netwarden.agent.metrics.sync_metrics import SyncCollector
 from netwarden.agent.parts import AgentContext
 from netwarden.agent.sync.assignment import AssignmentSync
 from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
 from netwarden.agent.sync.client import CollectorClient
 from netwarden.agent.sync.disk_queue import MAX_AGE, MAX_BYTES, DiskQueue, Item
-from netwarden.agent.sync.jobs import builtin_jobs
+from netwarden.agent.sync.job_record import AsyncJobRecord, JobRecord
+from netwarden.agent.sync.jobs import JobHandler, builtin_jobs
 from netwarden.agent.sync.loop import FleetSync, SyncSettings
 from netwarden.agent.sync.state_dir import StateDir
 from netwarden.agent.sync.status import SyncStatus
@@ -54,6 +58,8 @@ class CollectorLink:
         self.queue: AsyncDiskQueue | None = None
         self.assignment: AssignmentSync | None = None
         self.sync: FleetSync | None = None
+        self.record: AsyncJobRecord | None = None
+        self.tracer = ScapyTracer()  # scapy is imported by the first traceroute only
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
@@ -94,19 +100,37 @@ class CollectorLink:
         self.assignment = AssignmentSync(
             self.client, self.state, self.status, agent.inventory_changed
         )
+        self.record = AsyncJobRecord(JobRecord(self.state.jobs_path))
         self.sync = FleetSync(
             self.client,
             self.assignment,
             self.queue,
             agent.runtime,
             status=self.status,
-            jobs=builtin_jobs(agent.probers),
+            jobs=builtin_jobs(agent.probers, self._actions(agent)),
+            record=self.record,
             settings=options.settings,
             advertise=options.advertise,
         )
         SyncCollector(lambda: self.status, self.queue.stats, registry=agent.registry)
         self._stopping = agent.stop
         self._task = asyncio.create_task(self.sync.run(agent.stop), name="fleet sync")
+
+    def _actions(self, agent: AgentContext) -> dict[str, JobHandler]:
+        """The playbook actions, on this agent's runtime (none in tests without probers)."""
+        if agent.probers is None:
+            return {}
+        runtime = agent.runtime
+        context = ActionContext(
+            agent_id=runtime.agent_id,
+            inventory=lambda: runtime.inventory,
+            probers=agent.probers,
+            snmp=runtime.session_factory,
+            ssh=runtime.ssh_pool,
+            configs=runtime.backups.store if runtime.backups is not None else None,
+            tracer=self.tracer,
+        )
+        return action_handlers(context)
 
     async def put_many(self, items: Sequence[Item]) -> None:
         if self.queue is None:
@@ -124,3 +148,6 @@ class CollectorLink:
             await self.client.aclose()
         if self.queue is not None:
             await self.queue.close()
+        if self.record is not None:
+            await self.record.close()
+        self.tracer.close()

@@ -21,6 +21,7 @@ from netwarden.agent.sync.assignment import AssignmentSync
 from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
 from netwarden.agent.sync.client import CollectorClient, Reply
 from netwarden.agent.sync.events import EventTracker, device_health
+from netwarden.agent.sync.job_record import AsyncJobRecord
 from netwarden.agent.sync.jobs import JobRegistry, JobRunner
 from netwarden.agent.sync.pacing import Backoff, jittered, pause
 from netwarden.agent.sync.status import SyncStatus
@@ -59,6 +60,7 @@ class FleetSync:
         *,
         status: SyncStatus,
         jobs: JobRegistry,
+        record: AsyncJobRecord | None = None,
         settings: SyncSettings | None = None,
         advertise: str | None = None,
     ) -> None:
@@ -80,6 +82,7 @@ class FleetSync:
             queue,
             status,
             jobs,
+            record=record,
             wait=self.settings.jobs_wait,
             backoff=self.settings.backoff(),
         )

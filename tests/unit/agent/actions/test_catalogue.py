@@ -11,8 +11,19 @@ import pytest
 from netwarden.agent.actions import catalogue, params
 from netwarden.agent.actions.catalogue import ActionError, Problem, validate
 
-AGENT = ("snmp_get", "snmp_walk", "ping", "tcp", "http", "traceroute", "ssh_command",
-         "collect_config", "config_diff", "set_interface_admin", "wait_until")  # fmt: skip
+AGENT = (
+    "snmp_get",
+    "snmp_walk",
+    "ping",
+    "tcp",
+    "http",
+    "traceroute",
+    "ssh_command",
+    "collect_config",
+    "config_diff",
+    "set_interface_admin",
+    "wait_until",
+)
 COLLECTOR = ("approval", "notify", "report")
 
 

@@ -68,9 +68,20 @@ class FakeCollector:
         self.assignments[agent] = (document, etag)
         return etag
 
-    def add_job(self, agent: str, kind: str, params: dict[str, Any]) -> str:
-        job_id = secrets.token_hex(8)
+    def add_job(
+        self,
+        agent: str,
+        kind: str,
+        params: dict[str, Any],
+        *,
+        job_id: str | None = None,
+        expires_at: float | None = None,
+    ) -> str:
+        """Queue a job (``job_id``: deliver a known job again, as a lease that passed does)."""
+        job_id = job_id or secrets.token_hex(8)
         job = {"id": job_id, "kind": kind, "params": params, "created_at": time.time()}
+        if expires_at is not None:
+            job["expires_at"] = expires_at
         with self.lock:
             self.pending_jobs.setdefault(agent, []).append(job)
         return job_id
