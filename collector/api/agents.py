@@ -97,7 +97,13 @@ async def assignment(request: Request) -> Response:
 
 
 def _job(job: Job) -> dict[str, object]:
-    return {"id": job.id, "kind": job.kind, "params": job.params, "created_at": job.created_at}
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "params": job.params,
+        "created_at": job.created_at,
+        "expires_at": job.expires_at,
+    }
 
 
 async def take_jobs(request: Request) -> Response:

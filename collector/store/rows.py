@@ -11,7 +11,7 @@ ROLES: tuple[Role, ...] = ("admin", "responder", "viewer", "webhook")
 ResultKind = Literal["event", "poll-summary", "job-result"]
 RESULT_KINDS: tuple[str, ...] = ("event", "poll-summary", "job-result")
 
-JobState = Literal["pending", "delivered", "done"]
+JobState = Literal["pending", "delivered", "done", "expired"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,8 @@ class UserRow:
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """A job for one agent. ``deliveries`` counts how often it was handed out (leases)."""
+    """A job for one agent. ``deliveries`` counts how often it was handed out (leases);
+    ``delivered_at`` is the last time; ``lease`` None means the store's default."""
 
     id: str
     agent_id: str
@@ -89,6 +90,10 @@ class Job:
     state: JobState
     deliveries: int
     done_at: float | None
+    delivered_at: float | None = None
+    expires_at: float | None = None
+    lease: float | None = None
+    result_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

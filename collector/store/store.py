@@ -119,11 +119,24 @@ class Store:
 
     # --- jobs ------------------------------------------------------------------------------
     def create_job(
-        self, agent_id: str, kind: str, params: dict[str, Any], actor: str, now: float
+        self,
+        agent_id: str,
+        kind: str,
+        params: dict[str, Any],
+        actor: str,
+        now: float,
+        *,
+        expires_at: float | None = None,
+        lease: float | None = None,
     ) -> str:
-        """Queue a job for an agent; returns its uuid. Unknown agent → ``UnknownAgentError``."""
+        """Queue a job for an agent; returns its uuid. Unknown agent → ``UnknownAgentError``.
+
+        ``expires_at``: not handed out after it; ``lease``: re-delivery after this long
+        without a result (default ``job_lease``)."""
         with db.write(self._engine) as conn:
-            return job_ops.create(conn, agent_id, kind, params, actor, now=now)
+            return job_ops.create(
+                conn, agent_id, kind, params, actor, now=now, expires_at=expires_at, lease=lease
+            )
 
     def take_jobs(self, agent_id: str, now: float, limit: int = 20) -> list[Job]:
         """Deliver due jobs, oldest first; each is leased ``job_lease`` s, then re-delivered."""
