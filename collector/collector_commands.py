@@ -69,10 +69,19 @@ def serve_command(
             "--incident-retention", help="Keep closed incidents this long: 12mo, 400d, 9000h."
         ),
     ] = "12mo",
+    reporting: Annotated[
+        Path | None,
+        typer.Option(
+            "--reporting",
+            help="reporting.yaml: who makes the national incident reports, to whom, deadlines.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the collector API until SIGTERM/SIGINT (SIGHUP reloads the inventory)."""
     from netwarden.collector.incidents.retention import parse_retention
     from netwarden.collector.serve import ServeSettings, serve
+    from netwarden.reports.national.config import ReportingConfig
+    from netwarden.reports.national.config_loader import load_reporting
 
     host, port = parse_listen(listen)
     retention = parse_retention(incident_retention)
@@ -93,6 +102,7 @@ def serve_command(
         stale_after=seconds(stale_after, "--stale-after"),
         alertmanager=alertmanager,
         incident_retention=retention,
+        reporting=load_reporting(reporting) if reporting is not None else ReportingConfig(),
     )
     serve(settings)
 

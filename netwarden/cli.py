@@ -73,5 +73,8 @@ def main() -> None:
         sys.stderr.write(f"netwarden: error: {exc}\n")
         sys.exit(1)
     except NetwardenError as exc:
+        # Config files other than the inventory (reporting.yaml) carry their problems too.
+        problems = getattr(exc, "problems", [])
+        sys.stderr.write("".join(f"{problem}\n" for problem in problems))
         sys.stderr.write(f"netwarden: error: {exc}\n")
         sys.exit(2 if isinstance(exc, UsageError) else 1)

@@ -1,2 +1,2 @@
-"""Reports computed from what netwarden measured: the monthly availability of the dedicated
-data network's links and of the agencies behind them (``netwarden report availability``)."""
+"""Reports people read: the monthly availability of the dedicated data network's links and
+agencies (``netwarden report availability``) and the national incident report drafts."""

@@ -296,12 +296,12 @@ def test_inhibit_rules_follow_the_lab_topology(tmp_path: Path) -> None:
     agent = ('alertname="NetwardenAgentDown"', 'agent="agent-so-tc"')
     assert targets(*agent) == [
         ['agent="agent-so-tc"', NEVER_HIDDEN],
-        ['site="so-tc"', NEVER_HIDDEN],
+        ['site=~"cam-qt-vo-nguyen-giap|so-tc"', NEVER_HIDDEN],
     ]
     router = ('alertname="NetwardenDeviceDown"', 'device="core-rtr"')
     assert targets(*router) == [
         ['link=~"tsl-dc|tsl-p-phan-dinh-phung|tsl-so-khcn|tsl-so-tc"', NEVER_HIDDEN],
-        ['site=~"dc|p-phan-dinh-phung|so-khcn|so-tc"', NEVER_HIDDEN],
+        ['site=~"cam-qt-vo-nguyen-giap|dc|p-phan-dinh-phung|so-khcn|so-tc"', NEVER_HIDDEN],
     ]
     assert rules[-1] == {
         "source_matchers": ['severity="critical"'],

@@ -61,13 +61,13 @@ def test_lab_inventory() -> None:
     lines = _by_source(topo.behind_lines())
     assert {k: v.sites for k, v in lines.items()} == {
         "tsl-so-khcn": ("so-khcn",),
-        "tsl-so-tc": ("so-tc",),
+        "tsl-so-tc": ("cam-qt-vo-nguyen-giap", "so-tc"),
         "tsl-p-phan-dinh-phung": ("p-phan-dinh-phung",),
         "tsl-dc": ("dc",),  # the lab's DC has one line
     }
     (core,) = topo.core_devices()
     assert core.source == "core-rtr"
-    assert core.sites == ("dc", "p-phan-dinh-phung", "so-khcn", "so-tc")
+    assert core.sites == ("cam-qt-vo-nguyen-giap", "dc", "p-phan-dinh-phung", "so-khcn", "so-tc")
     assert core.links == ("tsl-dc", "tsl-p-phan-dinh-phung", "tsl-so-khcn", "tsl-so-tc")
 
 

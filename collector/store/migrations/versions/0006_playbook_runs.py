@@ -1,14 +1,14 @@
 """Playbook runs and their steps; jobs get ``expires_at`` and their own ``lease``.
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0003s (main's 0002_push_spool, re-chained here: see its docstring)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003s"
 branch_labels: str | None = None
 depends_on: str | None = None
 
