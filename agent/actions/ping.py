@@ -14,21 +14,9 @@ from netwarden.agent.actions.context import ActionContext
 from netwarden.agent.actions.params import PingParams
 from netwarden.agent.actions.result import ActionResult, ms
 from netwarden.agent.probes import icmp
-from netwarden.agent.probes.result import ProbeResult
+from netwarden.agent.sync.jobs import probe_output
 
 RTT_KEYS = ("min", "avg", "max", "p50", "p95")
-
-
-def probe_output(result: ProbeResult) -> dict[str, Any]:
-    """A probe's result as a job's output (the ``probe`` job's shape)."""
-    return {
-        "success": result.success,
-        "reason": result.reason.value,
-        "message": result.message,
-        "duration": result.duration,
-        "values": result.values,
-        "labelled": result.labelled,
-    }
 
 
 async def run(params: PingParams, ctx: ActionContext) -> ActionResult:

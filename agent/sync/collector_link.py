@@ -15,10 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from netwarden.agent.actions.context import ActionContext
-from netwarden.agent.actions.handlers import action_handlers
-from netwarden.agent.actions.scapy_tracer import ScapyTracer
 from netwarden.agent.metrics.sync_metrics import SyncCollector
 from netwarden.agent.parts import AgentContext
 from netwarden.agent.sync.assignment import AssignmentSync
@@ -31,6 +29,9 @@ from netwarden.agent.sync.loop import FleetSync, SyncSettings
 from netwarden.agent.sync.state_dir import StateDir
 from netwarden.agent.sync.status import SyncStatus
 from netwarden.errors import NetwardenError
+
+if TYPE_CHECKING:
+    from netwarden.agent.actions.scapy_tracer import ScapyTracer
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class CollectorLink:
         self.assignment: AssignmentSync | None = None
         self.sync: FleetSync | None = None
         self.record: AsyncJobRecord | None = None
-        self.tracer = ScapyTracer()  # scapy is imported by the first traceroute only
+        self.tracer: ScapyTracer | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
@@ -120,10 +121,16 @@ class CollectorLink:
         self._task = asyncio.create_task(self.sync.run(agent.stop), name="fleet sync")
 
     def _actions(self, agent: AgentContext) -> dict[str, JobHandler]:
-        """The playbook actions, on this agent's runtime (none in tests without probers)."""
+        """The playbook actions, on this agent's runtime (none in tests without probers).
+        Imported here: the CLI loads this module, and need not build their params models."""
+        from netwarden.agent.actions.context import ActionContext
+        from netwarden.agent.actions.handlers import action_handlers
+        from netwarden.agent.actions.scapy_tracer import ScapyTracer
+
         if agent.probers is None:
             return {}
         runtime = agent.runtime
+        self.tracer = ScapyTracer()  # scapy itself is imported by the first traceroute only
         context = ActionContext(
             agent_id=runtime.agent_id,
             inventory=lambda: runtime.inventory,
@@ -153,4 +160,5 @@ class CollectorLink:
             await self.queue.close()
         if self.record is not None:
             await self.record.close()
-        self.tracer.close()
+        if self.tracer is not None:
+            self.tracer.close()

@@ -18,14 +18,15 @@ import asyncio
 import json
 import logging
 import random
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from netwarden.agent.actions.ping import probe_output
 from netwarden.agent.probes.registry import Probers
+from netwarden.agent.probes.result import ProbeResult
 from netwarden.agent.probes.target_params import TargetParamsError
 from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
 from netwarden.agent.sync.client import CollectorClient, Outcome
@@ -92,6 +93,18 @@ class JobRegistry:
 
 async def echo(params: dict[str, Any]) -> dict[str, Any]:
     return dict(params)
+
+
+def probe_output(result: ProbeResult) -> dict[str, Any]:
+    """A probe's result as a job's output (the ``probe`` job's shape, kept by ``ping``)."""
+    return {
+        "success": result.success,
+        "reason": result.reason.value,
+        "message": result.message,
+        "duration": result.duration,
+        "values": result.values,
+        "labelled": result.labelled,
+    }
 
 
 def probe_handler(probers: Probers) -> JobHandler:
@@ -256,11 +269,21 @@ class JobRunner:
         """Run one job once and queue its result (public: the tests call it directly too)."""
         job_id, kind = str(job["id"]), str(job.get("kind"))
         async with self._slots:
-            known = await self.record.claim(job_id, kind)
-            if known is not None:
-                payload = await self._known(job_id, known)
+            try:
+                known = await self.record.claim(job_id, kind)
+            except (sqlite3.Error, OSError) as exc:
+                # Without the record a repeat could run twice: refuse rather than risk it.
+                log.error("job %s not run: the job record failed: %s", job_id, exc)
+                payload = {
+                    "ok": False,
+                    "kind": kind,
+                    "error": f"not run: the agent cannot record jobs in its state dir ({exc})",
+                }
             else:
-                payload = await self._run_claimed(job_id, kind, job)
+                if known is not None:
+                    payload = await self._known(job_id, known)
+                else:
+                    payload = await self._run_claimed(job_id, kind, job)
         await self._queue.put_many([Item("job-result", payload, self._clock(), job=job_id)])
 
     async def _known(self, job_id: str, known: Known) -> dict[str, Any]:

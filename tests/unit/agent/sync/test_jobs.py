@@ -93,8 +93,11 @@ async def test_a_probe_job_runs_any_prober_by_kind(tmp_path: Path) -> None:
     assert call == ("tcp", TcpTarget("198.18.1.50", 554), 3.0)
     http = {"kind": "http", "target": {"url": "https://dichvucong.example/", "tls_verify": False}}
     await _run(tmp_path / "b", {"id": "p2", "kind": "probe", "params": http}, ping=fake)
-    assert fake.calls[1] == ("http", HttpTarget("https://dichvucong.example/", tls_verify=False),
-                             10.0)  # fmt: skip
+    assert fake.calls[1] == (
+        "http",
+        HttpTarget("https://dichvucong.example/", tls_verify=False),
+        10.0,
+    )
 
 
 @run_async
@@ -102,16 +105,24 @@ async def test_a_probe_job_with_bad_params_says_what_is_wrong(tmp_path: Path) ->
     cases = [
         ({"kind": "snmp"}, "probe params.kind must be one of http, icmp, tcp, got 'snmp'"),
         ({"kind": "tcp", "target": {"host": "h"}}, "probe tcp: the target needs 'port'"),
-        ({"kind": "tcp", "target": {"host": "h", "port": "80"}},
-         "probe tcp: target 'port' must be a whole number, got '80'"),
-        ({"kind": "tcp", "target": {"host": "h", "port": 80, "tls": 1}},
-         "probe tcp: unknown target key 'tls': it takes host, port, timeout"),
-        ({"kind": "icmp", "target": {"host": "h", "count": True}},
-         "probe icmp: target 'count' must be a whole number, got True"),
+        (
+            {"kind": "tcp", "target": {"host": "h", "port": "80"}},
+            "probe tcp: target 'port' must be a whole number, got '80'",
+        ),
+        (
+            {"kind": "tcp", "target": {"host": "h", "port": 80, "tls": 1}},
+            "probe tcp: unknown target key 'tls': it takes host, port, timeout",
+        ),
+        (
+            {"kind": "icmp", "target": {"host": "h", "count": True}},
+            "probe icmp: target 'count' must be a whole number, got True",
+        ),
         ({"kind": "icmp", "target": "h"}, "probe icmp: the target must be an object"),
-        ({"kind": "tcp", "target": {"host": "h", "port": 1}, "deadline": 0},
-         "probe params.deadline must be over 0 and at most 120"),
-    ]  # fmt: skip
+        (
+            {"kind": "tcp", "target": {"host": "h", "port": 1}, "deadline": 0},
+            "probe params.deadline must be over 0 and at most 120",
+        ),
+    ]
     fake = FakeProbers()
     for n, (params, error) in enumerate(cases):
         job = {"id": f"b{n}", "kind": "probe", "params": params}
@@ -151,10 +162,14 @@ async def test_a_job_cut_short_by_a_stopping_agent_is_recorded_and_answered(
     queue = AsyncDiskQueue(DiskQueue(tmp_path / "queue.db"))
     client = CollectorClient("http://127.0.0.1:9")
     record = AsyncJobRecord(JobRecord(tmp_path / "jobs.db"))
-    runner = JobRunner(client, queue, SyncStatus(AGENT), builtin_jobs(Slow().probers()),
-                       record=record)  # fmt: skip
-    job = {"id": "slow", "kind": "probe", "params": {"kind": "tcp",
-           "target": {"host": "h", "port": 1}}}  # fmt: skip
+    runner = JobRunner(
+        client, queue, SyncStatus(AGENT), builtin_jobs(Slow().probers()), record=record
+    )
+    job = {
+        "id": "slow",
+        "kind": "probe",
+        "params": {"kind": "tcp", "target": {"host": "h", "port": 1}},
+    }
     task = asyncio.create_task(runner.run_job(job))
     await asyncio.wait_for(started.wait(), 5)
     task.cancel()
@@ -191,3 +206,32 @@ def test_the_record_claims_once_and_keeps_results(tmp_path: Path) -> None:
     assert reopened.prune() == 1  # finished and older than max_age; unfinished rows stay
     assert reopened.count() == 3  # b1, b2, b3: claimed, never finished
     reopened.close()
+
+
+@run_async
+async def test_a_job_is_not_run_when_it_cannot_be_recorded(tmp_path: Path) -> None:
+    ran = FakeProbers()
+    queue = AsyncDiskQueue(DiskQueue(tmp_path / "queue.db"))
+    client = CollectorClient("http://127.0.0.1:9")
+    broken = JobRecord(tmp_path / "jobs.db")
+    broken.close()  # every claim now fails, as on a dead disk
+    record = AsyncJobRecord(broken)
+    runner = JobRunner(client, queue, SyncStatus(AGENT), builtin_jobs(ran.probers()), record=record)
+    job = {
+        "id": "r1",
+        "kind": "probe",
+        "params": {"kind": "tcp", "target": {"host": "h", "port": 1}},
+    }
+    await runner.run_job(job)
+    (entry,) = await queue.peek(10)
+    payload = json.loads(entry.body)["payload"]
+    assert payload == {
+        "ok": False,
+        "kind": "probe",
+        "error": "not run: the agent cannot "
+        "record jobs in its state dir (Cannot operate on a closed database.)",
+    }
+    assert ran.calls == []
+    await queue.close()
+    await record.close()  # closing a closed database is harmless
+    await client.aclose()
