@@ -134,6 +134,8 @@ async def post_results(request: Request) -> Response:
     body = await read_model(request, ResultsIn)
     batch = [ResultIn(**r.model_dump()) for r in body.results]
     accepted, duplicates = await state.call(state.store.add_results, agent_id, batch, state.clock())
+    if state.playbooks is not None and any(r.kind == "job-result" for r in batch):
+        state.playbooks.wake.set()  # a step may wait for this answer
     return JSONResponse({"accepted": accepted, "duplicates": duplicates})
 
 

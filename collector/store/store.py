@@ -158,7 +158,17 @@ class Store:
         with db.read(self._engine) as conn:
             return job_ops.get(conn, job_id)
 
+    def expire_job(self, job_id: str, now: float) -> bool:
+        """Mark a pending job ``expired`` (never handed out again); False if it was taken."""
+        with db.write(self._engine) as conn:
+            return job_ops.expire(conn, job_id, now)
+
     # --- results ---------------------------------------------------------------------------
+    def job_result(self, agent_id: str, result_id: str) -> dict[str, Any] | None:
+        """The payload of one of the agent's results (a job's answer), or None."""
+        with db.read(self._engine) as conn:
+            return result_ops.payload(conn, agent_id, result_id)
+
     def add_results(
         self, agent_id: str, results: list[ResultIn], received_at: float
     ) -> tuple[int, int]:
