@@ -19,6 +19,7 @@ from netwarden.alerting.alerting_commands import app as alerting_app
 from netwarden.collector.collector_commands import app as collector_app
 from netwarden.collector.fleet_commands import app as fleet_app
 from netwarden.collector.incident_commands import app as incident_app
+from netwarden.collector.playbook_commands import app as playbook_app
 from netwarden.discovery.discover_command import discover_command
 from netwarden.errors import ConfigError, InventoryError, NetwardenError, UsageError
 from netwarden.inventory.inventory_commands import app as inventory_app
@@ -41,6 +42,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(collector_app, name="collector")
 app.add_typer(fleet_app, name="fleet")
 app.add_typer(incident_app, name="incident")
+app.add_typer(playbook_app, name="playbook")
 app.add_typer(alerting_app, name="alerting")
 app.add_typer(report_app, name="report")
 app.command("poll")(poll_command)

@@ -285,12 +285,14 @@ class Engine:
             if not isinstance(args, dict):
                 raise StepFailed("args do not render to a mapping")
             spec = CATALOGUE[step.action]
-            validate(step.action, args)
+            params = validate(step.action, args)
         except (TemplateError, ActionError, StepFailed) as exc:
             self._fail_at_start(run_id, step, base, str(exc), now)
             return
-        if spec.runs_on == "collector":
-            self._collector_step(run, step, base | {"args": json.dumps(args)}, args, now)
+        if spec.runs_on == "collector" and params is not None:
+            # The collector acts on the validated params (durations in seconds, defaults).
+            values = params.model_dump(mode="json")
+            self._collector_step(run, step, base | {"args": json.dumps(values)}, values, now)
             return
         try:
             self._dispatch(run, step, base, args=args, context=context, now=now)

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from netwarden.inventory.loader import expand
 from netwarden.inventory.messages import findings
-from netwarden.inventory.problems import Finding, Problem, field_path, render, with_path
+from netwarden.inventory.problems import Finding, Loc, Problem, field_path, render, with_path
 from netwarden.inventory.yaml_source import Document, read_document
 from netwarden.playbooks.checks import Scope, playbook_findings, step_findings
 from netwarden.playbooks.model import Playbook, Step
@@ -54,6 +54,28 @@ class Checked:
 
     playbooks: list[Loaded] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+
+
+# The branches of the model's unions, as pydantic names them in an error's location.
+_UNION_TAGS = {"constrained-str", "Regex", "Goto", "literal['abort','continue']", "str"}
+
+
+def _one_branch(found: list[Finding]) -> list[Finding]:
+    """An error in a union (``match`` values, ``on_failure``) from the branch the value was
+    meant for: when one branch has a problem inside the value, the other branch's "must be
+    ..." at the value itself is left out."""
+    bases: list[tuple[Loc, Loc]] = []  # (where the union is, the finding's untagged loc)
+    for finding in found:
+        first = next((i for i, p in enumerate(finding.loc) if p in _UNION_TAGS), None)
+        base = finding.loc[:first] if first is not None else finding.loc
+        bases.append((base, tuple(p for p in finding.loc if p not in _UNION_TAGS)))
+    deeper = {base for base, loc in bases if len(loc) > len(base)}
+    kept = []
+    for finding, (base, loc) in zip(found, bases, strict=True):
+        if loc == base and base in deeper and finding.message.startswith("must be "):
+            continue
+        kept.append(Finding(loc, finding.message, finding.related))
+    return kept
 
 
 def _locate(doc: Document, found: list[Finding]) -> list[Problem]:
@@ -98,7 +120,7 @@ def read_playbook(path: Path, name: str) -> tuple[Loaded | None, list[Problem]]:
     try:
         playbook = Playbook.model_validate(doc.data)
     except ValidationError as exc:
-        found = findings(exc, Playbook, ()) + _steps_alone(doc.data)
+        found = _one_branch(findings(exc, Playbook, ())) + _steps_alone(doc.data)
         return None, problems + _locate(doc, found)
     problems += _locate(doc, list(playbook_findings(playbook)))
     if problems:
