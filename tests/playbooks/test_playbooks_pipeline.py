@@ -253,7 +253,7 @@ def test_reject_fails_the_step_and_ends_the_run(rig: Rig) -> None:
     done = rig.cli("reject", run_id, "ok_to_go", "--reason", "not during office hours")
     assert done.returncode == 0, done.stderr
     run = wait_for("the end", lambda: (r := rig.run(run_id))["status"] == "failed" and r)
-    assert run["steps"][0]["error"] == "rejected by u-admin: not during office hours"
+    assert run["steps"][0]["error"] == "rejected by user:u-admin: not during office hours"
     assert len(run["steps"]) == 1 and _Hook.bodies == []
 
 
