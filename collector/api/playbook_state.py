@@ -76,7 +76,7 @@ class PlaybookServices:
             loaded.playbook, inventory, alert=alert, labels=labels, incident=incident, inputs=inputs
         )
         trigger = {"labels": labels, "incident": incident["id"] if incident else None}
-        if alert is not None:
+        if alert is not None and alert.get("fingerprint"):
             trigger["fingerprint"] = alert["fingerprint"]
         return self.engine.start(
             loaded,

@@ -110,3 +110,64 @@ def test_dry_run_renders_every_step_and_its_agent_and_stores_nothing(rig: Rig) -
     }
     assert rig.call("GET", "/api/v1/playbook-runs", "viewer")["runs"] == []
     assert rig.store.take_jobs("agent-core", rig.clock.now) == []
+
+
+@pytest.mark.parametrize(
+    ("playbook", "labels", "agents", "arg"),
+    [
+        (
+            "device-unreachable",
+            {"alertname": "NetwardenDeviceDown", "device": "sw-so-tc", "site": "so-tc"},
+            {"ping_local": "agent-so-tc", "ping_core": "agent-core"},
+            ("ping_core", "host", "198.18.1.2"),
+        ),
+        (
+            "config-change",
+            {"alertname": "NetwardenConfigChanged", "device": "core-rtr"},
+            {"diff": "agent-core"},
+            ("diff", "device", "core-rtr"),
+        ),
+        (
+            "shut-flapping-port",
+            {"device": "sw-so-tc", "ifName": "Gi0/3"},
+            {"status": "agent-so-tc", "ok_to_shut": "collector", "shut": "agent-so-tc"},
+            ("shut", "interface", "Gi0/3"),
+        ),
+    ],
+)
+def test_builtins_render_and_place_their_steps(
+    rig: Rig, playbook: str, labels: dict[str, str], agents: dict[str, str], arg: Any
+) -> None:
+    found = rig.call(
+        "POST",
+        "/api/v1/playbook-runs",
+        json={"playbook": playbook, "alert": {"labels": labels}, "dry_run": True},
+    )
+    assert {s["step"]: s.get("agent") for s in found["steps"]} == agents
+    step, key, value = arg
+    assert next(s for s in found["steps"] if s["step"] == step)["args"][key] == value
+
+
+def test_a_started_guarded_run_waits_for_an_admin_before_the_change(rig: Rig) -> None:
+    alert_body = {"labels": {"device": "sw-so-tc", "ifName": "Gi0/3"}}
+    run = rig.call(
+        "POST",
+        "/api/v1/playbook-runs",
+        json={"playbook": "shut-flapping-port", "alert": alert_body},
+    )
+    run_id = run["id"]
+    rig.run_until(run_id, "waiting", agents=("agent-so-tc",))
+    path = f"/api/v1/playbook-runs/{run_id}/steps/ok_to_shut/approve"
+    refused = rig.client.post(path, json={}, headers=rig.user("responder"))
+    assert refused.status_code == 403
+    assert rig.store.take_jobs("agent-so-tc", rig.clock.now) == []  # nothing changed yet
+    rig.call("POST", path, "admin", json={"note": "flapping since 9:00"})
+    run = rig.run_until(run_id, "succeeded", agents=("agent-so-tc",))
+    assert [(s["step"], s["status"]) for s in run["steps"]] == [
+        ("status", "ok"),
+        ("ok_to_shut", "ok"),
+        ("shut", "ok"),
+    ]
+    assert run["steps"][1]["output"]["by"] == "user:u-admin"
+    audit = rig.store.audit_entries(50)
+    assert any(e.action == "playbook.approve" and e.target == f"{run_id}/ok_to_shut" for e in audit)
