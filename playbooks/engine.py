@@ -102,6 +102,12 @@ class Engine:
         self.evidence = evidence
         self.actions = actions or CollectorActions()
         self._playbooks: dict[str, Playbook] = {}
+        self._queued_for: set[str] = set()  # agents with new jobs since the last take
+
+    def take_queued_for(self) -> set[str]:
+        """The agents given jobs since the last call (their long-polls are woken)."""
+        found, self._queued_for = self._queued_for, set()
+        return found
 
     # --- starting ------------------------------------------------------------------------
     def start(
@@ -345,6 +351,7 @@ class Engine:
                 lease=timeout + LEASE_MARGIN,
             )
             jobs.append({"job": job, "agent": agent, "item": item})
+        self._queued_for.add(agent)
         values = base | {
             "status": "dispatched",
             "agent_id": agent,

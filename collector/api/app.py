@@ -108,7 +108,7 @@ def create_app(
         if incidents is not None:
             tasks.append(asyncio.create_task(run_retention(incidents, clock, stop)))
         if playbook_services is not None:
-            tasks.append(asyncio.create_task(playbook_services.loop(clock, stop)))
+            tasks.append(asyncio.create_task(playbook_services.loop(clock, stop, state.signals)))
         try:
             yield
         finally:

@@ -20,6 +20,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from netwarden.collector.api.incident_state import IncidentServices
+from netwarden.collector.api.longpoll import JobSignals
 from netwarden.collector.incidents.payload import AlertIn, Webhook
 from netwarden.collector.store import Store
 from netwarden.collector.store.errors import StoreError
@@ -138,8 +139,11 @@ class PlaybookServices:
                     log.warning("playbook %s not started: %s", loaded.playbook.id, exc)
         return started
 
-    async def loop(self, clock: Callable[[], float], stop: asyncio.Event) -> None:
-        """Move runs on until ``stop``; a failing pass is logged and the next one tried."""
+    async def loop(
+        self, clock: Callable[[], float], stop: asyncio.Event, signals: JobSignals
+    ) -> None:
+        """Move runs on until ``stop``; a failing pass is logged and the next one tried.
+        Agents given a job are woken at once (their long-poll answers), as for a user's job."""
         await run_in_threadpool(self.engine.recover, clock())
         while not stop.is_set():
             self.wake.clear()
@@ -147,6 +151,8 @@ class PlaybookServices:
                 await run_in_threadpool(self.engine.tick, clock())
             except Exception:  # the loop must outlive a database hiccup
                 log.exception("playbook engine pass failed")
+            for agent in self.engine.take_queued_for():
+                signals.notify(agent)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), TICK)
 

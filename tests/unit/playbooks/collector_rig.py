@@ -55,9 +55,11 @@ class Rig:
             role: self.store.create_user_token(f"u-{role}", role, "test", clock.now)
             for role in ("viewer", "responder", "admin", "webhook")
         }
+        self.credentials: dict[str, str] = {}
         for agent, site in (("agent-core", "core"), ("agent-so-tc", "so-tc")):
             secret = self.store.create_join_token(agent, site, 600, "test", clock.now)
-            self.store.redeem_join_token(secret, agent, "0.1", clock.now)
+            enrolled = self.store.redeem_join_token(secret, agent, "0.1", clock.now)
+            self.credentials[agent] = enrolled.credential
 
     def user(self, role: str) -> dict[str, str]:
         return bearer(self.tokens[role])

@@ -125,3 +125,22 @@ def test_a_collector_action_in_flight_at_a_restart_is_interrupted(rig: Rig) -> N
     tell = run["steps"][-1]
     assert tell["status"] == "interrupted"
     assert tell["error"].startswith("interrupted: the collector stopped while this step ran")
+
+
+def test_report_makes_the_incidents_draft_as_evidence(rig: Rig) -> None:
+    from tests.unit.incidents.webhooks import alert, body
+
+    fired = alert("NetwardenLinkDown", link="tsl-so-yt", device="core-rtr", ifIndex="3")
+    incident = rig.call("POST", "/api/v1/alerts/alertmanager", "webhook", json=body(fired))[
+        "incidents"
+    ][0]
+    run_id = _start(rig, "report-test", incident=incident)
+    run = _until(rig, run_id, "the end", lambda r: r["status"] != "running")
+    assert run["status"] == "succeeded", run
+    draft = run["steps"][0]
+    assert draft["output"]["form"] == "notice" and draft["output"]["size"] > 100
+    shown = rig.call("GET", f"/api/v1/incidents/{incident}", "viewer")
+    evidence = next(e for e in shown["evidence"] if e["step"] == f"{run_id}/draft")
+    assert evidence["name"] == f"{incident}-notice.md"
+    assert evidence["sha256"] == draft["output"]["sha256"]
+    assert "report-made" in [t["kind"] for t in shown["timeline"]]

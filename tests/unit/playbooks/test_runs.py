@@ -5,6 +5,7 @@ agency-side step queued until its agent returns, evidence, timeline, auto-resolv
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -171,3 +172,15 @@ def test_a_started_guarded_run_waits_for_an_admin_before_the_change(rig: Rig) ->
     assert run["steps"][1]["output"]["by"] == "user:u-admin"
     audit = rig.store.audit_entries(50)
     assert any(e.action == "playbook.approve" and e.target == f"{run_id}/ok_to_shut" for e in audit)
+
+
+def test_an_agent_long_polling_gets_a_steps_job_at_once(rig: Rig) -> None:
+    headers = {"Authorization": f"Bearer {rig.credentials['agent-core']}"}
+    polling = rig.client.submit("GET", "/api/v1/agents/agent-core/jobs?wait=50", headers=headers)
+    time.sleep(0.5)  # bounded: let the long-poll start waiting before the job exists
+    began = time.monotonic()
+    body = {"playbook": "config-change", "alert": {"labels": {"device": "core-rtr"}}}
+    rig.call("POST", "/api/v1/playbook-runs", json=body)
+    jobs = polling.result(timeout=40).json()["jobs"]
+    assert [j["kind"] for j in jobs] == ["config_diff"]
+    assert time.monotonic() - began < 10  # woken, not answered at the end of its wait
