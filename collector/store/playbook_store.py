@@ -332,3 +332,10 @@ def busy_incidents(conn: Connection, ids: list[str]) -> set[str]:
         pr.c.incident_id.in_(ids), pr.c.status.in_(ACTIVE_RUN)
     )
     return {i for i in conn.execute(query).scalars() if i is not None}
+
+
+def prune_runs(conn: Connection, incident_ids: list[str]) -> None:
+    """Delete the runs of incidents being pruned, with their steps (retention)."""
+    runs = sa.select(pr.c.id).where(pr.c.incident_id.in_(incident_ids))
+    conn.execute(ps.delete().where(ps.c.run_id.in_(runs)))
+    conn.execute(pr.delete().where(pr.c.incident_id.in_(incident_ids)))

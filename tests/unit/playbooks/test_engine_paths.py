@@ -144,3 +144,18 @@ def test_report_makes_the_incidents_draft_as_evidence(rig: Rig) -> None:
     assert evidence["name"] == f"{incident}-notice.md"
     assert evidence["sha256"] == draft["output"]["sha256"]
     assert "report-made" in [t["kind"] for t in shown["timeline"]]
+
+
+def test_pruning_an_incident_prunes_its_runs(rig: Rig) -> None:
+    from tests.unit.incidents.webhooks import alert, body
+
+    fired = alert("NetwardenLinkDown", link="tsl-so-yt", device="core-rtr", ifIndex="3")
+    incident = rig.call("POST", "/api/v1/alerts/alertmanager", "webhook", json=body(fired))[
+        "incidents"
+    ][0]
+    assert len(rig.call("GET", "/api/v1/playbook-runs", "viewer")["runs"]) == 1
+    rig.call("POST", f"/api/v1/incidents/{incident}/resolve", json={"summary": "fixed"})
+    rig.call("POST", f"/api/v1/incidents/{incident}/close", "admin", json={"summary": "done"})
+    ids, _ = rig.record.store.prune(rig.clock.now + 1, "test", rig.clock.now + 1)
+    assert ids == [incident]
+    assert rig.call("GET", "/api/v1/playbook-runs", "viewer")["runs"] == []
