@@ -28,6 +28,8 @@ from netwarden.collector.store.playbook_schema import playbook_steps as ps
 ACTIVE_RUN = ("running", "waiting")
 """A run in one of these states still holds its lock and keeps its incident open."""
 AUTO = "collector"
+LIVE_STEP = ("dispatched", "waiting", "running")
+"""A step attempt in one of these states has not ended yet."""
 
 
 @dataclass(frozen=True)
@@ -241,10 +243,19 @@ class PlaybookStore:
 
     def update_step(
         self, run_id: str, seq: int, values: Mapping[str, Any], log: str | None, now: float
-    ) -> None:
+    ) -> bool:
+        """End a live attempt (queued, waiting, running); False if it had ended already (an
+        approval decided while the engine saw its deadline pass: the decision stands)."""
         with db.write(self._engine) as conn:
-            conn.execute(ps.update().where(ps.c.run_id == run_id, ps.c.seq == seq).values(**values))
+            done = conn.execute(
+                ps.update()
+                .where(ps.c.run_id == run_id, ps.c.seq == seq, ps.c.status.in_(LIVE_STEP))
+                .values(**values)
+            )
+            if done.rowcount != 1:
+                return False
             self._touch(conn, run_id, {}, log, now)
+            return True
 
     def update_run(
         self, run_id: str, values: Mapping[str, Any], log: str | None, now: float
