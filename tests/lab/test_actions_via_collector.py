@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from netwarden.agent.sync.state_dir import StateDir
 from tests.lab.conftest import Lab
 from tests.lab.fleet_lab import LabAgent, LabCollector, stop_process
 from tests.waiting import wait_for
@@ -83,6 +84,17 @@ class Rig:
         db = sqlite3.connect(self.collector.data_dir / "collector.db", timeout=30)
         try:
             return str(db.execute("SELECT state FROM jobs WHERE id = ?", (job,)).fetchone()[0])
+        finally:
+            db.close()
+
+    def claimed(self, agent: str, job: str) -> bool:
+        """The agent has recorded ``job`` as started in its state dir's ``jobs.db``."""
+        path = StateDir(self.agents[agent].state_dir).jobs_path
+        if not path.exists():
+            return False
+        db = sqlite3.connect(path, timeout=30)
+        try:
+            return db.execute("SELECT 1 FROM jobs WHERE id = ?", (job,)).fetchone() is not None
         finally:
             db.close()
 
@@ -203,7 +215,9 @@ def test_a_job_the_agent_died_in_is_answered_as_interrupted(rig: Rig) -> None:
         "timeout": 120,
     }
     job = rig.post("agent-core", "wait_until", params)
-    wait_for("the job taken by the agent", lambda: rig.job_state(job) == "delivered", 60)
+    # Claimed in the agent's record, not only leased by the collector: a kill between the two
+    # would leave a job the agent never started, which it would rightly run after the restart.
+    wait_for("the job claimed by the agent", lambda: rig.claimed("agent-core", job), 60)
     claimed = time.time()
     rig.restart("agent-core", signal.SIGKILL)  # no chance to say anything
     rig.hand_out_again(job)

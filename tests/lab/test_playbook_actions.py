@@ -169,6 +169,12 @@ def test_ssh_command_reads_and_refuses(lab: Lab, agents: Callable[[str], Agent])
     )
     assert "core-rtr uptime is" in version["output"]
     assert "Cisco IOS Software" not in version["output"]  # the filter ran on the device
+    # The core's route to agency 2 is read from its namespace's real table when asked.
+    route = ok(
+        core.run("ssh_command", {"device": "core-rtr", "command": "show ip route 198.18.2.2"})
+    )
+    assert "Routing entry for 198.18.2.0/24\n" in route["output"]
+    assert 'Known via "static"' in route["output"]
     refused = core.run("ssh_command", {"device": "core-rtr", "command": "configure terminal"})
     assert not refused.ok and refused.output is None
     assert refused.error.startswith(

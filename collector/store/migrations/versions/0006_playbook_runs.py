@@ -1,14 +1,14 @@
 """Playbook runs and their steps; jobs get ``expires_at`` and their own ``lease``.
 
 Revision ID: 0006
-Revises: 0003s (main's 0002_push_spool, re-chained here: see its docstring)
+Revises: 0004 (main's 0004_push_spool; the lead re-chains on merge)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision: str | None = "0003s"
+down_revision: str | None = "0004"
 branch_labels: str | None = None
 depends_on: str | None = None
 

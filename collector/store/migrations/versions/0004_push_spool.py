@@ -1,17 +1,13 @@
 """The push spool's depth in each agent's heartbeat (issue 19): two nullable columns.
 
-Revision ID: 0003s
+Revision ID: 0004
 Revises: 0003
-
-On branch pb18 only: main holds two revisions "0002" (this one and 0002_incidents), which
-alembic refuses; this one is re-chained after 0003 so that the store opens. The lead
-renumbers on merge.
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003s"
+revision = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | None = None
 depends_on: str | None = None
