@@ -77,6 +77,13 @@ def serve_command(
             help="reporting.yaml: who makes the national incident reports, to whom, deadlines.",
         ),
     ] = None,
+    playbooks: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--playbooks",
+            help="A directory of the province's own playbooks, run beside the built-in ones.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the collector API until SIGTERM/SIGINT (SIGHUP reloads the inventory)."""
     from netwarden.collector.incidents.retention import parse_retention
@@ -104,6 +111,7 @@ def serve_command(
         alertmanager=alertmanager,
         incident_retention=retention,
         reporting=load_reporting(reporting) if reporting is not None else ReportingConfig(),
+        playbooks=playbooks or [],
     )
     serve(settings)
 

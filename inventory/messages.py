@@ -64,7 +64,7 @@ def unknown_key(model: type[BaseModel] | None, key: str) -> str:
     """The message for an unknown key, suggesting the key that was probably meant."""
     if model is None:
         return "unknown key"
-    allowed = list(model.model_fields)
+    allowed = [field.alias or name for name, field in model.model_fields.items()]
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     if close:
         return f"unknown key; did you mean '{close[0]}'?"

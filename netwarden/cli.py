@@ -58,6 +58,9 @@ GROUPS: Final[dict[str, LazyGroup]] = {
     "incident": LazyGroup("netwarden.collector.incident_commands",
                           "The incident record: alerts from Alertmanager, timeline, evidence, "
                           "maintenance."),
+    "playbook": LazyGroup("netwarden.collector.playbook_commands",
+                          "Incident-response playbooks: check files, start runs, follow them, "
+                          "approve steps."),
     "alerting": LazyGroup("netwarden.alerting.alerting_commands",
                           "Alert rules and the Alertmanager configuration (docs/alerting.md)."),
     "report": LazyGroup("netwarden.reports.report_commands",

@@ -9,8 +9,8 @@ a host key and shows a prompt name (by default its id), checked through the same
 from __future__ import annotations
 
 import base64
-import hashlib
 import contextlib
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence

@@ -99,7 +99,13 @@ async def assignment(request: Request) -> Response:
 
 
 def _job(job: Job) -> dict[str, object]:
-    return {"id": job.id, "kind": job.kind, "params": job.params, "created_at": job.created_at}
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "params": job.params,
+        "created_at": job.created_at,
+        "expires_at": job.expires_at,
+    }
 
 
 async def take_jobs(request: Request) -> Response:
@@ -135,6 +141,8 @@ async def post_results(request: Request) -> Response:
     else:
         batch = _results_in(fields)
     accepted, duplicates = await state.call(state.store.add_results, agent_id, batch, state.clock())
+    if state.playbooks is not None and any(r.kind == "job-result" for r in batch):
+        state.playbooks.wake.set()  # a step may wait for this answer
     return JSONResponse({"accepted": accepted, "duplicates": duplicates})
 
 

@@ -20,6 +20,7 @@ from netwarden.collector.api import (
     evidence,
     incidents,
     maintenance,
+    playbooks,
     reports,
     sd,
     users,
@@ -35,6 +36,7 @@ from netwarden.collector.api.incident_metrics import register as register_incide
 from netwarden.collector.api.incident_routes import incident_error
 from netwarden.collector.api.incident_state import IncidentServices
 from netwarden.collector.api.metrics import RequestMetrics, healthy, metrics, ready, registry_for
+from netwarden.collector.api.playbook_state import PlaybookServices
 from netwarden.collector.api.port import StoreApi
 from netwarden.collector.api.report_metrics import ReportDueCollector
 from netwarden.collector.api.retention_task import run_retention
@@ -58,6 +60,7 @@ def routes() -> list[BaseRoute]:
         *evidence.ROUTES,
         *maintenance.ROUTES,
         *reports.ROUTES,
+        *playbooks.ROUTES,
         Route("/metrics", metrics, methods=["GET"]),
         Route("/-/healthy", healthy, methods=["GET"]),
         Route("/-/ready", ready, methods=["GET"]),
@@ -74,6 +77,7 @@ def create_app(
     ca_pem: str | None = None,
     watch_every: float = WATCH_EVERY,
     incidents: IncidentServices | None = None,
+    playbook_services: PlaybookServices | None = None,
 ) -> Starlette:
     """The collector app over ``store``, serving assignments from the inventory at the paths.
 
@@ -81,7 +85,8 @@ def create_app(
     reloads on ``state.reload_requested`` (SIGHUP) or a changed file, keeping the old
     inventory on a bad reload. ``ca_pem`` is the CA agents pin (None with ``insecure``).
     ``incidents`` is the incident record (alerts, incidents, evidence, maintenance); without
-    it those routes answer 404.
+    it those routes answer 404. ``playbook_services``: the playbook engine (its loop runs
+    with the app); without it the playbook routes answer 404.
     """
     if not insecure and ca_pem is None:
         raise ValueError("a collector serving TLS needs its CA (ca_pem)")
@@ -93,6 +98,7 @@ def create_app(
         stale_after,
         None if insecure else ca_pem,
         incidents=incidents,
+        playbooks=playbook_services,
     )
 
     @contextlib.asynccontextmanager
@@ -103,6 +109,8 @@ def create_app(
         ]
         if incidents is not None:
             tasks.append(asyncio.create_task(run_retention(incidents, clock, stop)))
+        if playbook_services is not None:
+            tasks.append(asyncio.create_task(playbook_services.loop(clock, stop, state.signals)))
         try:
             yield
         finally:
@@ -133,6 +141,8 @@ def create_app(
         },
         lifespan=lifespan,
     )
+    if playbook_services is not None:
+        playbook_services.engine.inventory = lambda: state.inventory.inventory
     app.state.nw = state
     app.state.registry = registry
     return app

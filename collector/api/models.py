@@ -128,3 +128,7 @@ class ConfigRevisionBody(_AgentBody):
 class JobIn(_UserBody):
     kind: JobKind
     params: dict[str, Any] = Field(default_factory=dict)
+    # The agent does not start the job after this time (and the collector stops handing it
+    # out); without it the job waits for its agent for ever.
+    expires_at: Seconds | None = None
+    lease: Annotated[float, Field(gt=0, le=7 * 86400)] | None = None

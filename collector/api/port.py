@@ -40,7 +40,15 @@ class StoreApi(Protocol):
     def create_user_token(self, name: str, role: Role, actor: str, now: float) -> str: ...
     def authenticate_user(self, token: str) -> UserRow | None: ...
     def create_job(
-        self, agent_id: str, kind: str, params: dict[str, Any], actor: str, now: float
+        self,
+        agent_id: str,
+        kind: str,
+        params: dict[str, Any],
+        actor: str,
+        now: float,
+        *,
+        expires_at: float | None = None,
+        lease: float | None = None,
     ) -> str: ...
     def take_jobs(self, agent_id: str, now: float, limit: int = 20) -> list[Job]: ...
     def add_results(

@@ -28,6 +28,7 @@ from netwarden.collector.store import maintenance as windows
 from netwarden.collector.store.incident_schema import incident_alerts as ia
 from netwarden.collector.store.incident_schema import incidents
 from netwarden.collector.store.incident_work import IncidentWork, from_row, lock, one_line
+from netwarden.collector.store.playbook_store import busy_incidents
 
 IN_CHUNK = 500  # fingerprints per IN (...) list: well under SQLite's variable limit
 AUTO = "collector"  # the actor of what the collector decides by itself
@@ -287,8 +288,11 @@ class Intake:
                 .group_by(ia.c.incident_id)
             ).all()
         )
+        # A playbook still running keeps its incident open: the engine resolves it when the
+        # last run ends (a queued agency-side step runs once the link is back).
+        busy = busy_incidents(self.conn, ids)
         for work in active:
-            if firing.get(work.id):
+            if firing.get(work.id) or work.id in busy:
                 continue
             ended = last_end.get(work.id)
             work.status = "resolved"

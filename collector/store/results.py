@@ -1,6 +1,7 @@
 """Agents' results: stored once per (agent, result id), numbered in arrival order."""
 
 import json
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -92,3 +93,16 @@ def since(conn: Connection, agent_id: str, since_t: float, limit: int) -> list[R
         )
         for r in rows
     ]
+
+
+def payload(conn: Connection, agent_id: str, result_id: str) -> dict[str, Any] | None:
+    """The decoded payload of one result, or None if there is none."""
+    text = conn.execute(
+        sa.select(results.c.payload).where(
+            results.c.agent_id == agent_id, results.c.id == result_id
+        )
+    ).scalar()
+    if text is None:
+        return None
+    found: dict[str, Any] = json.loads(text)
+    return found

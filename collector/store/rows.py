@@ -11,7 +11,7 @@ ROLES: tuple[Role, ...] = ("admin", "responder", "viewer", "webhook")
 ResultKind = Literal["event", "poll-summary", "job-result", "config-revision"]
 RESULT_KINDS: tuple[str, ...] = ("event", "poll-summary", "job-result", "config-revision")
 
-JobState = Literal["pending", "delivered", "done"]
+JobState = Literal["pending", "delivered", "done", "expired"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +82,8 @@ class UserRow:
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """A job for one agent. ``deliveries`` counts how often it was handed out (leases)."""
+    """A job for one agent. ``deliveries`` counts how often it was handed out (leases);
+    ``delivered_at`` is the last time; ``lease`` None means the store's default."""
 
     id: str
     agent_id: str
@@ -93,6 +94,10 @@ class Job:
     state: JobState
     deliveries: int
     done_at: float | None
+    delivered_at: float | None = None
+    expires_at: float | None = None
+    lease: float | None = None
+    result_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,6 +91,11 @@ jobs = sa.Table(
     sa.Column("deliveries", sa.Integer, nullable=False),
     sa.Column("done_at", sa.Double, nullable=True),
     sa.Column("result_id", sa.String(64), nullable=True),
+    # The collector does not hand a job out after ``expires_at`` (nor does the agent start
+    # it); ``lease`` is how long a delivered job waits for its result before it is handed out
+    # again (None: the store's default). Playbook steps set both (0006_playbook_runs).
+    sa.Column("expires_at", sa.Double, nullable=True),
+    sa.Column("lease", sa.Double, nullable=True),
     sa.Index(None, "agent_id", "state"),
 )
 
@@ -143,6 +148,7 @@ audit_log = sa.Table(
 # The incident record's tables live in their own module, on this metadata (it needs ID, HASH
 # and metadata from here, hence the import at the end).
 from netwarden.collector.store.incident_schema import INCIDENT_TABLES  # noqa: E402
+from netwarden.collector.store.playbook_schema import PLAYBOOK_TABLES  # noqa: E402
 
 # The order a dump writes and a restore loads: parents before the rows that reference them.
 TABLES: tuple[sa.Table, ...] = (
@@ -154,4 +160,5 @@ TABLES: tuple[sa.Table, ...] = (
     config_revisions,
     audit_log,
     *INCIDENT_TABLES,
+    *PLAYBOOK_TABLES,
 )

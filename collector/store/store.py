@@ -122,11 +122,24 @@ class Store:
 
     # --- jobs ------------------------------------------------------------------------------
     def create_job(
-        self, agent_id: str, kind: str, params: dict[str, Any], actor: str, now: float
+        self,
+        agent_id: str,
+        kind: str,
+        params: dict[str, Any],
+        actor: str,
+        now: float,
+        *,
+        expires_at: float | None = None,
+        lease: float | None = None,
     ) -> str:
-        """Queue a job for an agent; returns its uuid. Unknown agent → ``UnknownAgentError``."""
+        """Queue a job for an agent; returns its uuid. Unknown agent → ``UnknownAgentError``.
+
+        ``expires_at``: not handed out after it; ``lease``: re-delivery after this long
+        without a result (default ``job_lease``)."""
         with db.write(self._engine) as conn:
-            return job_ops.create(conn, agent_id, kind, params, actor, now=now)
+            return job_ops.create(
+                conn, agent_id, kind, params, actor, now=now, expires_at=expires_at, lease=lease
+            )
 
     def take_jobs(self, agent_id: str, now: float, limit: int = 20) -> list[Job]:
         """Deliver due jobs, oldest first; each is leased ``job_lease`` s, then re-delivered."""
@@ -148,7 +161,17 @@ class Store:
         with db.read(self._engine) as conn:
             return job_ops.get(conn, job_id)
 
+    def expire_job(self, job_id: str, now: float) -> bool:
+        """Mark a pending job ``expired`` (never handed out again); False if it was taken."""
+        with db.write(self._engine) as conn:
+            return job_ops.expire(conn, job_id, now)
+
     # --- results ---------------------------------------------------------------------------
+    def job_result(self, agent_id: str, result_id: str) -> dict[str, Any] | None:
+        """The payload of one of the agent's results (a job's answer), or None."""
+        with db.read(self._engine) as conn:
+            return result_ops.payload(conn, agent_id, result_id)
+
     def add_results(
         self, agent_id: str, results: list[ResultIn], received_at: float
     ) -> tuple[int, int]:

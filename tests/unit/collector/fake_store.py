@@ -156,13 +156,33 @@ class FakeStore:
             self._log(actor, "user-token.revoke", name, "", now)
 
     def create_job(
-        self, agent_id: str, kind: str, params: dict[str, Any], actor: str, now: float
+        self,
+        agent_id: str,
+        kind: str,
+        params: dict[str, Any],
+        actor: str,
+        now: float,
+        *,
+        expires_at: float | None = None,
+        lease: float | None = None,
     ) -> str:
         with self._lock:
             if agent_id not in self._agents:
                 raise UnknownAgentError(f"no agent {agent_id!r}")
             job_id = str(uuid.uuid4())
-            self._jobs[job_id] = Job(job_id, agent_id, kind, params, now, actor, "pending", 0, None)
+            self._jobs[job_id] = Job(
+                job_id,
+                agent_id,
+                kind,
+                params,
+                now,
+                actor,
+                "pending",
+                0,
+                None,
+                expires_at=expires_at,
+                lease=lease,
+            )
             self._jobs_version[agent_id] = self._jobs_version.get(agent_id, 0) + 1
             self._log(actor, "job.create", agent_id, f"{kind} {job_id}", now)
             return job_id
@@ -178,8 +198,11 @@ class FakeStore:
                 for j in self._jobs.values()
                 if j.agent_id == agent_id
                 and (
-                    j.state == "pending"
-                    or (j.state == "delivered" and now - self._delivered_at[j.id] >= LEASE)
+                    (j.state == "pending" and (j.expires_at is None or j.expires_at > now))
+                    or (
+                        j.state == "delivered"
+                        and now - self._delivered_at[j.id] >= (j.lease or LEASE)
+                    )
                 )
             ]
             taken = sorted(due, key=lambda j: j.created_at)[:limit]
