@@ -13,6 +13,9 @@ import yaml
 
 PUSH_AGENT = "agent-p-phan-dinh-phung"  # the agency behind NAT: Prometheus cannot scrape it
 CORE_POLL = "2s"  # the core router's poll: a cut line shows within seconds
+# Security levels (cấp độ, Nghị định 85/2016) as a province classifies its systems: what an
+# incident shows for what it affects, and what fills Mẫu 03's level.
+SECURITY_LEVELS = {"core": 3, "dc": 4, "so-khcn": 3, "so-tc": 3, "p-phan-dinh-phung": 2}
 # Agencies whose switch the core can ping: their availability is judged from the core side.
 CORE_PINGS = {"so-khcn": "198.18.1.2", "so-tc": "198.18.2.2"}
 
@@ -37,6 +40,9 @@ def demo_inventory(lab_inventory: Path, prometheus: str) -> dict[str, Any]:
     for agent in document["agents"]:
         if agent["id"] == PUSH_AGENT:
             agent["push"] = {"url": f"{prometheus}/api/v1/write", "interval": "5s"}
+    for site in document["sites"]:
+        if site["id"] in SECURITY_LEVELS:
+            site["security_level"] = SECURITY_LEVELS[site["id"]]
     for device in document["devices"]:
         if device["id"] == "core-rtr":
             device["snmp"] |= {"interval": CORE_POLL, "timeout": "1s", "retries": 0}

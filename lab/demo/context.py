@@ -83,6 +83,19 @@ class Demo:
             "NETWARDEN_TOKEN": self.tokens[role],
         }
 
+    def collector_get(self, path: str, role: str = "viewer") -> Any:
+        """``GET /api/v1/PATH`` on the collector (the checks poll it; a CLI start is seconds)."""
+        import ssl
+
+        import httpx  # lazy: the CLI starts fast
+
+        context = ssl.create_default_context(cafile=str(self.ca_file))
+        headers = {"Authorization": f"Bearer {self.tokens[role]}"}
+        url = f"{self.endpoints.collector}/api/v1/{path}"
+        answer = httpx.get(url, headers=headers, verify=context, timeout=10)
+        answer.raise_for_status()
+        return answer.json()
+
     def cli_json(self, *args: str, role: str = "admin") -> Any:
         out = self.shell.netwarden(
             *args, "--output", "json", show=False, env=self.collector_env(role)

@@ -69,10 +69,12 @@ def incident(d: Demo) -> None:
     )
     d.incident = str(found["id"])
     d.shell.netwarden("incident", "list", "--status", "active", env=d.collector_env("viewer"))
-    shown = d.cli_json("incident", "show", d.incident, role="viewer")
-    sites = {s["id"] if isinstance(s, dict) else s for s in shown["affected"]["sites"]}
-    if CUT_SITE not in sites:
-        raise StepFailed(f"{d.incident} affects {sorted(sites)}, not {CUT_SITE}")
+    shown = d.collector_get(f"incidents/{d.incident}")
+    levels = {s["id"]: s.get("security_level") for s in shown["affected"]["sites"]}
+    if CUT_SITE not in levels:
+        raise StepFailed(f"{d.incident} affects {sorted(levels)}, not {CUT_SITE}")
+    if levels[CUT_SITE] is None:
+        raise StepFailed(f"{d.incident}: {CUT_SITE} is affected without its security level")
     d.shell.netwarden("incident", "show", d.incident, env=d.collector_env("viewer"))
 
 
@@ -206,14 +208,14 @@ def _inhibited(d: Demo) -> list[dict[str, Any]]:
 
 
 def _incident(d: Demo, key: str, statuses: tuple[str, ...]) -> dict[str, Any] | None:
-    for row in d.cli_json("incident", "list", "--status", "all", role="viewer")["incidents"]:
+    for row in d.collector_get("incidents?status=all")["incidents"]:
         if row["key"] == key and row["status"] in statuses:
             return dict(row)
     return None
 
 
 def _status(d: Demo) -> str:
-    return str(d.cli_json("incident", "show", d.incident, role="viewer")["status"])
+    return str(d.collector_get(f"incidents/{d.incident}")["status"])
 
 
 def _row(data: dict[str, Any], link: str) -> dict[str, Any] | None:

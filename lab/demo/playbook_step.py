@@ -22,6 +22,7 @@ it lands (README of this package, "Switching the playbook step on").
 
 from __future__ import annotations
 
+import functools
 import subprocess
 from typing import Any
 
@@ -32,6 +33,7 @@ from netwarden.lab.demo.shell import NETWARDEN, wait_for
 LINK_DOWN_PLAYBOOK = "link-down"  # a substring of the built-in playbook's id
 
 
+@functools.cache
 def playbooks_installed() -> bool:
     """True when the installed netwarden has issue 18's ``playbook`` command."""
     done = subprocess.run(
@@ -89,5 +91,5 @@ def _run(d: Demo) -> dict[str, Any] | None:
 
 
 def _evidence(d: Demo) -> list[dict[str, Any]]:
-    shown = d.cli_json("incident", "show", d.incident, role="viewer")
+    shown = d.collector_get(f"incidents/{d.incident}")
     return list(shown.get("evidence", []))

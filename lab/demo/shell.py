@@ -12,6 +12,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,9 @@ class Shell:
 
     out: TextIO
     env: dict[str, str] = field(default_factory=dict)
+    # Steps run commands from several threads (agents enrol in parallel): one command's line
+    # and its output are printed together.
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def netwarden(
         self,
@@ -44,10 +48,9 @@ class Shell:
         env: Mapping[str, str] | None = None,
     ) -> str:
         """Run ``netwarden ARGS`` (in namespace ``ns``); its output, or StepFailed on exit != 0."""
-        shown = " ".join(shlex.quote(a) for a in ("netwarden", *args))
+        shown = " ".join(shlex.quote(a) for a in ("netwarden", *_masked(args)))
         if ns:
             shown = f"ip netns exec {ns} {shown}"
-        print(f"$ {shown}", file=self.out, flush=True)
         done = subprocess.run(
             in_ns(ns, [*NETWARDEN, *args]),
             capture_output=True,
@@ -58,12 +61,18 @@ class Shell:
         )
         if done.returncode != 0:
             raise StepFailed(f"`{shown}` exited {done.returncode}: {_last_line(done.stderr)}")
-        if show and done.stdout.strip():
-            print(done.stdout.rstrip("\n"), file=self.out, flush=True)
+        if show:
+            self.say(f"$ {shown}\n{done.stdout.rstrip()}".rstrip())
         return done.stdout
 
     def say(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        with self.lock:
+            print(text, file=self.out, flush=True)
+
+
+def _masked(args: Sequence[str]) -> list[str]:
+    """The arguments as shown: a join token is a secret until used, so it is not printed."""
+    return ["<join token>" if i and args[i - 1] == "--token" else a for i, a in enumerate(args)]
 
 
 def _last_line(text: str) -> str:

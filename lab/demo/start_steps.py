@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
@@ -76,12 +77,16 @@ def collector(d: Demo) -> None:
         "the collector's /-/ready", lambda: _ready(d, ends.collector + "/-/ready", "collector"), 60
     )
     wait_for("the collector's CA file", d.ca_file.is_file, 10)
-    for role, user in (
-        ("admin", "demo-admin"),
-        ("responder", "alertmanager"),
-        ("viewer", "prometheus"),
-    ):
-        d.tokens[role] = _token(d, "--user", user, "--role", role)
+    # you (admin), the on-duty responder, Alertmanager (may only post alerts), Prometheus
+    users = {
+        "admin": "demo-admin",
+        "responder": "truc-ban",
+        "webhook": "alertmanager",
+        "viewer": "prometheus",
+    }
+    with ThreadPoolExecutor(len(users)) as pool:
+        made = pool.map(lambda role: _token(d, "--user", users[role], "--role", role), users)
+        d.tokens.update(zip(users, made, strict=True))
     d.shell.say(
         f"collector {ends.collector} (CA {d.ca_file}); tokens for admin, Alertmanager, Prometheus"
     )
@@ -103,7 +108,7 @@ def alerting(d: Demo) -> None:
     )
     _tool(d, "promtool", "check", "rules", *sorted(str(p) for p in rules.glob("*.yml")))
     token_file = d.folder / "alertmanager" / "collector.token"
-    _secret(token_file, d.tokens["responder"])
+    _secret(token_file, d.tokens["webhook"])
     write_yaml(d.folder / "alerting.yaml", alerting_config(d.endpoints, d.ca_file, token_file))
     out = d.folder / "alertmanager" / "alertmanager.yml"
     d.shell.netwarden(
@@ -120,44 +125,50 @@ def alerting(d: Demo) -> None:
 
 
 def agents(d: Demo) -> None:
-    """One agent per site, each enrolled with a join token and run in its own namespace."""
-    for agent, (ns, address, scraped) in AGENTS.items():
-        join = _token(d, "--agent", agent, "-i", str(d.inventory))
-        state = d.folder / "agents" / agent
-        d.shell.netwarden(
-            "agent",
-            "enroll",
-            "--collector",
-            d.endpoints.collector,
-            "--token",
-            join,
-            "--state-dir",
-            str(state),
-            ns=ns,
-        )
-        port = free_port(address, ns)
-        d.agent_ports[agent] = port
-        argv = [
-            *NETWARDEN,
-            "agent",
-            "run",
-            "--state-dir",
-            str(state),
-            "--listen",
-            f"{address}:{port}",
-            "--heartbeat-interval",
-            "1",
-            "--summary-interval",
-            "2",
-            "--config-store",
-            str(d.folder / "configs"),
-        ]
-        if scraped:
-            argv += ["--advertise", f"{address}:{port}"]
-        d.processes.start(agent, argv, ns=ns)
+    """One agent per site, each enrolled with a join token and run in its own namespace (the
+    five enrol side by side: each is a few CLI calls)."""
+    with ThreadPoolExecutor(len(AGENTS)) as pool:
+        list(pool.map(partial(_enrol_and_run, d), AGENTS))
     for agent in AGENTS:
         wait_for(f"{agent} serving /metrics", partial(_serving, d, agent), 60)
     d.shell.say(f"{len(AGENTS)} agents enrolled and serving; {PUSH_AGENT} pushes (NAT)")
+
+
+def _enrol_and_run(d: Demo, agent: str) -> None:
+    ns, address, scraped = AGENTS[agent]
+    join = _token(d, "--agent", agent, "-i", str(d.inventory))
+    state = d.folder / "agents" / agent
+    d.shell.netwarden(
+        "agent",
+        "enroll",
+        "--collector",
+        d.endpoints.collector,
+        "--token",
+        join,
+        "--state-dir",
+        str(state),
+        ns=ns,
+    )
+    port = free_port(address, ns)
+    d.agent_ports[agent] = port
+    argv = [
+        *NETWARDEN,
+        "agent",
+        "run",
+        "--state-dir",
+        str(state),
+        "--listen",
+        f"{address}:{port}",
+        "--heartbeat-interval",
+        "1",
+        "--summary-interval",
+        "2",
+        "--config-store",
+        str(d.folder / "configs"),
+    ]
+    if scraped:
+        argv += ["--advertise", f"{address}:{port}"]
+    d.processes.start(agent, argv, ns=ns)
 
 
 def monitoring(d: Demo) -> None:
@@ -244,7 +255,7 @@ def _serving(d: Demo, agent: str) -> bool:
 
 
 def _all_up(d: Demo) -> bool:
-    agents = d.cli_json("fleet", "status", role="viewer")["agents"]
+    agents = d.collector_get("fleet")["agents"]
     return {a["id"] for a in agents if a["state"] == "up"} >= set(AGENTS)
 
 
