@@ -41,6 +41,9 @@ def test_the_demo_inventory_is_valid_and_the_nat_agent_pushes_to_prometheus(
     assert agent.metrics == "push"
     assert agent.push is not None
     assert str(agent.push.url) == "http://198.19.255.1:9090/api/v1/write"
+    levels = {site.id: site.security_level for site in inventory.sites}
+    assert levels["so-khcn"] == 3
+    assert levels["dc"] == 4
     services = {s.id: s for s in inventory.services}
     assert {"reach-so-khcn", "reach-so-tc"} <= set(services)
     assert services["reach-so-khcn"].agent == "agent-core"
