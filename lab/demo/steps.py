@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from netwarden.lab.demo import fault_steps, playbook_step, start_steps
+from netwarden.lab.demo import events_step, fault_steps, playbook_step, start_steps
 from netwarden.lab.demo.context import CUT_LINK, Demo
 from netwarden.lab.demo.runner import Step
 
@@ -25,6 +25,8 @@ def demo_steps(d: Demo) -> list[Step]:
         step("people get one notification", fault_steps.page),
         step("the alerts it inhibited", fault_steps.inhibited),
         step("the incident, affected sites, security levels", fault_steps.incident),
+        # ---- EVENTS STEP (issue 20): switches itself on once `netwarden events` exists --------
+        step("the core router's linkDown trap, as an event", events_step.link_down_trap),
         # ---- PLAYBOOK STEP (issue 18): switches itself on once `netwarden playbook` exists ----
         step("link-down playbook: evidence from the core side", playbook_step.core_side_run),
         # ----------------------------------------------------------------------------------------
