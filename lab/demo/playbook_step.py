@@ -17,7 +17,7 @@ What they expect, from issue 18's text:
 
 The JSON field names below (``runs``, ``id``, ``playbook``, ``steps``, ``status``, ``agent``)
 are the natural reading of that contract; check them against issue 18's ``--output json`` once
-it lands (README of this package, "Switching the playbook step on").
+it lands (docs/tour.md, "The steps waiting for issues 18 and 20").
 """
 
 from __future__ import annotations
