@@ -120,11 +120,20 @@ def restore(d: Demo) -> None:
 
 def resolved(d: Demo) -> None:
     """The line down resolves (people get the resolved notification) and so does the incident,
-    by itself, with its timeline."""
+    by itself, with its timeline: only once the link-down playbook's run has ended."""
     note = wait_for("the people's resolved notification", lambda: _pages(d, "resolved"), 90)[0]
     d.shell.say(f"  resolved notification {note['at'] - d.restored_at:.1f} s after the repair")
-    wait_for(f"{d.incident} resolved", lambda: _status(d) == "resolved", 60)
+    shown = wait_for(f"{d.incident} resolved", lambda: _resolved(d), 60)
+    if shown.get("resolved_by") != "collector":
+        raise StepFailed(f"{d.incident} was resolved by {shown.get('resolved_by')}, not by itself")
+    resolved_at = datetime.fromisoformat(shown["resolved_at"]).timestamp()
+    if resolved_at < d.agency_step_ended:
+        raise StepFailed(f"{d.incident} resolved before the playbook's agency-side step ended")
     d.shell.netwarden("incident", "show", d.incident, env=d.collector_env("viewer"))
+    d.shell.say(
+        f"  resolved {resolved_at - d.restored_at:.1f} s after the repair,"
+        f" {resolved_at - d.agency_step_ended:.1f} s after the agency-side playbook step"
+    )
     about = [n for n in d.notifications("/people") if n["at"] >= d.cut_at and _about_cut(n)]
     if len(about) != 2:
         raise StepFailed(f"people got {len(about)} notifications about the cut, not 2")
@@ -214,8 +223,9 @@ def _incident(d: Demo, key: str, statuses: tuple[str, ...]) -> dict[str, Any] | 
     return None
 
 
-def _status(d: Demo) -> str:
-    return str(d.collector_get(f"incidents/{d.incident}")["status"])
+def _resolved(d: Demo) -> dict[str, Any] | None:
+    shown: dict[str, Any] = d.collector_get(f"incidents/{d.incident}")
+    return shown if shown["status"] == "resolved" else None
 
 
 def _row(data: dict[str, Any], link: str) -> dict[str, Any] | None:
