@@ -114,8 +114,14 @@ def _ended(d: Demo) -> dict[str, Any] | None:
 
 
 def _evidence(d: Demo, agent: str) -> list[dict[str, Any]]:
+    """The run's evidence in the incident from ``agent`` (other evidence, such as the devices'
+    events attached when the incident resolves, is not the run's)."""
     shown = d.collector_get(f"incidents/{d.incident}")
-    return [e for e in shown["evidence"] if e["source"] == f"agent:{agent}"]
+    return [
+        e
+        for e in shown["evidence"]
+        if e["source"] == f"agent:{agent}" and str(e["step"]).startswith(f"{d.playbook_run}/")
+    ]
 
 
 def _keys(d: Demo, steps: tuple[str, ...]) -> list[str]:
