@@ -72,7 +72,7 @@ def _explore(demo: Demo) -> None:
     incident = demo.incident or "INC-..."
     print(f"""
 demo: everything keeps running (--keep).
-  Prometheus     {ends.prometheus}   (alerts: {ends.prometheus}/alerts)
+  Prometheus     {ends.prometheus}/classic/alerts   (and /classic/targets: Debian's UI)
   Alertmanager   {ends.alertmanager}
   collector      {ends.collector}   (CA {demo.ca_file})
   notifications  tail -f {demo.people_file}
