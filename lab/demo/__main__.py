@@ -34,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     FOLDER.mkdir(parents=True)
     demo = Demo(FOLDER, Shell(sys.stdout), Processes(FOLDER), keep=args.keep)
     try:
-        timeline = run_steps(demo_steps(demo), sys.stdout)
+        before = 0 if args.setup_seconds is None else 1  # the set-up: the timeline's step 1
+        timeline = run_steps(demo_steps(demo), sys.stdout, done_before=before)
     finally:
         if not args.keep:
             _clean_up(demo)
