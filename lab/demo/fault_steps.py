@@ -126,13 +126,21 @@ def resolved(d: Demo) -> None:
     shown = wait_for(f"{d.incident} resolved", lambda: _resolved(d), 60)
     if shown.get("resolved_by") != "collector":
         raise StepFailed(f"{d.incident} was resolved by {shown.get('resolved_by')}, not by itself")
-    resolved_at = datetime.fromisoformat(shown["resolved_at"]).timestamp()
-    if resolved_at < d.agency_step_ended:
+    # resolved_at is when the last alert resolved (the fault's end, for the reports); the
+    # status changed when the timeline says so, which must not be before the run's last step.
+    changed = [
+        datetime.fromisoformat(t["at"]).timestamp()
+        for t in shown["timeline"]
+        if t["kind"] == "status-changed" and str(t["text"]).startswith("resolved")
+    ]
+    if not changed:
+        raise StepFailed(f"{d.incident} is resolved without a line saying so in its timeline")
+    if changed[-1] + 0.001 < d.agency_step_ended:  # the timeline keeps milliseconds
         raise StepFailed(f"{d.incident} resolved before the playbook's agency-side step ended")
     d.shell.netwarden("incident", "show", d.incident, env=d.collector_env("viewer"))
     d.shell.say(
-        f"  resolved {resolved_at - d.restored_at:.1f} s after the repair,"
-        f" {resolved_at - d.agency_step_ended:.1f} s after the agency-side playbook step"
+        f"  resolved {changed[-1] - d.restored_at:.1f} s after the repair,"
+        f" {changed[-1] - d.agency_step_ended:.1f} s after the agency-side playbook step ended"
     )
     about = [n for n in d.notifications("/people") if n["at"] >= d.cut_at and _about_cut(n)]
     if len(about) != 2:
