@@ -1,103 +1,26 @@
 """``netwarden fleet ...``: the collector's view of the agents, for people at a terminal.
 
-Talks to the collector API with the user token in ``NETWARDEN_TOKEN``. The collector's URL is
-``--collector`` or ``NETWARDEN_COLLECTOR``; its CA is ``--ca-file`` (or ``NETWARDEN_CA_FILE``,
-e.g. the ``tls/ca.pem`` of the collector's data directory). Plain ``http://`` needs
-``--insecure``, as for agents.
+Talks to the collector API through the user client of ``api_client.py``: the user token in
+``NETWARDEN_TOKEN``, the URL in ``--collector`` or ``NETWARDEN_COLLECTOR``, the CA in
+``--ca-file`` (or ``NETWARDEN_CA_FILE``, e.g. the ``tls/ca.pem`` of the collector's data
+directory); plain ``http://`` needs ``--insecure``, as for agents.
 """
 
 from __future__ import annotations
 
-import os
-import ssl
 import sys
 import time
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-import httpx
 import typer
 
-from netwarden.errors import NetwardenError, UsageError
+from netwarden.collector.api_client import CaFile, Collector, CollectorClient, Insecure
 from netwarden.output import OutputFormat, emit_json, render_table
 
 app = typer.Typer(
     help="See and manage the agent fleet through the collector.", no_args_is_help=True
 )
-
-Collector = Annotated[
-    str | None,
-    typer.Option(
-        "--collector", envvar="NETWARDEN_COLLECTOR", help="Collector URL.", show_default=False
-    ),
-]
-CaFile = Annotated[
-    Path | None,
-    typer.Option("--ca-file", envvar="NETWARDEN_CA_FILE", help="PEM of the collector CA."),
-]
-Insecure = Annotated[
-    bool, typer.Option("--insecure", help="Allow http://, or skip TLS verification.")
-]
-
-
-class _Api:
-    """One collector, one token; every failure becomes one readable line."""
-
-    def __init__(self, url: str | None, ca_file: Path | None, insecure: bool) -> None:
-        if not url:
-            raise UsageError("no collector: pass --collector URL or set NETWARDEN_COLLECTOR")
-        token = os.environ.get("NETWARDEN_TOKEN", "").strip()
-        if not token:
-            raise UsageError(
-                "NETWARDEN_TOKEN is not set (a user token from "
-                "`netwarden collector token create --user NAME --role ROLE`)"
-            )
-        if url.startswith("http://") and not insecure:
-            raise UsageError(f"{url} is plain HTTP: pass --insecure to use it")
-        if ca_file is not None and not ca_file.is_file():
-            raise UsageError(f"--ca-file {ca_file}: no such file")
-        verify: bool | ssl.SSLContext = True
-        if ca_file is not None:
-            try:
-                verify = ssl.create_default_context(cafile=str(ca_file))
-            except (ssl.SSLError, OSError) as exc:
-                raise UsageError(f"--ca-file {ca_file}: not a PEM certificate ({exc})") from None
-        elif insecure:
-            verify = False
-        self.url = url.rstrip("/")
-        self.client = httpx.Client(
-            base_url=self.url,
-            verify=verify,
-            timeout=15.0,
-            headers={"Authorization": f"Bearer {token}"},
-        )
-
-    def call(self, method: str, path: str, role: str) -> Any:
-        try:
-            answer = self.client.request(method, path)
-        except httpx.ConnectError as exc:
-            hint = " (is --ca-file the collector's CA?)" if "CERTIFICATE" in str(exc) else ""
-            raise NetwardenError(f"cannot reach the collector at {self.url}: {exc}{hint}") from exc
-        except httpx.HTTPError as exc:
-            raise NetwardenError(f"collector {self.url}: {exc}") from exc
-        finally:
-            self.client.close()
-        if answer.status_code in (401, 403):
-            raise NetwardenError(
-                f"the collector refused the token ({_error(answer)}): this "
-                f"needs a token with the {role} role"
-            )
-        if answer.status_code >= 400:
-            raise NetwardenError(f"collector answered {answer.status_code}: {_error(answer)}")
-        return answer.json()
-
-
-def _error(answer: httpx.Response) -> str:
-    try:
-        return str(answer.json()["error"])
-    except (ValueError, KeyError, TypeError):
-        return answer.text[:200] or answer.reason_phrase
 
 
 def _ago(last_seen: float | None, now: float) -> str:
@@ -153,7 +76,8 @@ def status(
     insecure: Insecure = False,
 ) -> None:
     """Each agent: site, state (up, STALE, never, revoked), last seen, version, devices, queue."""
-    agents = _Api(collector, ca_file, insecure).call("GET", "/api/v1/fleet", "viewer")["agents"]
+    with CollectorClient(collector, ca_file, insecure) as api:
+        agents = api.call("GET", "/api/v1/fleet", "viewer")["agents"]
     if output is OutputFormat.json:
         emit_json({"agents": agents})
         return
@@ -171,6 +95,6 @@ def revoke(
     insecure: Insecure = False,
 ) -> None:
     """Revoke an agent's credential at once (it needs a new join token to come back)."""
-    api = _Api(collector, ca_file, insecure)
-    api.call("POST", f"/api/v1/agents/{quote(agent, safe='')}/revoke", "admin")
+    with CollectorClient(collector, ca_file, insecure) as api:
+        api.call("POST", f"/api/v1/agents/{quote(agent, safe='')}/revoke", "admin")
     typer.echo(f"agent {agent} revoked")
