@@ -25,6 +25,7 @@ from netwarden.collector.api.incident_metrics import register as register_incide
 from netwarden.collector.api.incident_routes import incident_error
 from netwarden.collector.api.incident_state import IncidentServices
 from netwarden.collector.api.metrics import RequestMetrics, healthy, metrics, ready, registry_for
+from netwarden.collector.api.no_store import NoStore
 from netwarden.collector.api.port import StoreApi
 from netwarden.collector.api.retention_task import run_retention
 from netwarden.collector.api.state import AppState
@@ -109,6 +110,7 @@ def create_app(
         # Metrics outermost, so that the 500 of a bug caught by LastResort is counted too.
         middleware=[
             Middleware(RequestMetrics, routes=table, registry=registry),
+            Middleware(NoStore),  # outside LastResort: its 500 carries the header too
             Middleware(LastResort),
         ],
         exception_handlers={

@@ -194,3 +194,20 @@ def test_body_over_one_mib_is_413_before_parsing(fleet: Fleet, client: AsgiClien
 
     streamed = client.post(url, headers=bearer(cred), content=chunks())
     assert streamed.status_code == 413
+
+
+def test_api_answers_are_never_cached(fleet: Fleet, client: AsgiClient) -> None:
+    """An enrolment answer carries the agent's credential: no proxy or browser may keep it, and
+    neither may it keep any other API answer (errors included). /metrics stays cacheable."""
+    secret = fleet.join("agent-so-khcn")
+    body = {"token": f"nwj.{secret}", "hostname": "box-1", "version": "0.1.0"}
+    enrolled = client.post("/api/v1/enroll", json=body)
+    assert enrolled.status_code == 200
+    assert enrolled.headers["cache-control"] == "no-store"
+    refused = client.post("/api/v1/enroll", json=body)  # the token is spent: 401
+    assert refused.status_code == 401
+    assert refused.headers["cache-control"] == "no-store"
+    fleet_answer = client.get("/api/v1/fleet", headers=fleet.user("viewer"))
+    assert fleet_answer.headers["cache-control"] == "no-store"
+    assert client.get("/api/v1/nothing-here").headers["cache-control"] == "no-store"
+    assert "cache-control" not in client.get("/metrics").headers
