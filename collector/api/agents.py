@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from netwarden.collector.api.auth import agent_caller
-from netwarden.collector.api.body import read_model
+from netwarden.collector.api.body import parse_json, read_body, read_model, validate
 from netwarden.collector.api.errors import ApiError
 from netwarden.collector.api.longpoll import wait_for
 from netwarden.collector.api.models import EnrollIn, HeartbeatIn, ResultsIn
@@ -20,6 +20,9 @@ from netwarden.collector.store.rows import Heartbeat, Job, ResultIn
 
 MAX_WAIT = 60.0  # the contract's bound on a jobs long-poll
 JOBS_PER_ANSWER = 20
+# Results per POST. The cap keeps one request's transaction (and the results route's pages,
+# which answer at most 1,000) in proportion; the agent sends at most 500 (agent/sync/uploader.py).
+MAX_BATCH = 1000
 
 
 async def ca(request: Request) -> Response:
@@ -125,7 +128,15 @@ async def post_results(request: Request) -> Response:
     agent_id = request.path_params["agent_id"]
     await agent_caller(request, agent_id)
     state = app_state(request)
-    body = await read_model(request, ResultsIn)
+    data = parse_json(await read_body(request))
+    posted = data.get("results")
+    if isinstance(posted, list) and len(posted) > MAX_BATCH:
+        raise ApiError(
+            413,
+            f"a results batch holds at most {MAX_BATCH} results, this one {len(posted)}: "
+            "send smaller batches",
+        )
+    body = validate(ResultsIn, data)
     batch = [ResultIn(**r.model_dump()) for r in body.results]
     accepted, duplicates = await state.call(state.store.add_results, agent_id, batch, state.clock())
     return JSONResponse({"accepted": accepted, "duplicates": duplicates})

@@ -153,10 +153,13 @@ class Store:
         with db.write(self._engine) as conn:
             return result_ops.add(conn, agent_id, results, received_at)
 
-    def results(self, agent_id: str, since: float, limit: int) -> list[ResultRow]:
-        """The agent's results received at or after ``since``, oldest first, at most ``limit``."""
+    def results(
+        self, agent_id: str, since: float, limit: int, after_seq: int = 0
+    ) -> list[ResultRow]:
+        """The agent's results numbered after ``after_seq`` and received at or after
+        ``since``, oldest first, at most ``limit``."""
         with db.read(self._engine) as conn:
-            return result_ops.since(conn, agent_id, since, limit)
+            return result_ops.since(conn, agent_id, since, limit, after_seq)
 
     # --- audit -----------------------------------------------------------------------------
     def audit(self, actor: str, action: str, target: str, detail: str, now: float) -> None:

@@ -211,3 +211,55 @@ def test_api_answers_are_never_cached(fleet: Fleet, client: AsgiClient) -> None:
     assert fleet_answer.headers["cache-control"] == "no-store"
     assert client.get("/api/v1/nothing-here").headers["cache-control"] == "no-store"
     assert "cache-control" not in client.get("/metrics").headers
+
+
+def test_every_accepted_result_is_readable_with_the_seq_cursor(
+    fleet: Fleet, client: AsgiClient
+) -> None:
+    """Batches of 1,000 share one received time; ``after_seq`` pages through all of them, and
+    each answer names the next cursor and whether more follow."""
+    cred = fleet.enrol()
+    url = "/api/v1/agents/agent-so-khcn/results"
+    posted: list[str] = []
+    for _ in range(3):  # the clock does not move: 3,000 results, one received time
+        batch = [_result() for _ in range(1000)]
+        answer = client.post(url, headers=bearer(cred), json={"results": batch})
+        assert answer.json() == {"accepted": 1000, "duplicates": 0}
+        posted += [r["id"] for r in batch]
+    read: list[str] = []
+    cursor, more = 0, True
+    for _ in range(10):  # bounded: three full pages and the end
+        page = client.get(url, headers=fleet.user("viewer"),
+                          params={"after_seq": cursor, "limit": 1000}).json()  # fmt: skip
+        read += [r["id"] for r in page["results"]]
+        assert page["next_after_seq"] == (page["results"][-1]["seq"] if page["results"] else cursor)
+        cursor, more = page["next_after_seq"], page["more"]
+        if not more:
+            break
+    assert read == posted
+    empty = client.get(url, headers=fleet.user("viewer"), params={"after_seq": cursor}).json()
+    assert empty == {"results": [], "next_after_seq": cursor, "more": False}
+    # `since` still filters (by received time), and the cursor combines with it.
+    later = client.get(url, headers=fleet.user("viewer"),
+                       params={"since": fleet.clock.now + 1}).json()  # fmt: skip
+    assert later["results"] == []
+    bad = client.get(url, headers=fleet.user("viewer"), params={"after_seq": "-1"})
+    assert bad.status_code == 400
+    assert "after_seq" in bad.json()["error"]
+
+
+def test_a_results_batch_over_the_cap_is_413_and_stores_nothing(
+    fleet: Fleet, client: AsgiClient
+) -> None:
+    cred = fleet.enrol()
+    url = "/api/v1/agents/agent-so-khcn/results"
+    over = [_result(payload={}) for _ in range(1001)]
+    answer = client.post(url, headers=bearer(cred), json={"results": over})
+    assert answer.status_code == 413
+    assert answer.json() == {
+        "error": "a results batch holds at most 1000 results, this one 1001: send smaller batches"
+    }
+    listed = client.get(url, headers=fleet.user("viewer")).json()
+    assert listed["results"] == []
+    assert client.post(url, headers=bearer(cred), json={"results": over[:1000]}).json() == {
+        "accepted": 1000, "duplicates": 0}  # fmt: skip
