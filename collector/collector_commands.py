@@ -105,9 +105,10 @@ def backup_command(
 ) -> None:
     """Write the store, the TLS material and the evidence to FILE (safe while serving)."""
     from netwarden.collector import backup as backups
-    from netwarden.collector.store import open_store
+    from netwarden.collector.store import open_existing_store
 
-    store = open_store(db_url(db, data_dir))
+    backups.check_data_dir(data_dir, sqlite=db is None)
+    store = open_existing_store(db_url(db, data_dir))
     try:
         summary = backups.backup(store, data_dir, file)
     finally:
@@ -128,16 +129,12 @@ def restore_command(
     ] = False,
 ) -> None:
     """Restore a backup into the store and the data directory (stop the collector first)."""
-    from netwarden.collector import backup as backups
-    from netwarden.collector.store import open_store
+    from netwarden.collector.restore import restore_backup
 
     if not file.is_file():
         raise UsageError(f"{file}: no such file")
-    store = open_store(db_url(db, data_dir))
-    try:
-        manifest = backups.restore(store, data_dir, file, replace=replace, actor=local_actor())
-    finally:
-        store.close()
+    url = db_url(db, data_dir)
+    manifest = restore_backup(url, data_dir, file, replace=replace, actor=local_actor())
     typer.echo(f"restored {file} (CA sha256 {manifest.get('ca_sha256') or 'none: insecure'})")
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import signal
 import socket
 import sys
@@ -125,10 +126,23 @@ def _tls(settings: ServeSettings, store: Store) -> TlsFiles | None:
     return files
 
 
+def private_data_dir(data_dir: Path) -> None:
+    """The data directory and its evidence/ for the collector's user only (0700), also when an
+    older version or a restore left them wider; the store's files are made 0600 where the
+    store is opened (``engine.private_sqlite_file``)."""
+    for path in (data_dir, data_dir / "evidence"):
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(path, 0o700)
+
+
 def serve(settings: ServeSettings) -> None:
-    """Run the collector until SIGTERM/SIGINT."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    (settings.data_dir / "evidence").mkdir(exist_ok=True)
+    """Run the collector until SIGTERM/SIGINT.
+
+    Sets the process umask to 077 first: results, the audit log, evidence and keys are the
+    collector's alone, whatever the shell or unit that started it had.
+    """
+    os.umask(0o077)
+    private_data_dir(settings.data_dir)
     silences = AlertmanagerSilences(settings.alertmanager) if settings.alertmanager else None
     store = open_store(settings.db_url)
     incidents = IncidentServices(

@@ -58,6 +58,12 @@ def _root(
     """netwarden: network and infrastructure monitoring for a province."""
 
 
+def one_line(message: object) -> str:
+    """``message`` on one line: a library's text with line breaks (tarfile lists every method
+    it tried, one per line) is joined with "; " rather than spread over the terminal."""
+    return "; ".join(part.strip() for part in str(message).splitlines() if part.strip())
+
+
 def main() -> None:
     """Console-script entry point: map netwarden errors to one line and an exit code."""
     try:
@@ -68,5 +74,5 @@ def main() -> None:
         sys.stderr.write(f"netwarden: error: {exc}\n")
         sys.exit(1)
     except NetwardenError as exc:
-        sys.stderr.write(f"netwarden: error: {exc}\n")
+        sys.stderr.write(f"netwarden: error: {one_line(exc)}\n")
         sys.exit(2 if isinstance(exc, UsageError) else 1)

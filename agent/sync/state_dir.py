@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import IO
 
 from netwarden.errors import NetwardenError, UsageError
+from netwarden.fs import first_missing
 from netwarden.secret import Secret
 
 
@@ -68,16 +69,6 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
         os.close(dir_fd)
 
 
-def _first_missing(path: Path) -> Path | None:
-    """The outermost of ``path`` and its parents that does not exist (None if ``path`` does)."""
-    missing = None
-    for each in (path, *path.parents):
-        if each.exists():
-            break
-        missing = each
-    return missing
-
-
 class StateDir:
     """The files of one agent's state dir (see the module docstring for the layout)."""
 
@@ -106,7 +97,7 @@ class StateDir:
         (and any parent made for it) when it did not exist, else the lock file. Enrolment uses
         it, so that a failed first attempt leaves no half state dir for the next to trip on.
         """
-        created = _first_missing(self.path)
+        created = first_missing(self.path)
         lock_existed = self.lock_path.exists()
         self.create()
         handle: IO[str] = open(self.lock_path, "a+", encoding="ascii")  # noqa: SIM115

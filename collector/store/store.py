@@ -17,6 +17,7 @@ from netwarden.collector.store import backup, enrolment, migrate, users
 from netwarden.collector.store import engine as db
 from netwarden.collector.store import jobs as job_ops
 from netwarden.collector.store import results as result_ops
+from netwarden.collector.store.errors import StoreError
 from netwarden.collector.store.rows import (
     AgentRow,
     AuditEntry,
@@ -193,3 +194,32 @@ def open_store(url: str, *, job_lease: float = job_ops.JOB_LEASE) -> Store:
         engine.dispose()
         raise
     return Store(engine, job_lease=job_lease)
+
+
+def open_existing_store(url: str) -> Store:
+    """Open the store at ``url`` as it is: nothing created, nothing migrated.
+
+    ``StoreError`` (one line) when there is no collector store there (a SQLite file that does
+    not exist, a database without the schema) or it is at another schema revision than this
+    netwarden's. ``collector backup`` uses it: a backup of the wrong place must fail, not
+    create an empty store and back that up.
+    """
+    path = db.sqlite_path(url)
+    if path is not None and not path.is_file():
+        raise StoreError(f"no collector store at {path}")
+    engine = db.create(db.parse_url(url))
+    try:
+        where = str(path) if path is not None else engine.url.render_as_string(hide_password=True)
+        with db.read(engine) as conn:
+            revision = migrate.current(conn)
+        if revision is None:
+            raise StoreError(f"{where} holds no collector store (no schema)")
+        if revision != migrate.head():
+            raise StoreError(
+                f"the store at {where} is at schema revision {revision}, this netwarden at "
+                f"{migrate.head()}: use the netwarden version the collector runs"
+            )
+    except BaseException:
+        engine.dispose()
+        raise
+    return Store(engine)
