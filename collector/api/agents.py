@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from netwarden.collector.api.advertise import refusal
 from netwarden.collector.api.auth import agent_caller
 from netwarden.collector.api.body import parse_json, read_body, read_model, validate
 from netwarden.collector.api.errors import ApiError
@@ -61,19 +63,38 @@ async def enroll(request: Request) -> Response:
 
 
 async def heartbeat(request: Request) -> Response:
-    """Record the agent's state; answer the collector's time and the current assignment ETag."""
+    """Record the agent's state; answer the collector's time, the current assignment ETag and
+    why its advertised address was refused, if it was (advertise.py)."""
     agent_id = request.path_params["agent_id"]
     await agent_caller(request, agent_id)
     state = app_state(request)
     body = await read_model(request, HeartbeatIn)
     received = state.clock()
-    await state.call(
-        state.store.record_heartbeat, agent_id, Heartbeat(**body.model_dump()), received
-    )
+    error = _advertise_error(request, agent_id, body.advertise)
+    recorded = Heartbeat(**body.model_dump())
+    if error is not None:
+        recorded = dataclasses.replace(recorded, advertise=None)  # never published by SD
+    await state.call(state.store.record_heartbeat, agent_id, recorded, received)
     current = state.inventory.assignment(agent_id)
     return JSONResponse(
-        {"server_time": received, "assignment_etag": current.etag if current else None}
+        {
+            "server_time": received,
+            "assignment_etag": current.etag if current else None,
+            "advertise_error": error,
+        }
     )
+
+
+def _advertise_error(request: Request, agent_id: str, advertise: str | None) -> str | None:
+    state = app_state(request)
+    if advertise is None:
+        error = None
+    else:
+        listed = state.inventory.agent(agent_id)
+        source = request.client.host if request.client else None
+        error = refusal(agent_id, advertise, source, listed.advertise if listed else None)
+    state.advertise.note(agent_id, advertise, error)
+    return error
 
 
 def _etag_matches(header: str | None, etag: str) -> bool:

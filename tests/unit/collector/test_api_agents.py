@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from netwarden.collector.assignment import etag
 from netwarden.inventory import load_inventory
@@ -263,3 +266,66 @@ def test_a_results_batch_over_the_cap_is_413_and_stores_nothing(
     assert listed["results"] == []
     assert client.post(url, headers=bearer(cred), json={"results": over[:1000]}).json() == {
         "accepted": 1000, "duplicates": 0}  # fmt: skip
+
+
+def test_an_agent_may_advertise_only_its_own_address_or_one_the_inventory_lists(
+    fleet: Fleet, client: AsgiClient, store: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The test client connects from 127.0.0.1. The contract inventory lets agent-so-khcn
+    advertise 198.18.1.10:9430 and its host name on any port; agent-core nothing more."""
+    creds = {a: fleet.enrol(a, a.removeprefix("agent-")) for a in ("agent-so-khcn", "agent-core")}
+
+    def beat(agent: str, advertise: str | None) -> dict[str, Any]:
+        answer = client.post(f"/api/v1/agents/{agent}/heartbeat", headers=bearer(creds[agent]),
+                             json=heartbeat_body(fleet.clock, advertise=advertise))  # fmt: skip
+        assert answer.status_code == 200, answer.text  # the heartbeat itself always counts
+        return dict(answer.json())
+
+    def targets() -> dict[str, list[str]]:
+        groups = client.get("/api/v1/sd", headers=fleet.user("viewer")).json()
+        return {g["labels"]["agent"]: g["targets"] for g in groups}
+
+    for allowed in ("127.0.0.1:9430", "198.18.1.10:9430", "AGENT-SO-KHCN.tinh.gov.vn.:9100"):
+        assert beat("agent-so-khcn", allowed)["advertise_error"] is None
+        assert targets() == {"agent-so-khcn": [allowed]}
+    with caplog.at_level(logging.WARNING, logger="netwarden.collector"):
+        # Listed with port 9430 only: another port on that host is refused.
+        first = beat("agent-so-khcn", "198.18.1.10:22")
+        again = beat("agent-so-khcn", "198.18.1.10:22")
+        other = beat("agent-core", "10.0.0.1:9430")
+    assert (
+        first["advertise_error"]
+        == again["advertise_error"]
+        == (
+            "advertised address 198.18.1.10:22 refused: agent agent-so-khcn connects from "
+            "127.0.0.1 and the inventory allows only 198.18.1.10:9430, agent-so-khcn.tinh.gov.vn "
+            "(agents[].advertise); Prometheus will not be told to scrape it"
+        )
+    )
+    assert "the inventory lists no advertise address for it" in other["advertise_error"]
+    assert targets() == {}  # nothing refused is published, nor kept from before
+    assert store.agent("agent-so-khcn").advertise is None
+    assert store.agent("agent-so-khcn").last_seen == fleet.clock.now
+    logged = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert logged == [f"agent agent-so-khcn: {first['advertise_error']}",
+                      f"agent agent-core: {other['advertise_error']}"]  # fmt: skip
+    metrics = client.get("/metrics").text
+    assert (
+        'netwarden_collector_agent_advertise_refused{agent="agent-so-khcn",site="so-khcn"} 1.0'
+        in metrics
+    )
+    assert beat("agent-so-khcn", None)["advertise_error"] is None  # pushing: nothing to check
+    assert 'agent_advertise_refused{agent="agent-so-khcn",site="so-khcn"} 0.0' in client.get(
+        "/metrics").text  # fmt: skip
+
+
+def test_the_advertise_rule_on_ipv6_and_mapped_addresses() -> None:
+    from netwarden.collector.api.advertise import refusal
+
+    assert refusal("a", "[::1]:9430", "::1", None) is None
+    assert refusal("a", "10.1.2.3:9430", "::ffff:10.1.2.3", None) is None  # dual-stack socket
+    assert refusal("a", "[2001:db8::5]:9430", "10.1.2.3", ["2001:db8:0::5"]) is None
+    assert refusal("a", "[2001:db8::5]:80", "10.1.2.3", ["[2001:db8::5]:9430"]) is not None
+    # A name is never resolved: equal to the source address only if the inventory says so.
+    assert refusal("a", "localhost:9430", "127.0.0.1", None) is not None
+    assert refusal("a", "10.1.2.3:9430", None, None) is not None

@@ -74,6 +74,30 @@ async def test_heartbeats_carry_the_contracts_fields(state_dir: Path, fake: Fake
 
 
 @run_async
+async def test_a_refused_advertise_is_logged_once_and_heartbeats_go_on(
+    state_dir: Path, fake: FakeCollector, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.set_assignment(AGENT, assignment(("sw-1",)))
+    refused = "advertised address 10.1.2.3:9430 refused: agent agent-a connects from 10.9.9.9"
+    fake.advertise_error = refused
+    agent = enrolled_agent(state_dir, FakeDevices(), advertise="10.1.2.3:9430")
+    with caplog.at_level(logging.INFO, logger="netwarden.agent.sync.loop"):
+        await agent.start("127.0.0.1", 0)
+        try:
+            await wait_for(lambda: len(fake.heartbeats) >= 3, what="three heartbeats")
+            fake.advertise_error = None
+            seen = len(fake.heartbeats)
+            await wait_for(lambda: len(fake.heartbeats) >= seen + 2, what="two more heartbeats")
+        finally:
+            await agent.close()
+    said = [r.getMessage() for r in caplog.records if "advertise" in r.getMessage()]
+    assert said == [
+        f"the collector refused --advertise: {refused}",
+        "the collector accepts --advertise 10.1.2.3:9430 again",
+    ]
+
+
+@run_async
 async def test_an_unchanged_assignment_costs_a_304_and_no_write(
     state_dir: Path, fake: FakeCollector
 ) -> None:
