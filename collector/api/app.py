@@ -14,6 +14,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
 from netwarden.collector.api import agents, alerts, evidence, incidents, maintenance, sd, users
+from netwarden.collector.api.connection_metrics import ConnectionCollector
 from netwarden.collector.api.errors import (
     ApiError,
     LastResort,
@@ -29,6 +30,7 @@ from netwarden.collector.api.no_store import NoStore
 from netwarden.collector.api.port import StoreApi
 from netwarden.collector.api.retention_task import run_retention
 from netwarden.collector.api.state import AppState
+from netwarden.collector.connections import ConnectionStats
 from netwarden.collector.incidents.errors import IncidentError
 from netwarden.collector.inventory_state import WATCH_EVERY, InventoryState
 from netwarden.collector.store.errors import StoreError
@@ -62,6 +64,7 @@ def create_app(
     ca_pem: str | None = None,
     watch_every: float = WATCH_EVERY,
     incidents: IncidentServices | None = None,
+    connections: ConnectionStats | None = None,
 ) -> Starlette:
     """The collector app over ``store``, serving assignments from the inventory at the paths.
 
@@ -69,7 +72,8 @@ def create_app(
     reloads on ``state.reload_requested`` (SIGHUP) or a changed file, keeping the old
     inventory on a bad reload. ``ca_pem`` is the CA agents pin (None with ``insecure``).
     ``incidents`` is the incident record (alerts, incidents, evidence, maintenance); without
-    it those routes answer 404.
+    it those routes answer 404. ``connections`` are the server's connection counters (serve.py)
+    for /metrics.
     """
     if not insecure and ca_pem is None:
         raise ValueError("a collector serving TLS needs its CA (ca_pem)")
@@ -105,6 +109,8 @@ def create_app(
     registry = registry_for(state)
     if incidents is not None:
         incidents.metrics = register_incident_metrics(registry, incidents.store, clock)
+    if connections is not None:
+        registry.register(ConnectionCollector(connections))
     app = Starlette(
         routes=table,
         # Metrics outermost, so that the 500 of a bug caught by LastResort is counted too.

@@ -209,6 +209,27 @@ def test_what_restore_writes_is_private_to_the_collector(tmp_path: Path) -> None
     assert (_mode(fresh), _mode(fresh / "collector.db")) == (0o700, 0o600)
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--max-connections", "0"], "--max-connections must be at least 1, got 0"),
+        (["--max-connections-per-address", "0"], "--max-connections-per-address must be from 1"),
+        (["--max-connections", "10", "--max-connections-per-address", "11"],
+         "--max-connections-per-address must be from 1 to --max-connections (10), got 11"),
+        (["--read-timeout", "soon"], "--read-timeout must be a duration"),
+        (["--read-idle-timeout", "0s"], "--read-idle-timeout must be a duration"),
+    ],
+)  # fmt: skip
+def test_serve_refuses_bad_connection_limits_in_one_line(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    data = tmp_path / "data"
+    done = run_cli("collector", "serve", "-i", str(CONTRACT), "--data-dir", str(data), *args)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not data.exists()  # refused before anything was made
+
+
 def test_install_service_dry_run_renders_a_confined_unit(tmp_path: Path) -> None:
     done = run_cli("collector", "install-service", "--dry-run", "--data-dir", "/srv/nw",
                    "-i", str(CONTRACT), "--user", "nwcol")  # fmt: skip
@@ -216,7 +237,8 @@ def test_install_service_dry_run_renders_a_confined_unit(tmp_path: Path) -> None
     unit = done.stdout
     for line in ["User=nwcol", "NoNewPrivileges=yes", "ProtectSystem=strict",
                  "ReadWritePaths=/srv/nw", "PrivateTmp=yes", "Restart=on-failure",
-                 "CapabilityBoundingSet=\n", "AmbientCapabilities=\n"]:  # fmt: skip
+                 "CapabilityBoundingSet=\n", "AmbientCapabilities=\n",
+                 "LimitNOFILE=65536"]:  # fmt: skip
         assert line in unit
     assert f"--inventory {CONTRACT}" in unit and "collector serve --data-dir /srv/nw" in unit
     low = run_cli("collector", "install-service", "--dry-run", "--listen", "0.0.0.0:443")
