@@ -54,7 +54,15 @@ def _verify(url: str, ca_file: Path | None, insecure: bool) -> bool | ssl.SSLCon
 class CollectorClient:
     """One collector, one token (from ``NETWARDEN_TOKEN``)."""
 
-    def __init__(self, url: str | None, ca_file: Path | None, insecure: bool) -> None:
+    def __init__(
+        self,
+        url: str | None,
+        ca_file: Path | None,
+        insecure: bool,
+        *,
+        timeout: float = TIMEOUT,
+        transport: httpx.BaseTransport | None = None,  # tests answer in the collector's place
+    ) -> None:
         import httpx
 
         if not url:
@@ -69,8 +77,9 @@ class CollectorClient:
         self._client = httpx.Client(
             base_url=self.url,
             verify=_verify(url, ca_file, insecure),
-            timeout=TIMEOUT,
+            timeout=timeout,
             headers={"Authorization": f"Bearer {token}"},
+            transport=transport,
         )
 
     def __enter__(self) -> CollectorClient:
@@ -133,11 +142,22 @@ class CollectorClient:
         )
         return self._send(request, role).json()
 
-    def download(self, path: str, role: str, out: BinaryIO) -> dict[str, str]:
-        """GET ``path`` into ``out`` (streamed); the answer's headers."""
+    def download(
+        self,
+        path: str,
+        role: str,
+        out: BinaryIO,
+        *,
+        method: str = "GET",
+        body: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> dict[str, str]:
+        """Send a request and write the answer's body into ``out`` (streamed); the answer's
+        headers."""
         import httpx
 
-        answer = self._send(self._client.build_request("GET", path), role, stream=True)
+        request = self._client.build_request(method, path, json=body, params=params)
+        answer = self._send(request, role, stream=True)
         try:
             for chunk in answer.iter_bytes(CHUNK):
                 out.write(chunk)

@@ -92,10 +92,19 @@ def serve_command(
             "--read-idle-timeout", help="Silence allowed while a request is due or arriving."
         ),
     ] = "10s",
+    reporting: Annotated[
+        Path | None,
+        typer.Option(
+            "--reporting",
+            help="reporting.yaml: who makes the national incident reports, to whom, deadlines.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the collector API until SIGTERM/SIGINT (SIGHUP reloads the inventory)."""
     from netwarden.collector.incidents.retention import parse_retention
     from netwarden.collector.serve import ServeSettings, serve
+    from netwarden.reports.national.config import ReportingConfig
+    from netwarden.reports.national.config_loader import load_reporting
 
     host, port = parse_listen(listen)
     retention = parse_retention(incident_retention)
@@ -123,6 +132,7 @@ def serve_command(
         alertmanager=alertmanager,
         incident_retention=retention,
         limits=limits,
+        reporting=load_reporting(reporting) if reporting is not None else ReportingConfig(),
     )
     serve(settings)
 

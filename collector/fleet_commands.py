@@ -26,10 +26,7 @@ app = typer.Typer(
 def _ago(last_seen: float | None, now: float) -> str:
     if last_seen is None:
         return "never"
-    age = max(0.0, now - last_seen)
-    if age < 120:
-        return f"{age:.0f}s ago"
-    return f"{age / 60:.0f}m ago" if age < 7200 else f"{age / 3600:.1f}h ago"
+    return f"{_span(max(0.0, now - last_seen))} ago"
 
 
 def _row(agent: dict[str, Any], now: float) -> list[object]:
@@ -44,8 +41,24 @@ def _row(agent: dict[str, Any], now: float) -> list[object]:
         agent["version"] or "-",
         devices if agent["devices_assigned"] is not None else "-",
         agent["queue_depth"] if agent["queue_depth"] is not None else "-",
+        _spool(agent.get("spool_depth"), agent.get("spool_oldest_age")),
         f"{offset:+.2f}s" if offset is not None else "-",
     ]
+
+
+def _spool(depth: int | None, oldest_age: float | None) -> str:
+    """A push agent's spool: samples waiting and how far back they go; "-" for pull agents."""
+    if depth is None:
+        return "-"
+    if not depth or oldest_age is None:
+        return str(depth)
+    return f"{depth} ({_span(oldest_age)})"
+
+
+def _span(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    return f"{seconds / 60:.0f}m" if seconds < 7200 else f"{seconds / 3600:.1f}h"
 
 
 def fleet_table(agents: list[dict[str, Any]], now: float, *, color: bool) -> str:
@@ -58,6 +71,7 @@ def fleet_table(agents: list[dict[str, Any]], now: float, *, color: bool) -> str
         "VERSION",
         "DEVICES OK",
         "QUEUE",
+        "PUSH SPOOL",
         "CLOCK OFFSET",
     ]
     lines = render_table(headers, [_row(a, now) for a in agents]).split("\n")
@@ -75,7 +89,8 @@ def status(
     ca_file: CaFile = None,
     insecure: Insecure = False,
 ) -> None:
-    """Each agent: site, state (up, STALE, never, revoked), last seen, version, devices, queue."""
+    """Each agent: site, state (up, STALE, never, revoked), last seen, version, devices, queue,
+    push spool (samples waiting, and how old the oldest is)."""
     with CollectorClient(collector, ca_file, insecure) as api:
         agents = api.call("GET", "/api/v1/fleet", "viewer")["agents"]
     if output is OutputFormat.json:

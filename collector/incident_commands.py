@@ -19,6 +19,7 @@ import typer
 
 from netwarden.collector.api_client import CaFile, Collector, CollectorClient, Insecure
 from netwarden.collector.incident_render import incident_table, incident_text
+from netwarden.collector.incident_report_commands import register as register_report_commands
 from netwarden.collector.maintenance_commands import app as maintenance_app
 from netwarden.errors import NetwardenError, UsageError
 from netwarden.output import OutputFormat, emit_json
@@ -299,3 +300,7 @@ def _check(path: Path, expected: str) -> None:
 def _compare(got: str, expected: str) -> None:
     if got != expected:
         raise NetwardenError(f"evidence arrived damaged: sha256 {got}, expected {expected}")
+
+
+# After the record's own commands, so that --help lists those first.
+register_report_commands(app)

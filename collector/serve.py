@@ -46,6 +46,7 @@ from netwarden.collector.store.incident_store import IncidentStore
 from netwarden.collector.tls import TlsFiles, ensure_tls, existing_ca_sha256
 from netwarden.errors import UsageError
 from netwarden.hostport import format_hostport
+from netwarden.reports.national.config import ReportingConfig
 
 log = logging.getLogger("netwarden.collector")
 
@@ -77,6 +78,7 @@ class ServeSettings:
     alertmanager: str | None = None  # where maintenance windows create their silences
     incident_retention: Retention = field(default_factory=lambda: parse_retention(DEFAULT))
     limits: ConnectionLimits = field(default_factory=ConnectionLimits)
+    reporting: ReportingConfig = field(default_factory=ReportingConfig)  # --reporting FILE
 
 
 def server_names(host: str, extra: Sequence[str]) -> list[str]:
@@ -190,6 +192,7 @@ def serve(settings: ServeSettings) -> None:
         evidence=EvidenceFiles(settings.data_dir / "evidence"),
         silences=silences,
         retention=settings.incident_retention,
+        reporting=settings.reporting,
     )
     try:
         tls = _tls(settings, store)

@@ -22,8 +22,8 @@ cleanup() {
   rm -f "$unit_log"
 }
 trap cleanup EXIT
-echo "test: pytest, the unit tier in the background (its report follows the lab tier's)"
-.venv/bin/pytest tests/unit tests/store -n 2 >"$unit_log" 2>&1 &
+echo "test: pytest, the unit tier (everything but tests/lab) in the background (its report follows the lab tier's)"
+.venv/bin/pytest tests --ignore=tests/lab -n 2 >"$unit_log" 2>&1 &
 unit=$!
 echo "test: pytest, the lab tier"
 lab_rc=0

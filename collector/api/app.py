@@ -13,7 +13,16 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
-from netwarden.collector.api import agents, alerts, evidence, incidents, maintenance, sd, users
+from netwarden.collector.api import (
+    agents,
+    alerts,
+    evidence,
+    incidents,
+    maintenance,
+    reports,
+    sd,
+    users,
+)
 from netwarden.collector.api.connection_metrics import ConnectionCollector
 from netwarden.collector.api.errors import (
     ApiError,
@@ -28,6 +37,7 @@ from netwarden.collector.api.incident_state import IncidentServices
 from netwarden.collector.api.metrics import RequestMetrics, healthy, metrics, ready, registry_for
 from netwarden.collector.api.no_store import NoStore
 from netwarden.collector.api.port import StoreApi
+from netwarden.collector.api.report_metrics import ReportDueCollector
 from netwarden.collector.api.retention_task import run_retention
 from netwarden.collector.api.state import AppState
 from netwarden.collector.connections import ConnectionStats
@@ -48,6 +58,7 @@ def routes() -> list[BaseRoute]:
         *incidents.ROUTES,
         *evidence.ROUTES,
         *maintenance.ROUTES,
+        *reports.ROUTES,
         Route("/metrics", metrics, methods=["GET"]),
         Route("/-/healthy", healthy, methods=["GET"]),
         Route("/-/ready", ready, methods=["GET"]),
@@ -109,6 +120,7 @@ def create_app(
     registry = registry_for(state)
     if incidents is not None:
         incidents.metrics = register_incident_metrics(registry, incidents.store, clock)
+        registry.register(ReportDueCollector(incidents.reports, incidents.reporting))
     if connections is not None:
         registry.register(ConnectionCollector(connections))
     app = Starlette(

@@ -18,7 +18,9 @@ from netwarden.collector.incidents.retention import DEFAULT, Retention, parse_re
 from netwarden.collector.incidents.silences import SilenceApi
 from netwarden.collector.incidents.topology import TopologyCache
 from netwarden.collector.store.incident_store import IncidentStore
+from netwarden.collector.store.report_store import ReportStore
 from netwarden.inventory.model import Inventory
+from netwarden.reports.national.config import ReportingConfig
 
 log = logging.getLogger("netwarden.collector.incidents")
 
@@ -36,6 +38,11 @@ class IncidentServices:
     retention: Retention = field(default_factory=lambda: parse_retention(DEFAULT))
     topology: TopologyCache = field(default_factory=TopologyCache)
     metrics: IntakeMetrics | None = None  # set by create_app on the app's registry
+    reporting: ReportingConfig = field(default_factory=ReportingConfig)  # --reporting FILE
+    reports: ReportStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reports = ReportStore(self.store.engine)
 
     def ingest(self, hook: Webhook, inventory: Inventory, actor: str, now: float) -> IntakeResult:
         """Apply a webhook against the topology of ``inventory``."""

@@ -59,6 +59,9 @@ class FleetCollector(Collector):
             "agent_advertise_refused",
             "1 if the agent's last heartbeat advertised an address the collector refused",
         )
+        spool = _per_agent(
+            "agent_push_spool_samples", "Samples in a push agent's spool at its last heartbeat"
+        )
         for row in rows:
             state = self.state.state_of(row.last_seen, row.revoked, now)
             counts[state] += 1
@@ -73,6 +76,8 @@ class FleetCollector(Collector):
             if row.queue_depth is not None:
                 depth.add_metric(key, float(row.queue_depth))
             refused.add_metric(key, 1.0 if row.id in self.state.advertise.refused else 0.0)
+            if row.spool_depth is not None:
+                spool.add_metric(key, float(row.spool_depth))
         agents = GaugeMetricFamily(
             "netwarden_collector_agents",
             "Agents known to the collector, by state",
@@ -80,7 +85,7 @@ class FleetCollector(Collector):
         )
         for name in STATES:
             agents.add_metric([name], float(counts[name]))
-        yield from (agents, up, seen, offset, depth, refused)
+        yield from (agents, up, seen, offset, depth, refused, spool)
 
 
 class RequestMetrics:

@@ -128,6 +128,8 @@ maintenance_windows = sa.Table(
     sa.Index(None, "ends_at"),
 )
 
+from netwarden.collector.store.report_schema import REPORT_TABLES  # noqa: E402
+
 INCIDENT_TABLES: tuple[sa.Table, ...] = (
     incidents,
     incident_sites,
@@ -135,5 +137,6 @@ INCIDENT_TABLES: tuple[sa.Table, ...] = (
     incident_timeline,
     incident_evidence,
     maintenance_windows,
+    *REPORT_TABLES,
 )
 """In dump order: incidents before the rows that reference them."""

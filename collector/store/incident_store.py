@@ -31,6 +31,11 @@ class IncidentStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    @property
+    def engine(self) -> Engine:
+        """The store's engine (the report drafts' store shares it)."""
+        return self._engine
+
     # --- intake --------------------------------------------------------------------------
     def ingest(self, hook: Webhook, topology: Topology, actor: str, now: float) -> IntakeResult:
         """Apply one webhook whole, or nothing of it."""

@@ -29,6 +29,8 @@ class Heartbeat:
     queue_dropped: int
     assignment_etag: str | None
     advertise: str | None
+    spool_depth: int | None = None
+    spool_oldest_age: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,8 @@ class AgentRow:
     queue_dropped: int | None
     assignment_etag: str | None
     advertise: str | None
+    spool_depth: int | None = None  # push agents only: samples waiting in the push spool
+    spool_oldest_age: float | None = None  # and the age of the oldest, in seconds
 
 
 @dataclass(frozen=True, slots=True)

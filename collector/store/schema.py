@@ -45,6 +45,8 @@ agents = sa.Table(
     sa.Column("queue_dropped", sa.BigInteger, nullable=True),
     sa.Column("assignment_etag", sa.String(128), nullable=True),
     sa.Column("advertise", sa.String(255), nullable=True),
+    sa.Column("spool_depth", sa.BigInteger, nullable=True),  # migration 0002
+    sa.Column("spool_oldest_age", sa.Double, nullable=True),
     # Bumped by every new job: the API's long-poll waits for it to change.
     sa.Column("jobs_version", sa.BigInteger, nullable=False),
     # The last result sequence number given out; results are numbered per agent.

@@ -79,7 +79,8 @@ def test_fleet_states_follow_heartbeats(fleet: Fleet, client: AsgiClient, clock:
     listed = client.get("/api/v1/fleet", headers=fleet.user("viewer")).json()["agents"]
     row = next(a for a in listed if a["id"] == AGENT)
     assert set(row) == {"id", "site", "state", "last_seen", "version", "devices_assigned",
-                        "devices_healthy", "queue_depth", "clock_offset", "advertise"}  # fmt: skip
+                        "devices_healthy", "queue_depth", "spool_depth", "spool_oldest_age",
+                        "clock_offset", "advertise"}  # fmt: skip
     assert row["queue_depth"] == 3
     assert row["clock_offset"] == 2.5
 
