@@ -163,8 +163,13 @@ def _raise_open_files(wanted: int) -> None:
     """Every connection is a file descriptor: raise the soft limit to the hard one, and say
     so when even that is below what ``--max-connections`` allows."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY:
+        return  # never the case on Linux (nr_open caps it); nothing to raise to
     if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            hard = soft  # a hardened host refused: say what the collector really has
     if hard < wanted:
         log.warning(
             "--max-connections %d needs more open files than this process may have (%d): "
