@@ -23,7 +23,9 @@ def run_in_process(
     *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """``netwarden ARGS`` with ``env`` added to the environment; its exit code, stdout, stderr."""
-    out, err = io.StringIO(), io.StringIO()
+    # Byte streams under text wrappers, like a process's: some commands write bytes to
+    # sys.stdout.buffer (`incident evidence get` streams a file to stdout).
+    out, err = _stream(), _stream()
     code: int
     with (
         mock.patch.dict(os.environ, env or {}),
@@ -36,4 +38,15 @@ def run_in_process(
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    return subprocess.CompletedProcess(["netwarden", *args], code, out.getvalue(), err.getvalue())
+    return subprocess.CompletedProcess(["netwarden", *args], code, _text(out), _text(err))
+
+
+def _stream() -> io.TextIOWrapper:
+    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
+
+
+def _text(stream: io.TextIOWrapper) -> str:
+    stream.flush()
+    raw = stream.buffer
+    assert isinstance(raw, io.BytesIO)
+    return raw.getvalue().decode("utf-8", errors="replace")

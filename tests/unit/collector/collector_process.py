@@ -49,7 +49,7 @@ class CollectorProcess:
     def url(self) -> str:
         return f"{'http' if self.insecure else 'https'}://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 20.0) -> None:
+    def start(self, timeout: float = 60.0) -> None:
         args = [*NETWARDEN, "collector", "serve", "-i", str(self.inventory), "--data-dir",
                 str(self.data_dir), "--listen", f"127.0.0.1:{self.port}"]  # fmt: skip
         if self.insecure:
