@@ -123,3 +123,23 @@ def open_pipeline(
 def pipeline(tmp_path: Path, db_url: str) -> Iterator[Pipeline]:
     with open_pipeline(tmp_path, db_url) as opened:
         yield opened
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def shared_pipeline(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Pipeline]:
+    """One pipeline per module and backend, for tests that each use incident keys of their own
+    and assert only on their own incidents or on counters that only grow (a setup costs a
+    collector and an Alertmanager start). A test that kills a process, or counts every
+    incident, takes ``pipeline``."""
+    root = tmp_path_factory.mktemp("pipeline")
+    if request.param == "sqlite":
+        with open_pipeline(root, f"sqlite:///{root / 'collector' / 'collector.db'}") as opened:
+            yield opened
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    with server.database() as url, open_pipeline(root, url) as opened:
+        yield opened
