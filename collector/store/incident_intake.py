@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from netwarden.collector.incidents import lifecycle, severity
-from netwarden.collector.incidents.keys import incident_key, subject_of
+from netwarden.collector.incidents.keys import incident_key, opens_incident, subject_of
 from netwarden.collector.incidents.lifecycle import AlertEffect
 from netwarden.collector.incidents.maintenance import Window
 from netwarden.collector.incidents.payload import AlertIn, Webhook
@@ -107,6 +107,9 @@ class Intake:
 
     # --- alerts -------------------------------------------------------------------------
     def _apply(self, alert: AlertIn) -> None:
+        if not opens_incident(alert.labels):
+            self.result.accepted += 1  # the webhook's liveness counts it; nothing is stored
+            return
         ident = (alert.fingerprint, alert.starts_ns)
         stored = self._stored.get(ident)
         done = lifecycle.effect(stored[0] if stored else None, alert.status)
