@@ -72,7 +72,11 @@ class CollectorProcess:
             if line.startswith("CA sha256 "):
                 self.ca_sha256 = line.split()[-1]
             if (line.startswith("collector listening") and self.insecure) or self.ca_sha256:
-                self._wait_healthy(deadline)
+                try:
+                    self._wait_healthy(deadline)
+                except AssertionError:
+                    self.stop(signal.SIGKILL)  # a test that fails here leaves no collector behind
+                    raise
                 return
         self.stop(signal.SIGKILL)
         raise AssertionError("collector did not start")
