@@ -73,6 +73,14 @@ class MetricsServer:
         return Response(404, b"not found\n")
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await self._serve_one(reader, writer)
+        finally:
+            # Also when cancelled (the agent stops with a scraper connected): the socket would
+            # otherwise stay open until the garbage collector finds it.
+            writer.close()
+
+    async def _serve_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         method = "GET"
         try:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=10)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import urllib.error
 import urllib.request
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -103,3 +105,25 @@ def test_a_large_page_streams_every_chunk_without_a_content_length() -> None:
     assert head.startswith(b"HTTP/1.1 200 OK")
     assert b"Content-Length" not in head
     assert body == b"".join(chunks)
+
+
+def test_a_connection_open_at_shutdown_is_closed_not_leaked() -> None:
+    """A scraper connected when the agent stops (its request not sent yet, or the page still
+    rendering): the handler is cancelled with the loop, and must still close its socket.
+    Leaked, it surfaced as an unclosed-socket ResourceWarning in whichever test ran next."""
+
+    async def main() -> None:
+        server = MetricsServer(lambda: iter([b"x 1\n"]), lambda: None)
+        host, port = await server.start("127.0.0.1", 0)
+        _reader, writer = await asyncio.open_connection(host, port)
+        for _ in range(20):  # a few turns of the loop: the server accepts, its handler waits
+            await asyncio.sleep(0)
+        await server.close()
+        writer.close()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(main())
+        gc.collect()
+    leaks = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert leaks == []
