@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from netwarden.agent.configs.store import store_path
+from netwarden.agent.event_loop import AgentEventLoop
 from netwarden.agent.lifecycle import AgentLifecycle, RuntimeSettings
 from netwarden.agent.metrics.agent_registry import render_one
 from netwarden.agent.parts import InventorySource, ResultSink
@@ -120,7 +121,10 @@ def run(
         source = sink = _collector_link(enrolled, inventory, agent)
     else:
         source, sink = _inventory_files(inventory, agent, enrolled), NoSink()
-    asyncio.run(_serve(source, sink, settings, address))
+    # The agent's loop looks names up on the resolver's threads: a DNS outage can then hold
+    # neither the default executor nor the process's exit (see agent/event_loop.py).
+    with asyncio.Runner(loop_factory=AgentEventLoop) as runner:
+        runner.run(_serve(source, sink, settings, address))
 
 
 @dataclasses.dataclass(frozen=True)
