@@ -9,7 +9,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -31,6 +31,9 @@ from netwarden.hostport import HostPort, hostport_option
 from netwarden.inventory import load_inventory
 from netwarden.inventory.model import Inventory
 from netwarden.output import render_table
+
+if TYPE_CHECKING:
+    from netwarden.agent.push.service import PushService
 
 app = typer.Typer(help="Run the agent that polls an agency's devices.", no_args_is_help=True)
 app.command("enroll")(enroll_command)
@@ -92,6 +95,13 @@ def run(
     summary_interval: Annotated[
         float | None, typer.Option(help="Seconds between poll summaries (default 60).")
     ] = None,
+    spool_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Push spool (metrics: push): default <state dir>/spool when enrolled, else "
+            "/var/lib/netwarden/spool."
+        ),
+    ] = None,
 ) -> None:
     """Poll this agent's devices and serve /metrics: standalone or enrolled (--state-dir).
 
@@ -114,17 +124,23 @@ def run(
         ssh_workers=ssh_workers,
         config_store=store_path(config_store),
     )
+    # Here, not at the top: protobuf and cramjam load only when an agent runs (fast CLI).
+    from netwarden.agent.push.service import DEFAULT_SPOOL_DIR, PushService
+
     enrolled = EnrolledMode(state_dir, advertise, heartbeat_interval, summary_interval)
+    if spool_dir is None:
+        spool_dir = state_dir / "spool" if state_dir is not None else DEFAULT_SPOOL_DIR
+    push = PushService(spool_dir)
     source: InventorySource
     sink: ResultSink
     if enrolled.state_dir is not None:
-        source = sink = _collector_link(enrolled, inventory, agent)
+        source = sink = _collector_link(enrolled, inventory, agent, push)
     else:
         source, sink = _inventory_files(inventory, agent, enrolled), NoSink()
     # The agent's loop looks names up on the resolver's threads: a DNS outage can then hold
     # neither the default executor nor the process's exit (see agent/event_loop.py).
     with asyncio.Runner(loop_factory=AgentEventLoop) as runner:
-        runner.run(_serve(source, sink, settings, address))
+        runner.run(_serve(source, sink, settings, address, push))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,7 +184,7 @@ def _inventory_files(
 
 
 def _collector_link(
-    enrolled: EnrolledMode, inventory: list[Path] | None, agent: str | None
+    enrolled: EnrolledMode, inventory: list[Path] | None, agent: str | None, push: PushService
 ) -> CollectorLink:
     assert enrolled.state_dir is not None  # the caller's test
     if inventory or agent is not None:
@@ -179,7 +195,12 @@ def _collector_link(
     settings = enrolled.sync_settings()
     if enrolled.advertise is not None:
         hostport_option("--advertise", enrolled.advertise)
-    options = EnrolledOptions(enrolled.state_dir, advertise=enrolled.advertise, settings=settings)
+    options = EnrolledOptions(
+        enrolled.state_dir,
+        advertise=enrolled.advertise,
+        settings=settings,
+        heartbeat_extra=push.heartbeat_fields,
+    )
     link = CollectorLink(options)
     if not logging.getLogger().isEnabledFor(logging.DEBUG):
         # httpx logs every request at INFO: 6,000 heartbeat lines a day say nothing.
@@ -188,10 +209,14 @@ def _collector_link(
 
 
 async def _serve(
-    source: InventorySource, sink: ResultSink, settings: RuntimeSettings, address: HostPort
+    source: InventorySource,
+    sink: ResultSink,
+    settings: RuntimeSettings,
+    address: HostPort,
+    push: PushService,
 ) -> None:
     # Built inside the event loop that runs it (its events and semaphores belong to it).
-    agent = AgentLifecycle(source, sink, settings)
+    agent = AgentLifecycle(source, sink, settings, services=[push])
     await agent.run(address.host, address.port, lambda line: typer.echo(line, err=True))
 
 

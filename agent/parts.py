@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from prometheus_client import CollectorRegistry
-
+from netwarden.agent.metrics.agent_registry import AgentRegistry
 from netwarden.agent.probes.registry import Probers
 from netwarden.agent.runtime import AgentRuntime
 from netwarden.agent.sync.disk_queue import Item
@@ -75,7 +74,7 @@ class AgentContext:
 
     runtime: AgentRuntime
     probers: Probers | None  # None: this agent runs no probes (tests)
-    registry: CollectorRegistry  # /metrics: a part adds its collectors here
+    registry: AgentRegistry  # /metrics: a part adds its collectors here
     sink: ResultSink
     stop: asyncio.Event  # set when the agent stops
     inventory_changed: Callable[[], None]  # a source calls it when a new inventory is on disk

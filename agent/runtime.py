@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from netwarden.agent.configs.jobs import ConfigBackups
 from netwarden.agent.configs.store import ConfigStore
@@ -37,11 +38,20 @@ from netwarden.agent.ssh.types import SshRunner
 from netwarden.errors import NetwardenError, UsageError
 from netwarden.inventory import load_inventory
 from netwarden.inventory.loader import file_stamps, reload_or_log
-from netwarden.inventory.model import Inventory
+from netwarden.inventory.model import Agent, Inventory
 
 log = logging.getLogger(__name__)
 
 WATCH_EVERY = 2.0  # seconds between checks of the inventory files' modification times
+
+
+class RunListener(Protocol):
+    """Told of every completed poll and probe, on the event loop (e.g. the push service,
+    which must see each one, not only the latest). It must return quickly."""
+
+    def on_poll(self, snapshot: DeviceSnapshot, counters: DeviceCounters) -> None: ...
+
+    def on_probe(self, job: ProbeJob, at: float) -> None: ...
 
 
 class AgentRuntime:
@@ -79,6 +89,8 @@ class AgentRuntime:
         self.links: list[LinkEnd] = []
         self.reload_ok = False
         self.reload_time = 0.0
+        self.agent: Agent | None = None  # this agent's entry in the running inventory
+        self.listeners: list[RunListener] = []
         self._stamps: tuple[float, ...] = ()
 
     def snapshots(self) -> list[tuple[DeviceSnapshot, DeviceCounters]]:
@@ -113,7 +125,8 @@ class AgentRuntime:
                 self._stop(device_id)
             polled = build_device(inventory, device_id, interval, self._factory)
             self.devices[device_id] = polled
-            self._scheduler.start(device_id, interval, polled.poll)
+            self._scheduler.start(device_id, interval, self._told_poll(polled))
+        self.agent = next((a for a in inventory.agents if a.id == self.agent_id), None)
         self.links = link_ends(inventory, self.agent_id)
         if self._probers is not None:
             self._apply_probes(plan_probes(inventory, self.agent_id, self._probers))
@@ -132,7 +145,24 @@ class AgentRuntime:
             if old is not None and old.spec == job.spec and old.labels == job.labels:
                 continue  # unchanged: keep its last result and failure counts
             self.probes[key] = job
-            self._probe_scheduler.start(key, job.interval, job.tick)
+            self._probe_scheduler.start(key, job.interval, self._told_probe(job))
+
+    def _told_poll(self, polled: PolledDevice) -> Callable[[float], Awaitable[None]]:
+        async def poll(deadline: float) -> None:
+            await polled.poll(deadline)
+            if polled.latest is not None:
+                for listener in self.listeners:
+                    listener.on_poll(polled.latest, polled.totals)
+
+        return poll
+
+    def _told_probe(self, job: ProbeJob) -> Callable[[float], Awaitable[None]]:
+        async def tick(deadline: float) -> None:
+            await job.tick(deadline)
+            for listener in self.listeners:
+                listener.on_probe(job, time.time())
+
+        return tick
 
     def probe_jobs(self) -> list[ProbeJob]:
         return list(self.probes.values())

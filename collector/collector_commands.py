@@ -57,11 +57,34 @@ def serve_command(
         str, typer.Option("--stale-after", help="An agent without heartbeat this long is stale.")
     ] = "45s",
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+    alertmanager: Annotated[
+        str | None,
+        typer.Option(
+            "--alertmanager", help="Alertmanager URL: maintenance windows create silences there."
+        ),
+    ] = None,
+    incident_retention: Annotated[
+        str,
+        typer.Option(
+            "--incident-retention", help="Keep closed incidents this long: 12mo, 400d, 9000h."
+        ),
+    ] = "12mo",
+    reporting: Annotated[
+        Path | None,
+        typer.Option(
+            "--reporting",
+            help="reporting.yaml: who makes the national incident reports, to whom, deadlines.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the collector API until SIGTERM/SIGINT (SIGHUP reloads the inventory)."""
+    from netwarden.collector.incidents.retention import parse_retention
     from netwarden.collector.serve import ServeSettings, serve
+    from netwarden.reports.national.config import ReportingConfig
+    from netwarden.reports.national.config_loader import load_reporting
 
     host, port = parse_listen(listen)
+    retention = parse_retention(incident_retention)
     level = logging.getLevelName(log_level.upper())
     if not isinstance(level, int):
         raise UsageError(f"--log-level must be debug, info, warning or error, not {log_level!r}")
@@ -77,6 +100,9 @@ def serve_command(
         insecure=insecure,
         tls_sans=tls_san or [],
         stale_after=seconds(stale_after, "--stale-after"),
+        alertmanager=alertmanager,
+        incident_retention=retention,
+        reporting=load_reporting(reporting) if reporting is not None else ReportingConfig(),
     )
     serve(settings)
 

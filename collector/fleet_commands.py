@@ -41,10 +41,17 @@ Insecure = Annotated[
 ]
 
 
-class _Api:
-    """One collector, one token; every failure becomes one readable line."""
+class CollectorApi:
+    """One collector, one token; every failure becomes one readable line. Used once: ``call``
+    closes the connection (other commands that talk to the collector use it too)."""
 
-    def __init__(self, url: str | None, ca_file: Path | None, insecure: bool) -> None:
+    def __init__(
+        self,
+        url: str | None,
+        ca_file: Path | None,
+        insecure: bool,
+        transport: httpx.BaseTransport | None = None,  # tests answer in the collector's place
+    ) -> None:
         if not url:
             raise UsageError("no collector: pass --collector URL or set NETWARDEN_COLLECTOR")
         token = os.environ.get("NETWARDEN_TOKEN", "").strip()
@@ -71,11 +78,12 @@ class _Api:
             verify=verify,
             timeout=15.0,
             headers={"Authorization": f"Bearer {token}"},
+            transport=transport,
         )
 
-    def call(self, method: str, path: str, role: str) -> Any:
+    def call(self, method: str, path: str, role: str, params: dict[str, str] | None = None) -> Any:
         try:
-            answer = self.client.request(method, path)
+            answer = self.client.request(method, path, params=params)
         except httpx.ConnectError as exc:
             hint = " (is --ca-file the collector's CA?)" if "CERTIFICATE" in str(exc) else ""
             raise NetwardenError(f"cannot reach the collector at {self.url}: {exc}{hint}") from exc
@@ -90,7 +98,10 @@ class _Api:
             )
         if answer.status_code >= 400:
             raise NetwardenError(f"collector answered {answer.status_code}: {_error(answer)}")
-        return answer.json()
+        try:
+            return answer.json()
+        except ValueError:
+            raise NetwardenError(f"{self.url}{path}: the answer is not JSON") from None
 
 
 def _error(answer: httpx.Response) -> str:
@@ -103,10 +114,7 @@ def _error(answer: httpx.Response) -> str:
 def _ago(last_seen: float | None, now: float) -> str:
     if last_seen is None:
         return "never"
-    age = max(0.0, now - last_seen)
-    if age < 120:
-        return f"{age:.0f}s ago"
-    return f"{age / 60:.0f}m ago" if age < 7200 else f"{age / 3600:.1f}h ago"
+    return f"{_span(max(0.0, now - last_seen))} ago"
 
 
 def _row(agent: dict[str, Any], now: float) -> list[object]:
@@ -121,8 +129,24 @@ def _row(agent: dict[str, Any], now: float) -> list[object]:
         agent["version"] or "-",
         devices if agent["devices_assigned"] is not None else "-",
         agent["queue_depth"] if agent["queue_depth"] is not None else "-",
+        _spool(agent.get("spool_depth"), agent.get("spool_oldest_age")),
         f"{offset:+.2f}s" if offset is not None else "-",
     ]
+
+
+def _spool(depth: int | None, oldest_age: float | None) -> str:
+    """A push agent's spool: samples waiting and how far back they go; "-" for pull agents."""
+    if depth is None:
+        return "-"
+    if not depth or oldest_age is None:
+        return str(depth)
+    return f"{depth} ({_span(oldest_age)})"
+
+
+def _span(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    return f"{seconds / 60:.0f}m" if seconds < 7200 else f"{seconds / 3600:.1f}h"
 
 
 def fleet_table(agents: list[dict[str, Any]], now: float, *, color: bool) -> str:
@@ -135,6 +159,7 @@ def fleet_table(agents: list[dict[str, Any]], now: float, *, color: bool) -> str
         "VERSION",
         "DEVICES OK",
         "QUEUE",
+        "PUSH SPOOL",
         "CLOCK OFFSET",
     ]
     lines = render_table(headers, [_row(a, now) for a in agents]).split("\n")
@@ -152,8 +177,11 @@ def status(
     ca_file: CaFile = None,
     insecure: Insecure = False,
 ) -> None:
-    """Each agent: site, state (up, STALE, never, revoked), last seen, version, devices, queue."""
-    agents = _Api(collector, ca_file, insecure).call("GET", "/api/v1/fleet", "viewer")["agents"]
+    """Each agent: site, state (up, STALE, never, revoked), last seen, version, devices, queue,
+    push spool (samples waiting, and how old the oldest is)."""
+    agents = CollectorApi(collector, ca_file, insecure).call("GET", "/api/v1/fleet", "viewer")[
+        "agents"
+    ]
     if output is OutputFormat.json:
         emit_json({"agents": agents})
         return
@@ -171,6 +199,6 @@ def revoke(
     insecure: Insecure = False,
 ) -> None:
     """Revoke an agent's credential at once (it needs a new join token to come back)."""
-    api = _Api(collector, ca_file, insecure)
+    api = CollectorApi(collector, ca_file, insecure)
     api.call("POST", f"/api/v1/agents/{quote(agent, safe='')}/revoke", "admin")
     typer.echo(f"agent {agent} revoked")

@@ -30,11 +30,17 @@ import uvicorn
 import uvloop
 
 from netwarden.collector.api import create_app
+from netwarden.collector.api.incident_state import IncidentServices
 from netwarden.collector.api.state import AppState
+from netwarden.collector.incidents.evidence import EvidenceFiles
+from netwarden.collector.incidents.retention import DEFAULT, Retention, parse_retention
+from netwarden.collector.incidents.silences import AlertmanagerSilences
 from netwarden.collector.store import Store, open_store
+from netwarden.collector.store.incident_store import IncidentStore
 from netwarden.collector.tls import TlsFiles, ensure_tls, existing_ca_sha256
 from netwarden.errors import UsageError
 from netwarden.hostport import format_hostport
+from netwarden.reports.national.config import ReportingConfig
 
 log = logging.getLogger("netwarden.collector")
 
@@ -63,6 +69,9 @@ class ServeSettings:
     insecure: bool = False
     tls_sans: list[str] = field(default_factory=list)
     stale_after: float = 45.0
+    alertmanager: str | None = None  # where maintenance windows create their silences
+    incident_retention: Retention = field(default_factory=lambda: parse_retention(DEFAULT))
+    reporting: ReportingConfig = field(default_factory=ReportingConfig)  # --reporting FILE
 
 
 def server_names(host: str, extra: Sequence[str]) -> list[str]:
@@ -122,7 +131,15 @@ def serve(settings: ServeSettings) -> None:
     """Run the collector until SIGTERM/SIGINT."""
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     (settings.data_dir / "evidence").mkdir(exist_ok=True)
+    silences = AlertmanagerSilences(settings.alertmanager) if settings.alertmanager else None
     store = open_store(settings.db_url)
+    incidents = IncidentServices(
+        store=IncidentStore(store.engine),
+        evidence=EvidenceFiles(settings.data_dir / "evidence"),
+        silences=silences,
+        retention=settings.incident_retention,
+        reporting=settings.reporting,
+    )
     try:
         tls = _tls(settings, store)
         ca_pem = tls.ca_cert.read_text(encoding="ascii") if tls is not None else None
@@ -133,6 +150,7 @@ def serve(settings: ServeSettings) -> None:
             stale_after=settings.stale_after,
             clock=time.time,
             ca_pem=ca_pem,
+            incidents=incidents,
         )
         sock = _bind(settings.host, settings.port)
         config = uvicorn.Config(
@@ -156,6 +174,8 @@ def serve(settings: ServeSettings) -> None:
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
             runner.run(_run(server, sock, app.state.nw))
     finally:
+        if silences is not None:
+            silences.close()
         store.close()
 
 

@@ -72,7 +72,10 @@ def create(
     *,
     agent: Annotated[str | None, typer.Option("--agent", help="Agent id: a join token.")] = None,
     user: Annotated[str | None, typer.Option("--user", help="User name: a user token.")] = None,
-    role: Annotated[str | None, typer.Option("--role", help="admin, responder or viewer.")] = None,
+    role: Annotated[
+        str | None,
+        typer.Option("--role", help="admin, responder, viewer or webhook (posts alerts only)."),
+    ] = None,
     ttl: Annotated[str, typer.Option("--ttl", help="How long a join token is valid.")] = "24h",
     inventory: Annotated[
         list[Path] | None,
@@ -102,7 +105,7 @@ def create(
         _join_token(agent, where, ttl_s, ca_part, url=db_url(db, data_dir), output=output)
     else:
         if role not in ROLES:
-            raise UsageError("--user needs --role admin, responder or viewer")
+            raise UsageError("--user needs --role admin, responder, viewer or webhook")
         store = open_store(db_url(db, data_dir))
         try:
             token = store.create_user_token(name, role, local_actor(), time.time())

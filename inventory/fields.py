@@ -80,6 +80,46 @@ def duration_default(seconds: float) -> Any:
     return Field(default=seconds, json_schema_extra={"default": format_duration(seconds)})
 
 
+_SIZE = re.compile(r"^(\d+)(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
+_UNIT_BYTES = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+               "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}  # fmt: skip
+SIZE_RULE = "must be a size with a unit, like 512MiB, 1GiB or 200MB"
+
+
+def _parse_size(value: Any) -> int:
+    if not isinstance(value, str):
+        raise PydanticCustomError("size", f"{SIZE_RULE}, not {type_name(value)}")
+    match = _SIZE.match(value.strip())
+    if match is None:
+        raise PydanticCustomError("size", SIZE_RULE)
+    size = int(match.group(1)) * _UNIT_BYTES[match.group(2)]
+    if size <= 0:
+        raise PydanticCustomError("size", "must be larger than 0B")
+    return size
+
+
+def format_size(size: int) -> str:
+    """Bytes as size text in the largest exact binary unit (``1GiB``, ``1536KiB``)."""
+    for unit in ("TiB", "GiB", "MiB", "KiB"):
+        if size % _UNIT_BYTES[unit] == 0:
+            return f"{size // _UNIT_BYTES[unit]}{unit}"
+    return f"{size}B"
+
+
+Size = Annotated[
+    int,
+    BeforeValidator(_parse_size),
+    PlainSerializer(format_size, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": _SIZE.pattern, "examples": ["1GiB", "500MB"]}),
+]
+"""A size written with a unit (``1GiB``); held as int bytes, written back as text."""
+
+
+def size_default(size: int) -> Any:
+    """A ``Field`` default for a :data:`Size`, shown in the JSON Schema as text (``1GiB``)."""
+    return Field(default=size, json_schema_extra={"default": format_size(size)})
+
+
 REFERENCE_RULE = "must be a secret reference env:NAME or file:/absolute/path"
 
 
@@ -179,6 +219,29 @@ AgentPath = Annotated[
     ),
 ]
 """A file on the agent (the inventory is checked elsewhere: the file need not exist here)."""
+
+
+def _domain_input(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise PydanticCustomError("domain", f"must be a domain name, not {type_name(value)}")
+    if (
+        not _HOSTNAME.match(value)
+        or "." not in value.strip(".")
+        or value.replace(".", "").isdigit()
+    ):
+        raise PydanticCustomError("domain", "must be a domain name like dichvucong.tinh.gov.vn")
+    return value
+
+
+Domain = Annotated[
+    str,
+    BeforeValidator(_domain_input),
+    WithJsonSchema({"type": "string", "description": "A DNS domain name"}),
+]
+"""A domain name a system is published under (reports list it)."""
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+"""A short free text of the inventory (an organisation's name, an operating system)."""
 
 
 def _snmp_version(value: Any) -> Any:

@@ -19,16 +19,64 @@ from netwarden.inventory.credentials import Credential
 from netwarden.inventory.fields import (
     Address,
     AgentPath,
+    Domain,
     Duration,
     Host,
     Id,
     Port,
+    SecretRef,
     SecurityLevel,
+    Size,
+    Text,
     duration_default,
+    size_default,
 )
 from netwarden.inventory.strict import Strict, exactly_one, rule_error
 
-__all__ = ["KINDS", "Agent", "Credential", "Device", "Inventory", "Link", "Service", "Site"]
+__all__ = [
+    "KINDS",
+    "Agent",
+    "Credential",
+    "Device",
+    "Inventory",
+    "Link",
+    "PushTarget",
+    "Service",
+    "Site",
+]
+
+
+class PushTarget(Strict):
+    """Where an agent with ``metrics: push`` sends its samples (Prometheus remote write 1.0),
+    and how it spools them meanwhile (docs/push.md)."""
+
+    url: str
+    bearer_token: SecretRef | None = None
+    ca_file: str | None = Field(default=None, pattern=r"^/")
+    tls_verify: bool = True
+    timeout: Duration = duration_default(30.0)  # one request, connect to answer
+    interval: Duration = duration_default(15.0)  # the agent's own series (not per poll)
+    batch: int = Field(default=5000, ge=100, le=100_000)  # samples per request at most
+    backlog_rate: int = Field(default=20_000, ge=100, le=10_000_000)  # samples/s after outages
+    spool_max_size: Size = size_default(2**30)
+    spool_max_age: Duration = duration_default(72 * 3600.0)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise PydanticCustomError("url", "must be an http:// or https:// URL with a host")
+        return url
+
+    @model_validator(mode="after")
+    def _tls_for_https(self) -> Self:
+        if urlsplit(self.url).scheme == "http":
+            if self.ca_file is not None:
+                raise rule_error("is only for https:// URLs", "ca_file")
+            if not self.tls_verify:
+                raise rule_error("is only for https:// URLs", "tls_verify")
+        return self
 
 
 class Agent(Strict):
@@ -37,6 +85,13 @@ class Agent(Strict):
     id: Id
     site: Id
     metrics: Literal["pull", "push"] = "pull"
+    push: PushTarget | None = None
+
+    @model_validator(mode="after")
+    def _push_needs_push_mode(self) -> Self:
+        if self.push is not None and self.metrics != "push":
+            raise rule_error("is only for agents with 'metrics: push'", "push")
+        return self
 
 
 SiteKind = Literal["agency", "datacentre", "core", "hotspot", "camera-group"]
@@ -49,6 +104,15 @@ class Site(Strict):
     name: str | None = None
     kind: SiteKind
     security_level: SecurityLevel | None = None
+    # What the national incident reports (Thông tư 20/2017) say about the system; optional.
+    owner: Text | None = None  # cơ quan chủ quản
+    operator: Text | None = None  # đơn vị vận hành
+    domains: list[Domain] = Field(default_factory=list)
+    os: Text | None = None  # operating system and version
+    purpose: Text | None = None  # what the system is for
+    security_measures: list[Text] = Field(default_factory=list)
+    network_provider: Text | None = None  # who connects it (ISP, the dedicated network)
+    security_provider: Text | None = None  # security service provider, if any
 
 
 class SnmpAccess(Strict):
@@ -211,6 +275,15 @@ class Service(Strict):
     security_level: SecurityLevel | None = None
     check: Check
     interval: Duration = duration_default(60.0)
+    # What the national incident reports (Thông tư 20/2017) say about the system; optional.
+    owner: Text | None = None  # cơ quan chủ quản
+    operator: Text | None = None  # đơn vị vận hành
+    domains: list[Domain] = Field(default_factory=list)
+    os: Text | None = None  # operating system and version
+    purpose: Text | None = None  # what the system is for
+    security_measures: list[Text] = Field(default_factory=list)
+    network_provider: Text | None = None  # who connects it (ISP, the dedicated network)
+    security_provider: Text | None = None  # security service provider, if any
 
 
 KINDS = ("sites", "agents", "devices", "links", "services", "credentials")

@@ -67,6 +67,9 @@ def up(
         _start_devices(root, plan, secrets, state)
         inventory = root / "inventory.yaml"
         write_inventory(build_inventory(plan, root / "secrets"), inventory)
+        # The report drafts' settings beside it (collector serve --reporting): every lab
+        # address is internal there, so none appears in a report.
+        shutil.copyfile(Path(__file__).with_name("reporting.yaml"), root / "reporting.yaml")
         state.inventory = str(inventory)
         save(root, state)
     except BaseException:

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from netwarden.lab.daemons import IOS_CLI_PORT, SNMP_V3_USER, SSH_USER
-from netwarden.lab.topology import Plan
+from netwarden.lab.topology import Endpoint, Plan
 
 SECRET_FILES = ("snmp-community", "snmp-auth", "snmp-priv", "ssh-password", "enable-secret")
 
@@ -61,6 +61,10 @@ def _device(plan: Plan, index: int) -> dict[str, Any]:
     return entry
 
 
+def _agent_of(endpoint: Endpoint) -> dict[str, str]:
+    return {"agent": endpoint.agent} if endpoint.agent else {}
+
+
 def _scale_devices(plan: Plan) -> list[dict[str, Any]]:
     return [
         {
@@ -83,6 +87,7 @@ def build_inventory(plan: Plan, secrets_dir: Path) -> dict[str, Any]:
         {
             "id": ep.id,
             "site": ep.site,
+            **_agent_of(ep),
             "address": ep.address,
             "role": ep.role,
             "icmp": {"interval": "10s", "count": 10, "timeout": "1s"},
@@ -135,6 +140,7 @@ def build_inventory(plan: Plan, secrets_dir: Path) -> dict[str, Any]:
         {
             "id": f"svc-{ep.id}",
             "site": ep.site,
+            **_agent_of(ep),
             "check": {"tcp": {"host": ep.address, "port": ep.port}},
         }
         for ep in plan.endpoints
@@ -144,6 +150,7 @@ def build_inventory(plan: Plan, secrets_dir: Path) -> dict[str, Any]:
         "agents": [
             {"id": f"agent-{site.id}", "site": site.id, "metrics": "push" if site.nat else "pull"}
             for site in plan.sites
+            if site.has_agent
         ],
         "sites": [{"id": site.id, "name": site.name, "kind": site.kind} for site in plan.sites],
         "devices": devices,

@@ -9,6 +9,8 @@ Addressing (only 198.18.0.0/15, the benchmarking range, so nothing can leak to a
   namespace ``nwl-l<i>`` (veth ends ``tocore``/``tofar`` on a kernel bridge, which the
   impairment bridge replaces while the link is impaired);
   LAN 198.18.<octet>.0/24 with the agency switch at .2, camera .50, Wi-Fi AP .60, VC .70;
+* a camera group (a site of its own, without an agent) has its camera at .51 on agency 2's
+  LAN, polled by agency 2's agent: its series must keep the camera's site, not the agent's;
 * agencies behind NAT reuse agency 1's LAN range (agencies do that behind NAT) and the core has
   no route to them: only outbound connections work;
 * data centre: WAN 198.19.254.0/30 via ``nwl-ldc``; LAN 198.18.10.0/24 on a bridge, switch .2,
@@ -77,6 +79,7 @@ class Endpoint:
     address: str
     port: int
     role: str
+    agent: str | None = None  # the agent that polls it, when its site has none of its own
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,16 @@ class Site:
     name: str
     kind: str
     nat: bool = False
+
+    @property
+    def has_agent(self) -> bool:
+        """Camera groups and hotspots have no box of their own: an agency's agent polls them."""
+        return self.kind not in ("camera-group", "hotspot")
+
+
+CAMERA_GROUP = Site("cam-qt-vo-nguyen-giap", "Cụm camera Quảng trường Võ Nguyên Giáp",
+                    "camera-group")  # fmt: skip
+CAMERA_GROUP_AGENCY = 2  # the first routable agency whose LAN no test sweeps
 
 
 @dataclass
@@ -272,8 +285,19 @@ def _plan_agency(plan: Plan, index: int, *, behind_nat: bool) -> None:
         plan.endpoints.append(
             Endpoint(f"{kind}-{site_id}", ns, site_id, ifname, f"{lan}.{host}", port, role)
         )
+    if index == CAMERA_GROUP_AGENCY and not behind_nat:
+        _plan_camera_group(plan, ns, lan, f"agent-{site_id}")
     if behind_nat:
         plan.nft[ns] = _nat_ruleset(f"{lan}.0/24")
+
+
+def _plan_camera_group(plan: Plan, ns: str, lan: str, agent: str) -> None:
+    """The camera group's site, and its one camera at .51 on the agency's LAN."""
+    plan.sites.append(CAMERA_GROUP)
+    plan.dummy(ns, "cam1")
+    plan.ns_batch[ns] += [f"address add {lan}.51/32 dev cam1", "link set cam1 up"]
+    plan.endpoints.append(Endpoint(f"{CAMERA_GROUP.id}-01", ns, CAMERA_GROUP.id, "cam1",
+                                   f"{lan}.51", 554, "camera", agent))  # fmt: skip
 
 
 def _nat_ruleset(lan: str) -> str:

@@ -15,12 +15,15 @@ from netwarden import __version__
 from netwarden.agent.agent_commands import app as agent_app
 from netwarden.agent.agent_commands import poll as poll_command
 from netwarden.agent.configs.config_commands import app as config_app
+from netwarden.alerting.alerting_commands import app as alerting_app
 from netwarden.collector.collector_commands import app as collector_app
 from netwarden.collector.fleet_commands import app as fleet_app
+from netwarden.collector.incident_commands import app as incident_app
 from netwarden.discovery.discover_command import discover_command
-from netwarden.errors import InventoryError, NetwardenError, UsageError
+from netwarden.errors import ConfigError, InventoryError, NetwardenError, UsageError
 from netwarden.inventory.inventory_commands import app as inventory_app
 from netwarden.lab.lab_commands import app as lab_app
+from netwarden.reports.report_commands import app as report_app
 
 app = typer.Typer(
     name="netwarden",
@@ -37,6 +40,9 @@ app.add_typer(agent_app, name="agent")
 app.add_typer(config_app, name="config")
 app.add_typer(collector_app, name="collector")
 app.add_typer(fleet_app, name="fleet")
+app.add_typer(incident_app, name="incident")
+app.add_typer(alerting_app, name="alerting")
+app.add_typer(report_app, name="report")
 app.command("poll")(poll_command)
 
 
@@ -60,11 +66,15 @@ def main() -> None:
     """Console-script entry point: map netwarden errors to one line and an exit code."""
     try:
         app(standalone_mode=True)
-    except InventoryError as exc:
-        # Every command that reads an inventory reports its problems the way `check` does.
+    except (InventoryError, ConfigError) as exc:
+        # Every command that reads an inventory (or a configuration file) reports its problems
+        # the way `inventory check` does.
         sys.stderr.write("".join(f"{problem}\n" for problem in exc.problems))
         sys.stderr.write(f"netwarden: error: {exc}\n")
         sys.exit(1)
     except NetwardenError as exc:
+        # Config files other than the inventory (reporting.yaml) carry their problems too.
+        problems = getattr(exc, "problems", [])
+        sys.stderr.write("".join(f"{problem}\n" for problem in problems))
         sys.stderr.write(f"netwarden: error: {exc}\n")
         sys.exit(2 if isinstance(exc, UsageError) else 1)

@@ -28,3 +28,13 @@ class SecretError(NetwardenError):
 
 class LabError(NetwardenError):
     """The namespace lab could not be built, changed or torn down."""
+
+
+class ConfigError(NetwardenError):
+    """A configuration file (``alerting.yaml``, ``thresholds.yml``) is invalid; ``problems``
+    holds one ``FILE:LINE: message`` line per problem."""
+
+    def __init__(self, what: str, problems: list[str]) -> None:
+        self.problems = problems
+        noun = "problem" if len(problems) == 1 else "problems"
+        super().__init__(f"{what} has {len(problems)} {noun}")

@@ -91,6 +91,7 @@ cat >"$demo/prometheus/prometheus.yml" <<EOF
 global: {scrape_interval: 2s, scrape_timeout: 2s}
 scrape_configs:
   - job_name: netwarden-agents
+    honor_labels: true
     http_sd_configs:
       - url: $collector/api/v1/sd
         refresh_interval: 2s

@@ -12,9 +12,16 @@ packages=(
   iputils-ping curl openssl procps util-linux passwd
   git                             # the config backup store is a git repository
   prometheus                      # promtool checks the agent's exposition and the rules
+  prometheus-alertmanager         # amtool checks the generated configuration; the alerting lab test
+  victoria-metrics                # the second remote-write receiver of the push lab tests
   prometheus-snmp-exporter        # the reference the SNMP benchmark compares against
   fping                           # the reference the ICMP benchmark compares against
   postgresql                      # the collector's store tests start their own server
+  stress-ng                       # loads the cores to prove the lab tier does not flake
+  prometheus-alertmanager         # incident tests deliver alerts through a real Alertmanager
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0   # WeasyPrint lays out the PDF drafts
+  fonts-dejavu-core fonts-liberation2   # every Vietnamese glyph; Times New Roman metrics
+  poppler-utils                   # pdftotext/pdftoppm: tests read and look at the PDF drafts
 )
 missing=()
 for pkg in "${packages[@]}"; do

@@ -94,15 +94,40 @@ class SnapshotCollector:
 
     def collect(self) -> Iterable[Metric]:
         """The families that have at least one series, in the order of ``names.METRICS``."""
-        families = {spec.name: Family(spec.name, spec.help, spec.type) for spec in METRICS}
+        families = _empty()
         for snapshot, counters in self._source():
             _add_device(families, snapshot, counters)
-        for end in self._links():
-            pairs = (("link", end.link), ("kind", end.kind), ("device", end.device))
-            labels = encode_labels((*pairs, ("ifName", end.if_name)))
-            families["netwarden_link_info"].add(labels, 1)
+        _add_links(families, self._links())
         _add_agent(families, self._reload(), self._version)
         return [family for family in families.values() if family.row_values]
+
+
+def _empty() -> Families:
+    return {spec.name: Family(spec.name, spec.help, spec.type) for spec in METRICS}
+
+
+def device_families(snapshot: DeviceSnapshot, counters: DeviceCounters) -> list[Family]:
+    """The series of one device's poll, as /metrics shows them after that poll."""
+    families = _empty()
+    _add_device(families, snapshot, counters)
+    return [family for family in families.values() if family.row_values]
+
+
+def agent_families(
+    links: Sequence[LinkEndpoint], reload: ReloadStatus | None, version: str = __version__
+) -> list[Family]:
+    """The collector's series that belong to no poll: link info, reloads, build info."""
+    families = _empty()
+    _add_links(families, links)
+    _add_agent(families, reload, version)
+    return [family for family in families.values() if family.row_values]
+
+
+def _add_links(families: Families, links: Iterable[LinkEndpoint]) -> None:
+    for end in links:
+        pairs = (("link", end.link), ("kind", end.kind), ("device", end.device))
+        labels = encode_labels((*pairs, ("ifName", end.if_name)))
+        families["netwarden_link_info"].add(labels, 1)
 
 
 def _add_device(families: Families, snapshot: DeviceSnapshot, counters: DeviceCounters) -> None:

@@ -328,10 +328,32 @@ SYNC: Final = (
                "New assignments received and stored."),
 )  # fmt: skip
 
+# --- Remote-write push (agent/push/, agent/metrics/push_metrics.py) -------------------
+PUSH: Final = (
+    MetricSpec("netwarden_push_spool_bytes", "gauge", (),
+               "Bytes of the blocks waiting in the push spool (compressed)."),
+    MetricSpec("netwarden_push_spool_samples", "gauge", (),
+               "Samples waiting in the push spool for the receiver."),
+    MetricSpec("netwarden_push_spool_oldest_age_seconds", "gauge", (),
+               "Age of the oldest sample in the push spool (0 when it is empty)."),
+    MetricSpec("netwarden_push_samples_sent_total", "counter", (),
+               "Samples the receiver acknowledged (2xx)."),
+    MetricSpec("netwarden_push_samples_retried_total", "counter", (),
+               "Samples in requests that failed with 5xx, 429 or no answer, to be sent again."),
+    MetricSpec("netwarden_push_samples_dropped_total", "counter", ("reason",),
+               "Samples dropped: size or age (the spool's bounds), rejected (refused by the "
+               "receiver with 400), corrupt (a damaged spool block), overflow (taken faster "
+               "than the spool could store them)."),
+    MetricSpec("netwarden_push_last_success_timestamp_seconds", "gauge", (),
+               "Unix time of the receiver's last 2xx; absent until the first."),
+    MetricSpec("netwarden_push_requests_total", "counter", ("outcome",),
+               "Remote-write requests by outcome: ok, split (400, halved), retry, error."),
+)  # fmt: skip
+
 METRICS: Final[tuple[MetricSpec, ...]] = (*IF_COUNTERS, *IF_GAUGES, *HOST, *AGENT)
 """Families of the SNMP snapshot collector, in exposition order."""
 
-ALL: Final[tuple[MetricSpec, ...]] = (*METRICS, *PROBES, *SSH, *CONFIG, *SYNC)
+ALL: Final[tuple[MetricSpec, ...]] = (*METRICS, *PROBES, *SSH, *CONFIG, *SYNC, *PUSH)
 """Every family the agent can expose."""
 
 BY_NAME: Final[dict[str, MetricSpec]] = {spec.name: spec for spec in ALL}

@@ -32,6 +32,13 @@ class ProbeCollector:
         return [family for family in families.values() if family.row_values]
 
 
+def job_families(job: ProbeJob) -> list[Family]:
+    """The series of one probe job, as /metrics shows them after its latest run."""
+    families = {spec.name: Family(spec.name, spec.help, spec.type) for spec in PROBES}
+    _add_job(families, job)
+    return [family for family in families.values() if family.row_values]
+
+
 def _add_job(families: dict[str, Family], job: ProbeJob) -> None:
     labels = encode_labels(job.labels.pairs())
     failures = families["netwarden_probe_failures_total"]

@@ -57,9 +57,22 @@ class Scheduler:
                     await poll(interval * DEADLINE_SHARE)
                 except Exception:  # a bug in one device's poll must not end its loop silently
                     log.exception("poll of %s failed unexpectedly", key)
+            _honour_cancellation()
             next_start += interval
             delay = next_start - time.monotonic()
             if delay < 0:  # overran (slots were busy): skip the missed ticks, keep the phase
                 next_start += interval * (int(-delay // interval) + 1)
                 delay = next_start - time.monotonic()
             await asyncio.sleep(delay)
+
+
+def _honour_cancellation() -> None:
+    """End the loop if ``stop()`` cancelled it while a poll swallowed the cancellation.
+
+    On Python 3.11, ``asyncio.wait_for`` returns its inner result when the cancellation arrives
+    just as that result does (fixed in 3.12); the poll then returns normally, the loop would go
+    on for ever, and ``stop()`` (the agent's shutdown) would wait for it for ever.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError

@@ -11,7 +11,7 @@ Results and events wait in the state dir's disk queue until the collector takes 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +36,8 @@ class EnrolledOptions:
     settings: SyncSettings = field(default_factory=SyncSettings)
     queue_max_bytes: int = MAX_BYTES
     queue_max_age: float = MAX_AGE
+    # More heartbeat fields from other parts (the push spool's depth).
+    heartbeat_extra: Callable[[], Mapping[str, object]] | None = None
 
 
 class CollectorLink:
@@ -103,6 +105,7 @@ class CollectorLink:
             jobs=builtin_jobs(agent.probers),
             settings=options.settings,
             advertise=options.advertise,
+            heartbeat_extra=options.heartbeat_extra,
         )
         SyncCollector(lambda: self.status, self.queue.stats, registry=agent.registry)
         self._stopping = agent.stop

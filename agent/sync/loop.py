@@ -13,6 +13,7 @@ import asyncio
 import logging
 import random
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from netwarden import __version__
@@ -61,8 +62,10 @@ class FleetSync:
         jobs: JobRegistry,
         settings: SyncSettings | None = None,
         advertise: str | None = None,
+        heartbeat_extra: Callable[[], Mapping[str, object]] | None = None,
     ) -> None:
         self.settings = settings or SyncSettings()
+        self.heartbeat_extra = heartbeat_extra
         self.client, self.assignment, self.queue = client, assignment, queue
         self.runtime, self.status, self.advertise = runtime, status, advertise
         self.tracker = EventTracker(runtime)
@@ -117,6 +120,7 @@ class FleetSync:
             "queue_dropped": sum(queue.dropped.values()),
             "assignment_etag": self.assignment.etag,
             "advertise": self.advertise,
+            **(self.heartbeat_extra() if self.heartbeat_extra is not None else {}),
         }
 
     async def heartbeat(self) -> Reply:

@@ -13,7 +13,16 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
-from netwarden.collector.api import agents, sd, users
+from netwarden.collector.api import (
+    agents,
+    alerts,
+    evidence,
+    incidents,
+    maintenance,
+    reports,
+    sd,
+    users,
+)
 from netwarden.collector.api.errors import (
     ApiError,
     LastResort,
@@ -21,9 +30,15 @@ from netwarden.collector.api.errors import (
     http_error,
     store_error,
 )
+from netwarden.collector.api.incident_metrics import register as register_incident_metrics
+from netwarden.collector.api.incident_routes import incident_error
+from netwarden.collector.api.incident_state import IncidentServices
 from netwarden.collector.api.metrics import RequestMetrics, healthy, metrics, ready, registry_for
 from netwarden.collector.api.port import StoreApi
+from netwarden.collector.api.report_metrics import ReportDueCollector
+from netwarden.collector.api.retention_task import run_retention
 from netwarden.collector.api.state import AppState
+from netwarden.collector.incidents.errors import IncidentError
 from netwarden.collector.inventory_state import WATCH_EVERY, InventoryState
 from netwarden.collector.store.errors import StoreError
 
@@ -36,6 +51,11 @@ def routes() -> list[BaseRoute]:
         *agents.ROUTES,
         *users.ROUTES,
         *sd.ROUTES,
+        *alerts.ROUTES,
+        *incidents.ROUTES,
+        *evidence.ROUTES,
+        *maintenance.ROUTES,
+        *reports.ROUTES,
         Route("/metrics", metrics, methods=["GET"]),
         Route("/-/healthy", healthy, methods=["GET"]),
         Route("/-/ready", ready, methods=["GET"]),
@@ -51,12 +71,15 @@ def create_app(
     clock: Callable[[], float],
     ca_pem: str | None = None,
     watch_every: float = WATCH_EVERY,
+    incidents: IncidentServices | None = None,
 ) -> Starlette:
     """The collector app over ``store``, serving assignments from the inventory at the paths.
 
     Loads the inventory now (raises ``InventoryError`` when it is bad); while the app runs it
     reloads on ``state.reload_requested`` (SIGHUP) or a changed file, keeping the old
     inventory on a bad reload. ``ca_pem`` is the CA agents pin (None with ``insecure``).
+    ``incidents`` is the incident record (alerts, incidents, evidence, maintenance); without
+    it those routes answer 404.
     """
     if not insecure and ca_pem is None:
         raise ValueError("a collector serving TLS needs its CA (ca_pem)")
@@ -67,25 +90,32 @@ def create_app(
         insecure,
         stale_after,
         None if insecure else ca_pem,
+        incidents=incidents,
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        watcher = asyncio.create_task(
-            state.inventory.watch(stop, state.reload_requested, watch_every)
-        )
+        tasks = [
+            asyncio.create_task(state.inventory.watch(stop, state.reload_requested, watch_every))
+        ]
+        if incidents is not None:
+            tasks.append(asyncio.create_task(run_retention(incidents, clock, stop)))
         try:
             yield
         finally:
             stop.set()
             state.signals.close()
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     table = routes()
     registry = registry_for(state)
+    if incidents is not None:
+        incidents.metrics = register_incident_metrics(registry, incidents.store, clock)
+        registry.register(ReportDueCollector(incidents.reports, incidents.reporting))
     app = Starlette(
         routes=table,
         # Metrics outermost, so that the 500 of a bug caught by LastResort is counted too.
@@ -97,6 +127,7 @@ def create_app(
             ApiError: api_error,
             HTTPException: http_error,
             StoreError: store_error,
+            IncidentError: incident_error,
         },
         lifespan=lifespan,
     )

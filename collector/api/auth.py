@@ -77,7 +77,7 @@ async def user_caller(request: Request, role: Role) -> UserRow:
         user = await state.call(state.store.authenticate_user, token)
         if user is None:
             raise _unauthorized("invalid or revoked user token")
-        if RANK[user.role] < RANK[role]:
+        if user.role not in RANK or RANK[user.role] < RANK[role]:
             raise ApiError(403, f"this needs the {role} role; {user.name} has {user.role}")
         return user
     if token.startswith("nwa."):
@@ -85,6 +85,20 @@ async def user_caller(request: Request, role: Role) -> UserRow:
             raise await _agent_refusal(state, token)
         raise ApiError(403, f"this needs a user token with the {role} role, not an agent's")
     raise _unauthorized("not a netwarden token (expected an nwu. user token)")
+
+
+async def alert_caller(request: Request) -> UserRow:
+    """A user who may post alerts: the webhook role (Alertmanager), responder or admin."""
+    state = app_state(request)
+    token = bearer(request)
+    if not token.startswith("nwu."):
+        raise _unauthorized("alerts take a user token with the webhook role (nwu.)")
+    user = await state.call(state.store.authenticate_user, token)
+    if user is None:
+        raise _unauthorized("invalid or revoked user token")
+    if user.role not in ("webhook", "responder", "admin"):
+        raise ApiError(403, f"posting alerts needs the webhook role; {user.name} has {user.role}")
+    return user
 
 
 def actor(user: UserRow) -> str:

@@ -20,8 +20,8 @@ MAX_BODY = 1024 * 1024  # the contract's limit, results batches included
 M = TypeVar("M", bound=BaseModel)
 
 
-def _too_large() -> ApiError:
-    return ApiError(413, f"request body is larger than {MAX_BODY // 1024} KiB")
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, f"request body is larger than {limit // 1024} KiB")
 
 
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
@@ -31,14 +31,14 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
         if not declared.isdigit():
             raise ApiError(400, "Content-Length is not a number")
         if int(declared) > limit:
-            raise _too_large()
+            raise _too_large(limit)
     chunks: list[bytes] = []
     size = 0
     try:
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:
-                raise _too_large()
+                raise _too_large(limit)
             chunks.append(chunk)
     except ClientDisconnect:
         raise ApiError(400, "the client closed the connection before sending the body") from None
@@ -51,6 +51,14 @@ def _reject_constant(name: str) -> Any:
 
 def parse_json(raw: bytes) -> dict[str, Any]:
     """A JSON object from ``raw``; 400 for anything else (NaN and Infinity included)."""
+    data = decode_json(raw)
+    if not isinstance(data, dict):
+        raise ApiError(400, "request body must be a JSON object")
+    return data
+
+
+def decode_json(raw: bytes) -> Any:
+    """Any JSON value from ``raw``; 400 when it is not JSON (NaN and Infinity included)."""
     if not raw:
         raise ApiError(400, "request body is empty: a JSON object is required")
     try:
@@ -62,8 +70,6 @@ def parse_json(raw: bytes) -> dict[str, Any]:
     except (ValueError, RecursionError) as exc:
         # NaN/Infinity, integers too long to convert, or nesting deeper than the parser goes.
         raise ApiError(400, f"request body is not acceptable JSON: {str(exc)[:120]}") from None
-    if not isinstance(data, dict):
-        raise ApiError(400, "request body must be a JSON object")
     return data
 
 

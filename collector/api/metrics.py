@@ -55,6 +55,9 @@ class FleetCollector(Collector):
             "agent_clock_offset_seconds", "Agent clock minus collector clock (network delay in)"
         )
         depth = _per_agent("agent_queue_depth", "Results queued on the agent at its last heartbeat")
+        spool = _per_agent(
+            "agent_push_spool_samples", "Samples in a push agent's spool at its last heartbeat"
+        )
         for row in rows:
             state = self.state.state_of(row.last_seen, row.revoked, now)
             counts[state] += 1
@@ -68,6 +71,8 @@ class FleetCollector(Collector):
                 offset.add_metric(key, row.clock_offset)
             if row.queue_depth is not None:
                 depth.add_metric(key, float(row.queue_depth))
+            if row.spool_depth is not None:
+                spool.add_metric(key, float(row.spool_depth))
         agents = GaugeMetricFamily(
             "netwarden_collector_agents",
             "Agents known to the collector, by state",
@@ -75,7 +80,7 @@ class FleetCollector(Collector):
         )
         for name in STATES:
             agents.add_metric([name], float(counts[name]))
-        yield from (agents, up, seen, offset, depth)
+        yield from (agents, up, seen, offset, depth, spool)
 
 
 class RequestMetrics:

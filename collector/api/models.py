@@ -74,6 +74,10 @@ class HeartbeatIn(_AgentBody):
         Annotated[str, StringConstraints(max_length=128, pattern=_PRINTABLE)] | None
     ) = None
     advertise: HostPort | None = None  # null: the agent pushes, or serves no /metrics
+    # The push spool (docs/push.md): samples waiting and the oldest one's age; null when the
+    # agent does not push (or predates push).
+    spool_depth: BigCount | None = None
+    spool_oldest_age: Seconds | None = None
 
 
 class ResultBody(_AgentBody):

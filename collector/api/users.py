@@ -41,6 +41,8 @@ async def fleet(request: Request) -> Response:
             "devices_assigned": a.devices_assigned,
             "devices_healthy": a.devices_healthy,
             "queue_depth": a.queue_depth,
+            "spool_depth": a.spool_depth,
+            "spool_oldest_age": a.spool_oldest_age,
             "clock_offset": a.clock_offset,
             "advertise": a.advertise,
         }

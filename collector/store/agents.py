@@ -71,6 +71,8 @@ def heartbeat(conn: Connection, agent_id: str, hb: Heartbeat, received_at: float
             queue_dropped=hb.queue_dropped,
             assignment_etag=hb.assignment_etag,
             advertise=hb.advertise,
+            spool_depth=hb.spool_depth,
+            spool_oldest_age=hb.spool_oldest_age,
         )
     )
     if done.rowcount != 1:

@@ -32,3 +32,5 @@ def heartbeat(hb: Heartbeat) -> None:
     count(hb.devices_healthy, INT32, "devices_healthy")
     for name in ("polls_ok", "polls_failed", "queue_depth", "queue_dropped"):
         count(getattr(hb, name), INT64, name)
+    if hb.spool_depth is not None:
+        count(hb.spool_depth, INT64, "spool_depth")

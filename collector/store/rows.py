@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Role = Literal["admin", "responder", "viewer"]
-ROLES: tuple[Role, ...] = ("admin", "responder", "viewer")
+# "webhook" stands outside the viewer < responder < admin ranking: it may post alerts and
+# nothing else (Alertmanager's token).
+Role = Literal["admin", "responder", "viewer", "webhook"]
+ROLES: tuple[Role, ...] = ("admin", "responder", "viewer", "webhook")
 
 ResultKind = Literal["event", "poll-summary", "job-result"]
 RESULT_KINDS: tuple[str, ...] = ("event", "poll-summary", "job-result")
@@ -27,6 +29,8 @@ class Heartbeat:
     queue_dropped: int
     assignment_etag: str | None
     advertise: str | None
+    spool_depth: int | None = None
+    spool_oldest_age: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +59,8 @@ class AgentRow:
     queue_dropped: int | None
     assignment_etag: str | None
     advertise: str | None
+    spool_depth: int | None = None  # push agents only: samples waiting in the push spool
+    spool_oldest_age: float | None = None  # and the age of the oldest, in seconds
 
 
 @dataclass(frozen=True, slots=True)

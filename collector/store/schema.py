@@ -45,6 +45,8 @@ agents = sa.Table(
     sa.Column("queue_dropped", sa.BigInteger, nullable=True),
     sa.Column("assignment_etag", sa.String(128), nullable=True),
     sa.Column("advertise", sa.String(255), nullable=True),
+    sa.Column("spool_depth", sa.BigInteger, nullable=True),  # migration 0002
+    sa.Column("spool_oldest_age", sa.Double, nullable=True),
     # Bumped by every new job: the API's long-poll waits for it to change.
     sa.Column("jobs_version", sa.BigInteger, nullable=False),
     # The last result sequence number given out; results are numbered per agent.
@@ -117,5 +119,17 @@ audit_log = sa.Table(
     sa.Column("detail", sa.Text, nullable=False),
 )
 
+# The incident record's tables live in their own module, on this metadata (it needs ID, HASH
+# and metadata from here, hence the import at the end).
+from netwarden.collector.store.incident_schema import INCIDENT_TABLES  # noqa: E402
+
 # The order a dump writes and a restore loads: parents before the rows that reference them.
-TABLES: tuple[sa.Table, ...] = (agents, join_tokens, user_tokens, jobs, results, audit_log)
+TABLES: tuple[sa.Table, ...] = (
+    agents,
+    join_tokens,
+    user_tokens,
+    jobs,
+    results,
+    audit_log,
+    *INCIDENT_TABLES,
+)

@@ -39,6 +39,11 @@ class Store:
         self.url = engine.url.render_as_string(hide_password=True)
         self.backend = engine.dialect.name  # "sqlite" or "postgresql"
 
+    @property
+    def engine(self) -> Engine:
+        """The engine, for stores of other records on the same database (the incidents')."""
+        return self._engine
+
     def close(self) -> None:
         """Close every pooled connection."""
         self._engine.dispose()

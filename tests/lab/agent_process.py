@@ -14,6 +14,8 @@ from pathlib import Path
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.waiting import wait_for
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -68,14 +70,13 @@ class AgentProcess:
         except OSError:
             return 0, ""
 
-    def wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def wait_ready(self, timeout: float = 60) -> None:
+        def ready() -> bool:
             assert self.proc.poll() is None, self.log.read_text()
-            if self.get("/-/ready")[0] == 200:
-                return
-            time.sleep(0.2)
-        raise AssertionError(f"agent not ready after {timeout} s: {self.log.read_text()}")
+            return self.get("/-/ready")[0] == 200
+
+        wait_for("agent ready", ready, timeout, every=0.1,
+                 describe=lambda: self.log.read_text()[-2000:])  # fmt: skip
 
     def samples(self) -> dict[str, list[tuple[dict[str, str], float]]]:
         """name -> [(labels, value)] from one scrape, parsed by prometheus-client's parser."""
@@ -101,13 +102,12 @@ class AgentProcess:
                 return value
         return None
 
-    def wait_value(self, name: str, want: float, timeout: float = 20, **labels: str) -> float:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.value(name, **labels) == want:
-                return timeout - (deadline - time.monotonic())
-            time.sleep(0.25)
-        raise AssertionError(f"{name}{labels} never became {want}: {self.value(name, **labels)}")
+    def wait_value(self, name: str, want: float, timeout: float = 30, **labels: str) -> float:
+        """Seconds until ``name{labels}`` reads ``want`` on /metrics (fails after ``timeout``)."""
+        began = time.monotonic()
+        wait_for(f"{name}{labels} == {want}", lambda: self.value(name, **labels) == want,
+                 timeout, every=0.1, describe=lambda: self.value(name, **labels))  # fmt: skip
+        return time.monotonic() - began
 
     def hup(self) -> None:
         os.kill(self.proc.pid, signal.SIGHUP)
@@ -116,7 +116,7 @@ class AgentProcess:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=30)  # SSH sessions in flight end first
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=5)

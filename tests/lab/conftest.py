@@ -1,24 +1,59 @@
-"""Lab tier: tests against the real namespace lab (root, real snmpd and sshd)."""
+"""Lab tier: tests against the real namespace lab (root, real snmpd and sshd).
+
+One lab serves the whole session (building one costs seconds; a module that needs another
+size gets its own). Modules run grouped by the lab they need, so it is rebuilt as rarely as
+possible. A module may change the lab (cut a link, stop a camera, shut an interface) as long
+as it restores it; when it ends, the lab is compared with the snapshot taken when it was
+built, and one that differs is torn down, never handed to the next module.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from netwarden.lab import build
+from netwarden.lab import build, processes
 from netwarden.lab.state import DEFAULT_DIR, LabState, load
+
+HERE = Path(__file__).parent
+DEFAULT_SIZE: dict[str, int] = {"agencies": 3, "nat": 1, "scale_devices": 0, "big_ports": 0}
+BUILDS: list[str] = []  # why each lab of this session was built, for the summary
+
+
+def _lab_group(module: object, items: list[pytest.Item]) -> int:
+    """Own rigs first (no lab), then the default lab, other sizes, and those that rebuild it."""
+    if getattr(module, "REBUILDS_LAB", False):
+        return 3
+    if not any("lab" in getattr(item, "fixturenames", ()) for item in items):
+        return 0
+    return 2 if getattr(module, "LAB_SIZE", None) else 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if BUILDS:
+        terminalreporter.write_line(f"lab: {len(BUILDS)} built or torn down in this session:")
+        for why in BUILDS:
+            terminalreporter.write_line(f"  {why}")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.lab)
+    ours = [i for i, item in enumerate(items) if HERE in Path(str(item.fspath)).parents]
+    by_module: dict[object, list[pytest.Item]] = {}
+    for i in ours:
+        items[i].add_marker(pytest.mark.lab)
+        by_module.setdefault(getattr(items[i], "module", None), []).append(items[i])
+    group = {module: _lab_group(module, tests) for module, tests in by_module.items()}
+    # A stable sort by module keeps each module's tests together and in file order.
+    ordered = sorted((items[i] for i in ours), key=lambda it: group[getattr(it, "module", None)])
+    for i, item in zip(ours, ordered, strict=True):
+        items[i] = item
 
 
 @dataclass
@@ -57,24 +92,97 @@ class Lab:
         return done.stdout.strip().strip('"')
 
 
-def lab_of_size(**size: int) -> Iterator[Lab]:
-    """Build a lab of ``size`` (build.up's keyword arguments) for one test module and remove it
-    afterwards. With NW_LAB_REUSE=1 a running lab is used as it is and left running (for
-    developing against one long-lived lab; tests that change links must not run that way)."""
-    if os.geteuid() != 0:
-        pytest.fail("lab tests need root (they build network namespaces): run scripts/test.sh")
-    running = load(DEFAULT_DIR)
-    if os.environ.get("NW_LAB_REUSE") == "1" and running is not None:
-        yield Lab(running, DEFAULT_DIR)
-        return
-    state = build.up(DEFAULT_DIR, **size)
+Snapshot = dict[str, list[tuple[str, bool, str, tuple[str, ...]]]]
+
+
+def snapshot(state: LabState) -> Snapshot:
+    """Per namespace: every interface with its admin state, bridge and addresses. Carrier is
+    left out: it follows the far end, which a restore brings back a moment later."""
+    found: Snapshot = {}
+    for ns in state.namespaces:
+        done = subprocess.run(["ip", "-n", ns, "-j", "address", "show"], capture_output=True,
+                              text=True, timeout=30, check=False)  # fmt: skip
+        links: list[dict[str, Any]] = json.loads(done.stdout or "[]")
+        found[ns] = sorted(
+            (link["ifname"], "UP" in link.get("flags", []), link.get("master", ""),
+             tuple(sorted(a["local"] for a in link.get("addr_info", []))))
+            for link in links
+        )  # fmt: skip
+    return found
+
+
+def _differences(state: LabState, before: Snapshot) -> list[str]:
+    """What is not as built: links cut or impaired, dead daemons, changed interfaces."""
+    found = [f"link {name} is {link.fault}" for name, link in state.links.items()
+             if link.fault != "up"]  # fmt: skip
+    found += [f"link {name} is impaired" for name, link in state.links.items() if link.bridge]
+    found += [f"{p.name} (pid {p.pid}) died" for p in state.processes if not processes.alive(p)]
+    now = snapshot(state)
+    for ns, interfaces in before.items():
+        changed = set(interfaces) ^ set(now.get(ns, []))
+        found += [f"{ns}: {sorted(changed)}"] if changed else []
+    return found
+
+
+@dataclass
+class LabPool:
+    """The session's one lab: built on first use, kept while modules leave it as built."""
+
+    reuse: bool = os.environ.get("NW_LAB_REUSE") == "1"
+    size: dict[str, int] = field(default_factory=dict)
+    lab: Lab | None = None
+    built: Snapshot = field(default_factory=dict)
+    token: str = ""  # a secret of the lab we built: tells it from one built by someone else
+
+    def get(self, **size: int) -> Lab:
+        if os.geteuid() != 0:
+            pytest.fail("lab tests need root (they build network namespaces): run scripts/test.sh")
+        running = load(DEFAULT_DIR)
+        if self.reuse and running is not None:
+            return Lab(running, DEFAULT_DIR)  # as it is, never rebuilt or removed
+        wanted = {**DEFAULT_SIZE, **size}
+        if self.lab is None or wanted != self.size or not self._ours(running):
+            BUILDS.append(", ".join(f"{k}={v}" for k, v in wanted.items() if v != DEFAULT_SIZE[k])
+                          or "default")  # fmt: skip
+            self.lab = Lab(build.up(DEFAULT_DIR, **wanted), DEFAULT_DIR)
+            self.size, self.token = wanted, self.lab.secret("snmp-auth")
+            self.built = snapshot(self.lab.state)
+        return self.lab
+
+    def _ours(self, running: LabState | None) -> bool:
+        secret = DEFAULT_DIR / "secrets" / "snmp-auth"
+        return running is not None and secret.exists() and secret.read_text().strip() == self.token
+
+    def check(self, who: str) -> None:
+        """After a module: tear down a lab it left different from how it was built."""
+        running = load(DEFAULT_DIR)
+        if self.reuse or self.lab is None or not self._ours(running):
+            return
+        assert running is not None
+        found = _differences(running, self.built)
+        if found:
+            BUILDS.append(f"after {who} left it changed: {'; '.join(found)}")
+            self.close()
+
+    def close(self) -> None:
+        if not self.reuse and self.lab is not None and self._ours(load(DEFAULT_DIR)):
+            build.down(DEFAULT_DIR)
+        self.lab = None
+
+
+@pytest.fixture(scope="session")
+def lab_pool() -> Iterator[LabPool]:
+    pool = LabPool()
     try:
-        yield Lab(state, DEFAULT_DIR)
+        yield pool
     finally:
-        build.down(DEFAULT_DIR)
+        pool.close()
 
 
 @pytest.fixture(scope="module")
-def lab() -> Iterator[Lab]:
-    """A fresh default lab (three agencies, one behind NAT, the DC) per test module."""
-    yield from lab_of_size()
+def lab(lab_pool: LabPool, request: pytest.FixtureRequest) -> Iterator[Lab]:
+    """The default lab (three agencies, one behind NAT, the DC), or the module's ``LAB_SIZE``
+    (build.up's keyword arguments). With NW_LAB_REUSE=1 a running lab is used as it is and left
+    running (for developing against one long-lived lab; tests that change links skip)."""
+    yield lab_pool.get(**getattr(request.module, "LAB_SIZE", {}))
+    lab_pool.check(request.module.__name__)

@@ -12,36 +12,17 @@ import signal
 import ssl
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-T = TypeVar("T")
+from tests.waiting import wait_for
+
 NETWARDEN = [sys.executable, "-m", "netwarden"]
-
-
-def wait_for(
-    what: str,
-    check: Callable[[], T | None],
-    timeout: float,
-    every: float = 0.5,
-    describe: Callable[[], object] | None = None,
-) -> T:
-    """Call ``check`` until it returns something truthy; fail naming ``what`` after ``timeout``
-    (with what ``describe`` says about the state then, if given)."""
-    deadline = time.monotonic() + timeout
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(every)
-    state = describe() if describe is not None else last
-    raise AssertionError(f"{what}: not within {timeout:g} s (last: {state!r})")
+JOB = "netwarden-agents"  # the one scrape job name, as in docs/collector.md and the demo
 
 
 def in_ns(ns: str | None, argv: list[str]) -> list[str]:
@@ -198,7 +179,9 @@ class Prometheus:
         config = {
             "global": {"scrape_interval": "1s", "scrape_timeout": "1s"},
             "scrape_configs": [{
-                "job_name": "netwarden-agents",
+                "job_name": JOB,
+                # Series carry the device's own site: keep it (SD's site is the agent's).
+                "honor_labels": True,
                 "http_sd_configs": [{
                     "url": sd_url, "refresh_interval": "1s",
                     # Prometheus 2.42 sends the bare token unless the type is spelled out.

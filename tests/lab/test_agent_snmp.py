@@ -14,6 +14,7 @@ import yaml
 from netwarden.lab import wan
 from tests.lab.agent_process import AgentProcess, fast_inventory
 from tests.lab.conftest import Lab
+from tests.waiting import wait_for
 
 NW = [sys.executable, "-m", "netwarden"]
 
@@ -28,6 +29,7 @@ def core_agent(fast: Path, tmp_path: Path) -> Iterator[AgentProcess]:
     agent = AgentProcess(fast, "agent-core", tmp_path / "agent.log")
     try:
         agent.wait_ready()
+        agent.wait_value("netwarden_device_up", 1, device="core-rtr")  # a poll that answered
         yield agent
     finally:
         agent.stop()
@@ -149,7 +151,7 @@ def test_reload_applies_a_good_inventory_and_keeps_the_old_on_a_bad_one(
     agent = AgentProcess(fast, "agent-dc", tmp_path / "agent.log")
     try:
         agent.wait_ready()
-        assert agent.value("netwarden_device_up", device="dc-db-01") == 1
+        agent.wait_value("netwarden_device_up", 1, device="dc-db-01")
         document = yaml.safe_load(fast.read_text())
         document["devices"] = [d for d in document["devices"] if d["id"] != "dc-db-01"]
         document["links"] = [
@@ -158,28 +160,24 @@ def test_reload_applies_a_good_inventory_and_keeps_the_old_on_a_bad_one(
         ]  # fmt: skip
         # No signal: the agent notices the changed file by itself.
         fast.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
-        agent.wait_value("netwarden_device_up", 1, device="dc-web-01")
-        deadline_value = None
-        for _ in range(40):
-            deadline_value = agent.value("netwarden_device_up", device="dc-db-01")
-            if deadline_value is None:
-                break
-            subprocess.run(["sleep", "0.25"], check=True)
-        assert deadline_value is None  # the removed device is gone from /metrics
+        wait_for(
+            "the removed device gone from /metrics",
+            lambda: agent.value("netwarden_device_up", device="dc-db-01") is None,
+            30,
+        )
         assert agent.value("netwarden_agent_inventory_reload_success") == 1
+        agent.wait_value("netwarden_device_up", 1, device="dc-web-01")  # still polled
         # SIGHUP reloads an unchanged file at once (the file watcher would not).
         before = agent.value("netwarden_agent_inventory_reload_timestamp_seconds")
+        assert before is not None
         agent.hup()
-        for _ in range(40):
-            after = agent.value("netwarden_agent_inventory_reload_timestamp_seconds")
-            if after is not None and before is not None and after > before:
-                break
-            subprocess.run(["sleep", "0.1"], check=True)
-        assert after is not None and before is not None and after > before
+        wait_for("a reload after SIGHUP", lambda: (agent.value(
+            "netwarden_agent_inventory_reload_timestamp_seconds") or 0) > before, 30)  # fmt: skip
         fast.write_text("province: [this is not an inventory\n")
         agent.wait_value("netwarden_agent_inventory_reload_success", 0)
+        wait_for("the rejection logged",
+                 lambda: "inventory reload rejected" in agent.log.read_text(), 10)  # fmt: skip
         assert agent.value("netwarden_device_up", device="dc-web-01") == 1  # still polling
-        assert "inventory reload rejected" in agent.log.read_text()
     finally:
         agent.stop()
 
@@ -188,7 +186,7 @@ def test_agent_behind_nat_polls_its_agency_from_inside(fast: Path, tmp_path: Pat
     agent = AgentProcess(fast, "agent-p-phan-dinh-phung", tmp_path / "agent.log", ns="nwl-a3")
     try:
         agent.wait_ready()
-        assert agent.value("netwarden_device_up", device="sw-p-phan-dinh-phung-core") == 1
-        assert agent.value("ifOperStatus", device="sw-p-phan-dinh-phung-core", ifName="wan0") == 1
+        agent.wait_value("netwarden_device_up", 1, device="sw-p-phan-dinh-phung-core")
+        agent.wait_value("ifOperStatus", 1, device="sw-p-phan-dinh-phung-core", ifName="wan0")
     finally:
         agent.stop()

@@ -73,8 +73,9 @@ def test_agency_lan_proposes_exactly_what_is_there(lab: Lab) -> None:
     ]
     assert data["links"] == []  # net-snmp here has no LLDP-MIB
     assert "ARP skipped: not on a local segment" in data["notes"]
-    # A /24 in a few seconds: one ICMP round for all 254 addresses, then 4 hosts examined.
-    assert seconds < 8, f"took {seconds:.1f} s"
+    # A /24 in a few seconds: one ICMP round for all 254 addresses, then 4 hosts examined
+    # (3-5 s as a process on a quiet machine; the margin is for a loaded one).
+    assert seconds < 15, f"took {seconds:.1f} s"
     print(f"\ndiscover {CIDR}: {seconds:.2f} s as a process; {done.stderr.strip()}")
 
 
@@ -91,8 +92,7 @@ def test_a_device_missing_from_the_inventory_is_proposed_and_written(
 ) -> None:
     inventory = _without(lab.state.inventory, f"cam-{SITE}", tmp_path)
     target = tmp_path / "discovered.yaml"
-    done, _ = _discover("--site", SITE, "--cidr", CIDR, "-i", inventory, "--write", target,
-                        "--timeout", "0.5")  # fmt: skip
+    done, _ = _discover("--site", SITE, "--cidr", CIDR, "-i", inventory, "--write", target)
     assert done.returncode == 0, done.stderr
     fragment = yaml.safe_load(done.stdout)
     assert fragment == {

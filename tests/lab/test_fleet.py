@@ -16,6 +16,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,8 @@ from tests.lab.fleet_lab import (
     Prometheus,
     netwarden,
     ok,
-    wait_for,
 )
+from tests.waiting import wait_for
 
 DC_HOST_NS, DC_HOST = "nwl-dc-db", "198.18.10.6"  # the collector and Prometheus run here
 COLLECTOR_LISTEN = f"{DC_HOST}:9440"
@@ -49,11 +50,14 @@ AGENTS = {
     "agent-p-phan-dinh-phung": ("nwl-a3", "198.18.1.2:9430"),
     "agent-dc": ("nwl-dc", "198.18.10.1:9430"),
 }
+AGENT_IDS = list(AGENTS)
 NAT_AGENT = "agent-p-phan-dinh-phung"
 ROUTABLE = sorted(set(AGENTS) - {NAT_AGENT})
 WAN_AGENT, WAN_LINK, WAN_SWITCH = "agent-so-khcn", "tsl-so-khcn", "sw-so-khcn-core"
 OUTAGE = 60.0  # s
 REVOKED = "agent-so-tc"
+# A camera group with no agent of its own, polled by agency 2's agent (lab/topology.py).
+CAMERA, CAMERA_AGENT = "cam-qt-vo-nguyen-giap-01", "agent-so-tc"
 RESULTS_LIMIT = 1000  # the most the results route answers at once
 
 
@@ -102,14 +106,20 @@ def fleet(lab: Lab) -> Iterator[Fleet]:
     try:
         (tmp / "agents").mkdir()
         collector.start()
-        admin = collector.cli("token", "create", "--user", "lead", "--role", "admin")["token"]
-        viewer = collector.cli("token", "create", "--user", "prom", "--role", "viewer")["token"]
+        # Each token and each enrolment is a CLI process of its own: run them side by side
+        # (the store takes concurrent writers; the collector concurrent enrolments).
+        requests = {"admin": ("--user", "lead", "--role", "admin"),
+                    "viewer": ("--user", "prom", "--role", "viewer")}  # fmt: skip
+        requests |= {a: ("--agent", a, "-i", lab.state.inventory) for a in agents}
+        with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+            tokens = dict(zip(requests, pool.map(
+                lambda args: str(collector.cli("token", "create", *args)["token"]),
+                requests.values()), strict=True))  # fmt: skip
+            admin, viewer = tokens["admin"], tokens["viewer"]
+            collector.fetch_ca(expected_sha256=tokens[AGENT_IDS[0]].split(".")[2])
+            list(pool.map(lambda agent: agent.enroll(collector.url, tokens[agent.agent]),
+                          agents.values()))  # fmt: skip
         for agent in agents.values():
-            token = collector.cli("token", "create", "--agent", agent.agent,
-                                  "-i", lab.state.inventory)["token"]  # fmt: skip
-            if not collector.ca_file.exists():
-                collector.fetch_ca(expected_sha256=token.split(".")[2])
-            agent.enroll(collector.url, token)
             agent.start(advertise=True, heartbeat=HEARTBEAT, summary=SUMMARY)
         for agent in agents.values():
             agent.wait_serving()
@@ -177,6 +187,41 @@ def test_prometheus_scrapes_every_routable_agent_through_sd(fleet: Fleet) -> Non
     assert got == {a: fleet.sites[a] for a in ROUTABLE}
 
 
+def test_a_device_keeps_its_own_site_through_prometheus(fleet: Fleet) -> None:
+    """A camera group's camera polled by agency 2's agent: its series keep the camera's site
+    (honor_labels), only the agent's own series take the agent's site from SD, and Prometheus
+    renames nothing to exported_site."""
+    inventory = load_inventory([Path(fleet.lab.state.inventory)])
+    camera = inventory.device(CAMERA)
+    assert inventory.agent_of(camera) == CAMERA_AGENT
+    assert camera.site != fleet.sites[CAMERA_AGENT]
+
+    def query(promql: str) -> list[dict[str, Any]]:
+        return list(fleet.prometheus.api("query", query=promql)["result"])
+
+    def scraped(promql: str) -> dict[str, str]:
+        found = wait_for(f"{promql} in Prometheus", lambda: query(promql), 60)
+        assert len(found) == 1, found
+        return dict(found[0]["metric"])
+
+    for promql in (f'netwarden_probe_success{{probe="icmp",device="{CAMERA}"}}',
+                   f'netwarden_probe_success{{probe="tcp",service="svc-{CAMERA}"}}'):  # fmt: skip
+        labels = scraped(promql)
+        assert (labels["site"], labels["agent"]) == (camera.site, CAMERA_AGENT), labels
+        assert "exported_site" not in labels and "exported_agent" not in labels, labels
+    # The agent's own switch keeps the agent's site; the agent's own series, which carry no
+    # site of their own, get it from SD.
+    switch = scraped('netwarden_device_up{device="sw-so-tc-core"}')
+    assert (switch["site"], switch["agent"]) == (fleet.sites[CAMERA_AGENT], CAMERA_AGENT)
+    own = scraped(f'netwarden_agent_queue_depth{{agent="{CAMERA_AGENT}"}}')
+    assert own["site"] == fleet.sites[CAMERA_AGENT]
+    # Per-site counting sees the camera under its own site, and nothing was renamed anywhere.
+    by_site = {r["metric"]["site"] for r in query(
+        f'count by (site) (netwarden_probe_success{{agent="{CAMERA_AGENT}"}})')}  # fmt: skip
+    assert {camera.site, fleet.sites[CAMERA_AGENT]} <= by_site
+    assert query('count({exported_site!=""})') == []
+
+
 def _post_results(fleet: Fleet, agent: str, batch: list[dict[str, Any]]) -> dict[str, Any]:
     with fleet.collector.client(fleet.credential(agent)) as client:
         resp = client.post(f"/api/v1/agents/{agent}/results", json={"results": batch})
@@ -200,7 +245,12 @@ def test_collector_sigkill_and_restart_loses_no_agent_and_no_result(fleet: Fleet
         row["state"] == "up" for row in fleet.fleet_status().values()), 30)  # fmt: skip
     fleet.collector.kill()
     down_at = time.time()
-    time.sleep(4 * SUMMARY)  # every agent queues a few poll-summaries meanwhile
+    # Down until every agent has queued at least two poll-summaries made after the kill (one
+    # every SUMMARY s; a third item allows for one made before it and not yet delivered).
+    for agent in fleet.agents.values():
+        wait_for(f"{agent.agent} queueing while the collector is down",
+                 lambda agent=agent: (agent.value("netwarden_agent_queue_depth") or 0) >= 3,
+                 10 * SUMMARY + 20)  # fmt: skip
     up_at = time.time()
     fleet.collector.start()  # same data dir, same database, same port
     restarted = time.time()
@@ -346,10 +396,20 @@ def test_revoked_agent_is_refused_and_leaves_sd(fleet: Fleet) -> None:
     agent = fleet.agents[REVOKED]
     wait_for("the agent reports its revocation", lambda: f"agent {REVOKED} is revoked"
              in agent.log.read_text(errors="replace"), 10 * HEARTBEAT + 5)  # fmt: skip
-    assert agent.value("netwarden_agent_collector_up") == 0
-    assert agent.value("netwarden_device_up", device="sw-so-tc-core") == 1
+    wait_for("the revoked agent's collector_up at 0",
+             lambda: agent.value("netwarden_agent_collector_up") == 0, 10)  # fmt: skip
+    wait_for(
+        "the revoked agent still polling",
+        lambda: agent.value("netwarden_device_up", device="sw-so-tc-core") == 1,
+        30,
+    )
+
     # The other agents carry on.
-    assert all(row["state"] == "up" for a, row in fleet.fleet_status().items() if a != REVOKED)
+    def others_up() -> bool:
+        rows = fleet.fleet_status()
+        return all(row["state"] == "up" for a, row in rows.items() if a != REVOKED)
+
+    wait_for("every other agent up", others_up, 30)
 
 
 def test_results_id_reused_by_another_agent_is_not_a_duplicate(fleet: Fleet) -> None:

@@ -57,4 +57,6 @@ def test_camera_closed_port_is_refused(lab: Lab) -> None:
 def test_address_nobody_has_fails_within_the_deadline(lab: Lab) -> None:
     result = asyncio.run(tcp_probe(TcpTarget("198.18.99.99", 554), deadline=1.0))
     assert result.reason in (ProbeReason.timeout, ProbeReason.unreachable)
-    assert result.duration < 1.3
+    # Bounded by its deadline, not by the kernel's SYN retries (over a minute); the margin is
+    # for a loaded machine, where the timer fires late by whatever a core takes to free up.
+    assert result.duration < 2.0

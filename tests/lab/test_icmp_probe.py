@@ -15,6 +15,7 @@ from netwarden.agent.probes.result import ProbeReason, ProbeResult
 from netwarden.lab import wan
 from netwarden.lab.state import DEFAULT_DIR
 from tests.lab.conftest import Lab
+from tests.waiting import wait_for
 
 LINK = "tsl-so-tc"  # the WAN link in front of agency 2 (198.18.2.0/24)
 FAR_SWITCH = "198.18.2.2"
@@ -55,10 +56,20 @@ def _ping(host: str, kind: SocketKind = "auto", **kw: float) -> tuple[ProbeResul
     return asyncio.run(run())
 
 
+def _settled() -> None:
+    """The impairing bridge drops a few packets while it replaces the plain one, and ARP
+    re-resolves across it: wait for a first reply before measuring."""
+
+    def replied() -> bool:
+        return _ping(FAR_SWITCH, count=1, spacing=0.05, timeout=1.0)[0].success
+
+    wait_for("a first reply across the impairing bridge", replied, 20)
+
+
 @pytest.mark.usefixtures("impaired")
 def test_loss_on_the_wan_link_is_measured() -> None:
     wan.impair(DEFAULT_DIR, LINK, delay_ms=0, loss_pct=20, jitter_ms=0)
-    _ping(FAR_SWITCH, count=10, spacing=0.05, timeout=1.0)  # let ARP settle across the bridge
+    _settled()
     result, _ = _ping(FAR_SWITCH, count=500, spacing=0.005, timeout=1.0)
     print(f"20 % loss on {LINK}: measured {result.values[LOSS]:.3f} of 500")
     assert result.success
@@ -69,13 +80,13 @@ def test_loss_on_the_wan_link_is_measured() -> None:
 @pytest.mark.usefixtures("impaired")
 def test_delay_on_the_wan_link_is_measured() -> None:
     wan.impair(DEFAULT_DIR, LINK, delay_ms=60, loss_pct=0, jitter_ms=0)
-    # The impairing bridge drops a few packets while it replaces the plain one: let it settle.
-    _ping(FAR_SWITCH, count=10, spacing=0.05, timeout=1.0)
+    _settled()
     result, _ = _ping(FAR_SWITCH, count=20, spacing=0.02, timeout=1.0)
     rtt = result.labelled[RTT]
     print(f"60 ms on {LINK}: RTT {rtt}")
     assert result.success and result.values[LOSS] == 0.0
-    assert 0.055 <= rtt["avg"] <= 0.080
+    # The bridge is a user-space process: on a loaded machine it adds its wait for a core.
+    assert 0.055 <= rtt["avg"] <= 0.100
     assert rtt["min"] <= rtt["p50"] <= rtt["p95"] <= rtt["max"]
 
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from typing import IO
 
 import pytest
 
@@ -198,18 +199,34 @@ def test_tcp_megabyte_passes_intact(bridge: Start) -> None:
     assert _stop(proc)[0] == 0
 
 
+def _first_reply(out: IO[str], seconds: float = 15) -> None:
+    """Read ping's lines until its first echo reply (bounded in lines and time)."""
+    deadline = time.monotonic() + seconds
+    for _ in range(100):
+        ready, _, _ = select.select([out], [], [], max(0.0, deadline - time.monotonic()))
+        line = out.readline() if ready else ""
+        if "bytes from" in line:
+            return
+        assert line and time.monotonic() < deadline, "no echo reply across the bridge"
+    pytest.fail("no echo reply in ping's first 100 lines")
+
+
 def test_sigterm_exits_0_within_a_second_with_summary(bridge: Start) -> None:
     proc = bridge("--delay-ms", "200", "--seed", "4")
-    # Stop while frames are in flight, so shutdown has to discard a non-empty queue.
+    # Stop while frames are in flight, so shutdown has to discard a non-empty queue: once the
+    # first reply is back, the later echoes (one every 10 ms) are still inside the bridge.
     ping = subprocess.Popen(
-        [*PING, "-c", "5", "-i", "0.01", "-W", "1", RIGHT_IP],
-        stdout=subprocess.DEVNULL,
+        ["ip", "netns", "exec", NS_LEFT, "ping", "-c", "50", "-i", "0.01", "-W", "1", RIGHT_IP],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
-        time.sleep(0.3)
+        assert ping.stdout is not None
+        _first_reply(ping.stdout)
         code, seconds, err = _stop(proc)
     finally:
-        ping.wait(timeout=10)
+        ping.kill()  # ours, by its PID: its remaining echoes died with the bridge
+        ping.communicate(timeout=10)
     assert code == 0
     assert seconds < 1.0
     summary = err.strip().splitlines()

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
@@ -11,6 +10,7 @@ from netmiko import ConnectHandler
 from netmiko.exceptions import NetmikoAuthenticationException
 
 from tests.lab.conftest import Lab
+from tests.waiting import wait_for
 
 IF_NAME = "1.3.6.1.2.1.31.1.1.1.1"
 IN_PACKETS = ("1.3.6.1.2.1.31.1.1.1.7", "1.3.6.1.2.1.31.1.1.1.8", "1.3.6.1.2.1.31.1.1.1.9")
@@ -42,14 +42,16 @@ def _packets(lab: Lab, address: str, index: str, columns: tuple[str, ...]) -> in
     return sum(int(lab.snmp_value(address, f"{col}.{index}", version="2c")) for col in columns)
 
 
-def _eventually(read: Callable[[], int], ok: Callable[[int], bool], timeout: float = 10) -> int:
+def _eventually(read: Callable[[], int], ok: Callable[[int], bool], timeout: float = 20) -> int:
     """snmpd serves interface data from a cache of a few seconds: read until it is fresh."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if ok(value) or time.monotonic() > deadline:
-            return value
-        time.sleep(0.5)
+    seen: list[int] = []
+
+    def fresh() -> bool:
+        seen.append(read())
+        return ok(seen[-1])
+
+    wait_for("a fresh IF-MIB value", fresh, timeout, every=0.5, describe=lambda: seen[-1:])
+    return seen[-1]
 
 
 def test_show_interfaces_parsed_by_textfsm_agrees_with_if_mib(lab: Lab) -> None:
@@ -84,12 +86,14 @@ def test_cli_shutdown_acts_on_the_real_interface(lab: Lab) -> None:
 
     with _ios(lab, address) as conn:
         conn.enable()
-        conn.send_config_set(["interface lan0", "shutdown"])
-        assert _eventually(admin, lambda v: v == 2) == 2
-        brief = conn.send_command("show ip interface brief", use_textfsm=True)
-        lan0 = next(r for r in brief if r["interface"] == "lan0")
-        assert lan0["status"] == "administratively down"
-        conn.send_config_set(["interface lan0", "no shutdown"])
+        try:
+            conn.send_config_set(["interface lan0", "shutdown"])
+            assert _eventually(admin, lambda v: v == 2) == 2
+            brief = conn.send_command("show ip interface brief", use_textfsm=True)
+            lan0 = next(r for r in brief if r["interface"] == "lan0")
+            assert lan0["status"] == "administratively down"
+        finally:  # the lab is shared: always restore
+            conn.send_config_set(["interface lan0", "no shutdown"])
     assert _eventually(admin, lambda v: v == 1) == 1
 
 

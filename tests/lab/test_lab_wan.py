@@ -8,6 +8,7 @@ import time
 
 from netwarden.lab import wan
 from tests.lab.conftest import Lab
+from tests.waiting import wait_for
 
 IF_OPER_STATUS = "1.3.6.1.2.1.2.2.1.8"
 IF_ADMIN_STATUS = "1.3.6.1.2.1.2.2.1.7"
@@ -20,14 +21,13 @@ def _if_index(lab: Lab, address: str, ifname: str, ns: str | None = None) -> str
     return str(names.index(ifname) + 1) if ifname in names else ""
 
 
-def _wait_oper(lab: Lab, address: str, index: str, want: str, timeout: float = 15) -> float:
+def _wait_oper(lab: Lab, address: str, index: str, want: str, timeout: float = 20) -> float:
     """Seconds until ifOperStatus.index reads ``want`` (snmpd caches its table a few s)."""
     start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if lab.snmp_value(address, f"{IF_OPER_STATUS}.{index}", version="2c") == want:
-            return time.monotonic() - start
-        time.sleep(0.25)
-    raise AssertionError(f"ifOperStatus.{index} on {address} never became {want}")
+    oid = f"{IF_OPER_STATUS}.{index}"
+    wait_for(f"ifOperStatus.{index} on {address} == {want}",
+             lambda: lab.snmp_value(address, oid, version="2c") == want, timeout)  # fmt: skip
+    return time.monotonic() - start
 
 
 def _ping(target: str, count: int, interval: float) -> tuple[float, float]:
@@ -43,7 +43,7 @@ def _ping(target: str, count: int, interval: float) -> tuple[float, float]:
 
 def test_fault_down_cuts_both_ends_and_up_restores(lab: Lab) -> None:
     index = _if_index(lab, "198.18.100.1", "wan1")
-    assert _wait_oper(lab, "198.18.100.1", index, "1") < 15
+    _wait_oper(lab, "198.18.100.1", index, "1")
     wan.fault(lab.root, "tsl-so-khcn", down=True)
     try:
         _wait_oper(lab, "198.18.100.1", index, "2")
@@ -54,20 +54,30 @@ def test_fault_down_cuts_both_ends_and_up_restores(lab: Lab) -> None:
     finally:
         wan.fault(lab.root, "tsl-so-khcn", down=False)
     _wait_oper(lab, "198.18.100.1", index, "1")
-    assert _ping("198.18.1.2", 3, 0.2)[0] == 0.0
+    wait_for("the agency answering again", lambda: _ping("198.18.1.2", 3, 0.2)[0] == 0.0, 20)
+
+
+def _settled(target: str) -> None:
+    """A first reply across a freshly swapped bridge (ARP re-resolves; the swap loses a few)."""
+    wait_for(f"a ping reply from {target}", lambda: _ping(target, 1, 0.2)[0] == 0.0, 20)
 
 
 def test_impair_delay_and_loss_are_what_a_ping_sees(lab: Lab) -> None:
     base_loss, base_rtt = _ping("198.18.2.2", 10, 0.05)
     assert base_loss == 0.0 and base_rtt < 10
-    wan.impair(lab.root, "tsl-so-tc", delay_ms=60, loss_pct=0, jitter_ms=0)
-    loss, rtt = _ping("198.18.2.2", 20, 0.05)
-    assert loss == 0.0
-    assert 55 <= rtt <= 80
-    wan.impair(lab.root, "tsl-so-tc", delay_ms=0, loss_pct=20, jitter_ms=0)
-    _ping("198.18.2.2", 10, 0.05)  # let ARP settle across the new bridge before measuring
-    loss, _ = _ping("198.18.2.2", 600, 0.005)
-    assert 14 <= loss <= 26
-    wan.impair(lab.root, "tsl-so-tc", delay_ms=0, loss_pct=0, jitter_ms=0)
+    try:
+        wan.impair(lab.root, "tsl-so-tc", delay_ms=60, loss_pct=0, jitter_ms=0)
+        _settled("198.18.2.2")
+        loss, rtt = _ping("198.18.2.2", 20, 0.05)
+        assert loss == 0.0
+        # The bridge is a user-space process: on a loaded machine it adds its wait for a core.
+        assert 55 <= rtt <= 100
+        wan.impair(lab.root, "tsl-so-tc", delay_ms=0, loss_pct=20, jitter_ms=0)
+        _settled("198.18.2.2")
+        loss, _ = _ping("198.18.2.2", 600, 0.005)
+        assert 14 <= loss <= 26
+    finally:
+        wan.impair(lab.root, "tsl-so-tc", delay_ms=0, loss_pct=0, jitter_ms=0)
+    _settled("198.18.2.2")
     assert _ping("198.18.2.2", 10, 0.05)[0] == 0.0
     assert lab.snmp_value("198.18.2.2", "1.3.6.1.2.1.1.5.0") == "sw-so-tc-core"

@@ -31,7 +31,8 @@ from netwarden.agent.snmp.types import (
     VarBind,
     parse_oid,
 )
-from tests.lab.conftest import Lab, lab_of_size
+from tests.lab.conftest import Lab
+from tests.waiting import wait_for
 
 SYS_NAME = parse_oid("1.3.6.1.2.1.1.5.0")
 IF_TABLE = parse_oid("1.3.6.1.2.1.2.2")
@@ -50,13 +51,29 @@ DEVICES = {
 BIG_CHASSIS = DEVICES["big-chassis"]
 
 
-@pytest.fixture(scope="module")
-def lab() -> Iterator[Lab]:
-    """This module also polls scale-mode devices and the 2,048-port chassis."""
-    yield from lab_of_size(scale_devices=100, big_ports=2048)
+# This module also polls scale-mode devices and the 2,048-port chassis (conftest's `lab`).
+LAB_SIZE = {"scale_devices": 100, "big_ports": 2048}
 
 
 COUNTERS = {Tag.COUNTER32, Tag.COUNTER64}
+IF_OPER_STATUS = "1.3.6.1.2.1.2.2.1.8"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def big_chassis_settled(lab: Lab) -> None:
+    """Until the 2,048-port chassis answers with every port up. Its snmpd builds the interface
+    table on the first request (seconds, more under load), and the kernel raises 2,048 veth
+    carriers over a few seconds (it batches link events): a walk before that races them."""
+
+    def all_up() -> bool:
+        done = subprocess.run(
+            ["snmpbulkwalk", "-v2c", "-c", lab.secret("snmp-community"), "-Oqv", "-t", "5",
+             "-r", "1", BIG_CHASSIS, IF_OPER_STATUS],
+            capture_output=True, text=True, timeout=60, check=False, env={**os.environ, "MIBS": ""},
+        )  # fmt: skip
+        return done.returncode == 0 and done.stdout.split().count("1") >= 2049  # ports + wan0
+
+    wait_for("the big chassis answering with every port up", all_up, 120, every=1)
 
 
 def run(coro_target: Target, work: str, oids: Sequence[Oid]) -> object:

@@ -21,6 +21,7 @@ from netwarden.lab.ios_cli.render import IOS_VERSION, PLATFORM, serial_number
 from netwarden.lab.topology import build_plan
 from tests.lab.agent_process import AgentProcess, fast_inventory
 from tests.lab.conftest import Lab
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -56,10 +57,17 @@ def test_core_router_interfaces_match_snmp_and_version(lab: Lab, tmp_path: Path)
     got = run(core, tmp_path / "logs")
     assert got.success, got.message
     assert got.parse_errors == {}
-    names = snmp_walk(lab, core.host, IF_NAME)
-    oper = snmp_walk(lab, core.host, IF_OPER)
-    snmp_view = {name: state in ("1", "up") for name, state in zip(names, oper, strict=True)}
-    assert {i.name: i.oper_up for i in got.interfaces} == snmp_view
+    cli_view = {i.name: i.oper_up for i in got.interfaces}
+
+    def snmp_view() -> dict[str, bool]:
+        names = snmp_walk(lab, core.host, IF_NAME)
+        oper = snmp_walk(lab, core.host, IF_OPER)
+        return {name: state in ("1", "up") for name, state in zip(names, oper, strict=True)}
+
+    # The CLI reads the kernel; snmpd serves its interface table from a cache of a few
+    # seconds, which lags a link another module restored a moment ago.
+    wait_for("IF-MIB agrees with the CLI", lambda: snmp_view() == cli_view, 15, every=0.5,
+             describe=snmp_view)  # fmt: skip
     wan1 = next(i for i in got.interfaces if i.name == "wan1")
     assert wan1.in_octets is not None and wan1.in_octets > 0  # a live WAN link carries SNMP
     assert got.version is not None
@@ -147,15 +155,18 @@ def test_agent_run_exports_ssh_metrics(lab: Lab, tmp_path: Path) -> None:
     try:
         dc.wait_ready()
         core.wait_ready()
-        dc.wait_value("netwarden_ssh_up", 1, timeout=30, device="dc-web-01")
-        size = dc.value("netwarden_host_filesystem_size_bytes", device="dc-web-01",
-                        mountpoint="/mnt", fstype="tmpfs")  # fmt: skip
-        assert size == 64 * MIB
-        assert dc.value("netwarden_host_systemd_available", device="dc-web-01") == 0
-        assert dc.value("netwarden_ssh_up", device="sw-dc-core") == 1
-        core.wait_value("netwarden_ssh_interface_up", 1, timeout=30, device="core-rtr",
+        # Every device's first collection lands on its own schedule (an IOS-like session takes
+        # longer than a Linux shell, more so under load): wait for each value asserted, never
+        # for one device's and then read another's.
+        dc.wait_value("netwarden_ssh_up", 1, timeout=60, device="dc-web-01")
+        dc.wait_value("netwarden_host_filesystem_size_bytes", 64 * MIB, device="dc-web-01",
+                      mountpoint="/mnt", fstype="tmpfs")  # fmt: skip
+        dc.wait_value("netwarden_host_systemd_available", 0, device="dc-web-01")
+        dc.wait_value("netwarden_ssh_up", 1, timeout=60, device="sw-dc-core")
+        core.wait_value("netwarden_ssh_interface_up", 1, timeout=60, device="core-rtr",
                         interface="wan1")  # fmt: skip
-        assert core.value("netwarden_ssh_device_info", device="core-rtr", platform="cisco_ios") == 1
+        core.wait_value("netwarden_ssh_device_info", 1, device="core-rtr", platform="cisco_ios")
+        # Parsed by the collection just waited for: no parse error counted.
         assert core.value("netwarden_ssh_parse_errors_total", device="core-rtr") is None
     finally:
         dc.stop()

@@ -1,7 +1,8 @@
 """Fixtures for the store tests: every test runs on SQLite and on a real PostgreSQL server.
 
-The PostgreSQL server is started once per test session (tests/pg_server.py) and each test gets
-a fresh database on it. Missing binaries make the PostgreSQL runs fail with a hint, never skip.
+The PostgreSQL server is started once per test session (``pg_server`` in tests/conftest.py)
+and each test gets a fresh database on it. Missing binaries make the PostgreSQL runs fail
+with a hint, never skip.
 """
 
 from collections.abc import Iterator
@@ -10,20 +11,7 @@ from pathlib import Path
 import pytest
 
 from netwarden.collector.store import Store, open_store
-from tests.pg_server import PgServer, PgUnavailable
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    """A throwaway PostgreSQL server for the whole session, stopped and removed at the end."""
-    try:
-        server = PgServer.start()
-    except PgUnavailable as err:
-        pytest.fail(str(err), pytrace=False)
-    try:
-        yield server
-    finally:
-        server.stop()
+from tests.pg_server import PgServer
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -26,6 +26,8 @@ HB = Heartbeat(
     queue_dropped=0,
     assignment_etag="abc123",
     advertise="198.18.5.10:9500",
+    spool_depth=4_000_000_000,  # a push agent after a long outage
+    spool_oldest_age=3600.5,
 )
 
 
@@ -51,6 +53,8 @@ def test_heartbeat_is_recorded_with_last_seen_and_clock_offset(store: Store) -> 
             "queue_dropped",
             "assignment_etag",
             "advertise",
+            "spool_depth",
+            "spool_oldest_age",
         )
     }
     want = dataclasses.asdict(HB)

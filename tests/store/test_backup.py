@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from netwarden.collector.store import Heartbeat, ResultIn, Store, StoreError, open_store
+from netwarden.collector.store import Heartbeat, ResultIn, Store, StoreError, migrate, open_store
 from tests.pg_server import PgServer
 
 HB = Heartbeat(1.5, "0.1.0", 0.0, 4, 3, 100, 2, 0, 0, "etag", "198.18.5.10:9500")
@@ -86,7 +86,7 @@ def test_round_trip_sqlite_to_postgresql_and_back(tmp_path: Path, pg_server: PgS
         assert audit[3:] == want["audit"]
         assert back.authenticate_agent(cred) is not None
         header = _lines(second.getvalue())[0]
-        assert header["backend"] == "postgresql" and header["revision"] == "0001"
+        assert header["backend"] == "postgresql" and header["revision"] == migrate.head()
     finally:
         src.close()
         back.close()
@@ -134,7 +134,7 @@ def test_restore_refuses_broken_dumps_and_changes_nothing(store: Store) -> None:
             store.restore(io.BytesIO(data), replace=True)
         messages[name] = str(info.value)
     assert "truncated" in messages["truncated"]
-    assert "revision 0999, this store at 0001" in messages["revision"]
+    assert f"revision 0999, this store at {migrate.head()}" in messages["revision"]
     assert "not a row of this schema" in messages["row"]
     assert "unreadable" in messages["not gzip"]
     assert messages["not a dump"] == "not a netwarden collector dump"

@@ -24,7 +24,7 @@ def test_migrated_database_matches_the_metadata_and_reopening_changes_nothing(
     try:
         engine = db.create(db.parse_url(store_url))
         with engine.connect() as conn:
-            assert migrate.current(conn) == migrate.head() == "0001"
+            assert migrate.current(conn) == migrate.head()
             diff = compare_metadata(MigrationContext.configure(conn), metadata)
             names = set(sa.inspect(conn).get_table_names())
         engine.dispose()
@@ -89,3 +89,33 @@ def test_unreachable_postgresql_is_a_store_error_without_the_password() -> None:
         open_store(url)
     assert "hunter2" not in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_a_0001_database_upgrades_to_the_incident_record_keeping_its_data(store_url: str) -> None:
+    from alembic import command
+
+    engine = db.create(db.parse_url(store_url))
+    try:
+        with db.write(engine) as conn:
+            command.upgrade(migrate.config(conn), "0001")
+        with db.write(engine) as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO user_tokens (token_hash, name, role, created_at, created_by)"
+                    " VALUES ('h', 'ana', 'admin', 1.0, 'test')"
+                )
+            )
+    finally:
+        engine.dispose()
+    upgraded = open_store(store_url)
+    try:
+        engine = db.create(db.parse_url(store_url))
+        with engine.connect() as conn:
+            assert migrate.current(conn) == migrate.head()
+            names = set(sa.inspect(conn).get_table_names())
+            kept = conn.execute(sa.text("SELECT name FROM user_tokens")).scalars().all()
+        engine.dispose()
+        assert {"incidents", "incident_alerts", "maintenance_windows"} <= names
+        assert kept == ["ana"]
+    finally:
+        upgraded.close()

@@ -25,13 +25,22 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 class CollectorProcess:
     """``collector serve`` on ``127.0.0.1:port`` (port 0: any free one, read from its output)."""
 
-    def __init__(self, inventory: Path, data_dir: Path, port: int = 0, *, insecure: bool = False):
+    def __init__(
+        self,
+        inventory: Path,
+        data_dir: Path,
+        port: int = 0,
+        *,
+        insecure: bool = False,
+        extra: list[str] | None = None,
+    ):
         self.inventory, self.data_dir, self.port, self.insecure = (
             inventory,
             data_dir,
             port,
             insecure,
         )
+        self.extra = list(extra or [])  # more `collector serve` options (--db, --alertmanager)
         self.proc: subprocess.Popen[str] | None = None
         self.lines: queue.Queue[str] = queue.Queue()
         self.ca_sha256: str | None = None
@@ -45,6 +54,7 @@ class CollectorProcess:
                 str(self.data_dir), "--listen", f"127.0.0.1:{self.port}"]  # fmt: skip
         if self.insecure:
             args.append("--insecure")
+        args += self.extra
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True)  # fmt: skip
         self._pump_thread = threading.Thread(target=self._pump, daemon=True)

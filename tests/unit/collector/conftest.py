@@ -64,6 +64,8 @@ def make_client(
 
     def make(**options: Any) -> AsgiClient:
         settings: dict[str, Any] = {"insecure": False, "ca_pem": CA_PEM, "clock": clock}
+        if hasattr(store, "engine"):  # the real store: its incident record is served too
+            settings["incidents"] = _incidents(store, inventory_file.parent)
         settings.update(options)
         app = create_app(store, [inventory_file], **settings)
         client = AsgiClient(app)
@@ -73,6 +75,14 @@ def make_client(
     yield make
     for client in clients:
         client.close()
+
+
+def _incidents(store: Any, root: Path) -> Any:
+    from netwarden.collector.api.incident_state import IncidentServices
+    from netwarden.collector.incidents.evidence import EvidenceFiles
+    from netwarden.collector.store.incident_store import IncidentStore
+
+    return IncidentServices(IncidentStore(store.engine), EvidenceFiles(root / "evidence"))
 
 
 @pytest.fixture
@@ -130,3 +140,53 @@ def heartbeat_body(clock: Clock, **changes: Any) -> dict[str, Any]:
     }
     body.update(changes)
     return body
+
+
+class IncidentApp:
+    """A collector app with its incident record on a real SQLite store, the incident tests'
+    small province, a fake Alertmanager for silences and a token per role."""
+
+    def __init__(self, root: Path, clock: Clock, db_url: str | None = None) -> None:
+        from netwarden.collector.api.incident_state import IncidentServices
+        from netwarden.collector.incidents.evidence import EvidenceFiles
+        from netwarden.collector.store import open_store
+        from netwarden.collector.store.incident_store import IncidentStore
+        from tests.unit.incidents.fake_silences import FakeSilences
+        from tests.unit.incidents.province import PROVINCE
+
+        self.clock = clock
+        self.store = open_store(db_url or f"sqlite:///{root / 'collector.db'}")
+        self.silences = FakeSilences()
+        self.record = IncidentServices(
+            IncidentStore(self.store.engine),
+            EvidenceFiles(root / "evidence"),
+            silences=self.silences,
+        )
+        app = create_app(self.store, [PROVINCE], insecure=True, clock=clock, incidents=self.record)
+        self.client = AsgiClient(app)
+        self.tokens = {
+            role: self.store.create_user_token(f"u-{role}", role, "test", clock.now)
+            for role in ("viewer", "responder", "admin", "webhook")
+        }
+
+    def user(self, role: str) -> dict[str, str]:
+        return bearer(self.tokens[role])
+
+    def post_hook(self, body: Any, role: str = "webhook") -> Any:
+        return self.client.post("/api/v1/alerts/alertmanager", json=body, headers=self.user(role))
+
+    def close(self) -> None:
+        self.client.close()
+        self.store.close()
+
+
+@pytest.fixture
+def incident_app(tmp_path: Path, clock: Clock) -> Iterator[IncidentApp]:
+    from tests.unit.incidents.webhooks import BASE
+
+    clock.now = BASE + 60
+    app = IncidentApp(tmp_path, clock)
+    try:
+        yield app
+    finally:
+        app.close()

@@ -25,7 +25,7 @@ def test_metrics_names_and_fleet_states(fleet: Fleet, client: AsgiClient, clock:
     cred = fleet.enrol()
     fleet.join("agent-dc", "dc")
     client.post(f"/api/v1/agents/{AGENT}/heartbeat", headers=bearer(cred),
-                json=heartbeat_body(clock, queue_depth=7))  # fmt: skip
+                json=heartbeat_body(clock, queue_depth=7, spool_depth=1234))  # fmt: skip
     client.get("/api/v1/fleet")  # a 401, counted like any answer
     samples = _samples(client)
     who = frozenset({("agent", AGENT), ("site", "so-khcn")})
@@ -36,6 +36,7 @@ def test_metrics_names_and_fleet_states(fleet: Fleet, client: AsgiClient, clock:
     assert samples[("netwarden_collector_agent_last_seen_timestamp_seconds", who)] == clock.now
     assert samples[("netwarden_collector_agent_clock_offset_seconds", who)] == 2.5
     assert samples[("netwarden_collector_agent_queue_depth", who)] == 7
+    assert samples[("netwarden_collector_agent_push_spool_samples", who)] == 1234
     hb = frozenset({("route", "/api/v1/agents/{agent_id}/heartbeat"), ("method", "POST"),
                     ("code", "200")})  # fmt: skip
     assert samples[("netwarden_collector_requests_total", hb)] == 1

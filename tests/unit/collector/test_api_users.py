@@ -11,6 +11,7 @@ import pytest
 
 from tests.unit.collector.asgi_client import AsgiClient
 from tests.unit.collector.conftest import Clock, Fleet, bearer, heartbeat_body
+from tests.waiting import wait_for
 
 AGENT = "agent-so-khcn"
 
@@ -78,7 +79,8 @@ def test_fleet_states_follow_heartbeats(fleet: Fleet, client: AsgiClient, clock:
     listed = client.get("/api/v1/fleet", headers=fleet.user("viewer")).json()["agents"]
     row = next(a for a in listed if a["id"] == AGENT)
     assert set(row) == {"id", "site", "state", "last_seen", "version", "devices_assigned",
-                        "devices_healthy", "queue_depth", "clock_offset", "advertise"}  # fmt: skip
+                        "devices_healthy", "queue_depth", "spool_depth", "spool_oldest_age",
+                        "clock_offset", "advertise"}  # fmt: skip
     assert row["queue_depth"] == 3
     assert row["clock_offset"] == 2.5
 
@@ -140,11 +142,18 @@ def test_job_body_is_strict(fleet: Fleet, client: AsgiClient) -> None:
         assert answer.json()["error"].startswith(field), answer.json()
 
 
+def _wait_until_long_polling(client: AsgiClient) -> None:
+    """Until the jobs route holds the agent's wake-up event (it takes it before it looks for
+    jobs, then waits on it): from then on, a new job or a shutdown must wake it."""
+    signals = client.app.state.nw.signals
+    wait_for("the long-poll waiting", lambda: AGENT in signals._events, 10, every=0.01)
+
+
 def test_long_poll_returns_at_once_when_a_job_is_created(fleet: Fleet, client: AsgiClient) -> None:
     cred = fleet.enrol()
     start = time.monotonic()
     waiting = client.submit("GET", f"/api/v1/agents/{AGENT}/jobs?wait=30", headers=bearer(cred))
-    time.sleep(0.3)
+    _wait_until_long_polling(client)
     assert not waiting.done()  # it is waiting, not answering at once
     client.post(f"/api/v1/agents/{AGENT}/jobs", headers=fleet.user("responder"),
                 json={"kind": "echo"})  # fmt: skip
@@ -172,7 +181,7 @@ def test_shutdown_ends_long_polls(
     cred = fleet.enrol()
     other = make_client()
     waiting = other.submit("GET", f"/api/v1/agents/{AGENT}/jobs?wait=60", headers=bearer(cred))
-    time.sleep(0.3)
+    _wait_until_long_polling(other)
     start = time.monotonic()
     other.run(_close(other.app.state.nw.signals))  # what serve does on SIGTERM, in the loop
     assert waiting.result(10).json() == {"jobs": []}

@@ -115,3 +115,25 @@ def test_stale_agents_are_upper_case_and_red_on_a_terminal() -> None:
     colored = fleet_table(agents, 100.0, color=True).splitlines()
     assert colored[3].startswith("\x1b[") and "STALE" in colored[3]
     assert colored[2] == plain[2]
+
+
+def test_push_agents_show_their_spool() -> None:
+    base = {
+        "site": "s",
+        "state": "up",
+        "last_seen": 95.0,
+        "version": "0.1",
+        "devices_assigned": 1,
+        "devices_healthy": 1,
+        "queue_depth": 0,
+        "clock_offset": 0.0,
+    }
+    agents = [
+        {**base, "id": "pull"},  # an older agent or a pull agent: no spool fields at all
+        {**base, "id": "push-ok", "spool_depth": 0, "spool_oldest_age": 0.0},
+        {**base, "id": "push-behind", "spool_depth": 86_400, "spool_oldest_age": 3900.0},
+    ]  # fmt: skip
+    lines = fleet_table(agents, 100.0, color=False).splitlines()
+    assert "PUSH SPOOL" in lines[0]
+    spool_at = lines[0].index("PUSH SPOOL")
+    assert [line[spool_at:].split("  ")[0] for line in lines[2:]] == ["-", "0", "86400 (65m)"]

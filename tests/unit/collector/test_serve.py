@@ -106,15 +106,23 @@ def test_sigkill_and_restart_keep_agents_and_results(collector: CollectorProcess
 def test_sigterm_ends_long_polls_and_exits_cleanly(collector: CollectorProcess) -> None:
     credential, context = _enrol(collector)
     answers: list[httpx.Response] = []
+    sent = threading.Event()
+
+    def trace(event: str, info: object) -> None:
+        if event == "http11.send_request_body.complete":
+            sent.set()
 
     def long_poll() -> None:
-        answers.append(httpx.get(f"{collector.url}/api/v1/agents/{AGENT}/jobs?wait=60",
-                                 headers={"Authorization": f"Bearer {credential}"},
-                                 verify=context, timeout=70))  # fmt: skip
+        with httpx.Client(verify=context, timeout=70) as client:
+            answers.append(client.get(f"{collector.url}/api/v1/agents/{AGENT}/jobs?wait=60",
+                                      headers={"Authorization": f"Bearer {credential}"},
+                                      extensions={"trace": trace}))  # fmt: skip
 
     waiter = threading.Thread(target=long_poll)
     waiter.start()
-    time.sleep(0.5)
+    # The whole request is on the wire before the signal: the server reads it on its next
+    # loop turn, long before uvicorn acts on SIGTERM (it checks every 0.1 s).
+    assert sent.wait(30), "the long-poll was never sent"
     start = time.monotonic()
     assert collector.stop(signal.SIGTERM) == 0
     waiter.join(10)

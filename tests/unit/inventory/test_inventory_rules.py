@@ -133,3 +133,43 @@ def test_invalid_date_looking_value(write: Write) -> None:
 def test_deep_nesting_is_refused(write: Write) -> None:
     path = write("deep.yaml", "province: p\nx: " + "[" * 5000 + "]" * 5000 + "\n")
     assert _problems([path]) == [f"{path}:1: too large or too deeply nested (aliases expanding?)"]
+
+
+PUSH_AGENTS = """province: p
+sites: [{id: s, kind: agency}]
+agents:
+  - {id: a, site: s, metrics: push, push: {url: "ftp://x/w"}}
+  - {id: b, site: s, push: {url: "http://r:9090/api/v1/write"}}
+  - {id: c, site: s, metrics: push, push: {url: "http://r/w", ca_file: /etc/ca.pem}}
+  - {id: d, site: s, metrics: push, push: {url: "https://r/w", bearer_token: hunter2}}
+  - {id: e, site: s, metrics: push, push: {url: "https://r/w", spool_max_size: 1024,
+                                          spool_max_age: 3d, backlog_rate: 0, batch: 10}}
+"""
+
+
+def test_push_blocks_are_checked_one_message_per_problem(write: Write) -> None:
+    path = write("push.yaml", PUSH_AGENTS)
+    assert _problems([path]) == [
+        f"{path}:4: agents[a].push.url: must be an http:// or https:// URL with a host",
+        f"{path}:5: agents[b].push: is only for agents with 'metrics: push'",
+        f"{path}:6: agents[c].push.ca_file: is only for https:// URLs",
+        f"{path}:7: agents[d].push.bearer_token: must be a secret reference env:NAME or "
+        "file:/absolute/path; a literal secret is not allowed (value not shown)",
+        f"{path}:8: agents[e].push.spool_max_size: must be a size with a unit, like 512MiB, "
+        "1GiB or 200MB, not a number",
+        f"{path}:9: agents[e].push.backlog_rate: must be at least 100",
+        f"{path}:9: agents[e].push.batch: must be at least 100",
+        f"{path}:9: agents[e].push.spool_max_age: must be a duration with a unit, like 500ms, "
+        "2s, 1m or 1h",
+    ]
+
+
+def test_push_defaults_and_sizes(write: Write) -> None:
+    path = write("ok.yaml", "province: p\nsites: [{id: s, kind: agency}]\nagents: [{id: a, "
+                 "site: s, metrics: push, push: {url: 'https://r/api/v1/write', "
+                 "bearer_token: 'env:NW_PUSH', spool_max_size: 512MiB}}]\n")  # fmt: skip
+    push = load_inventory([path]).agents[0].push
+    assert push is not None
+    assert (push.spool_max_size, push.spool_max_age, push.interval) == (2**29, 259200.0, 15.0)
+    assert (push.batch, push.backlog_rate, push.tls_verify, push.timeout) == (5000, 20000, True, 30)
+    assert push.model_dump(mode="json")["spool_max_size"] == "512MiB"

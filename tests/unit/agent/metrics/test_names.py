@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from netwarden.agent.metrics.names import ALL, BY_NAME, CONFIG, METRICS, PROBES, SSH, SYNC
+from netwarden.agent.metrics.names import ALL, BY_NAME, CONFIG, METRICS, PROBES, PUSH, SSH, SYNC
 
 # The issue's list, verbatim: acceptance tests and dashboards use these names and labels.
 CONTRACT = {
@@ -99,7 +99,7 @@ def test_label_names_are_valid_and_unique() -> None:
 
 
 def test_ssh_config_and_sync_metrics_follow_prometheus_conventions() -> None:
-    for spec in (*SSH, *CONFIG, *SYNC):
+    for spec in (*SSH, *CONFIG, *SYNC, *PUSH):
         assert re.fullmatch(r"netwarden(_[a-z0-9]+)+", spec.name), spec.name
         assert spec.name.endswith("_total") == (spec.type == "counter"), spec.name
         assert spec.help.endswith("."), spec.name
@@ -111,3 +111,14 @@ def test_every_metric_is_documented() -> None:
     doc = (Path(__file__).parents[4] / "docs" / "metrics.md").read_text(encoding="utf-8")
     missing = [spec.name for spec in ALL if f"`{spec.name}`" not in doc]
     assert not missing
+
+
+def test_push_metrics_are_the_issues() -> None:
+    issue = {"netwarden_push_spool_bytes": ("gauge", ()),
+             "netwarden_push_spool_oldest_age_seconds": ("gauge", ()),
+             "netwarden_push_samples_sent_total": ("counter", ()),
+             "netwarden_push_samples_retried_total": ("counter", ()),
+             "netwarden_push_samples_dropped_total": ("counter", ("reason",)),
+             "netwarden_push_last_success_timestamp_seconds": ("gauge", ())}  # fmt: skip
+    table = {spec.name: (spec.type, spec.labels) for spec in PUSH}
+    assert {name: table.get(name) for name in issue} == issue

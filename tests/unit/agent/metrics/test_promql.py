@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 RULES = {
-    "AgentDown": 'up{job="netwarden-agent"} == 0',
+    "AgentDown": 'up{job="netwarden-agents"} == 0',
     "DeviceDown": (
         "netwarden_device_up == 0 and on(device) increase("
         'netwarden_snmp_poll_errors_total{reason=~"timeout|refused|unreachable"}[5m]) > 0'
@@ -20,11 +20,11 @@ RULES = {
     ),
 }
 
-AGENT_A = 'job="netwarden-agent",instance="agent-a:9430"'
+AGENT_A = 'job="netwarden-agents",instance="agent-a:9430"'
 SERIES = [
     # agent A polls sw-gone (no answer) and sw-auth (SNMPv3 refuses us) and sw-ok.
     (f"up{{{AGENT_A}}}", "1x10"),
-    ('up{job="netwarden-agent",instance="agent-b:9430"}', "0x10"),
+    ('up{job="netwarden-agents",instance="agent-b:9430"}', "0x10"),
     (f'netwarden_device_up{{{AGENT_A},device="sw-gone",method="snmp"}}', "1 0x9"),
     (f'netwarden_device_up{{{AGENT_A},device="sw-auth",method="snmp"}}', "1 0x9"),
     (f'netwarden_device_up{{{AGENT_A},device="sw-ok",method="snmp"}}', "1x10"),
@@ -37,7 +37,7 @@ SERIES = [
 
 
 def _alerts(device: str | None, instance: str) -> list[dict[str, object]]:
-    labels = {"job": "netwarden-agent", "instance": instance}
+    labels = {"job": "netwarden-agents", "instance": instance}
     if device is not None:
         labels |= {"device": device, "method": "snmp"}
     return [{"exp_labels": labels}]

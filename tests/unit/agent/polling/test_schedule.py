@@ -8,6 +8,7 @@ import random
 import time
 
 from netwarden.agent.polling.schedule import DEADLINE_SHARE, Scheduler
+from tests.waiting import wait_for_async
 
 
 def test_each_device_polls_on_its_interval_with_a_deadline_below_it() -> None:
@@ -31,7 +32,9 @@ def test_each_device_polls_on_its_interval_with_a_deadline_below_it() -> None:
         return seen
 
     seen = asyncio.run(scenario())
-    assert 8 <= len(seen["fast"]) <= 11
+    # Never faster than the interval (timers are never early); slower only by what a loaded
+    # machine delays a timer (10 fast polls on a quiet one).
+    assert 6 <= len(seen["fast"]) <= 11
     assert 2 <= len(seen["slow"]) <= 3
 
 
@@ -49,11 +52,12 @@ def test_a_hanging_device_does_not_delay_the_others() -> None:
         sched = Scheduler(max_in_flight=2, rng=random.Random(2))
         sched.start("dead", 0.1, dead)
         sched.start("ok", 0.05, healthy)
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(1.0)
         await sched.stop()
         return count
 
-    assert asyncio.run(scenario()) >= 8
+    # 20 polls on its own; held up by the dead device it would manage about 10.
+    assert asyncio.run(scenario()) >= 14
 
 
 def test_polls_in_flight_are_bounded() -> None:
@@ -88,7 +92,7 @@ def test_a_crashing_poll_keeps_its_loop(caplog) -> None:  # type: ignore[no-unty
 
         sched = Scheduler(rng=random.Random(4))
         sched.start("buggy", 0.05, poll)
-        await asyncio.sleep(0.3)
+        await wait_for_async("polls after the crashes", lambda: calls >= 4, 10)
         await sched.stop()
         return calls
 
@@ -108,13 +112,41 @@ def test_restarting_a_key_replaces_its_loop() -> None:
 
         sched = Scheduler(rng=random.Random(5))
         sched.start("d", 0.05, make("old"))
-        await asyncio.sleep(0.12)
+        await wait_for_async("the old loop polling", lambda: counts["old"] >= 2, 10)
         sched.start("d", 0.05, make("new"))
         before = counts["old"]
-        await asyncio.sleep(0.2)
+        await wait_for_async("the new loop polling", lambda: counts["new"] >= 3, 10)
         await sched.stop()
         assert sched.keys() == set()
         return before, counts["old"]
 
     before, after = asyncio.run(scenario())
     assert before == after
+
+
+def test_stop_ends_a_loop_whose_poll_swallowed_the_cancellation() -> None:
+    """asyncio.wait_for on Python 3.11 returns its inner result instead of raising when the
+    cancellation lands as that result arrives: the poll returns normally, and the loop must
+    still end (it once polled on for ever and the agent's shutdown hung)."""
+
+    async def scenario() -> int:
+        calls = swallowed = 0
+
+        async def poll(deadline: float) -> None:
+            nonlocal calls, swallowed
+            calls += 1
+            try:
+                await asyncio.sleep(deadline)
+            except asyncio.CancelledError:
+                if swallowed:  # only the first, as wait_for did on 3.11
+                    raise
+                swallowed += 1
+
+        sched = Scheduler(rng=random.Random(6))
+        sched.start("d", 0.05, poll)
+        await wait_for_async("a first poll", lambda: calls >= 1, 10)
+        stopping = asyncio.ensure_future(sched.stop())
+        await wait_for_async("stop() ending the loop", stopping.done, 5)
+        return swallowed
+
+    assert asyncio.run(scenario()) == 1

@@ -32,8 +32,10 @@ async def serve(
     address in brackets, as in any URL)."""
     stop = asyncio.Event()
     answers: dict[str, bytes] = {}
+    handlers: set[asyncio.Task[None]] = set()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handlers.add(asyncio.current_task())  # type: ignore[arg-type]
         try:
             head = await reader.readuntil(b"\r\n\r\n")
             answer = answers.get(head.split(b" ")[1].decode(), response(404))
@@ -45,6 +47,8 @@ async def serve(
             pass
         finally:
             writer.close()
+            with contextlib.suppress(ConnectionError, ssl.SSLError):
+                await writer.wait_closed()
 
     server = await asyncio.start_server(handle, host, 0, ssl=context)
     scheme = "https" if context else "http"
@@ -56,4 +60,5 @@ async def serve(
         stop.set()
         server.close()
         await server.wait_closed()
-        await asyncio.sleep(0.01)  # let the handlers close their connections
+        # Every handler has closed its connection (an open one would warn when collected).
+        await asyncio.wait_for(asyncio.gather(*handlers, return_exceptions=True), 30)

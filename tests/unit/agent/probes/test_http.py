@@ -138,8 +138,9 @@ def _probe(
     assert result.success is (result.reason is ProbeReason.ok), result
     phases = result.labelled[PHASE_SECONDS]
     assert set(phases) == set(PHASES)
-    assert sum(phases.values()) == pytest.approx(result.duration, abs=0.002)
-    assert result.duration < deadline + 0.2
+    # Exactly (float rounding aside), however late a loaded machine's loop gets to each step.
+    assert sum(phases.values()) == pytest.approx(result.duration, abs=1e-9)
+    assert result.duration < deadline + 1.0  # margin: a loaded machine fires timers late
     return result
 
 
@@ -223,7 +224,7 @@ def test_silent_server_times_out_at_the_deadline() -> None:
     result = _probe("/hang", deadline=0.5)
     assert result.reason is ProbeReason.timeout
     assert "processing" in result.message
-    assert 0.5 <= result.duration < 0.7
+    assert 0.5 <= result.duration < 1.5  # the deadline, not the hang (a loaded machine is late)
     assert result.values[STATUS_CODE] == 0
 
 

@@ -72,7 +72,7 @@ def test_full_backlog_times_out_at_the_deadline() -> None:
             filler.connect_ex(address)
         result = asyncio.run(tcp_probe(TcpTarget(*address), deadline=0.5))
     assert result.reason is ProbeReason.timeout
-    assert 0.5 <= result.duration < 1.0
+    assert 0.5 <= result.duration < 1.5  # the deadline, not the kernel's SYN retries
 
 
 @pytest.mark.parametrize(

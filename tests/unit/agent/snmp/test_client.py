@@ -47,7 +47,9 @@ def scenario(
         sessions: list[UdpSnmpSession] = []
 
         def session(creds: Credentials = PUBLIC, **kw: object) -> UdpSnmpSession:
-            options: dict[str, object] = {"timeout": 0.3, "retries": 0, **kw}
+            # 2 s: an answer never misses it on a loaded machine; tests that expect silence
+            # pass their own short timeout.
+            options: dict[str, object] = {"timeout": 2.0, "retries": 0, **kw}
             target = Target("127.0.0.1", port, credentials=creds, **options)  # type: ignore[arg-type]
             sessions.append(UdpSnmpSession(target))
             return sessions[-1]
@@ -184,7 +186,7 @@ def test_silence_is_a_timeout_after_every_attempt() -> None:
 
 def test_wrong_community_is_a_timeout() -> None:
     async def body(agent: SimAgent, session: Callable[..., UdpSnmpSession]) -> Any:
-        return await session(V2cCredentials(b"wrong")).get([SYS_NAME])
+        return await session(V2cCredentials(b"wrong"), timeout=0.3).get([SYS_NAME])
 
     with pytest.raises(SnmpError) as err:
         scenario(body)
@@ -316,7 +318,7 @@ def test_v3_state_is_per_session() -> None:
 
 def test_v3_silent_agent_is_a_timeout() -> None:
     async def body(agent: SimAgent, session: Callable[..., UdpSnmpSession]) -> Any:
-        return await session(V3_USER).get([SYS_NAME])
+        return await session(V3_USER, timeout=0.3).get([SYS_NAME])
 
     with pytest.raises(SnmpError) as err:
         scenario(body, users={}, behaviour=Behaviour(silent_reports=True))

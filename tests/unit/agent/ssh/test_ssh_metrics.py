@@ -3,7 +3,6 @@ fake, rendered by the agent's own renderer and read back with prometheus-client'
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -16,20 +15,23 @@ from netwarden.agent.snmp.types import Target
 from netwarden.agent.ssh.fake import FakeSshRunner
 from netwarden.agent.ssh.parsers import linux
 from netwarden.agent.ssh.types import SshError, SshReason
+from tests.waiting import wait_for_async
 
 from .helpers import linux_outputs, network_outputs, run_async
 
 Samples = dict[str, list[tuple[dict[str, str], float]]]
 
+# 1 s: each collection's deadline is 0.9 s, which a fake session in a worker thread meets
+# even on a loaded machine (at 200 ms, a 180 ms deadline was missed under load).
 DEVICES = """\
 - {id: dc-web-01, site: dc, address: 198.18.10.5, role: host,
-   ssh: {credential: c, platform: linux, interval: 200ms%s}}
+   ssh: {credential: c, platform: linux, interval: 1s%s}}
 - {id: sw-hw, site: dc, address: 198.18.10.7, role: switch,
-   ssh: {credential: c, platform: huawei, interval: 200ms}}
+   ssh: {credential: c, platform: huawei, interval: 1s}}
 - {id: sw-down, site: dc, address: 198.18.10.8, role: switch,
-   ssh: {credential: c, platform: cisco_ios, interval: 200ms}}
+   ssh: {credential: c, platform: cisco_ios, interval: 1s}}
 - {id: fw-1, site: dc, address: 198.18.10.9, role: firewall,
-   ssh: {credential: c, platform: fortinet, interval: 200ms}}
+   ssh: {credential: c, platform: fortinet, interval: 1s}}
 """
 
 
@@ -68,19 +70,14 @@ def make_runner() -> FakeSshRunner:
 
 
 async def until_collected(runtime: AgentRuntime, count: int = 1) -> None:
-    for _ in range(100):  # bounded: 5 s
+    def collected() -> bool:
         jobs = runtime.ssh.latest()
-        if (
-            jobs
-            and all(job.latest is not None for job in jobs)
-            and all(
-                sum(job.failures.values()) >= count or (job.latest and job.latest.success)
-                for job in jobs
-            )
-        ):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("SSH jobs did not run")
+        return bool(jobs) and all(
+            job.latest is not None and (sum(job.failures.values()) >= count or job.latest.success)
+            for job in jobs
+        )
+
+    await wait_for_async("every SSH job run", collected, 30, every=0.05)
 
 
 @run_async
@@ -138,10 +135,9 @@ async def test_parse_errors_are_counted_with_the_command(tmp_path: Path) -> None
     runtime.apply(runtime.load())
     try:
         await until_collected(runtime)
-        for _ in range(100):  # bounded: two collections of dc-web-01 counted
-            if runtime.ssh.jobs["dc-web-01"].parse_errors.get(linux.MEMINFO, 0) >= 2:
-                break
-            await asyncio.sleep(0.05)
+        job = runtime.ssh.jobs["dc-web-01"]
+        await wait_for_async("two collections of dc-web-01 counted",
+                             lambda: job.parse_errors.get(linux.MEMINFO, 0) >= 2, 30)  # fmt: skip
         got = samples(b"".join(renderer(runtime)()).decode())
     finally:
         await runtime.close()

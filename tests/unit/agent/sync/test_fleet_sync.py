@@ -233,8 +233,10 @@ async def test_without_an_assignment_it_serves_metrics_and_waits_for_one(
         assert (await _get(bound, "/-/healthy")).status_code == 200
         page = (await _get(bound, "/metrics")).text
         assert _metric(page, "netwarden_agent_collector_up") == 0
+        asked = fake.requests["assignment"]
         await asyncio.to_thread(server.start)
-        await asyncio.sleep(0.3)  # reachable, but no assignment for this agent yet (404)
+        # Reachable, but no assignment for this agent yet (404): it asked, and has none.
+        await wait_for(lambda: fake.requests["assignment"] > asked, what="an assignment asked")
         assert not agent.loaded
         fake.set_assignment(AGENT, assignment(("sw-1",)))
         await wait_for(lambda: agent.loaded and _polled(agent), what="the first assignment")
@@ -329,3 +331,34 @@ async def test_long_polls_ask_a_jittered_wait(state_dir: Path, fake: FakeCollect
         await agent.close()
     assert all(0.27 <= w <= 0.33 for w in fake.jobs_waits)
     assert len(set(fake.jobs_waits)) > 1
+
+
+@run_async
+async def test_a_push_agents_heartbeat_carries_its_spool_depth(
+    state_dir: Path, fake: FakeCollector
+) -> None:
+    from netwarden.agent.push.fake import FakeReceiver
+    from netwarden.agent.push.service import PushService
+    from netwarden.agent.sync.collector_link import CollectorLink, EnrolledOptions
+
+    document = assignment(("sw-1",))
+    document["agents"][0] |= {"metrics": "push", "push": {"url": "http://127.0.0.1:9/w"}}
+    fake.set_assignment(AGENT, document)
+    receiver = FakeReceiver(down=True)  # the receiver is away: samples wait in the spool
+    push = PushService(state_dir / "spool", receiver=lambda target: receiver)
+    link = CollectorLink(EnrolledOptions(state_dir, settings=FAST,
+                                         heartbeat_extra=push.heartbeat_fields))  # fmt: skip
+    agent = AgentLifecycle(link, link, FakeDevices().settings(), services=[push])
+    await agent.start("127.0.0.1", 0)
+    try:
+
+        def spooled() -> bool:
+            return bool(fake.heartbeats) and (fake.heartbeats[-1].get("spool_depth") or 0) > 0
+
+        await wait_for(spooled, what="a heartbeat with samples in the spool")
+        beat = fake.heartbeats[-1]
+        assert set(beat) - {"received_at"} == HEARTBEAT_FIELDS | {"spool_depth", "spool_oldest_age"}
+        assert beat["spool_oldest_age"] >= 0
+        assert (state_dir / "spool" / "spool.db").exists()  # the state dir's spool
+    finally:
+        await agent.close()

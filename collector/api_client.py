@@ -1,0 +1,168 @@
+"""A user's client to the collector API: the URL, CA and token options of every user command,
+and one readable line for every failure.
+
+``--collector`` (or ``NETWARDEN_COLLECTOR``), ``--ca-file`` (or ``NETWARDEN_CA_FILE``),
+``--insecure`` for plain ``http://``, the token in ``NETWARDEN_TOKEN``. httpx is imported when a
+command runs, not when the CLI starts.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
+
+import typer
+
+from netwarden.errors import NetwardenError, UsageError
+
+if TYPE_CHECKING:
+    import httpx
+
+Collector = Annotated[
+    str | None,
+    typer.Option(
+        "--collector", envvar="NETWARDEN_COLLECTOR", help="Collector URL.", show_default=False
+    ),
+]
+CaFile = Annotated[
+    Path | None,
+    typer.Option("--ca-file", envvar="NETWARDEN_CA_FILE", help="PEM of the collector CA."),
+]
+Insecure = Annotated[
+    bool, typer.Option("--insecure", help="Allow http://, or skip TLS verification.")
+]
+TIMEOUT = 30.0
+CHUNK = 1024 * 1024
+
+
+def _verify(url: str, ca_file: Path | None, insecure: bool) -> bool | ssl.SSLContext:
+    if url.startswith("http://") and not insecure:
+        raise UsageError(f"{url} is plain HTTP: pass --insecure to use it")
+    if ca_file is None:
+        return not insecure
+    if not ca_file.is_file():
+        raise UsageError(f"--ca-file {ca_file}: no such file")
+    try:
+        return ssl.create_default_context(cafile=str(ca_file))
+    except (ssl.SSLError, OSError) as exc:
+        raise UsageError(f"--ca-file {ca_file}: not a PEM certificate ({exc})") from None
+
+
+class CollectorClient:
+    """One collector, one token (from ``NETWARDEN_TOKEN``)."""
+
+    def __init__(
+        self, url: str | None, ca_file: Path | None, insecure: bool, *, timeout: float = TIMEOUT
+    ) -> None:
+        import httpx
+
+        if not url:
+            raise UsageError("no collector: pass --collector URL or set NETWARDEN_COLLECTOR")
+        token = os.environ.get("NETWARDEN_TOKEN", "").strip()
+        if not token:
+            raise UsageError(
+                "NETWARDEN_TOKEN is not set (a user token from "
+                "`netwarden collector token create --user NAME --role ROLE`)"
+            )
+        self.url = url.rstrip("/")
+        self._client = httpx.Client(
+            base_url=self.url,
+            verify=_verify(url, ca_file, insecure),
+            timeout=timeout,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    def __enter__(self) -> CollectorClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._client.close()
+
+    def _send(self, request: httpx.Request, role: str, *, stream: bool = False) -> httpx.Response:
+        import httpx
+
+        try:
+            answer = self._client.send(request, stream=stream)
+        except httpx.ConnectError as exc:
+            hint = " (is --ca-file the collector's CA?)" if "CERTIFICATE" in str(exc) else ""
+            raise NetwardenError(f"cannot reach the collector at {self.url}: {exc}{hint}") from exc
+        except httpx.HTTPError as exc:
+            raise NetwardenError(f"collector {self.url}: {exc}") from exc
+        if answer.status_code >= 400:
+            if stream:
+                answer.read()
+            answer.close()
+            if answer.status_code in (401, 403):
+                raise NetwardenError(
+                    f"the collector refused the token ({_error(answer)}): this "
+                    f"needs a token with the {role} role"
+                )
+            raise NetwardenError(f"collector answered {answer.status_code}: {_error(answer)}")
+        return answer
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        role: str,
+        *,
+        body: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> Any:
+        """A JSON request; the decoded JSON answer."""
+        request = self._client.build_request(method, path, json=body, params=params)
+        answer = self._send(request, role)
+        try:
+            return answer.json()
+        except ValueError:
+            raise NetwardenError(f"collector {self.url} answered no JSON") from None
+
+    def upload(
+        self, path: str, role: str, source: BinaryIO, size: int, params: dict[str, str]
+    ) -> Any:
+        """POST the bytes of ``source`` (streamed) as the body; the decoded JSON answer."""
+
+        def chunks() -> Iterator[bytes]:
+            while chunk := source.read(CHUNK):
+                yield chunk
+
+        headers = {"Content-Type": "application/octet-stream", "Content-Length": str(size)}
+        request = self._client.build_request(
+            "POST", path, content=chunks(), params=params, headers=headers
+        )
+        return self._send(request, role).json()
+
+    def download(
+        self,
+        path: str,
+        role: str,
+        out: BinaryIO,
+        *,
+        method: str = "GET",
+        body: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> dict[str, str]:
+        """Send a request and write the answer's body into ``out`` (streamed); the answer's
+        headers."""
+        import httpx
+
+        request = self._client.build_request(method, path, json=body, params=params)
+        answer = self._send(request, role, stream=True)
+        try:
+            for chunk in answer.iter_bytes(CHUNK):
+                out.write(chunk)
+        except httpx.HTTPError as exc:
+            raise NetwardenError(f"collector {self.url}: download cut off: {exc}") from exc
+        finally:
+            answer.close()
+        return dict(answer.headers)
+
+
+def _error(answer: httpx.Response) -> str:
+    try:
+        return str(answer.json()["error"])
+    except (ValueError, KeyError, TypeError):
+        return answer.text[:200] or answer.reason_phrase

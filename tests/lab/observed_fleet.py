@@ -1,0 +1,227 @@
+"""The lab as Prometheus sees it in a province: the collector in the data centre, an enrolled
+agent at every site, and a real Prometheus scraping the agents (found through the collector's
+HTTP SD, job ``netwarden-agents`` with ``honor_labels: true``) and the collector's /metrics
+(job ``netwarden-collector``). For the dashboards' and the availability report's tests.
+
+The lab's inventory gets what those tests need on top: the core router polled every second
+(outages measured to the second), the agency switches pinged from the core (an agency's
+reachability from the core side) and a portal check that fails (a failed probe is data too).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from netwarden.inventory import load_inventory
+from tests.lab.conftest import Lab
+from tests.lab.fleet_lab import LabAgent, LabCollector, in_ns, stop_process, wait_for
+
+DC_HOST_NS, DC_HOST = "nwl-dc-db", "198.18.10.6"
+COLLECTOR_LISTEN = f"{DC_HOST}:9440"
+PROMETHEUS_LISTEN = f"{DC_HOST}:19090"
+AGENTS = {
+    "agent-core": ("nwl-core", "198.18.100.1:9430"),
+    "agent-so-khcn": ("nwl-a1", "198.18.1.2:9430"),
+    "agent-so-tc": ("nwl-a2", "198.18.2.2:9430"),
+    # Behind NAT: pushes (not scraped); it runs so the collector sees the whole fleet.
+    "agent-p-phan-dinh-phung": ("nwl-a3", "198.18.1.2:9430"),
+    "agent-dc": ("nwl-dc", "198.18.10.1:9430"),
+}
+SCRAPED = sorted(set(AGENTS) - {"agent-p-phan-dinh-phung"})
+# Agencies whose switch the core can ping (the NAT'd one drops what starts outside).
+SNMP_INSTANCE_IS_DEVICE = {
+    "source_labels": ["__name__", "device"],
+    "regex": "(if|sys|hr)[A-Z].*;(.+)",
+    "target_label": "instance",
+    "replacement": "$2",
+}
+REACHABLE_SWITCHES = {"so-khcn": "198.18.1.2", "so-tc": "198.18.2.2"}
+
+
+def observed_inventory(lab_inventory: Path, out: Path) -> Path:
+    document = yaml.safe_load(lab_inventory.read_text(encoding="utf-8"))
+    for device in document["devices"]:
+        if device["id"] == "core-rtr":
+            device["snmp"] |= {"interval": "1s", "timeout": "500ms", "retries": 0}
+    document["services"] += [
+        {
+            "id": f"reach-{site}",
+            "name": f"Ping {site} từ lõi",
+            "site": site,
+            "agent": "agent-core",
+            "interval": "2s",
+            "check": {"icmp": {"host": address, "count": 2, "timeout": "500ms"}},
+        }
+        for site, address in REACHABLE_SWITCHES.items()
+    ] + [
+        {
+            "id": "cong-loi",
+            "name": "Cổng không mở",
+            "site": "dc",
+            "interval": "10s",
+            "check": {
+                "http": {"url": "https://198.18.10.5:8444/", "tls_verify": False, "timeout": "2s"}
+            },
+        },
+    ]
+    out.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), "utf-8")
+    load_inventory([out])  # fail here, not in the collector, if the additions are wrong
+    return out
+
+
+@dataclass
+class PrometheusServer:
+    url: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+    scrape_interval: int
+
+    def api(self, path: str, **params: str) -> Any:
+        answer = httpx.get(f"{self.url}/api/v1/{path}", params=params, timeout=30)
+        body = answer.json()
+        if body.get("status") != "success":
+            raise AssertionError(f"{path} {params}: {answer.status_code} {body.get('error')}")
+        return body["data"]
+
+    def targets_up(self) -> dict[str, str]:
+        """Health by job/agent of the active targets."""
+        found = self.api("targets", state="active")["activeTargets"]
+        return {f"{t['labels']['job']}/{t['labels'].get('agent', '')}": t["health"] for t in found}
+
+
+def _start_prometheus(
+    folder: Path, sd_url: str, viewer: str, ca_file: Path, scrape_interval: int
+) -> PrometheusServer:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "token").write_text(viewer)
+    (folder / "token").chmod(0o600)
+    tls = {"ca_file": str(ca_file)}
+    config = {
+        "global": {
+            "scrape_interval": f"{scrape_interval}s",
+            "scrape_timeout": f"{min(scrape_interval, 4)}s",
+        },
+        "scrape_configs": [
+            {
+                "job_name": "netwarden-agents",
+                "honor_labels": True,
+                # grafana/README.md: community snmp_exporter dashboards select a device by
+                # `instance`; this names each SNMP series' device there.
+                "metric_relabel_configs": [SNMP_INSTANCE_IS_DEVICE],
+                "http_sd_configs": [
+                    {
+                        "url": sd_url,
+                        "refresh_interval": "2s",
+                        "tls_config": tls,
+                        "authorization": {
+                            "type": "Bearer",
+                            "credentials_file": str(folder / "token"),
+                        },
+                    }
+                ],
+            },
+            {
+                "job_name": "netwarden-collector",
+                "scheme": "https",
+                "tls_config": tls,
+                "static_configs": [{"targets": [COLLECTOR_LISTEN]}],
+            },
+        ],
+    }
+    (folder / "prometheus.yml").write_text(json.dumps(config))  # JSON is YAML
+    argv = [
+        "prometheus",
+        f"--config.file={folder / 'prometheus.yml'}",
+        f"--storage.tsdb.path={folder / 'data'}",
+        f"--web.listen-address={PROMETHEUS_LISTEN}",
+    ]
+    log = folder / "prometheus.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(in_ns(DC_HOST_NS, argv), stdout=out, stderr=subprocess.STDOUT)
+    server = PrometheusServer(f"http://{PROMETHEUS_LISTEN}", proc, log, scrape_interval)
+
+    def ready() -> bool:
+        assert proc.poll() is None, log.read_text()[-2000:]
+        try:
+            return httpx.get(f"{server.url}/-/ready", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_for("prometheus ready", ready, 30)
+    return server
+
+
+@dataclass
+class ObservedFleet:
+    lab: Lab
+    inventory: Path
+    collector: LabCollector
+    agents: dict[str, LabAgent]
+    prometheus: PrometheusServer
+    viewer: str
+
+
+@contextmanager
+def observed_fleet(lab: Lab, scrape_interval: int) -> Iterator[ObservedFleet]:
+    """Everything started, and ended by PID on the way out, whatever happens."""
+    tmp = Path(tempfile.mkdtemp(prefix="nw-observed-"))
+    inventory = observed_inventory(Path(lab.state.inventory), tmp / "inventory.yaml")
+    collector = LabCollector(
+        DC_HOST_NS, COLLECTOR_LISTEN, str(inventory), tmp / "collector" / "data", "5s"
+    )
+    agents = {
+        a: LabAgent(a, ns, address, tmp / "agents" / a) for a, (ns, address) in AGENTS.items()
+    }
+    prometheus: PrometheusServer | None = None
+    try:
+        (tmp / "agents").mkdir()
+        collector.start()
+        viewer = collector.cli("token", "create", "--user", "grafana", "--role", "viewer")
+        for agent in agents.values():
+            token = collector.cli("token", "create", "--agent", agent.agent, "-i", str(inventory))[
+                "token"
+            ]
+            if not collector.ca_file.exists():
+                collector.fetch_ca(expected_sha256=token.split(".")[2])
+            agent.enroll(collector.url, token)
+            agent.start(advertise=True, heartbeat=1.0, summary=5.0)
+        for agent in agents.values():
+            agent.wait_serving()
+        prometheus = _start_prometheus(
+            tmp / "prometheus",
+            f"{collector.url}/api/v1/sd",
+            viewer["token"],
+            collector.ca_file,
+            scrape_interval,
+        )
+        expected = {f"netwarden-agents/{a}" for a in SCRAPED} | {"netwarden-collector/"}
+        wait_for(
+            "every scraped agent and the collector up in Prometheus",
+            lambda: (
+                all(prometheus.targets_up().get(t) == "up" for t in expected)
+                if prometheus
+                else False
+            ),
+            90,
+            every=1,
+            describe=lambda: prometheus.targets_up() if prometheus else None,
+        )
+        yield ObservedFleet(lab, inventory, collector, agents, prometheus, viewer["token"])
+    finally:
+        for agent in agents.values():
+            agent.stop()
+        if prometheus is not None:
+            stop_process(prometheus.proc)
+        collector.stop()
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,237 @@
+"""The push service in the real agent runtime (standalone source, fake SNMP devices, the
+in-repo fake receiver): every poll becomes samples at the receiver, as /metrics showed them."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from netwarden.agent.lifecycle import AgentLifecycle
+from netwarden.agent.metrics import render
+from netwarden.agent.push.fake import FakeReceiver
+from netwarden.agent.push.lanes import LaneSettings
+from netwarden.agent.push.service import PushService
+from netwarden.agent.standalone import InventoryFiles, NoSink
+from netwarden.inventory.model import PushTarget
+from tests.unit.agent.sync.conftest import (
+    AGENT,
+    COMMUNITY_ENV,
+    SITE,
+    FakeDevices,
+    assignment,
+    run_async,
+    wait_for,
+)
+
+URL = "http://127.0.0.1:9/api/v1/write"  # never dialled: the fake receiver answers
+
+
+@pytest.fixture(autouse=True)
+def _community(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(COMMUNITY_ENV, "public")
+
+
+def _inventory(path: Path, *, push: dict[str, Any] | None, metrics: str = "push") -> Path:
+    document = assignment(("sw-1", "sw-2"))
+    document["agents"][0]["metrics"] = metrics
+    if push is not None:
+        document["agents"][0]["push"] = push
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+class Receivers:
+    """Builds fake receivers for the service, keeping the last one."""
+
+    def __init__(self) -> None:
+        self.last = FakeReceiver()
+        self.targets: list[PushTarget] = []
+
+    def __call__(self, target: PushTarget) -> FakeReceiver:
+        self.targets.append(target)
+        self.last = FakeReceiver()
+        return self.last
+
+
+def _agent(tmp_path: Path, receivers: Receivers, push: dict[str, Any] | None) -> AgentLifecycle:
+    path = _inventory(tmp_path / "inventory.json", push=push)
+    fast = LaneSettings(backoff_base=0.05, backoff_cap=0.2)
+    service = PushService(tmp_path / "spool", receiver=receivers, lane_settings=fast)
+    return AgentLifecycle(InventoryFiles([path], AGENT), NoSink(), FakeDevices().settings(),
+                          services=[service])  # fmt: skip
+
+
+def _polls(agent: AgentLifecycle) -> list[float]:
+    return [d.latest.started for d in agent.runtime.devices.values() if d.latest is not None]
+
+
+@run_async
+async def test_every_poll_reaches_the_receiver_as_metrics_showed_it(tmp_path: Path) -> None:
+    receivers = Receivers()
+    agent = _agent(tmp_path, receivers, {"url": URL, "interval": "1s"})
+    seen: dict[float, str] = {}  # poll time of sw-1 -> its /metrics text right after
+    await agent.start("127.0.0.1", 0)
+    try:
+
+        def note() -> bool:
+            latest = agent.runtime.devices["sw-1"].latest
+            if latest is not None and latest.started not in seen:
+                seen[latest.started] = render(agent.context.registry).decode()
+            return len(seen) >= 4
+
+        await wait_for(note, 15, "four polls of sw-1")
+        await wait_for(lambda: len(receivers.last.series("sysUpTime", device="sw-1")) >= 4, 10,
+                       "their samples at the receiver")  # fmt: skip
+    finally:
+        await agent.close()
+    got = receivers.last.series("sysUpTime", device="sw-1")
+    stamps = [g.timestamp_ms for g in got]
+    assert len(stamps) == len(set(stamps)), "a poll pushed twice"
+    # Each poll is one sample per series, stamped with the poll's start.
+    for poll_time in seen:
+        assert int(poll_time * 1000) in stamps
+    octets = receivers.last.series("ifHCInOctets", device="sw-1", ifIndex="1")
+    assert [g.timestamp_ms for g in octets] == stamps
+    labels = dict(octets[0].labels)
+    assert labels["agent"] == AGENT and labels["site"] == SITE  # site: the device's own
+    assert labels["ifName"] and labels["role"] == "switch"
+    # The agent's own series come on the interval, with the agent's site added.
+    build = receivers.last.series("netwarden_agent_build_info")
+    assert build and dict(build[0].labels)["site"] == SITE
+    assert receivers.last.series("netwarden_push_spool_samples")
+
+
+@run_async
+async def test_a_pull_agent_pushes_nothing_and_opens_no_spool(tmp_path: Path) -> None:
+    receivers = Receivers()
+    path = _inventory(tmp_path / "inventory.json", push=None, metrics="pull")
+    service = PushService(tmp_path / "spool", receiver=receivers)
+    agent = AgentLifecycle(InventoryFiles([path], AGENT), NoSink(), FakeDevices().settings(),
+                           services=[service])  # fmt: skip
+    await agent.start("127.0.0.1", 0)
+    try:
+        await wait_for(lambda: len(_polls(agent)) == 2, 10, "the first polls")
+        await asyncio.sleep(0.3)
+    finally:
+        await agent.close()
+    assert not receivers.targets
+    assert not (tmp_path / "spool").exists()
+    assert "netwarden_push_" not in render(agent.context.registry).decode()
+    assert service.heartbeat_fields() == {"spool_depth": None, "spool_oldest_age": None}
+
+
+@run_async
+async def test_outage_spools_then_delivers_everything_once(tmp_path: Path) -> None:
+    receivers = Receivers()
+    agent = _agent(tmp_path, receivers, {"url": URL, "interval": "1s"})
+    await agent.start("127.0.0.1", 0)
+    try:
+        await wait_for(lambda: receivers.last.samples, 10, "a first delivery")
+        receivers.last.down = True
+        service = next(p for p in agent.parts if isinstance(p, PushService))
+        await wait_for(lambda: (service.heartbeat_fields()["spool_depth"] or 0) > 0, 10,
+                       "samples spooled during the outage")  # fmt: skip
+        await asyncio.sleep(2.5)
+        text = render(agent.context.registry).decode()
+        assert "netwarden_push_samples_retried_total" in text
+        receivers.last.down = False
+        await wait_for(lambda: service.heartbeat_fields()["spool_depth"] == 0, 10,
+                       "the spool drained")  # fmt: skip
+    finally:
+        await agent.close()
+    got = receivers.last.series("sysUpTime", device="sw-2")
+    stamps = [g.timestamp_ms for g in got]
+    assert len(stamps) == len(set(stamps))
+    # The device polls every second: no hole of more than one interval in what arrived.
+    ordered = sorted(stamps)
+    assert max(b - a for a, b in itertools.pairwise(ordered)) < 1600
+
+
+@run_async
+async def test_refused_samples_are_dropped_and_counted_alone(tmp_path: Path) -> None:
+    receivers = Receivers()
+    agent = _agent(tmp_path, receivers, {"url": URL, "interval": "1s"})
+    await agent.start("127.0.0.1", 0)
+    receivers.last.refuse = lambda got: got.name == "ifHighSpeed" and ("ifIndex", "2") in got.labels
+    try:
+        await wait_for(lambda: len(receivers.last.series("sysUpTime", device="sw-1")) >= 2, 10,
+                       "two polls delivered")  # fmt: skip
+    finally:
+        await agent.close()
+    assert not receivers.last.series("ifHighSpeed", ifIndex="2")
+    assert receivers.last.series("ifHighSpeed", ifIndex="1")
+    service = next(p for p in agent.parts if isinstance(p, PushService))
+    assert service.spool is not None
+    assert service.spool.stats().dropped["rejected"] >= 2
+    assert 400 in receivers.last.statuses
+
+
+@run_async
+async def test_a_failing_disk_keeps_the_samples_in_memory_until_it_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from netwarden.agent.push.spool import Spool
+
+    receivers = Receivers()
+    agent = _agent(tmp_path, receivers, {"url": URL, "interval": "1s"})
+    real_append = Spool.append
+    broken = {"on": True}
+
+    def append(self: Spool, blocks: Any) -> None:
+        if broken["on"]:
+            raise sqlite3.OperationalError("database or disk is full")
+        real_append(self, blocks)
+
+    monkeypatch.setattr(Spool, "append", append)
+    await agent.start("127.0.0.1", 0)
+    try:
+        await wait_for(lambda: len(_polls(agent)) == 2, 10, "the first polls")
+        await asyncio.sleep(1.5)  # several polls while nothing can be stored
+        assert not receivers.last.samples
+        broken["on"] = False
+        await wait_for(lambda: len(receivers.last.series("sysUpTime", device="sw-1")) >= 3, 10,
+                       "the polls of the failing time delivered")  # fmt: skip
+    finally:
+        await agent.close()
+
+
+@run_async
+async def test_beyond_the_memory_bound_the_oldest_are_dropped_and_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from netwarden.agent.push import service as service_module
+    from netwarden.agent.push.spool import Spool
+
+    monkeypatch.setattr(service_module, "MAX_PENDING", 3)
+    receivers = Receivers()
+    agent = _agent(tmp_path, receivers, {"url": URL, "interval": "1s"})
+    real_append = Spool.append
+    broken = {"on": True}
+
+    def append(self: Spool, blocks: Any) -> None:
+        if broken["on"]:
+            raise sqlite3.OperationalError("disk I/O error")
+        real_append(self, blocks)
+
+    monkeypatch.setattr(Spool, "append", append)
+    await agent.start("127.0.0.1", 0)
+    try:
+        await asyncio.sleep(3)  # two devices polled every second: more than 3 blocks
+        broken["on"] = False
+        service = next(p for p in agent.parts if isinstance(p, PushService))
+
+        def counted() -> bool:
+            return service.spool is not None and service.spool.stats().dropped["overflow"] > 0
+
+        await wait_for(counted, 10, "the overflow counted")
+    finally:
+        await agent.close()
