@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from netwarden.agent.configs.locations import store_path
+from netwarden.agent.event_loop import AgentEventLoop
 from netwarden.agent.lifecycle import AgentLifecycle, RuntimeSettings
 from netwarden.agent.parts import InventorySource, ResultSink
 from netwarden.agent.snmp.engines import EngineName, session_factory
@@ -112,7 +113,10 @@ def run_agent(options: RunOptions, enrolled: EnrolledMode, spool_dir: Path | Non
         source = sink = _collector_link(enrolled, options.inventory, options.agent, push)
     else:
         source, sink = _inventory_files(options.inventory, options.agent, enrolled), NoSink()
-    asyncio.run(_serve(source, sink, settings, address, push))
+    # The agent's loop looks names up on the resolver's threads: a DNS outage can then hold
+    # neither the default executor nor the process's exit (see agent/event_loop.py).
+    with asyncio.Runner(loop_factory=AgentEventLoop) as runner:
+        runner.run(_serve(source, sink, settings, address, push))
 
 
 def _inventory_files(

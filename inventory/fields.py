@@ -209,6 +209,24 @@ Host = Annotated[
 """A check target: an IP address or a DNS host name."""
 
 
+def _absolute_path(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise PydanticCustomError("path", f"must be an absolute path, not {type_name(value)}")
+    if not value.startswith("/") or len(value) < 2 or "\0" in value:
+        raise PydanticCustomError("path", "must be the absolute path of a file on the agent")
+    return value
+
+
+AgentPath = Annotated[
+    str,
+    BeforeValidator(_absolute_path),
+    WithJsonSchema(
+        {"type": "string", "pattern": "^/.", "description": "Absolute path of a file on the agent."}
+    ),
+]
+"""A file on the agent (the inventory is checked elsewhere: the file need not exist here)."""
+
+
 def _domain_input(value: Any) -> Any:
     if not isinstance(value, str):
         raise PydanticCustomError("domain", f"must be a domain name, not {type_name(value)}")

@@ -242,6 +242,9 @@ PROBES: Final = (
     _probe("netwarden_probe_tls_days_left", "gauge",
            "Days until the server certificate expires (negative: expired)."),
     _probe("netwarden_probe_tls_verified", "gauge", "1 if the certificate chain verified."),
+    _probe("netwarden_probe_tls_verify_error_info", "gauge",
+           "Always 1: why the certificate did not verify "
+           "(expired, self-signed, hostname, untrusted, other).", ("error",)),
 )  # fmt: skip
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 import urllib.error
 import urllib.request
 import warnings
@@ -127,3 +128,31 @@ def test_a_connection_open_at_shutdown_is_closed_not_leaked() -> None:
         gc.collect()
     leaks = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
     assert leaks == []
+
+
+def test_metrics_render_while_the_default_executor_is_full() -> None:
+    """Blocking work (a name lookup of a library during a DNS outage) may fill the loop's
+    default executor; a scrape renders on the server's own threads all the same."""
+    release = threading.Event()
+
+    async def scenario() -> float:
+        loop = asyncio.get_running_loop()
+        stuck = [loop.run_in_executor(None, release.wait, 10.0) for _ in range(40)]
+        server = MetricsServer(lambda: iter([b"up 1\n"]), lambda: None)
+        host, port = await server.start("127.0.0.1", 0)
+        try:
+            started = loop.time()
+            reader, writer = await asyncio.open_connection(host, port)
+            writer.write(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            await writer.drain()
+            async with asyncio.timeout(5):
+                answer = await reader.read()
+            writer.close()
+            assert answer.endswith(b"\r\n\r\nup 1\n")
+            return loop.time() - started
+        finally:
+            await server.close()
+            release.set()
+            await asyncio.gather(*stuck)
+
+    assert asyncio.run(scenario()) < 1.0

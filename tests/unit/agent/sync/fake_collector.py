@@ -51,6 +51,9 @@ class FakeCollector:
     batch_sizes: list[tuple[int, int]] = field(default_factory=list)  # (results, bytes)
     requests: Counter[str] = field(default_factory=Counter)
     jobs_waits: list[float] = field(default_factory=list)  # each long-poll's ?wait=
+    # Long-polls still waiting: one left by a stopped agent would take the next jobs (the real
+    # collector's lease hands them out again later; this fake has no lease).
+    open_long_polls: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- what a test sets up --------------------------------------------------------------
@@ -163,12 +166,18 @@ class FakeCollector:
         wait = float(request.query_params.get("wait", "0"))
         self.jobs_waits.append(wait)
         deadline = time.monotonic() + min(wait, 60.0)
-        while True:
+        with self.lock:
+            self.open_long_polls += 1
+        try:
+            while True:
+                with self.lock:
+                    jobs = self.pending_jobs.pop(agent, [])
+                if jobs or time.monotonic() >= deadline:
+                    return JSONResponse({"jobs": jobs})
+                await asyncio.sleep(0.02)
+        finally:
             with self.lock:
-                jobs = self.pending_jobs.pop(agent, [])
-            if jobs or time.monotonic() >= deadline:
-                return JSONResponse({"jobs": jobs})
-            await asyncio.sleep(0.02)
+                self.open_long_polls -= 1
 
     async def post_results(self, request: Request) -> Response:
         agent = self._auth(request)

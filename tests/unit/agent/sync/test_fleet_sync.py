@@ -314,6 +314,8 @@ async def test_a_job_delivered_again_after_a_restart_is_answered_from_the_state_
         await wait_for(lambda: len(fake.results_of("job-result")) == 1, what="the first result")
     finally:
         await agent.close()
+    # Its last long-poll may still wait at the collector: the jobs below are for the next agent.
+    await wait_for(lambda: fake.open_long_polls == 0, what="the stopped agent's long-poll")
     # As if the agent had died while a job ran: claimed in the record, never finished.
     record = JobRecord(StateDir(state_dir).jobs_path)
     assert record.claim("cut-short", "set_interface_admin") is None
