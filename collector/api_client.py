@@ -55,13 +55,7 @@ class CollectorClient:
     """One collector, one token (from ``NETWARDEN_TOKEN``)."""
 
     def __init__(
-        self,
-        url: str | None,
-        ca_file: Path | None,
-        insecure: bool,
-        *,
-        timeout: float = TIMEOUT,
-        transport: httpx.BaseTransport | None = None,  # tests answer in the collector's place
+        self, url: str | None, ca_file: Path | None, insecure: bool, *, timeout: float = TIMEOUT
     ) -> None:
         import httpx
 
@@ -79,7 +73,6 @@ class CollectorClient:
             verify=_verify(url, ca_file, insecure),
             timeout=timeout,
             headers={"Authorization": f"Bearer {token}"},
-            transport=transport,
         )
 
     def __enter__(self) -> CollectorClient:

@@ -1,9 +1,8 @@
 """``netwarden fleet ...``: the collector's view of the agents, for people at a terminal.
 
-Talks to the collector API through the user client of ``api_client.py``: the user token in
-``NETWARDEN_TOKEN``, the URL in ``--collector`` or ``NETWARDEN_COLLECTOR``, the CA in
-``--ca-file`` (or ``NETWARDEN_CA_FILE``, e.g. the ``tls/ca.pem`` of the collector's data
-directory); plain ``http://`` needs ``--insecure``, as for agents.
+Talks to the collector API with the user token in ``NETWARDEN_TOKEN`` through
+``netwarden/user_api.py`` (which says where the URL and CA come from), imported when a
+command runs.
 """
 
 from __future__ import annotations
@@ -15,12 +14,11 @@ from urllib.parse import quote
 
 import typer
 
-from netwarden.collector.api_client import CaFile, Collector, CollectorClient, Insecure
+from netwarden.command_group import command_group
 from netwarden.output import OutputFormat, emit_json, render_table
+from netwarden.user_api_options import CaFile, Collector, Insecure
 
-app = typer.Typer(
-    help="See and manage the agent fleet through the collector.", no_args_is_help=True
-)
+app = command_group("See and manage the agent fleet through the collector.")
 
 
 def _ago(last_seen: float | None, now: float) -> str:
@@ -91,8 +89,9 @@ def status(
 ) -> None:
     """Each agent: site, state (up, STALE, never, revoked), last seen, version, devices, queue,
     push spool (samples waiting, and how old the oldest is)."""
-    with CollectorClient(collector, ca_file, insecure) as api:
-        agents = api.call("GET", "/api/v1/fleet", "viewer")["agents"]
+    from netwarden.user_api import call_once
+
+    agents = call_once(collector, ca_file, insecure, ("GET", "/api/v1/fleet", "viewer"))["agents"]
     if output is OutputFormat.json:
         emit_json({"agents": agents})
         return
@@ -110,6 +109,8 @@ def revoke(
     insecure: Insecure = False,
 ) -> None:
     """Revoke an agent's credential at once (it needs a new join token to come back)."""
-    with CollectorClient(collector, ca_file, insecure) as api:
-        api.call("POST", f"/api/v1/agents/{quote(agent, safe='')}/revoke", "admin")
+    from netwarden.user_api import call_once
+
+    path = f"/api/v1/agents/{quote(agent, safe='')}/revoke"
+    call_once(collector, ca_file, insecure, ("POST", path, "admin"))
     typer.echo(f"agent {agent} revoked")

@@ -35,6 +35,7 @@ import uvloop
 
 from netwarden.collector.api import create_app
 from netwarden.collector.api.incident_state import IncidentServices
+from netwarden.collector.api.playbook_state import build_playbooks
 from netwarden.collector.api.state import AppState
 from netwarden.collector.connections import TLS_HANDSHAKE_TIMEOUT, ConnectionLimits, ConnectionStats
 from netwarden.collector.guarded_protocol import guarded_protocol
@@ -46,6 +47,7 @@ from netwarden.collector.store.incident_store import IncidentStore
 from netwarden.collector.tls import TlsFiles, ensure_tls, existing_ca_sha256
 from netwarden.errors import UsageError
 from netwarden.hostport import format_hostport
+from netwarden.playbooks.library import load_library
 from netwarden.reports.national.config import ReportingConfig
 
 log = logging.getLogger("netwarden.collector")
@@ -79,6 +81,7 @@ class ServeSettings:
     incident_retention: Retention = field(default_factory=lambda: parse_retention(DEFAULT))
     limits: ConnectionLimits = field(default_factory=ConnectionLimits)
     reporting: ReportingConfig = field(default_factory=ReportingConfig)  # --reporting FILE
+    playbooks: list[Path] = field(default_factory=list)  # --playbooks DIR: the province's own
 
 
 def server_names(host: str, extra: Sequence[str]) -> list[str]:
@@ -191,6 +194,7 @@ def serve(settings: ServeSettings) -> None:
     _raise_open_files(settings.limits.max_connections + 256)
     connections = ConnectionStats(settings.limits)
     silences = AlertmanagerSilences(settings.alertmanager) if settings.alertmanager else None
+    library = load_library(settings.playbooks)  # a bad province playbook stops the start
     store = open_store(settings.db_url)
     incidents = IncidentServices(
         store=IncidentStore(store.engine),
@@ -211,6 +215,7 @@ def serve(settings: ServeSettings) -> None:
             ca_pem=ca_pem,
             incidents=incidents,
             connections=connections,
+            playbook_services=build_playbooks(store, incidents, library),
         )
         sock = _bind(settings.host, settings.port)
         config = uvicorn.Config(

@@ -53,13 +53,14 @@ def maintenance(
 ) -> list[Exclusion]:
     """The collector's maintenance windows overlapping the report's window
     (``GET /api/v1/maintenance?from=&to=``, a viewer's token in ``NETWARDEN_TOKEN``)."""
-    from netwarden.collector.api_client import CollectorClient
+    from netwarden.user_api import CollectorApi
 
+    api = CollectorApi(request.collector, request.ca_file, request.insecure, transport)
     span = {"from": rfc3339(window.start), "to": rfc3339(window.end)}
-    with CollectorClient(
-        request.collector, request.ca_file, request.insecure, timeout=15.0, transport=transport
-    ) as api:
+    try:
         answer = api.call("GET", "/api/v1/maintenance", "viewer", params=span)
+    finally:
+        api.close()
     return from_collector(answer)
 
 

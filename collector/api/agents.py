@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -12,6 +13,7 @@ from starlette.routing import Route
 from netwarden.collector.api.advertise import refusal
 from netwarden.collector.api.auth import agent_caller
 from netwarden.collector.api.body import parse_json, read_body, read_model, validate
+from netwarden.collector.api.config_payload import decode_revision
 from netwarden.collector.api.errors import ApiError
 from netwarden.collector.api.longpoll import wait_for
 from netwarden.collector.api.models import EnrollIn, HeartbeatIn, ResultsIn
@@ -121,7 +123,13 @@ async def assignment(request: Request) -> Response:
 
 
 def _job(job: Job) -> dict[str, object]:
-    return {"id": job.id, "kind": job.kind, "params": job.params, "created_at": job.created_at}
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "params": job.params,
+        "created_at": job.created_at,
+        "expires_at": job.expires_at,
+    }
 
 
 async def take_jobs(request: Request) -> Response:
@@ -158,9 +166,28 @@ async def post_results(request: Request) -> Response:
             "send smaller batches",
         )
     body = validate(ResultsIn, data)
-    batch = [ResultIn(**r.model_dump()) for r in body.results]
+    fields = [r.model_dump() for r in body.results]
+    if any(f["kind"] == "config-revision" for f in fields):
+        # Inflating configurations takes milliseconds each: off the event loop.
+        batch = await state.call(_results_in, fields)
+    else:
+        batch = _results_in(fields)
     accepted, duplicates = await state.call(state.store.add_results, agent_id, batch, state.clock())
+    if state.playbooks is not None and any(r.kind == "job-result" for r in batch):
+        state.playbooks.wake.set()  # a step may wait for this answer
     return JSONResponse({"accepted": accepted, "duplicates": duplicates})
+
+
+def _results_in(batch: list[dict[str, Any]]) -> list[ResultIn]:
+    """The store's results; a configuration revision is decoded and checked (422 if bad)."""
+    found = []
+    for fields in batch:
+        if fields["kind"] == "config-revision":
+            revision, kept = decode_revision(fields["id"], fields["payload"])
+            found.append(ResultIn(**{**fields, "payload": kept}, revision=revision))
+        else:
+            found.append(ResultIn(**fields))
+    return found
 
 
 ROUTES = [

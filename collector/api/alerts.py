@@ -66,6 +66,11 @@ async def alertmanager(request: Request) -> Response:
         raise
     if metrics is not None:
         metrics.accepted(hook, result, now)
+    books = state.playbooks
+    if books is not None and hook.alerts:
+        started = await state.call(books.on_webhook, hook, state.inventory.inventory, now)
+        if started:
+            books.wake.set()
     if hook.truncated:
         log.warning(
             "Alertmanager left %d alerts out of group %s (max_alerts): noted on %s",

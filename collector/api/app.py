@@ -16,9 +16,11 @@ from starlette.routing import BaseRoute, Route
 from netwarden.collector.api import (
     agents,
     alerts,
+    configs,
     evidence,
     incidents,
     maintenance,
+    playbooks,
     reports,
     sd,
     users,
@@ -36,6 +38,7 @@ from netwarden.collector.api.incident_routes import incident_error
 from netwarden.collector.api.incident_state import IncidentServices
 from netwarden.collector.api.metrics import RequestMetrics, healthy, metrics, ready, registry_for
 from netwarden.collector.api.no_store import NoStore
+from netwarden.collector.api.playbook_state import PlaybookServices
 from netwarden.collector.api.port import StoreApi
 from netwarden.collector.api.report_metrics import ReportDueCollector
 from netwarden.collector.api.retention_task import run_retention
@@ -53,12 +56,14 @@ def routes() -> list[BaseRoute]:
     return [
         *agents.ROUTES,
         *users.ROUTES,
+        *configs.ROUTES,
         *sd.ROUTES,
         *alerts.ROUTES,
         *incidents.ROUTES,
         *evidence.ROUTES,
         *maintenance.ROUTES,
         *reports.ROUTES,
+        *playbooks.ROUTES,
         Route("/metrics", metrics, methods=["GET"]),
         Route("/-/healthy", healthy, methods=["GET"]),
         Route("/-/ready", ready, methods=["GET"]),
@@ -76,6 +81,7 @@ def create_app(
     watch_every: float = WATCH_EVERY,
     incidents: IncidentServices | None = None,
     connections: ConnectionStats | None = None,
+    playbook_services: PlaybookServices | None = None,
 ) -> Starlette:
     """The collector app over ``store``, serving assignments from the inventory at the paths.
 
@@ -84,7 +90,8 @@ def create_app(
     inventory on a bad reload. ``ca_pem`` is the CA agents pin (None with ``insecure``).
     ``incidents`` is the incident record (alerts, incidents, evidence, maintenance); without
     it those routes answer 404. ``connections`` are the server's connection counters (serve.py)
-    for /metrics.
+    for /metrics. ``playbook_services``: the playbook engine (its loop runs with the app);
+    without it the playbook routes answer 404.
     """
     if not insecure and ca_pem is None:
         raise ValueError("a collector serving TLS needs its CA (ca_pem)")
@@ -96,6 +103,7 @@ def create_app(
         stale_after,
         None if insecure else ca_pem,
         incidents=incidents,
+        playbooks=playbook_services,
     )
 
     @contextlib.asynccontextmanager
@@ -106,6 +114,8 @@ def create_app(
         ]
         if incidents is not None:
             tasks.append(asyncio.create_task(run_retention(incidents, clock, stop)))
+        if playbook_services is not None:
+            tasks.append(asyncio.create_task(playbook_services.loop(clock, stop, state.signals)))
         try:
             yield
         finally:
@@ -139,6 +149,8 @@ def create_app(
         },
         lifespan=lifespan,
     )
+    if playbook_services is not None:
+        playbook_services.engine.inventory = lambda: state.inventory.inventory
     app.state.nw = state
     app.state.registry = registry
     return app

@@ -11,6 +11,8 @@ from typing import Any, Protocol
 from netwarden.collector.store.rows import (
     AgentRow,
     AuditEntry,
+    ConfigDeviceRow,
+    ConfigRevisionRow,
     Enrolment,
     Heartbeat,
     Job,
@@ -38,7 +40,15 @@ class StoreApi(Protocol):
     def create_user_token(self, name: str, role: Role, actor: str, now: float) -> str: ...
     def authenticate_user(self, token: str) -> UserRow | None: ...
     def create_job(
-        self, agent_id: str, kind: str, params: dict[str, Any], actor: str, now: float
+        self,
+        agent_id: str,
+        kind: str,
+        params: dict[str, Any],
+        actor: str,
+        now: float,
+        *,
+        expires_at: float | None = None,
+        lease: float | None = None,
     ) -> str: ...
     def take_jobs(self, agent_id: str, now: float, limit: int = 20) -> list[Job]: ...
     def add_results(
@@ -47,5 +57,10 @@ class StoreApi(Protocol):
     def results(
         self, agent_id: str, since: float, limit: int, after_seq: int = 0
     ) -> list[ResultRow]: ...
+    def config_devices(self) -> list[ConfigDeviceRow]: ...
+    def config_history(self, device: str, limit: int) -> list[ConfigRevisionRow]: ...
+    def config_revision(
+        self, device: str, ref: str | None
+    ) -> tuple[ConfigRevisionRow | None, ConfigRevisionRow | None]: ...
     def audit_entries(self, limit: int) -> list[AuditEntry]: ...
     def ping(self) -> None: ...

@@ -52,6 +52,9 @@ class FakeCollector:
     requests: Counter[str] = field(default_factory=Counter)
     jobs_waits: list[float] = field(default_factory=list)  # each long-poll's ?wait=
     advertise_error: str | None = None  # what the heartbeat answer says of --advertise
+    # Long-polls still waiting: one left by a stopped agent would take the next jobs (the real
+    # collector's lease hands them out again later; this fake has no lease).
+    open_long_polls: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- what a test sets up --------------------------------------------------------------
@@ -69,9 +72,20 @@ class FakeCollector:
         self.assignments[agent] = (document, etag)
         return etag
 
-    def add_job(self, agent: str, kind: str, params: dict[str, Any]) -> str:
-        job_id = secrets.token_hex(8)
+    def add_job(
+        self,
+        agent: str,
+        kind: str,
+        params: dict[str, Any],
+        *,
+        job_id: str | None = None,
+        expires_at: float | None = None,
+    ) -> str:
+        """Queue a job (``job_id``: deliver a known job again, as a lease that passed does)."""
+        job_id = job_id or secrets.token_hex(8)
         job = {"id": job_id, "kind": kind, "params": params, "created_at": time.time()}
+        if expires_at is not None:
+            job["expires_at"] = expires_at
         with self.lock:
             self.pending_jobs.setdefault(agent, []).append(job)
         return job_id
@@ -154,12 +168,18 @@ class FakeCollector:
         wait = float(request.query_params.get("wait", "0"))
         self.jobs_waits.append(wait)
         deadline = time.monotonic() + min(wait, 60.0)
-        while True:
+        with self.lock:
+            self.open_long_polls += 1
+        try:
+            while True:
+                with self.lock:
+                    jobs = self.pending_jobs.pop(agent, [])
+                if jobs or time.monotonic() >= deadline:
+                    return JSONResponse({"jobs": jobs})
+                await asyncio.sleep(0.02)
+        finally:
             with self.lock:
-                jobs = self.pending_jobs.pop(agent, [])
-            if jobs or time.monotonic() >= deadline:
-                return JSONResponse({"jobs": jobs})
-            await asyncio.sleep(0.02)
+                self.open_long_polls -= 1
 
     async def post_results(self, request: Request) -> Response:
         agent = self._auth(request)
@@ -192,7 +212,7 @@ def _is_result(item: object) -> bool:
     return (
         isinstance(item, dict)
         and isinstance(item.get("id"), str)
-        and item.get("kind") in ("event", "poll-summary", "job-result")
+        and item.get("kind") in ("event", "poll-summary", "job-result", "config-revision")
         and isinstance(item.get("at"), int | float)
         and "job" in item
         and isinstance(item.get("payload"), dict)
