@@ -18,6 +18,7 @@ from pydantic_core import PydanticCustomError
 from netwarden.inventory.credentials import Credential
 from netwarden.inventory.fields import (
     Address,
+    AdvertiseAddress,
     AgentPath,
     DeviceName,
     Domain,
@@ -86,6 +87,9 @@ class Agent(Strict):
     id: Id
     site: Id
     metrics: Literal["pull", "push"] = "pull"
+    # Addresses this agent may advertise for Prometheus to scrape, besides the address it
+    # connects to the collector from (the collector refuses any other: see docs/collector.md).
+    advertise: list[AdvertiseAddress] | None = Field(default=None, min_length=1)
     push: PushTarget | None = None
 
     @model_validator(mode="after")

@@ -99,6 +99,10 @@ class Site:
     name: str
     kind: str
     nat: bool = False
+    # Where the site's agent serves /metrics (the demo and the fleet test run it there): its
+    # namespace's management address, not the WAN address it reaches the collector from, so
+    # the inventory lists it in agents[].advertise.
+    agent_address: str | None = None
 
     @property
     def has_agent(self) -> bool:
@@ -198,7 +202,9 @@ def build_plan(agencies: int = 3, nat: int = 1, scale_devices: int = 0, big_port
 def _plan_core(plan: Plan) -> None:
     core = plan.add_ns(CORE_NS)
     plan.forwarding.append(CORE_NS)
-    plan.sites.append(Site("core", "Mạng truyền số liệu chuyên dùng — lõi", "core"))
+    plan.sites.append(
+        Site("core", "Mạng truyền số liệu chuyên dùng — lõi", "core", agent_address="198.18.100.1")
+    )
     plan.veth(ROOT_IF, None, "up0", CORE_NS)
     plan.root_batch += [
         f"address add 198.19.255.1/30 dev {ROOT_IF}",
@@ -248,7 +254,7 @@ def _plan_agency(plan: Plan, index: int, *, behind_nat: bool) -> None:
     lan = f"198.18.{octet}"
     core_if = f"wan{index}"
     switch = f"sw-{site_id}-core"
-    plan.sites.append(Site(site_id, name, "agency", nat=behind_nat))
+    plan.sites.append(Site(site_id, name, "agency", nat=behind_nat, agent_address=f"{lan}.2"))
     box = plan.add_ns(ns)
     plan.forwarding.append(ns)
     _plan_wan(plan, f"tsl-{site_id}", f"{PREFIX}l{index}", core_if, (ns, switch))
@@ -322,7 +328,9 @@ def _nat_ruleset(lan: str) -> str:
 
 
 def _plan_datacentre(plan: Plan) -> None:
-    plan.sites.append(Site("dc", "Trung tâm dữ liệu tỉnh", "datacentre"))
+    plan.sites.append(
+        Site("dc", "Trung tâm dữ liệu tỉnh", "datacentre", agent_address="198.18.10.1")
+    )
     dc = plan.add_ns(DC_NS)
     plan.forwarding.append(DC_NS)
     _plan_wan(plan, "tsl-dc", f"{PREFIX}ldc", "dc0", (DC_NS, "sw-dc-core"))

@@ -156,6 +156,12 @@ def _root(
     """netwarden: network and infrastructure monitoring for a province."""
 
 
+def one_line(message: object) -> str:
+    """``message`` on one line: a library's text with line breaks (tarfile lists every method
+    it tried, one per line) is joined with "; " rather than spread over the terminal."""
+    return "; ".join(part.strip() for part in str(message).splitlines() if part.strip())
+
+
 def main() -> None:
     """Console-script entry point: map netwarden errors to one line and an exit code."""
     try:
@@ -170,5 +176,5 @@ def main() -> None:
         # Config files other than the inventory (reporting.yaml) carry their problems too.
         problems = getattr(exc, "problems", [])
         sys.stderr.write("".join(f"{problem}\n" for problem in problems))
-        sys.stderr.write(f"netwarden: error: {exc}\n")
+        sys.stderr.write(f"netwarden: error: {one_line(exc)}\n")
         sys.exit(2 if isinstance(exc, UsageError) else 1)

@@ -25,6 +25,7 @@ from netwarden.collector.api import (
     sd,
     users,
 )
+from netwarden.collector.api.connection_metrics import ConnectionCollector
 from netwarden.collector.api.errors import (
     ApiError,
     LastResort,
@@ -36,11 +37,13 @@ from netwarden.collector.api.incident_metrics import register as register_incide
 from netwarden.collector.api.incident_routes import incident_error
 from netwarden.collector.api.incident_state import IncidentServices
 from netwarden.collector.api.metrics import RequestMetrics, healthy, metrics, ready, registry_for
+from netwarden.collector.api.no_store import NoStore
 from netwarden.collector.api.playbook_state import PlaybookServices
 from netwarden.collector.api.port import StoreApi
 from netwarden.collector.api.report_metrics import ReportDueCollector
 from netwarden.collector.api.retention_task import run_retention
 from netwarden.collector.api.state import AppState
+from netwarden.collector.connections import ConnectionStats
 from netwarden.collector.incidents.errors import IncidentError
 from netwarden.collector.inventory_state import WATCH_EVERY, InventoryState
 from netwarden.collector.store.errors import StoreError
@@ -77,6 +80,7 @@ def create_app(
     ca_pem: str | None = None,
     watch_every: float = WATCH_EVERY,
     incidents: IncidentServices | None = None,
+    connections: ConnectionStats | None = None,
     playbook_services: PlaybookServices | None = None,
 ) -> Starlette:
     """The collector app over ``store``, serving assignments from the inventory at the paths.
@@ -85,8 +89,9 @@ def create_app(
     reloads on ``state.reload_requested`` (SIGHUP) or a changed file, keeping the old
     inventory on a bad reload. ``ca_pem`` is the CA agents pin (None with ``insecure``).
     ``incidents`` is the incident record (alerts, incidents, evidence, maintenance); without
-    it those routes answer 404. ``playbook_services``: the playbook engine (its loop runs
-    with the app); without it the playbook routes answer 404.
+    it those routes answer 404. ``connections`` are the server's connection counters (serve.py)
+    for /metrics. ``playbook_services``: the playbook engine (its loop runs with the app);
+    without it the playbook routes answer 404.
     """
     if not insecure and ca_pem is None:
         raise ValueError("a collector serving TLS needs its CA (ca_pem)")
@@ -126,11 +131,14 @@ def create_app(
     if incidents is not None:
         incidents.metrics = register_incident_metrics(registry, incidents.store, clock)
         registry.register(ReportDueCollector(incidents.reports, incidents.reporting))
+    if connections is not None:
+        registry.register(ConnectionCollector(connections))
     app = Starlette(
         routes=table,
         # Metrics outermost, so that the 500 of a bug caught by LastResort is counted too.
         middleware=[
             Middleware(RequestMetrics, routes=table, registry=registry),
+            Middleware(NoStore),  # outside LastResort: its 500 carries the header too
             Middleware(LastResort),
         ],
         exception_handlers={

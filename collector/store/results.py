@@ -72,11 +72,19 @@ def _follow_up(conn: Connection, agent_id: str, new: list[ResultIn], received_at
             config_revisions.add(conn, agent_id, r.revision, received_at)
 
 
-def since(conn: Connection, agent_id: str, since_t: float, limit: int) -> list[ResultRow]:
-    """Results received at or after ``since_t`` (collector clock), in arrival order."""
+def since(
+    conn: Connection, agent_id: str, since_t: float, limit: int, after_seq: int = 0
+) -> list[ResultRow]:
+    """Results numbered after ``after_seq`` and received at or after ``since_t`` (collector
+    clock), in arrival order. ``after_seq`` is the cursor: a batch shares one received time,
+    so only the sequence number tells where one page ended."""
     rows = conn.execute(
         sa.select(results)
-        .where(results.c.agent_id == agent_id, results.c.received_at >= since_t)
+        .where(
+            results.c.agent_id == agent_id,
+            results.c.seq > after_seq,
+            results.c.received_at >= since_t,
+        )
         .order_by(results.c.seq)
         .limit(max(0, limit))
     ).mappings()

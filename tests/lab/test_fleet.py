@@ -82,14 +82,22 @@ class Fleet:
         return {row["id"]: row for row in json.loads(ok(done))["agents"]}
 
     def results(self, agent: str, since: float = 0.0) -> list[dict[str, Any]]:
-        """Every result of ``agent`` received since ``since``, in arrival order."""
+        """Every result of ``agent`` received since ``since``, in arrival order (paged with
+        the ``after_seq`` cursor)."""
+        results: list[dict[str, Any]] = []
+        cursor = 0
         with self.collector.client(self.viewer) as client:
-            resp = client.get(f"/api/v1/agents/{agent}/results",
-                              params={"since": since, "limit": RESULTS_LIMIT})  # fmt: skip
-        assert resp.status_code == 200, resp.text
-        results = list(resp.json()["results"])
-        assert len(results) < RESULTS_LIMIT, "more results than one answer holds: page them"
-        return results
+            for _ in range(100):  # bounded: 100 pages of 1,000 is far more than a test makes
+                resp = client.get(f"/api/v1/agents/{agent}/results",
+                                  params={"since": since, "limit": RESULTS_LIMIT,
+                                          "after_seq": cursor})  # fmt: skip
+                assert resp.status_code == 200, resp.text
+                page = resp.json()
+                results += page["results"]
+                cursor = page["next_after_seq"]
+                if not page["more"]:
+                    return results
+        raise AssertionError(f"{agent} has more than 100 pages of results")
 
     def credential(self, agent: str) -> str:
         return (self.agents[agent].state_dir / "credential").read_text().strip()

@@ -81,3 +81,14 @@ def test_any_command_reading_an_inventory_prints_its_problems(tmp_path: Path) ->
     lines = done.stderr.splitlines()
     assert lines[0] == f"{bad}:2: devices[d].site: unknown site 'nowhere'"
     assert lines[-1] == "netwarden: error: inventory has 1 problem"
+
+
+def test_an_error_with_line_breaks_is_still_one_line() -> None:
+    from netwarden.cli import one_line
+
+    text = "cannot read x: file could not be opened:\n- method gz: bad\n- method tar: bad\n"
+    assert (
+        one_line(text)
+        == "cannot read x: file could not be opened:; - method gz: bad; - method tar: bad"
+    )
+    assert one_line("plain") == "plain"

@@ -287,9 +287,15 @@ class FakeStore:
                 return None, None
             return rows[at[0]], (rows[at[0] - 1] if at[0] > 0 else None)
 
-    def results(self, agent_id: str, since: float, limit: int) -> list[ResultRow]:
+    def results(
+        self, agent_id: str, since: float, limit: int, after_seq: int = 0
+    ) -> list[ResultRow]:
         with self._lock:
-            rows = [r for r in self._results.get(agent_id, {}).values() if r.received_at >= since]
+            rows = [
+                r
+                for r in self._results.get(agent_id, {}).values()
+                if r.received_at >= since and r.seq > after_seq
+            ]
             return sorted(rows, key=lambda r: r.seq)[:limit]
 
     def audit(self, actor: str, action: str, target: str, detail: str, now: float) -> None:

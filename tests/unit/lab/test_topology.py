@@ -89,6 +89,27 @@ def test_bad_sizes_are_usage_errors(args: tuple[int, int, int], message: str) ->
     assert str(caught.value) == message
 
 
+def test_the_lab_inventory_lets_pulled_agents_advertise_their_management_address(
+    tmp_path: Path,
+) -> None:
+    """Agents reach the collector from their WAN address but serve /metrics on their site's
+    management address: the inventory lists that one (agents[].advertise), for pulled agents
+    only; the agent behind NAT pushes and may advertise nothing."""
+    from netwarden.inventory import load_inventory
+    from netwarden.lab.inventory_file import build_inventory, write_inventory
+
+    path = tmp_path / "inventory.yaml"
+    write_inventory(build_inventory(build_plan(3, 1, 0), tmp_path / "secrets"), path)
+    agents = {a.id: (a.metrics, a.advertise) for a in load_inventory([path]).agents}
+    assert agents == {
+        "agent-core": ("pull", ["198.18.100.1"]),
+        "agent-so-khcn": ("pull", ["198.18.1.2"]),
+        "agent-so-tc": ("pull", ["198.18.2.2"]),
+        "agent-p-phan-dinh-phung": ("push", None),
+        "agent-dc": ("pull", ["198.18.10.1"]),
+    }
+
+
 def test_ipv6_is_on_one_link_only_and_from_the_benchmarking_range() -> None:
     plan = build_plan(3, 1, 0)
     lab6 = ipaddress.ip_network(LAB_RANGE6)

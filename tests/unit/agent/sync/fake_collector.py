@@ -51,6 +51,7 @@ class FakeCollector:
     batch_sizes: list[tuple[int, int]] = field(default_factory=list)  # (results, bytes)
     requests: Counter[str] = field(default_factory=Counter)
     jobs_waits: list[float] = field(default_factory=list)  # each long-poll's ?wait=
+    advertise_error: str | None = None  # what the heartbeat answer says of --advertise
     # Long-polls still waiting: one left by a stopped agent would take the next jobs (the real
     # collector's lease hands them out again later; this fake has no lease).
     open_long_polls: int = 0
@@ -143,7 +144,8 @@ class FakeCollector:
             return _error(400, "heartbeat body must be an object")
         self.heartbeats.append({**body, "received_at": time.time()})
         etag = self.assignments[agent][1] if agent in self.assignments else None
-        return JSONResponse({"server_time": time.time(), "assignment_etag": etag})
+        return JSONResponse({"server_time": time.time(), "assignment_etag": etag,
+                             "advertise_error": self.advertise_error})  # fmt: skip
 
     async def assignment(self, request: Request) -> Response:
         agent = self._auth(request)
