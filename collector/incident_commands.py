@@ -2,7 +2,7 @@
 
 viewer: ``list``, ``show``, ``evidence get``; responder: ``ack``, ``note``, ``resolve``,
 ``flag``, ``evidence add``, the ``maintenance`` commands; admin: ``close``. The collector,
-its CA and the token come as for ``fleet`` (see api_client.py).
+its CA and the token come as for ``fleet`` (see netwarden/user_api.py).
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from urllib.parse import quote
 
 import typer
 
-from netwarden.collector.api_client import CaFile, Collector, CollectorClient, Insecure
 from netwarden.collector.incident_render import incident_table, incident_text
 from netwarden.collector.incident_report_commands import register as register_report_commands
 from netwarden.collector.maintenance_commands import app as maintenance_app
 from netwarden.command_group import command_group
 from netwarden.errors import NetwardenError, UsageError
 from netwarden.output import OutputFormat, emit_json
+from netwarden.user_api import CollectorClient
+from netwarden.user_api_options import CaFile, Collector, Insecure
 
 app = command_group(
     "The incident record: alerts from Alertmanager, timeline, evidence, maintenance."
