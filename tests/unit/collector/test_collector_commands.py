@@ -13,6 +13,7 @@ import pytest
 
 from netwarden.collector.store import open_store
 from netwarden.collector.tls import ensure_tls
+from tests.cli_in_process import run_in_process
 from tests.unit.collector.collector_process import run_cli
 from tests.unit.collector.conftest import CONTRACT
 
@@ -37,7 +38,7 @@ def _db(data_dir: Path) -> str:
     ],
 )
 def test_token_create_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
-    done = run_cli("collector", "token", "create", *args, "--data-dir", str(tmp_path))
+    done = run_in_process("collector", "token", "create", *args, "--data-dir", str(tmp_path))
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
@@ -50,22 +51,22 @@ def test_token_create_usage_errors(tmp_path: Path, args: list[str], message: str
 
 def test_join_token_carries_the_ca_hash_and_insecure_does_not(tmp_path: Path) -> None:
     fingerprint = ensure_tls(tmp_path, ["127.0.0.1"]).ca_sha256
-    done = run_cli("collector", "token", "create", "--agent", "agent-so-khcn", "-i", str(CONTRACT),
-                   "--data-dir", str(tmp_path), "--output", "json")  # fmt: skip
+    create = ["collector", "token", "create", "--data-dir", str(tmp_path)]
+    done = run_in_process(
+        *create, "--agent", "agent-so-khcn", "-i", str(CONTRACT), "--output", "json"
+    )
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     assert answer["site"] == "so-khcn"
     assert answer["token"].startswith("nwj.") and answer["token"].endswith(f".{fingerprint}")
-    plain = run_cli("collector", "token", "create", "--agent", "agent-dc", "--site", "dc",
-                    "--insecure", "--data-dir", str(tmp_path))  # fmt: skip
+    plain = run_in_process(*create, "--agent", "agent-dc", "--site", "dc", "--insecure")
     assert plain.returncode == 0
     assert plain.stdout.strip().count(".") == 1
     store = open_store(_db(tmp_path))
     try:
         assert sorted(a.id for a in store.agents()) == ["agent-dc", "agent-so-khcn"]
         assert all(a.enrolled_at is None for a in store.agents())  # pending until redeemed
-        user = run_cli("collector", "token", "create", "--user", "ops", "--role", "responder",
-                       "--data-dir", str(tmp_path))  # fmt: skip
+        user = run_in_process(*create, "--user", "ops", "--role", "responder")
         row = store.authenticate_user(user.stdout.strip())
         assert row is not None and (row.name, row.role) == ("ops", "responder")
         actions = {e.action for e in store.audit_entries(10)}
@@ -83,10 +84,10 @@ def test_backup_and_restore_round_trip(tmp_path: Path) -> None:
     store.create_join_token("agent-so-khcn", "so-khcn", 3600, "test", 1.0)
     store.close()
     archive = tmp_path / "backup.tar"
-    done = run_cli("collector", "backup", str(archive), "--data-dir", str(source))
+    done = run_in_process("collector", "backup", str(archive), "--data-dir", str(source))
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600  # it holds the CA key
-    restored = run_cli("collector", "restore", str(archive), "--data-dir", str(target))
+    restored = run_in_process("collector", "restore", str(archive), "--data-dir", str(target))
     assert restored.returncode == 0, restored.stderr
     assert fingerprint in restored.stdout
     assert (target / "evidence" / "inc-1" / "show-run.txt").read_text() == "hostname sw1\n"
@@ -95,10 +96,12 @@ def test_backup_and_restore_round_trip(tmp_path: Path) -> None:
     check = open_store(_db(target))
     assert [a.id for a in check.agents()] == ["agent-so-khcn"]
     check.close()
-    refused = run_cli("collector", "restore", str(archive), "--data-dir", str(target))
+    refused = run_in_process("collector", "restore", str(archive), "--data-dir", str(target))
     assert refused.returncode == 1
     assert len(refused.stderr.strip().splitlines()) == 1
-    again = run_cli("collector", "restore", str(archive), "--data-dir", str(target), "--replace")
+    again = run_in_process(
+        "collector", "restore", str(archive), "--data-dir", str(target), "--replace"
+    )
     assert again.returncode == 0, again.stderr
 
 
@@ -231,8 +234,8 @@ def test_serve_refuses_bad_connection_limits_in_one_line(
 
 
 def test_install_service_dry_run_renders_a_confined_unit(tmp_path: Path) -> None:
-    done = run_cli("collector", "install-service", "--dry-run", "--data-dir", "/srv/nw",
-                   "-i", str(CONTRACT), "--user", "nwcol")  # fmt: skip
+    options = ["--dry-run", "--data-dir", "/srv/nw", "-i", str(CONTRACT), "--user", "nwcol"]
+    done = run_in_process("collector", "install-service", *options)
     assert done.returncode == 0, done.stderr
     unit = done.stdout
     for line in ["User=nwcol", "NoNewPrivileges=yes", "ProtectSystem=strict",
@@ -241,7 +244,7 @@ def test_install_service_dry_run_renders_a_confined_unit(tmp_path: Path) -> None
                  "LimitNOFILE=65536"]:  # fmt: skip
         assert line in unit
     assert f"--inventory {CONTRACT}" in unit and "collector serve --data-dir /srv/nw" in unit
-    low = run_cli("collector", "install-service", "--dry-run", "--listen", "0.0.0.0:443")
+    low = run_in_process("collector", "install-service", "--dry-run", "--listen", "0.0.0.0:443")
     assert "CapabilityBoundingSet=CAP_NET_BIND_SERVICE" in low.stdout
     if shutil.which("systemd-analyze") is None:
         return
