@@ -19,6 +19,7 @@ import typer
 from netwarden.agent.configs.locations import store_path
 from netwarden.agent.lifecycle import AgentLifecycle, RuntimeSettings
 from netwarden.agent.parts import InventorySource, ResultSink
+from netwarden.agent.push.gate import DEFAULT_SPOOL_DIR, PushGate, default_service
 from netwarden.agent.snmp.engines import EngineName, session_factory
 from netwarden.agent.ssh.identity import HostKeyPins, known_hosts_dir
 from netwarden.agent.ssh.netmiko_runner import NetmikoRunner
@@ -27,7 +28,6 @@ from netwarden.errors import UsageError
 from netwarden.hostport import HostPort, hostport_option
 
 if TYPE_CHECKING:
-    from netwarden.agent.push.service import PushService
     from netwarden.agent.sync.collector_link import CollectorLink
     from netwarden.agent.sync.loop import SyncSettings
 
@@ -100,12 +100,10 @@ def run_agent(options: RunOptions, enrolled: EnrolledMode, spool_dir: Path | Non
         ssh_workers=options.ssh_workers,
         config_store=store_path(options.config_store),
     )
-    # Here, not at the top: protobuf and cramjam load only when an agent runs (fast CLI).
-    from netwarden.agent.push.service import DEFAULT_SPOOL_DIR, PushService
-
     if spool_dir is None:
         spool_dir = enrolled.state_dir / "spool" if enrolled.state_dir is not None else None
-    push = PushService(spool_dir or DEFAULT_SPOOL_DIR)
+    # The push service (protobuf, cramjam, httpx) loads only once an inventory says push.
+    push = PushGate(default_service(spool_dir or DEFAULT_SPOOL_DIR))
     source: InventorySource
     sink: ResultSink
     if enrolled.state_dir is not None:
@@ -126,7 +124,7 @@ def _inventory_files(
 
 
 def _collector_link(
-    enrolled: EnrolledMode, inventory: list[Path] | None, agent: str | None, push: PushService
+    enrolled: EnrolledMode, inventory: list[Path] | None, agent: str | None, push: PushGate
 ) -> CollectorLink:
     assert enrolled.state_dir is not None  # the caller's test
     if inventory or agent is not None:
@@ -157,7 +155,7 @@ async def _serve(
     sink: ResultSink,
     settings: RuntimeSettings,
     address: HostPort,
-    push: PushService,
+    push: PushGate,
 ) -> None:
     # Built inside the event loop that runs it (its events and semaphores belong to it).
     agent = AgentLifecycle(source, sink, settings, services=[push])
