@@ -78,6 +78,7 @@ class AgentTool:
         concurrency: int,
         interval: float,
         name: str = "netwarden-agent",
+        checkout: Path = REPO,
     ) -> None:
         self.name = name
         self.devices = list(devices)
@@ -89,6 +90,11 @@ class AgentTool:
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = ""
         self.steady: float | None = None
+        # `python -m` imports netwarden from the current directory first: another checkout's
+        # agent (e.g. main's, for a before/after in the same run) runs from its directory.
+        self.checkout = checkout
+        if checkout != REPO:
+            self.note += f"; from {checkout}"
 
     def start(self) -> None:
         inventory = self.work / f"{self.name}-inventory.json"
@@ -101,7 +107,7 @@ class AgentTool:
                 "--max-in-flight", str(self.concurrency), "--log-level", "warning",
                 "--spool-dir", str(self.work / f"{self.name}-spool")]  # fmt: skip
         with (self.work / f"{self.name}.log").open("ab") as log:
-            self.proc = subprocess.Popen(argv, cwd=REPO, stdout=log, stderr=log)
+            self.proc = subprocess.Popen(argv, cwd=self.checkout, stdout=log, stderr=log)
         deadline = time.monotonic() + START_TIMEOUT
         while self._scrape() is None:
             if self.proc.poll() is not None or time.monotonic() > deadline:

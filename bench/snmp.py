@@ -60,6 +60,7 @@ class Settings:
     budget: float  # s per scenario; past it no new repetition starts
     work: Path  # private temporary directory: configs with secrets, logs
     agent_interval: float = 20.0  # s between the whole agent's polls of a device; 0: no row
+    agent_baseline: Path | None = None  # another checkout's agent, as a row of its own
 
 
 def _start_all(tools: Sequence[Tool], errors: dict[str, str]) -> None:
@@ -181,6 +182,11 @@ def _tools(
             # The whole agent process (issue 11, section 4): its RSS is the figure here.
             tools.append(AgentTool(devices, targets.credentials, settings.work,
                                    concurrency=conc, interval=settings.agent_interval))  # fmt: skip
+            if settings.agent_baseline is not None:
+                tools.append(AgentTool(devices, targets.credentials, settings.work,
+                                       concurrency=conc, interval=settings.agent_interval,
+                                       name="agent-baseline",
+                                       checkout=settings.agent_baseline))  # fmt: skip
     return tools
 
 
@@ -217,6 +223,7 @@ def run_all(args: argparse.Namespace, targets: Targets, work: Path) -> list[Verd
         args.budget,
         work,
         args.agent_interval,
+        args.agent_baseline,
     )
     print(header(args), flush=True)
     found: list[Verdict] = []
@@ -267,6 +274,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=float,
         default=20.0,
         help="fleet: poll interval of the whole agent's row (netwarden-agent); 0 leaves it out",
+    )
+    p.add_argument(
+        "--agent-baseline",
+        type=Path,
+        help="fleet: also run the agent of this checkout (e.g. `git archive main` unpacked) "
+        "as an agent-baseline row, for a before/after in the same run",
     )
     p.add_argument("--json", help="also write every repetition's figures to this file")
     p.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
