@@ -18,6 +18,7 @@ import typer
 
 from netwarden.agent.configs.locations import store_path
 from netwarden.agent.lifecycle import AgentLifecycle, RuntimeSettings
+from netwarden.agent.malloc_arenas import limit_malloc_arenas
 from netwarden.agent.parts import InventorySource, ResultSink
 from netwarden.agent.push.gate import DEFAULT_SPOOL_DIR, PushGate, default_service
 from netwarden.agent.snmp.engines import EngineName, session_factory
@@ -110,6 +111,7 @@ def run_agent(options: RunOptions, enrolled: EnrolledMode, spool_dir: Path | Non
         source = sink = _collector_link(enrolled, options.inventory, options.agent, push)
     else:
         source, sink = _inventory_files(options.inventory, options.agent, enrolled), NoSink()
+    limit_malloc_arenas()  # before asyncio.run starts any worker thread
     asyncio.run(_serve(source, sink, settings, address, push))
 
 

@@ -10,6 +10,7 @@ from bench.procstat import Result
 BASELINE = "snmp_exporter"
 NETWARDEN = "netwarden"
 AGENT = "netwarden-agent"  # the whole `agent run` process, on its own schedule
+AGENT_BASELINE = "agent-baseline"  # the same, from another checkout (--agent-baseline)
 BULKWALK = "snmpbulkwalk"
 
 
@@ -47,7 +48,8 @@ def _figures(result: Result, scenario: Scenario) -> dict[str, float | None]:
     per100 = rss * 100 / scenario.devices if rss is not None and scenario.fleet else None
     if result.tool == BULKWALK:
         per100 = None  # one short process per walk: its RSS does not grow with the fleet
-    scheduled = result.tool == AGENT  # its wall time is its poll interval, not its speed
+    # The agents' wall time is their poll interval, not their speed.
+    scheduled = result.tool in (AGENT, AGENT_BASELINE)
     return {
         "cpu": result.median("cpu"),
         "wall": None if scheduled else result.median("wall"),
