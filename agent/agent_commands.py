@@ -8,15 +8,17 @@ import enum
 import json
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from netwarden.agent.configs.store import store_path
+from netwarden.agent.events.service import EventsOptions, EventsService
 from netwarden.agent.lifecycle import AgentLifecycle, RuntimeSettings
 from netwarden.agent.metrics.agent_registry import render_one
-from netwarden.agent.parts import InventorySource, ResultSink
+from netwarden.agent.parts import AgentPart, InventorySource, ResultSink
 from netwarden.agent.polling.fleet import SessionFactory, build_device, link_ends
 from netwarden.agent.polling.snapshot import DeviceSnapshot, InterfaceSample
 from netwarden.agent.snmp.engines import ENGINES, EngineName
@@ -94,6 +96,12 @@ def run(
     summary_interval: Annotated[
         float | None, typer.Option(help="Seconds between poll summaries (default 60).")
     ] = None,
+    trap_listen: Annotated[
+        str, typer.Option(help="HOST:PORT for SNMP traps and informs (:PORT: all addresses); off.")
+    ] = ":162",
+    syslog_listen: Annotated[
+        str, typer.Option(help="HOST:PORT for syslog, UDP and TCP (:PORT: all addresses); off.")
+    ] = ":514",
     spool_dir: Annotated[
         Path | None,
         typer.Option(
@@ -126,6 +134,12 @@ def run(
     # Here, not at the top: protobuf and cramjam load only when an agent runs (fast CLI).
     from netwarden.agent.push.service import DEFAULT_SPOOL_DIR, PushService
 
+    events = EventsService(
+        EventsOptions(
+            _listen_option("--trap-listen", trap_listen),
+            _listen_option("--syslog-listen", syslog_listen),
+        )
+    )
     enrolled = EnrolledMode(state_dir, advertise, heartbeat_interval, summary_interval)
     if spool_dir is None:
         spool_dir = state_dir / "spool" if state_dir is not None else DEFAULT_SPOOL_DIR
@@ -136,7 +150,7 @@ def run(
         source = sink = _collector_link(enrolled, inventory, agent, push)
     else:
         source, sink = _inventory_files(inventory, agent, enrolled), NoSink()
-    asyncio.run(_serve(source, sink, settings, address, push))
+    asyncio.run(_serve(source, sink, settings, address, [push, events]))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,6 +181,14 @@ class EnrolledMode:
             heartbeat_interval=self.heartbeat_interval or defaults.heartbeat_interval,
             summary_interval=self.summary_interval or defaults.summary_interval,
         )
+
+
+def _listen_option(option: str, text: str) -> HostPort | None:
+    """An events listener's address; ``off`` turns it off, ``:PORT`` is every address."""
+    if text.strip().lower() == "off":
+        return None
+    # Devices on the agency LAN send to the agent's LAN address: every address by default.
+    return hostport_option(option, text, default_host="0.0.0.0")  # noqa: S104
 
 
 def _inventory_files(
@@ -209,10 +231,10 @@ async def _serve(
     sink: ResultSink,
     settings: RuntimeSettings,
     address: HostPort,
-    push: PushService,
+    services: Sequence[AgentPart],
 ) -> None:
     # Built inside the event loop that runs it (its events and semaphores belong to it).
-    agent = AgentLifecycle(source, sink, settings, services=[push])
+    agent = AgentLifecycle(source, sink, settings, services=services)
     await agent.run(address.host, address.port, lambda line: typer.echo(line, err=True))
 
 

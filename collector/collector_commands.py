@@ -69,6 +69,12 @@ def serve_command(
             "--incident-retention", help="Keep closed incidents this long: 12mo, 400d, 9000h."
         ),
     ] = "12mo",
+    event_retention: Annotated[
+        str,
+        typer.Option(
+            "--event-retention", help="Keep traps and syslog events this long: 12mo, 90d."
+        ),
+    ] = "12mo",
     reporting: Annotated[
         Path | None,
         typer.Option(
@@ -85,6 +91,7 @@ def serve_command(
 
     host, port = parse_listen(listen)
     retention = parse_retention(incident_retention)
+    events_kept = parse_retention(event_retention, "--event-retention")
     level = logging.getLevelName(log_level.upper())
     if not isinstance(level, int):
         raise UsageError(f"--log-level must be debug, info, warning or error, not {log_level!r}")
@@ -102,6 +109,7 @@ def serve_command(
         stale_after=seconds(stale_after, "--stale-after"),
         alertmanager=alertmanager,
         incident_retention=retention,
+        event_retention=events_kept,
         reporting=load_reporting(reporting) if reporting is not None else ReportingConfig(),
     )
     serve(settings)

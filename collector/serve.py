@@ -71,6 +71,7 @@ class ServeSettings:
     stale_after: float = 45.0
     alertmanager: str | None = None  # where maintenance windows create their silences
     incident_retention: Retention = field(default_factory=lambda: parse_retention(DEFAULT))
+    event_retention: Retention = field(default_factory=lambda: parse_retention(DEFAULT))
     reporting: ReportingConfig = field(default_factory=ReportingConfig)  # --reporting FILE
 
 
@@ -151,6 +152,7 @@ def serve(settings: ServeSettings) -> None:
             clock=time.time,
             ca_pem=ca_pem,
             incidents=incidents,
+            event_retention=settings.event_retention,
         )
         sock = _bind(settings.host, settings.port)
         config = uvicorn.Config(

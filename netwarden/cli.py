@@ -17,6 +17,7 @@ from netwarden.agent.agent_commands import poll as poll_command
 from netwarden.agent.configs.config_commands import app as config_app
 from netwarden.alerting.alerting_commands import app as alerting_app
 from netwarden.collector.collector_commands import app as collector_app
+from netwarden.collector.event_commands import app as events_app
 from netwarden.collector.fleet_commands import app as fleet_app
 from netwarden.collector.incident_commands import app as incident_app
 from netwarden.discovery.discover_command import discover_command
@@ -41,6 +42,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(collector_app, name="collector")
 app.add_typer(fleet_app, name="fleet")
 app.add_typer(incident_app, name="incident")
+app.add_typer(events_app, name="events")
 app.add_typer(alerting_app, name="alerting")
 app.add_typer(report_app, name="report")
 app.command("poll")(poll_command)

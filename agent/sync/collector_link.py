@@ -21,12 +21,15 @@ from netwarden.agent.parts import AgentContext
 from netwarden.agent.sync.assignment import AssignmentSync
 from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
 from netwarden.agent.sync.client import CollectorClient
-from netwarden.agent.sync.disk_queue import MAX_AGE, MAX_BYTES, DiskQueue, Item
+from netwarden.agent.sync.disk_queue import MAX_AGE, MAX_BYTES, DiskQueue, Item, QueueStats
 from netwarden.agent.sync.jobs import builtin_jobs
 from netwarden.agent.sync.loop import FleetSync, SyncSettings
 from netwarden.agent.sync.state_dir import StateDir
 from netwarden.agent.sync.status import SyncStatus
+from netwarden.agent.sync.uploader import Uploader
 from netwarden.errors import NetwardenError
+
+EVENTS_MAX_BYTES = 64 * 1024 * 1024  # ~200k events of 300 bytes: a day of a busy agency
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,9 @@ class EnrolledOptions:
     settings: SyncSettings = field(default_factory=SyncSettings)
     queue_max_bytes: int = MAX_BYTES
     queue_max_age: float = MAX_AGE
+    # Traps and syslog wait in a queue of their own (events.db) with its own bound, so a
+    # syslog storm drops its own oldest events, never job results or poll summaries.
+    events_max_bytes: int = EVENTS_MAX_BYTES
     # More heartbeat fields from other parts (the push spool's depth).
     heartbeat_extra: Callable[[], Mapping[str, object]] | None = None
 
@@ -54,6 +60,8 @@ class CollectorLink:
         self.status = SyncStatus(self.identity.agent)
         self.client: CollectorClient | None = None
         self.queue: AsyncDiskQueue | None = None
+        self.events: AsyncDiskQueue | None = None
+        self._events_task: asyncio.Task[None] | None = None
         self.assignment: AssignmentSync | None = None
         self.sync: FleetSync | None = None
         self._task: asyncio.Task[None] | None = None
@@ -110,13 +118,34 @@ class CollectorLink:
         SyncCollector(lambda: self.status, self.queue.stats, registry=agent.registry)
         self._stopping = agent.stop
         self._task = asyncio.create_task(self.sync.run(agent.stop), name="fleet sync")
+        events = DiskQueue(
+            self.state.events_path,
+            max_bytes=options.events_max_bytes,
+            max_age=options.queue_max_age,
+        )
+        self.events = AsyncDiskQueue(events)
+        uploader = Uploader(self.client, self.events, self.status)
+        self._events_task = asyncio.create_task(uploader.run(agent.stop), name="events upload")
 
     async def put_many(self, items: Sequence[Item]) -> None:
         if self.queue is None:
             raise NetwardenError("the collector link is not started")
         await self.queue.put_many(items)
 
+    async def put_events(self, items: Sequence[Item]) -> None:
+        """Queue traps and syslog events in the events queue (their own bound)."""
+        if self.events is None:
+            raise NetwardenError("the collector link is not started")
+        await self.events.put_many(items)
+
+    def events_stats(self) -> QueueStats | None:
+        return self.events.stats() if self.events is not None else None
+
     async def close(self) -> None:
+        if self._events_task is not None:
+            if not self._stopping.is_set():
+                self._events_task.cancel()
+            await asyncio.gather(self._events_task, return_exceptions=True)
         if self._task is not None:
             # The agent's stop event ends the sync and its tasks in order; only a close
             # without it (a failed start) cancels.
@@ -127,3 +156,5 @@ class CollectorLink:
             await self.client.aclose()
         if self.queue is not None:
             await self.queue.close()
+        if self.events is not None:
+            await self.events.close()

@@ -65,9 +65,10 @@ EnvironmentFile=-%f/agent.env
 ExecStart={executable} agent run --state-dir %f $NETWARDEN_AGENT_ARGS
 Restart=on-failure
 RestartSec=5
-# Raw ICMP sockets need CAP_NET_RAW; nothing else is granted, and nothing can be gained.
-AmbientCapabilities=CAP_NET_RAW
-CapabilityBoundingSet=CAP_NET_RAW
+# Raw ICMP sockets need CAP_NET_RAW, the trap and syslog ports (162, 514) CAP_NET_BIND_SERVICE;
+# nothing else is granted, and nothing can be gained.
+AmbientCapabilities=CAP_NET_RAW CAP_NET_BIND_SERVICE
+CapabilityBoundingSet=CAP_NET_RAW CAP_NET_BIND_SERVICE
 NoNewPrivileges=yes
 # The whole file system is read-only except the agent's own state dir.
 ProtectSystem=strict

@@ -12,6 +12,7 @@ One directory per agent (several agents on one host use different ones), mode 07
                       costs one refetch (the old ETag no longer matches and the collector
                       answers 200 again)
     queue.db          the disk queue of results (SQLite in WAL mode: also -wal and -shm files)
+    events.db         the events queue (traps, syslog): its own bound, same format
     agent.lock        flock()ed while an agent or an enrolment uses the dir; holds the pid
     agent.env         optional: NETWARDEN_AGENT_ARGS for the systemd unit (install-service)
 
@@ -78,6 +79,7 @@ class StateDir:
         self.assignment_path = self.path / "assignment.json"
         self.etag_path = self.path / "assignment.etag"
         self.queue_path = self.path / "queue.db"
+        self.events_path = self.path / "events.db"
         self.lock_path = self.path / "agent.lock"
         self.env_path = self.path / "agent.env"
 
@@ -169,7 +171,7 @@ class StateDir:
 
     def forget_agent_data(self) -> None:
         """Remove what belonged to a previous enrolment (re-enrolment as another agent)."""
-        for path in (self.assignment_path, self.etag_path, self.queue_path):
+        for path in (self.assignment_path, self.etag_path, self.queue_path, self.events_path):
             path.unlink(missing_ok=True)
             for suffix in ("-wal", "-shm"):
                 path.with_name(path.name + suffix).unlink(missing_ok=True)

@@ -11,6 +11,7 @@ from starlette.routing import Route
 from netwarden.collector.api.auth import agent_caller
 from netwarden.collector.api.body import read_model
 from netwarden.collector.api.errors import ApiError
+from netwarden.collector.api.events import EVENTS_SIGNAL
 from netwarden.collector.api.longpoll import wait_for
 from netwarden.collector.api.models import EnrollIn, HeartbeatIn, ResultsIn
 from netwarden.collector.api.params import number_param
@@ -128,6 +129,8 @@ async def post_results(request: Request) -> Response:
     body = await read_model(request, ResultsIn)
     batch = [ResultIn(**r.model_dump()) for r in body.results]
     accepted, duplicates = await state.call(state.store.add_results, agent_id, batch, state.clock())
+    if accepted and any(r.kind == "device-event" for r in batch):
+        state.signals.notify(EVENTS_SIGNAL)  # wake the followers of GET /api/v1/events
     return JSONResponse({"accepted": accepted, "duplicates": duplicates})
 
 

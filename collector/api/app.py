@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from netwarden.collector.api import (
     agents,
     alerts,
+    events,
     evidence,
     incidents,
     maintenance,
@@ -36,9 +37,11 @@ from netwarden.collector.api.incident_state import IncidentServices
 from netwarden.collector.api.metrics import RequestMetrics, healthy, metrics, ready, registry_for
 from netwarden.collector.api.port import StoreApi
 from netwarden.collector.api.report_metrics import ReportDueCollector
-from netwarden.collector.api.retention_task import run_retention
+from netwarden.collector.api.retention_task import run_event_retention, run_retention
 from netwarden.collector.api.state import AppState
 from netwarden.collector.incidents.errors import IncidentError
+from netwarden.collector.incidents.retention import DEFAULT as RETENTION_DEFAULT
+from netwarden.collector.incidents.retention import Retention, parse_retention
 from netwarden.collector.inventory_state import WATCH_EVERY, InventoryState
 from netwarden.collector.store.errors import StoreError
 
@@ -54,6 +57,7 @@ def routes() -> list[BaseRoute]:
         *alerts.ROUTES,
         *incidents.ROUTES,
         *evidence.ROUTES,
+        *events.ROUTES,
         *maintenance.ROUTES,
         *reports.ROUTES,
         Route("/metrics", metrics, methods=["GET"]),
@@ -72,6 +76,7 @@ def create_app(
     ca_pem: str | None = None,
     watch_every: float = WATCH_EVERY,
     incidents: IncidentServices | None = None,
+    event_retention: Retention | None = None,
 ) -> Starlette:
     """The collector app over ``store``, serving assignments from the inventory at the paths.
 
@@ -101,6 +106,8 @@ def create_app(
         ]
         if incidents is not None:
             tasks.append(asyncio.create_task(run_retention(incidents, clock, stop)))
+        kept = event_retention or parse_retention(RETENTION_DEFAULT)
+        tasks.append(asyncio.create_task(run_event_retention(store, kept, clock, stop)))
         try:
             yield
         finally:

@@ -82,7 +82,7 @@ class HeartbeatIn(_AgentBody):
 
 class ResultBody(_AgentBody):
     id: ResultId
-    kind: Literal["event", "poll-summary", "job-result"]
+    kind: Literal["event", "poll-summary", "job-result", "device-event"]
     at: Seconds
     job: Annotated[str, StringConstraints(max_length=36, pattern=_PRINTABLE)] | None
     payload: dict[str, Any]

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from netwarden.collector.store import checks, jobs
+from netwarden.collector.store import events as event_ops
 from netwarden.collector.store.errors import StoreInputError, UnknownAgentError
 from netwarden.collector.store.rows import RESULT_KINDS, ResultIn, ResultRow
 from netwarden.collector.store.schema import agents, results
@@ -30,6 +31,10 @@ def add(
     ).scalar()
     if seq is None:
         raise UnknownAgentError(f"agent {agent_id} is not known to this collector")
+    # Traps and syslog (the agents' events queue) go to the events table, not the results.
+    device_events = [r for r in batch if r.kind == "device-event"]
+    batch = [r for r in batch if r.kind != "device-event"]
+    new_events = event_ops.add(conn, agent_id, device_events, received_at) if device_events else 0
     ids = list({r.id for r in batch})
     seen = set(
         conn.execute(
@@ -60,7 +65,8 @@ def add(
     for row in rows:
         if row["kind"] == "job-result" and row["job_id"]:
             jobs.close(conn, agent_id, row["job_id"], row["id"], received_at)
-    return len(rows), len(batch) - len(rows)
+    accepted = len(rows) + new_events
+    return accepted, len(batch) + len(device_events) - accepted
 
 
 def since(conn: Connection, agent_id: str, since_t: float, limit: int) -> list[ResultRow]:

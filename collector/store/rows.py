@@ -8,8 +8,8 @@ from typing import Any, Literal
 Role = Literal["admin", "responder", "viewer", "webhook"]
 ROLES: tuple[Role, ...] = ("admin", "responder", "viewer", "webhook")
 
-ResultKind = Literal["event", "poll-summary", "job-result"]
-RESULT_KINDS: tuple[str, ...] = ("event", "poll-summary", "job-result")
+ResultKind = Literal["event", "poll-summary", "job-result", "device-event"]
+RESULT_KINDS: tuple[str, ...] = ("event", "poll-summary", "job-result", "device-event")
 
 JobState = Literal["pending", "delivered", "done"]
 

@@ -121,6 +121,7 @@ audit_log = sa.Table(
 
 # The incident record's tables live in their own module, on this metadata (it needs ID, HASH
 # and metadata from here, hence the import at the end).
+from netwarden.collector.store.event_schema import device_events  # noqa: E402
 from netwarden.collector.store.incident_schema import INCIDENT_TABLES  # noqa: E402
 
 # The order a dump writes and a restore loads: parents before the rows that reference them.
@@ -132,4 +133,5 @@ TABLES: tuple[sa.Table, ...] = (
     results,
     audit_log,
     *INCIDENT_TABLES,
+    device_events,
 )

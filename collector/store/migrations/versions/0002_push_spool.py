@@ -1,13 +1,13 @@
 """The push spool's depth in each agent's heartbeat (issue 19): two nullable columns.
 
-Revision ID: 0002
+Revision ID: 0002p
 Revises: 0001
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
+revision = "0002p"  # was "0002" like 0002_incidents (two heads): 0005 merges it
 down_revision: str | None = "0001"
 branch_labels: str | None = None
 depends_on: str | None = None
