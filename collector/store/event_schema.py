@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from netwarden.collector.store.schema import ID, metadata
 
-device_events = sa.Table(
+device_events: sa.Table = sa.Table(
     "device_events",
     metadata,
     # Arrival order: the long poll's cursor (``after``), never reused.
