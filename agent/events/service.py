@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -39,6 +40,7 @@ BUFFER_MAX = 100_000  # events waiting for the queue's writer; more are counted 
 BATCH = 2000
 FLUSH_EVERY = 0.1  # seconds: an event reaches the disk queue this soon
 LINK_KINDS = ("linkDown", "linkUp")
+RECEIVE_BUFFER = 8 * 1024 * 1024  # bytes of datagrams the kernel holds for a busy loop
 
 
 @runtime_checkable
@@ -101,6 +103,9 @@ class EventsService:
         self._writer = asyncio.create_task(self._write(agent.stop), name="events writer")
 
     def _bind(self, name: str, transport: asyncio.BaseTransport) -> None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            _grow_receive_buffer(sock)
         self._transports.append(transport)
         self.bound[name] = transport.get_extra_info("sockname")[:2]
 
@@ -179,6 +184,21 @@ class EventsService:
             self._writer.cancel()
             await asyncio.gather(self._writer, return_exceptions=True)
         await self.flush()  # what was received before the stop is kept
+
+
+def _grow_receive_buffer(sock: socket.socket) -> None:
+    """A storm (a flapping core port, a syslog burst) must wait in the kernel, not be lost
+    there: ask for RECEIVE_BUFFER (root may exceed net.core.rmem_max; others get what it
+    allows). Losses the kernel still makes show in /proc/net/udp's drops column."""
+    force = getattr(socket, "SO_RCVBUFFORCE", None)
+    for option in (force, socket.SO_RCVBUF):
+        if option is None:
+            continue
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, option, RECEIVE_BUFFER)
+            return
+        except OSError:
+            continue
 
 
 def _labels(sender: Sender) -> tuple[str, str, str]:
