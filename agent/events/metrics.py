@@ -32,6 +32,7 @@ class EventCounters:
         self.dropped: Counter[tuple[str, str]] = Counter()
         self.queued = 0
         self.tcp_connections = 0
+        self.listeners: dict[str, int] = {}  # listener -> 1 bound, 0 could not bind
 
     def drop(self, listener: str, reason: str) -> None:
         self.dropped[(listener, reason)] += 1
@@ -63,6 +64,8 @@ class EventsCollector:
         self._drops(fam["netwarden_events_dropped_total"])
         fam["netwarden_events_queued_total"].add(encode_labels(()), c.queued)
         fam["netwarden_syslog_tcp_connections"].add(encode_labels(()), c.tcp_connections)
+        for listener, up in sorted(c.listeners.items()):
+            fam["netwarden_events_listener_up"].add(encode_labels((("listener", listener),)), up)
         stats = self._queue()
         if stats is not None:
             fam["netwarden_events_queue_depth"].add(encode_labels(()), stats.depth)

@@ -13,7 +13,7 @@ import logging
 import socket
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -31,7 +31,7 @@ from netwarden.agent.events.syslog_parse import parse_syslog
 from netwarden.agent.events.trap_decode import TrapError, decode_notification
 from netwarden.agent.parts import AgentContext
 from netwarden.agent.sync.disk_queue import Item, QueueStats
-from netwarden.hostport import HostPort
+from netwarden.hostport import HostPort, format_hostport
 
 log = logging.getLogger(__name__)
 
@@ -82,25 +82,63 @@ class EventsService:
         agent.registry.register(
             EventsCollector(self.counters, lambda: sink.events_stats() if sink else None)
         )
-        loop = asyncio.get_running_loop()
         opts = self.options
         if opts.trap is not None:
-            transport, _ = await loop.create_datagram_endpoint(
-                lambda: TrapProtocol(self.on_trap, self.counters), local_addr=opts.trap
-            )
-            self._bind("trap", transport)
-        if opts.syslog is not None:
-            transport, _ = await loop.create_datagram_endpoint(
-                lambda: SyslogUdpProtocol(self.on_syslog, self.counters), local_addr=opts.syslog
-            )
-            self._bind("syslog-udp", transport)
-            self._tcp = SyslogTcpServer(self.on_syslog, self.counters, opts.tcp)
-            # The same port as UDP, also when port 0 let the kernel choose it (tests).
-            port = self.bound["syslog-udp"][1]
-            server = await open_tcp(self._tcp, opts.syslog.host, port, opts.tcp)
-            self._servers.append(server)
-            self.bound["syslog-tcp"] = server.sockets[0].getsockname()[:2]
+            await self._listen("trap", opts.trap, self._open_trap)
+        if opts.syslog is not None and opts.syslog.port == 0:
+            await self._listen_any_port(opts.syslog.host)
+        elif opts.syslog is not None:
+            await self._listen("syslog-udp", opts.syslog, self._open_syslog_udp)
+            await self._listen("syslog-tcp", opts.syslog, self._open_syslog_tcp)
         self._writer = asyncio.create_task(self._write(agent.stop), name="events writer")
+
+    async def _listen(
+        self, name: str, address: HostPort, opener: Callable[[HostPort], Awaitable[None]]
+    ) -> None:
+        """Bind one listener; a port that cannot be bound (taken, or 162/514 without
+        CAP_NET_BIND_SERVICE) is logged and shown as listener_up 0, and the agent keeps
+        polling: losing events must not cost the polls too."""
+        try:
+            await opener(address)
+            self.counters.listeners[name] = 1
+        except OSError as exc:
+            self.counters.listeners[name] = 0
+            where = format_hostport(*address)
+            log.error("%s listener not started: cannot bind %s: %s", name, where, exc.strerror)
+
+    async def _listen_any_port(self, host: str) -> None:
+        """Port 0 (tests, the bench): UDP and TCP on one port the kernel chose for UDP, tried
+        again when that port is taken for TCP."""
+        for _ in range(20):
+            await self._listen("syslog-udp", HostPort(host, 0), self._open_syslog_udp)
+            if "syslog-udp" not in self.bound:
+                return
+            port = self.bound["syslog-udp"][1]
+            await self._listen("syslog-tcp", HostPort(host, port), self._open_syslog_tcp)
+            if "syslog-tcp" in self.bound:
+                return
+            self._transports.pop().close()
+            del self.bound["syslog-udp"]
+
+    async def _open_trap(self, address: HostPort) -> None:
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: TrapProtocol(self.on_trap, self.counters), local_addr=address
+        )
+        self._bind("trap", transport)
+
+    async def _open_syslog_udp(self, address: HostPort) -> None:
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: SyslogUdpProtocol(self.on_syslog, self.counters), local_addr=address
+        )
+        self._bind("syslog-udp", transport)
+
+    async def _open_syslog_tcp(self, address: HostPort) -> None:
+        self._tcp = SyslogTcpServer(self.on_syslog, self.counters, self.options.tcp)
+        server = await open_tcp(self._tcp, address.host, address.port, self.options.tcp)
+        self._servers.append(server)
+        self.bound["syslog-tcp"] = server.sockets[0].getsockname()[:2]
 
     def _bind(self, name: str, transport: asyncio.BaseTransport) -> None:
         sock = transport.get_extra_info("socket")

@@ -368,6 +368,9 @@ EVENTS: Final = (
                "Queued events dropped by the events queue's own bounds: size, age, rejected."),
     MetricSpec("netwarden_syslog_tcp_connections", "gauge", (),
                "Open syslog TCP connections."),
+    MetricSpec("netwarden_events_listener_up", "gauge", ("listener",),
+               "1 if the listener (trap, syslog-udp, syslog-tcp) is bound, 0 if its port could "
+               "not be bound (taken, or no CAP_NET_BIND_SERVICE); absent when turned off."),
 )  # fmt: skip
 
 METRICS: Final[tuple[MetricSpec, ...]] = (*IF_COUNTERS, *IF_GAUGES, *HOST, *AGENT)
