@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 from netwarden.collector.api import (
     agents,
     alerts,
+    event_evidence,
     events,
     evidence,
     incidents,
@@ -58,6 +59,7 @@ def routes() -> list[BaseRoute]:
         *incidents.ROUTES,
         *evidence.ROUTES,
         *events.ROUTES,
+        *event_evidence.ROUTES,
         *maintenance.ROUTES,
         *reports.ROUTES,
         Route("/metrics", metrics, methods=["GET"]),

@@ -3,6 +3,7 @@ results, stored once, searched with every filter, followed with the long poll, p
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,9 +14,11 @@ import pytest
 from netwarden.collector.store import open_store
 from netwarden.collector.store.events import EventQuery
 from tests.unit.collector.asgi_client import AsgiClient
-from tests.unit.collector.conftest import Clock, Fleet, bearer
+from tests.unit.collector.conftest import Clock, Fleet, IncidentApp, bearer
+from tests.unit.incidents.webhooks import BASE, alert, body, resolved
 
 RESULTS = "/api/v1/agents/agent-so-khcn/results"
+INC = "/api/v1/incidents/INC-20261123-001"
 
 
 @pytest.fixture
@@ -128,3 +131,48 @@ def test_retention_prunes_old_events(
     assert store.prune_events(clock.now - year) == 1
     events, _ = store.events(EventQuery())
     assert [e["message"] for e in events] == ["fresh"]
+
+
+def test_an_incident_gets_its_devices_events_as_evidence_when_it_resolves(
+    incident_app: IncidentApp,
+) -> None:
+    app, now = incident_app, incident_app.clock.now  # BASE + 60
+    secret = app.store.create_join_token("agent-so-tc", "so-tc", 3600.0, "test", now)
+    enrolled = app.client.post(
+        "/api/v1/enroll", json={"token": f"nwj.{secret}", "hostname": "h", "version": "0.1.0"}
+    )
+    cred = enrolled.json()["credential"]
+    fired = alert("LinkDown", incident="link/tsl-so-tc", starts=0)
+    assert app.post_hook(body(fired)).status_code == 200
+    shown = app.client.get(INC, headers=app.user("viewer")).json()
+    assert "sw-so-tc" in shown["devices"]
+    opened = BASE
+    batch = [
+        _event(opened - 400, "sw-so-tc", "too early"),
+        _event(
+            opened - 60,
+            "sw-so-tc",
+            "%LINK-3-UPDOWN: Interface wan0, changed state to down",
+            "linkDown",
+            "so-tc",
+        ),
+        _event(opened + 30, "sw-so-tc", "linkDown wan0 (1.3.6.1.6.3.1.1.5.3)", "linkDown", "so-tc"),
+        _event(opened + 40, "some-other-device", "not this incident's"),
+    ]
+    posted = app.client.post(
+        "/api/v1/agents/agent-so-tc/results", headers=bearer(cred), json={"results": batch}
+    )
+    assert posted.json()["accepted"] == 4
+    app.clock.now = BASE + 200
+    assert app.post_hook(body(resolved(fired, ends=120))).status_code == 200
+    shown = app.client.get(INC, headers=app.user("viewer")).json()
+    assert shown["status"] == "resolved"
+    attached = [e for e in shown["evidence"] if e["source"] == "collector:events"]
+    assert len(attached) == 1, shown["evidence"]
+    got = app.client.get(f"{INC}/evidence/{attached[0]['id']}", headers=app.user("viewer"))
+    lines = [json.loads(line) for line in got.text.splitlines()]
+    assert [e["message"][:9] for e in lines] == ["%LINK-3-U", "linkDown "]
+    # On demand again: the same content is not attached twice.
+    again = app.client.post(f"{INC}/evidence/events", headers=app.user("responder"))
+    assert again.json() == {"incident": "INC-20261123-001", "events": 2, "evidence": None}
+    assert app.client.post(f"{INC}/evidence/events", headers=app.user("viewer")).status_code == 403
