@@ -11,6 +11,7 @@ import ipaddress
 import socket
 
 from netwarden.agent.events.normalise import Sender
+from netwarden.agent.events.trap_decode import TrapError
 from netwarden.agent.polling.fleet import PolledDevice
 from netwarden.agent.runtime import AgentRuntime
 from netwarden.agent.snmp.types import V3Credentials
@@ -45,6 +46,14 @@ class SenderDirectory:
             return None
         if creds.auth_protocol is None:
             return None
+        discovered = getattr(polled.session, "engine_id", None)
+        if isinstance(discovered, bytes) and discovered != engine_id:
+            # Not the engine the poller talks to: a replay, or a box answering in its place.
+            raise TrapError(
+                "engine-id",
+                f"v3 notification from {polled.info.device} with engine ID {engine_id.hex()}, "
+                f"not the {discovered.hex()} its poller discovered",
+            )
         key = (polled.info.device, user, engine_id)
         if key not in self._keys:
             if len(self._keys) >= KEY_CACHE_MAX:

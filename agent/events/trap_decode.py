@@ -3,7 +3,8 @@
 A decode failure raises :class:`TrapError` carrying a bounded reason (the drop counter's label):
 ``malformed`` (not BER, truncated), ``not-notification`` (a Get or Response sent to the trap
 port), ``version`` (SNMPv1 or unknown), ``auth`` (a v3 HMAC or privacy key that does not match),
-``unknown-user`` (a v3 user no device of this agent has).
+``unknown-user`` (a v3 user no device of this agent has), ``engine-id`` (a v3 engine ID other
+than the one the poller discovered for that device).
 """
 
 from __future__ import annotations

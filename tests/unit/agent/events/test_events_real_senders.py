@@ -164,3 +164,19 @@ async def test_an_unknown_sender_is_kept_and_counted(tmp_path: Path) -> None:
             'netwarden_traps_received_total{device="unknown",site="",role="",trap="linkDown"} 1'
             in agent.metrics()
         )
+
+
+@run_async
+async def test_a_v3_trap_from_another_engine_than_the_pollers_is_refused(tmp_path: Path) -> None:
+    async with running_agent(tmp_path) as agent:
+        target = f"127.0.0.1:{agent.port('trap')}"
+        session = agent.agent.runtime.devices["sw-3"].session
+        session.engine_id = b"\x80\x00\x1f\x88\x04other"  # type: ignore[union-attr]
+        code, out = await run_tool(*_v3(target, V3_AUTH))
+        assert code == 0, out
+        await wait_for(lambda: agent.dropped("trap", "engine-id") == 1, what="the refusal")
+        assert not agent.sink.events
+        session.engine_id = bytes.fromhex(ENGINE[2:])  # type: ignore[union-attr]
+        code, out = await run_tool(*_v3(target, V3_AUTH))
+        assert code == 0, out
+        await wait_for(lambda: agent.sink.payloads(kind="coldStart"), what="the accepted trap")
