@@ -11,6 +11,10 @@ SNMPD = "/usr/sbin/snmpd"
 SSHD = "/usr/sbin/sshd"
 SSH_USER = "labops"
 SNMP_V3_USER = "labv3"
+# linkUp/linkDown and ifIndex, ifAdminStatus, ifOperStatus (IF-MIB), numeric: no MIB files here.
+LINK_UP, LINK_DOWN = ".1.3.6.1.6.3.1.1.5.4", ".1.3.6.1.6.3.1.1.5.3"
+IF_OPER = ".1.3.6.1.2.1.2.2.1.8"
+IF_OBJECTS = f".1.3.6.1.2.1.2.2.1.1 .1.3.6.1.2.1.2.2.1.7 {IF_OPER}"
 IQUERY_USER = "labiquery"  # snmpd's own internal queries (monitor): see _notifications
 IOS_CLI_PORT = 2222
 CLI_PYTHON = "/usr/bin/python3"  # Debian's: the SSH user may not reach a venv under /root
@@ -97,7 +101,7 @@ def _notifications(device: Device, secrets: LabSecrets) -> str:
     ``linkUpDownNotifications yes`` expands to, with ``-r 1`` instead of its 60 s: a link that
     goes down shows within a second or two. ``monitor`` reads ifTable through an internal
     query, which needs a user of its own (the lab user requires privacy, internal queries
-    cannot use it).
+    cannot use it). OIDs are numeric: Debian ships no MIB files, so snmpd knows no names.
     """
     if not (device.ns.startswith(f"{PREFIX}a") and device.role == "switch"):
         return ""
@@ -107,10 +111,10 @@ trapsess -v 3 {usm} {device.address}:162
 createUser {IQUERY_USER} SHA {secrets.v3_auth}
 rouser {IQUERY_USER} auth
 iquerySecName {IQUERY_USER}
-notificationEvent nwLinkUp linkUp ifIndex ifAdminStatus ifOperStatus
-notificationEvent nwLinkDown linkDown ifIndex ifAdminStatus ifOperStatus
-monitor -r 1 -e nwLinkUp "link up" ifOperStatus != 2
-monitor -r 1 -e nwLinkDown "link down" ifOperStatus == 2
+notificationEvent nwLinkUp {LINK_UP} {IF_OBJECTS}
+notificationEvent nwLinkDown {LINK_DOWN} {IF_OBJECTS}
+monitor -r 1 -e nwLinkUp "link up" {IF_OPER} != 2
+monitor -r 1 -e nwLinkDown "link down" {IF_OPER} == 2
 """
 
 
