@@ -14,7 +14,13 @@ from typing import Annotated, Any
 
 import typer
 
-from netwarden.collector.api_client import CaFile, Collector, CollectorClient, Insecure
+from netwarden.collector.api_client import (
+    CaFile,
+    Collector,
+    CollectorClient,
+    CollectorUnreachable,
+    Insecure,
+)
 from netwarden.errors import UsageError
 from netwarden.output import OutputFormat, emit_json, render_table
 
@@ -131,9 +137,18 @@ def tail(
         after = int(first["last_seq"])
         for event in first["events"][-lines:] if lines else []:
             _print(event, output)
+        pause = 1.0
         while count is None or seen < count:
             params = {**filters, "after": str(after), "wait": str(TAIL_WAIT)}
-            answer = api.call("GET", "/api/v1/events", "viewer", params=params)
+            try:
+                answer = api.call("GET", "/api/v1/events", "viewer", params=params)
+            except CollectorUnreachable as exc:
+                # Like tail -F: a collector restart or a WAN cut is waited out, not an exit.
+                typer.echo(f"{exc}; trying again in {pause:g} s", err=True)
+                time.sleep(pause)
+                pause = min(pause * 2, 30.0)
+                continue
+            pause = 1.0
             for event in answer["events"]:
                 _print(event, output)
                 seen += 1
