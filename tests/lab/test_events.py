@@ -136,6 +136,21 @@ def events(lab: Lab) -> Iterator[Events]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _trap_state(events: Events) -> list[str]:
+    """The agent's trap counters and listener state, for a failure message."""
+    wanted = ("netwarden_traps_received_total", 'netwarden_events_dropped_total{listener="trap"',
+              "netwarden_events_listener_up")  # fmt: skip
+    lines = events.agent.metrics_text().splitlines()
+    return [line for line in lines if line.startswith(wanted) and not line.endswith(" 0")]
+
+
+def _engine_id(lab: Lab) -> str:
+    """The switch's snmpEngineID as snmptrap's -e wants it (0x...)."""
+    done = lab.snmp(AGENT_ADDRESS, "1.3.6.1.6.3.10.2.1.1.0", ns=AGENT_NS)
+    assert done.returncode == 0, done.stderr
+    return "0x" + "".join(done.stdout.split()).strip('"')
+
+
 def _link(state: str) -> None:
     subprocess.run(["ip", "-n", AGENT_NS, "link", "set", IFNAME, state], check=True, timeout=10)
 
@@ -148,7 +163,7 @@ def test_an_interface_set_down_is_a_link_down_event_within_two_seconds(events: E
             "linkDown in events tail",
             lambda: events.tail.find(kind="linkDown", device=SWITCH, ifName=IFNAME),
             30,
-            describe=lambda: events.tail.lines[-5:],
+            describe=lambda: (events.tail.lines[-5:], _trap_state(events)),
         )
         print(f"linkDown reached the agent {event['at'] - down_at:.2f} s after the link went down")
         assert event["at"] - down_at <= WITHIN
@@ -247,6 +262,9 @@ def test_a_v3_trap_with_a_wrong_key_is_counted_as_an_auth_error(events: Events) 
         "AES",
         "-X",
         events.lab.secret("snmp-priv"),
+        # The switch's own engine ID: another one is refused as engine-id before any key.
+        "-e",
+        _engine_id(events.lab),
         f"{AGENT_ADDRESS}:162",
         "",
         "1.3.6.1.6.3.1.1.5.1",
@@ -260,4 +278,5 @@ def test_a_v3_trap_with_a_wrong_key_is_counted_as_an_auth_error(events: Events) 
             == (before or 0) + 1
         ),
         20,
+        describe=lambda: _trap_state(events),
     )
