@@ -56,6 +56,7 @@ def trap_bytes() -> bytes:
 def serve(state: Path) -> None:
     """The agent's events part with a disk events queue; writes its ports and counters."""
     os.sched_setaffinity(0, {AGENT_CPU})
+    os.environ.setdefault("NW_BENCH_COMMUNITY", "public")
     asyncio.run(_serve(state))
 
 
@@ -95,7 +96,7 @@ async def _serve(state: Path) -> None:
         "sites: [{id: s, name: S, kind: agency}]\n"
         "devices: [{id: sw-1, site: s, address: 127.0.0.1, role: switch,\n"
         "  snmp: {credential: v2, interval: 60s}, icmp: {enabled: false}}]\n"
-        "credentials: {v2: {snmp: {version: 2c, community: public}}}\n"
+        "credentials: {v2: {snmp: {version: 2c, community: 'env:NW_BENCH_COMMUNITY'}}}\n"
     )  # one device at the sender's address: every event is matched to it
     events = EventsService(EventsOptions(HostPort("127.0.0.1", 0), HostPort("127.0.0.1", 0)))
     sink = _QueueSink(state / "events.db")
@@ -171,9 +172,13 @@ class Agent:
             stderr=subprocess.STDOUT,
         )
         for _ in range(300):
-            if (self.state / "counters.json").exists():
+            if (self.state / "counters.json").exists() or self.proc.poll() is not None:
                 break
             time.sleep(0.1)
+        if not (self.state / "counters.json").exists():
+            self.log.close()
+            tail = (tmp / "agent.log").read_text(errors="replace")[-2000:]
+            raise SystemExit(f"the agent process did not start:\n{tail}")
         self.ports = self.counters()["ports"]
 
     def counters(self) -> dict[str, Any]:
