@@ -1,12 +1,14 @@
 """Who sent a trap or a syslog line: the agent's device at that address, and its v3 keys.
 
 The address map is rebuilt when the runtime loads a new inventory. A host name in the
-inventory is resolved once per rebuild (in the inventory's order, so the first device wins an
-address two devices share); a sender no device has is an unknown device.
+inventory is resolved once per rebuild, in the event loop's resolver threads (its senders are
+unknown for the moment that takes); the first device in the inventory wins an address two
+devices share. A sender no device has is an unknown device.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 
@@ -26,6 +28,7 @@ class SenderDirectory:
         self._stamp = -1.0
         self._by_address: dict[str, PolledDevice] = {}
         self._keys: dict[tuple[str, str, bytes], LocalKeys | None] = {}
+        self._resolving: set[asyncio.Task[None]] = set()
 
     def find(self, address: str) -> tuple[Sender, PolledDevice | None]:
         if self._runtime.reload_time != self._stamp:
@@ -65,12 +68,33 @@ class SenderDirectory:
         self._stamp = self._runtime.reload_time
         self._keys.clear()
         by_address: dict[str, PolledDevice] = {}
+        names: list[tuple[str, PolledDevice]] = []
         for polled in self._runtime.devices.values():
             if polled.target is None:
                 continue
-            for address in _addresses(polled.target.host):
+            address = _ip_literal(polled.target.host)
+            if address is None:
+                names.append((polled.target.host, polled))
+            else:
                 by_address.setdefault(address, polled)
         self._by_address = by_address
+        if names:
+            # Host names resolve off the event loop; their senders count as unknown until then.
+            task = asyncio.get_running_loop().create_task(self._resolve(names, by_address))
+            self._resolving.add(task)
+            task.add_done_callback(self._resolving.discard)
+
+    async def _resolve(
+        self, names: list[tuple[str, PolledDevice]], by_address: dict[str, PolledDevice]
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        for host, polled in names:
+            try:
+                infos = await loop.getaddrinfo(host, None, proto=socket.IPPROTO_UDP)
+            except OSError:
+                continue
+            for info in infos:
+                by_address.setdefault(_canonical(str(info[4][0])), polled)
 
 
 def _canonical(address: str) -> str:
@@ -83,13 +107,9 @@ def _canonical(address: str) -> str:
     return str(ip)
 
 
-def _addresses(host: str) -> list[str]:
+def _ip_literal(host: str) -> str | None:
     try:
-        return [_canonical(host)] if ipaddress.ip_address(host) else []
+        ipaddress.ip_address(host.split("%", maxsplit=1)[0])
     except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_UDP)
-    except OSError:
-        return []
-    return list(dict.fromkeys(_canonical(str(info[4][0])) for info in infos))
+        return None
+    return _canonical(host)

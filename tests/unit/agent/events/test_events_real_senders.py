@@ -4,7 +4,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from pathlib import Path
+
+import pytest
 
 from tests.unit.agent.events.conftest import V3_AUTH, V3_PRIV, V3_USER, run_tool, running_agent
 from tests.unit.agent.sync.conftest import run_async, wait_for
@@ -180,3 +184,25 @@ async def test_a_v3_trap_from_another_engine_than_the_pollers_is_refused(tmp_pat
         code, out = await run_tool(*_v3(target, V3_AUTH))
         assert code == 0, out
         await wait_for(lambda: agent.sink.payloads(kind="coldStart"), what="the accepted trap")
+
+
+@run_async
+async def test_a_device_known_by_host_name_is_matched_once_resolved(tmp_path: Path) -> None:
+    async with running_agent(tmp_path) as agent:
+        polled = agent.agent.runtime.devices["sw-1"]
+        assert polled.target is not None
+        polled.target = dataclasses.replace(polled.target, host="localhost")
+        agent.agent.runtime.reload_time += 1  # as a reload with a host name would
+        target = f"127.0.0.1:{agent.port('trap')}"
+
+        async def matched() -> bool:
+            code, out = await run_tool("snmptrap", "-v2c", "-c", "public", target, "", LINK_DOWN)
+            assert code == 0, out
+            await asyncio.sleep(0.1)
+            return any(e["device"] == "sw-1" for e in agent.sink.payloads(kind="linkDown"))
+
+        for _ in range(50):  # the first traps may come before the name is resolved
+            if await matched():
+                break
+        else:
+            pytest.fail("a sender known by host name was never matched")
