@@ -297,13 +297,13 @@ def main() -> None:
                 agent.ports["trap"],
                 trap,
                 lambda: int(agent.counters()["queued"]),
-                rates,
-                args.seconds,
+                rates=rates,
+                seconds=args.seconds,
             )
             trapd = Snmptrapd(tmp)
             try:
                 trapd_traps = ladder(
-                    "snmptrapd", trapd.port, trap, trapd.count, rates, args.seconds
+                    "snmptrapd", trapd.port, trap, trapd.count, rates=rates, seconds=args.seconds
                 )
             finally:
                 trapd.stop()
@@ -312,8 +312,8 @@ def main() -> None:
                 agent.ports["syslog-udp"],
                 LINE,
                 lambda: int(agent.counters()["queued"]),
-                rates,
-                args.seconds,
+                rates=rates,
+                seconds=args.seconds,
             )
             final = agent.counters()
         finally:
