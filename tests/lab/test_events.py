@@ -133,9 +133,6 @@ def events(lab: Lab) -> Iterator[Events]:
     finally:
         if tail is not None:
             stop_process(tail.proc)  # type: ignore[arg-type]
-            for pipe in (tail.proc.stdout, tail.proc.stderr):
-                if pipe is not None:
-                    pipe.close()
         agent.stop()
         collector.stop()
         shutil.rmtree(tmp, ignore_errors=True)
