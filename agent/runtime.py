@@ -89,9 +89,15 @@ class AgentRuntime:
         self.links: list[LinkEnd] = []
         self.reload_ok = False
         self.reload_time = 0.0
+        self.inventory: Inventory | None = None  # the slice applied last (jobs resolve devices)
         self.agent: Agent | None = None  # this agent's entry in the running inventory
         self.listeners: list[RunListener] = []
         self._stamps: tuple[float, ...] = ()
+
+    @property
+    def session_factory(self) -> SessionFactory:
+        """How this agent opens an SNMP session (jobs open their own, beside the polls')."""
+        return self._factory
 
     def snapshots(self) -> list[tuple[DeviceSnapshot, DeviceCounters]]:
         """The latest poll of every device that has been polled, with its running totals."""
@@ -133,6 +139,7 @@ class AgentRuntime:
         self.ssh.apply(inventory, self.agent_id)
         if self.backups is not None:
             self.backups.apply(inventory, self.agent_id)
+        self.inventory = inventory
         self.reload_ok, self.reload_time = True, time.time()
         log.info("agent %s: polling %d devices", self.agent_id, len(self.devices))
 
@@ -185,13 +192,21 @@ class AgentRuntime:
 
     async def watch(self, stop: asyncio.Event, reload_asked: asyncio.Event) -> None:
         """Reload when ``reload_asked`` is set (SIGHUP) and whenever an inventory file changes,
-        until ``stop``."""
+        until ``stop`` (which ends the wait at once: shutdown never waits for the next check)."""
         while not stop.is_set():
+            asked = asyncio.create_task(reload_asked.wait())
+            stopping = asyncio.create_task(stop.wait())
             try:
-                await asyncio.wait_for(reload_asked.wait(), timeout=WATCH_EVERY)
-            except TimeoutError:
-                if file_stamps(self.paths) == self._stamps:
-                    continue
+                await asyncio.wait(
+                    {asked, stopping}, timeout=WATCH_EVERY, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                asked.cancel()
+                stopping.cancel()
+            if stop.is_set():
+                return
+            if not reload_asked.is_set() and file_stamps(self.paths) == self._stamps:
+                continue
             reload_asked.clear()
             self.reload()
 

@@ -12,10 +12,9 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(
-    help="Alert rules and the Alertmanager configuration (docs/alerting.md).",
-    no_args_is_help=True,
-)
+from netwarden.command_group import command_group
+
+app = command_group("Alert rules and the Alertmanager configuration (docs/alerting.md).")
 
 DEFAULT_THRESHOLDS = Path("prometheus/thresholds.yml")
 DEFAULT_RULES_DIR = Path("prometheus/rules")

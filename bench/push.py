@@ -70,7 +70,7 @@ class Prometheus:
             argv += [f"--storage.tsdb.path={folder / 'data'}", "--web.enable-remote-write-receiver"]
         else:
             config["scrape_configs"] = [{
-                "job_name": "netwarden", "honor_labels": True,
+                "job_name": "netwarden-agents", "honor_labels": True,
                 "static_configs": [{"targets": [f"127.0.0.1:{scrape_port}"],
                                     "labels": {"agent": AGENT, "site": SITE}}],
             }]  # fmt: skip

@@ -1,7 +1,7 @@
 """``netwarden collector ...``: serve, token create, backup, restore, install-service.
 
 The server, the store (SQLAlchemy) and uvicorn are imported inside the commands that use them:
-every ``netwarden`` command loads this module, and they would add a quarter second to each.
+``--help`` loads this module, and they would add a quarter second to it.
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ from netwarden.collector.command_options import (
 )
 from netwarden.collector.systemd import UNIT_PATH, render_unit
 from netwarden.collector.token_commands import app as token_app
+from netwarden.command_group import command_group
 from netwarden.errors import NetwardenError, UsageError
 
-app = typer.Typer(help="Run and administer the collector agents connect to.", no_args_is_help=True)
+app = command_group("Run and administer the collector agents connect to.")
 app.add_typer(token_app, name="token")
 
 Inventories = Annotated[
@@ -82,6 +83,13 @@ def serve_command(
             help="reporting.yaml: who makes the national incident reports, to whom, deadlines.",
         ),
     ] = None,
+    playbooks: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--playbooks",
+            help="A directory of the province's own playbooks, run beside the built-in ones.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the collector API until SIGTERM/SIGINT (SIGHUP reloads the inventory)."""
     from netwarden.collector.incidents.retention import parse_retention
@@ -111,6 +119,7 @@ def serve_command(
         incident_retention=retention,
         event_retention=events_kept,
         reporting=load_reporting(reporting) if reporting is not None else ReportingConfig(),
+        playbooks=playbooks or [],
     )
     serve(settings)
 

@@ -7,11 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import TypeAdapter, ValidationError
 
 from netwarden.errors import UsageError
 from netwarden.hostport import HostPort, hostport_option
-from netwarden.inventory.fields import Duration
 
 DEFAULT_DATA_DIR = Path("/var/lib/netwarden/collector")
 
@@ -29,8 +27,6 @@ DbUrl = Annotated[
     ),
 ]
 
-_DURATION: TypeAdapter[float] = TypeAdapter(Duration)
-
 
 def db_url(db: str | None, data_dir: Path) -> str:
     """The store URL: ``--db`` as given, else the SQLite file in the data directory."""
@@ -39,8 +35,12 @@ def db_url(db: str | None, data_dir: Path) -> str:
 
 def seconds(text: str, flag: str) -> float:
     """A duration option (``45s``, ``24h``) in seconds; a usage error otherwise."""
+    from pydantic import TypeAdapter, ValidationError  # the inventory's own rule, on use only
+
+    from netwarden.inventory.fields import Duration
+
     try:
-        return _DURATION.validate_python(text)
+        return TypeAdapter(Duration).validate_python(text)
     except ValidationError:
         raise UsageError(f"{flag} must be a duration like 45s, 10m or 24h, got {text!r}") from None
 

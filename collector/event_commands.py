@@ -21,10 +21,11 @@ from netwarden.collector.api_client import (
     CollectorUnreachable,
     Insecure,
 )
+from netwarden.command_group import command_group
 from netwarden.errors import UsageError
 from netwarden.output import OutputFormat, emit_json, render_table
 
-app = typer.Typer(help="Traps and syslog events the agents received.", no_args_is_help=True)
+app = command_group("Traps and syslog events the agents received.")
 
 TAIL_WAIT = 25  # seconds one long poll waits for an event (under the client's 30 s timeout)
 _AGE = re.compile(r"(\d+(?:\.\d+)?)(s|m|h|d)")

@@ -1,114 +1,24 @@
 """``netwarden fleet ...``: the collector's view of the agents, for people at a terminal.
 
-Talks to the collector API with the user token in ``NETWARDEN_TOKEN``. The collector's URL is
-``--collector`` or ``NETWARDEN_COLLECTOR``; its CA is ``--ca-file`` (or ``NETWARDEN_CA_FILE``,
-e.g. the ``tls/ca.pem`` of the collector's data directory). Plain ``http://`` needs
-``--insecure``, as for agents.
+Talks to the collector API with the user token in ``NETWARDEN_TOKEN`` through
+``netwarden/user_api.py`` (which says where the URL and CA come from), imported when a
+command runs.
 """
 
 from __future__ import annotations
 
-import os
-import ssl
 import sys
 import time
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-import httpx
 import typer
 
-from netwarden.errors import NetwardenError, UsageError
+from netwarden.command_group import command_group
 from netwarden.output import OutputFormat, emit_json, render_table
+from netwarden.user_api_options import CaFile, Collector, Insecure
 
-app = typer.Typer(
-    help="See and manage the agent fleet through the collector.", no_args_is_help=True
-)
-
-Collector = Annotated[
-    str | None,
-    typer.Option(
-        "--collector", envvar="NETWARDEN_COLLECTOR", help="Collector URL.", show_default=False
-    ),
-]
-CaFile = Annotated[
-    Path | None,
-    typer.Option("--ca-file", envvar="NETWARDEN_CA_FILE", help="PEM of the collector CA."),
-]
-Insecure = Annotated[
-    bool, typer.Option("--insecure", help="Allow http://, or skip TLS verification.")
-]
-
-
-class CollectorApi:
-    """One collector, one token; every failure becomes one readable line. Used once: ``call``
-    closes the connection (other commands that talk to the collector use it too)."""
-
-    def __init__(
-        self,
-        url: str | None,
-        ca_file: Path | None,
-        insecure: bool,
-        transport: httpx.BaseTransport | None = None,  # tests answer in the collector's place
-    ) -> None:
-        if not url:
-            raise UsageError("no collector: pass --collector URL or set NETWARDEN_COLLECTOR")
-        token = os.environ.get("NETWARDEN_TOKEN", "").strip()
-        if not token:
-            raise UsageError(
-                "NETWARDEN_TOKEN is not set (a user token from "
-                "`netwarden collector token create --user NAME --role ROLE`)"
-            )
-        if url.startswith("http://") and not insecure:
-            raise UsageError(f"{url} is plain HTTP: pass --insecure to use it")
-        if ca_file is not None and not ca_file.is_file():
-            raise UsageError(f"--ca-file {ca_file}: no such file")
-        verify: bool | ssl.SSLContext = True
-        if ca_file is not None:
-            try:
-                verify = ssl.create_default_context(cafile=str(ca_file))
-            except (ssl.SSLError, OSError) as exc:
-                raise UsageError(f"--ca-file {ca_file}: not a PEM certificate ({exc})") from None
-        elif insecure:
-            verify = False
-        self.url = url.rstrip("/")
-        self.client = httpx.Client(
-            base_url=self.url,
-            verify=verify,
-            timeout=15.0,
-            headers={"Authorization": f"Bearer {token}"},
-            transport=transport,
-        )
-
-    def call(self, method: str, path: str, role: str, params: dict[str, str] | None = None) -> Any:
-        try:
-            answer = self.client.request(method, path, params=params)
-        except httpx.ConnectError as exc:
-            hint = " (is --ca-file the collector's CA?)" if "CERTIFICATE" in str(exc) else ""
-            raise NetwardenError(f"cannot reach the collector at {self.url}: {exc}{hint}") from exc
-        except httpx.HTTPError as exc:
-            raise NetwardenError(f"collector {self.url}: {exc}") from exc
-        finally:
-            self.client.close()
-        if answer.status_code in (401, 403):
-            raise NetwardenError(
-                f"the collector refused the token ({_error(answer)}): this "
-                f"needs a token with the {role} role"
-            )
-        if answer.status_code >= 400:
-            raise NetwardenError(f"collector answered {answer.status_code}: {_error(answer)}")
-        try:
-            return answer.json()
-        except ValueError:
-            raise NetwardenError(f"{self.url}{path}: the answer is not JSON") from None
-
-
-def _error(answer: httpx.Response) -> str:
-    try:
-        return str(answer.json()["error"])
-    except (ValueError, KeyError, TypeError):
-        return answer.text[:200] or answer.reason_phrase
+app = command_group("See and manage the agent fleet through the collector.")
 
 
 def _ago(last_seen: float | None, now: float) -> str:
@@ -179,9 +89,9 @@ def status(
 ) -> None:
     """Each agent: site, state (up, STALE, never, revoked), last seen, version, devices, queue,
     push spool (samples waiting, and how old the oldest is)."""
-    agents = CollectorApi(collector, ca_file, insecure).call("GET", "/api/v1/fleet", "viewer")[
-        "agents"
-    ]
+    from netwarden.user_api import call_once
+
+    agents = call_once(collector, ca_file, insecure, ("GET", "/api/v1/fleet", "viewer"))["agents"]
     if output is OutputFormat.json:
         emit_json({"agents": agents})
         return
@@ -199,6 +109,8 @@ def revoke(
     insecure: Insecure = False,
 ) -> None:
     """Revoke an agent's credential at once (it needs a new join token to come back)."""
-    api = CollectorApi(collector, ca_file, insecure)
-    api.call("POST", f"/api/v1/agents/{quote(agent, safe='')}/revoke", "admin")
+    from netwarden.user_api import call_once
+
+    path = f"/api/v1/agents/{quote(agent, safe='')}/revoke"
+    call_once(collector, ca_file, insecure, ("POST", path, "admin"))
     typer.echo(f"agent {agent} revoked")

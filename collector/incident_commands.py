@@ -21,16 +21,14 @@ from netwarden.collector.api_client import CaFile, Collector, CollectorClient, I
 from netwarden.collector.incident_render import incident_table, incident_text
 from netwarden.collector.incident_report_commands import register as register_report_commands
 from netwarden.collector.maintenance_commands import app as maintenance_app
+from netwarden.command_group import command_group
 from netwarden.errors import NetwardenError, UsageError
 from netwarden.output import OutputFormat, emit_json
 
-app = typer.Typer(
-    help="The incident record: alerts from Alertmanager, timeline, evidence, maintenance.",
-    no_args_is_help=True,
+app = command_group(
+    "The incident record: alerts from Alertmanager, timeline, evidence, maintenance."
 )
-evidence_app = typer.Typer(
-    help="Attach evidence to an incident, or fetch it.", no_args_is_help=True
-)
+evidence_app = command_group("Attach evidence to an incident, or fetch it.")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(maintenance_app, name="maintenance")
 

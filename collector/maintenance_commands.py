@@ -13,10 +13,11 @@ import typer
 from netwarden.collector.api_client import CaFile, Collector, CollectorClient, Insecure
 from netwarden.collector.incident_render import window_table
 from netwarden.collector.incidents.times import TimeFormatError, format_s, parse_user_time
+from netwarden.command_group import command_group
 from netwarden.errors import UsageError
 from netwarden.output import OutputFormat, emit_json
 
-app = typer.Typer(help="Maintenance windows on a site, link or device.", no_args_is_help=True)
+app = command_group("Maintenance windows on a site, link or device.")
 
 When = Annotated[str, typer.Option(help="RFC 3339, 'YYYY-MM-DD HH:MM' (+07), now or +2h.")]
 

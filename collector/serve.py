@@ -31,6 +31,7 @@ import uvloop
 
 from netwarden.collector.api import create_app
 from netwarden.collector.api.incident_state import IncidentServices
+from netwarden.collector.api.playbook_state import build_playbooks
 from netwarden.collector.api.state import AppState
 from netwarden.collector.incidents.evidence import EvidenceFiles
 from netwarden.collector.incidents.retention import DEFAULT, Retention, parse_retention
@@ -40,6 +41,7 @@ from netwarden.collector.store.incident_store import IncidentStore
 from netwarden.collector.tls import TlsFiles, ensure_tls, existing_ca_sha256
 from netwarden.errors import UsageError
 from netwarden.hostport import format_hostport
+from netwarden.playbooks.library import load_library
 from netwarden.reports.national.config import ReportingConfig
 
 log = logging.getLogger("netwarden.collector")
@@ -73,6 +75,7 @@ class ServeSettings:
     incident_retention: Retention = field(default_factory=lambda: parse_retention(DEFAULT))
     event_retention: Retention = field(default_factory=lambda: parse_retention(DEFAULT))
     reporting: ReportingConfig = field(default_factory=ReportingConfig)  # --reporting FILE
+    playbooks: list[Path] = field(default_factory=list)  # --playbooks DIR: the province's own
 
 
 def server_names(host: str, extra: Sequence[str]) -> list[str]:
@@ -133,6 +136,7 @@ def serve(settings: ServeSettings) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     (settings.data_dir / "evidence").mkdir(exist_ok=True)
     silences = AlertmanagerSilences(settings.alertmanager) if settings.alertmanager else None
+    library = load_library(settings.playbooks)  # a bad province playbook stops the start
     store = open_store(settings.db_url)
     incidents = IncidentServices(
         store=IncidentStore(store.engine),
@@ -153,6 +157,7 @@ def serve(settings: ServeSettings) -> None:
             ca_pem=ca_pem,
             incidents=incidents,
             event_retention=settings.event_retention,
+            playbook_services=build_playbooks(store, incidents, library),
         )
         sock = _bind(settings.host, settings.port)
         config = uvicorn.Config(

@@ -29,12 +29,11 @@ from netwarden.collector.command_options import (
     local_actor,
 )
 from netwarden.collector.command_options import seconds as parse_seconds
-from netwarden.collector.tls import existing_ca_sha256
+from netwarden.command_group import command_group
 from netwarden.errors import UsageError
-from netwarden.inventory import load_inventory
-from netwarden.inventory.fields import ID_PATTERN
+from netwarden.inventory.ids import ID_PATTERN
 
-app = typer.Typer(help="Create join tokens (agents) and user tokens.", no_args_is_help=True)
+app = command_group("Create join tokens (agents) and user tokens.")
 
 
 class TokenOutput(enum.StrEnum):
@@ -47,6 +46,8 @@ def _agent_site(agent: str, site: str | None, inventory: list[Path]) -> str:
         if site is None:
             raise UsageError("--agent needs --inventory (to find the agent's site) or --site")
         return site
+    from netwarden.inventory import load_inventory
+
     listed = next((a for a in load_inventory(inventory).agents if a.id == agent), None)
     if listed is None:
         raise UsageError(f"agent {agent!r} is not in the inventory")
@@ -58,6 +59,8 @@ def _agent_site(agent: str, site: str | None, inventory: list[Path]) -> str:
 def _ca_part(data_dir: Path, insecure: bool) -> str:
     if insecure:
         return ""
+    from netwarden.collector.tls import existing_ca_sha256  # cryptography: on use only
+
     fingerprint = existing_ca_sha256(data_dir)
     if fingerprint is None:
         raise UsageError(

@@ -4,7 +4,8 @@ One job per module: ``sweep`` (ICMP), ``arp`` (scapy, the only module that impor
 ``snmp_facts`` (system group and LLDP tables over SNMP), ``ports`` (a few TCP ports),
 ``lldp`` and ``roles`` (pure interpretation), ``fragment`` (proposed devices and links, YAML),
 ``diff`` (against the current inventory), ``validate`` (merge and check), ``run``
-(orchestration) and ``discover_command`` (the command). See docs/discovery.md.
+(orchestration), ``discover_command`` (the command's options) and ``discover_cli`` (its work,
+imported only when it runs). See docs/discovery.md.
 
 An area of its own beside the agent: it uses the agent's SNMP client and probers and reads the
 inventory, and neither of those imports it.

@@ -11,7 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from netwarden.inventory.fields import ID_RULE, Id
+from netwarden.inventory.fields import Id
+from netwarden.inventory.ids import ID_RULE
 from netwarden.inventory.messages import findings
 from netwarden.inventory.model import Agent, Credential, Device, Inventory, Link, Service, Site
 from netwarden.inventory.problems import Finding, Loc

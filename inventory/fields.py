@@ -21,13 +21,19 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from netwarden.inventory.ids import ID_PATTERN
 from netwarden.secret import Secret, is_reference
-
-ID_PATTERN = r"^[A-Za-z][A-Za-z0-9._-]{0,62}$"
-ID_RULE = "must be an id: a letter, then letters, digits, '.', '_' or '-' (at most 63)"
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 """An id of an agent, site, device, link, service or credential; also the province."""
+
+DEVICE_NAME_PATTERN = r"^\S(?:[^\x00-\x1f\x7f]{0,253}\S)?$"
+DEVICE_NAME_RULE = (
+    "must be the name the device gives itself (its prompt, its hostname or sysname line): "
+    "1 to 255 printable characters, no blank at either end"
+)
+DeviceName = Annotated[str, StringConstraints(pattern=DEVICE_NAME_PATTERN)]
+"""The name a device gives itself (its prompt, ``hostname``/``sysname``); not an id."""
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 SecurityLevel = Annotated[int, Field(ge=1, le=5, description="Cấp độ an toàn (NĐ 85/2016)")]
@@ -201,6 +207,24 @@ Host = Annotated[
     WithJsonSchema({"type": "string", "description": "IPv4/IPv6 address or DNS host name"}),
 ]
 """A check target: an IP address or a DNS host name."""
+
+
+def _absolute_path(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise PydanticCustomError("path", f"must be an absolute path, not {type_name(value)}")
+    if not value.startswith("/") or len(value) < 2 or "\0" in value:
+        raise PydanticCustomError("path", "must be the absolute path of a file on the agent")
+    return value
+
+
+AgentPath = Annotated[
+    str,
+    BeforeValidator(_absolute_path),
+    WithJsonSchema(
+        {"type": "string", "pattern": "^/.", "description": "Absolute path of a file on the agent."}
+    ),
+]
+"""A file on the agent (the inventory is checked elsewhere: the file need not exist here)."""
 
 
 def _domain_input(value: Any) -> Any:

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from netwarden.inventory.loader import check as check_paths
-from netwarden.inventory.model import Inventory
-from netwarden.inventory.schema import schema_text
-from netwarden.inventory.tables import render_inventory
+from netwarden.command_group import command_group
 from netwarden.output import OutputFormat, emit_json
 
-app = typer.Typer(help="Check and show a province inventory.", no_args_is_help=True)
+if TYPE_CHECKING:  # the models (pydantic) load when a command runs, not for --help
+    from netwarden.inventory.model import Inventory
+
+app = command_group("Check and show a province inventory.")
 
 Paths = Annotated[
     list[Path],
@@ -39,6 +39,8 @@ def _summary(inv: Inventory) -> str:
 
 
 def _load_or_exit(paths: list[Path], *, problems_to_stdout: bool) -> Inventory:
+    from netwarden.inventory.loader import check as check_paths
+
     inventory, problems = check_paths(paths)
     if inventory is not None:
         return inventory
@@ -65,6 +67,8 @@ def show_command(
     ] = OutputFormat.table,
 ) -> None:
     """Show what an inventory holds (secrets appear as their references only)."""
+    from netwarden.inventory.tables import render_inventory
+
     inventory = _load_or_exit(paths, problems_to_stdout=False)
     if output is OutputFormat.json:
         emit_json(inventory.model_dump(mode="json"))
@@ -75,4 +79,6 @@ def show_command(
 @app.command("schema")
 def schema_command() -> None:
     """Print the JSON Schema of an inventory file."""
+    from netwarden.inventory.schema import schema_text
+
     sys.stdout.write(schema_text())

@@ -15,12 +15,14 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from netwarden.inventory.fields import ID_PATTERN, ID_RULE, type_name
+from netwarden.inventory.fields import DEVICE_NAME_PATTERN, DEVICE_NAME_RULE, type_name
+from netwarden.inventory.ids import ID_PATTERN, ID_RULE
 from netwarden.inventory.problems import Finding, Loc
 
 _PATTERNS = {
     ID_PATTERN: ID_RULE,
     r"^[a-z][a-z0-9_]*$": "must be a netmiko device_type, like cisco_ios",
+    DEVICE_NAME_PATTERN: DEVICE_NAME_RULE,
 }
 _EXPECTED = {
     "string_type": "a string",
@@ -62,7 +64,7 @@ def unknown_key(model: type[BaseModel] | None, key: str) -> str:
     """The message for an unknown key, suggesting the key that was probably meant."""
     if model is None:
         return "unknown key"
-    allowed = list(model.model_fields)
+    allowed = [field.alias or name for name, field in model.model_fields.items()]
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     if close:
         return f"unknown key; did you mean '{close[0]}'?"

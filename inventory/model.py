@@ -18,6 +18,8 @@ from pydantic_core import PydanticCustomError
 from netwarden.inventory.credentials import Credential
 from netwarden.inventory.fields import (
     Address,
+    AgentPath,
+    DeviceName,
     Domain,
     Duration,
     Host,
@@ -138,6 +140,11 @@ class SshAccess(Strict):
     interval: Duration = duration_default(300.0)
     backup: bool = True
     backup_interval: Duration = duration_default(86400.0)
+    # A backup proves it reached this device: the name in its prompt and in the configuration's
+    # hostname/sysname line must be `hostname` (default: the device id), compared
+    # case-insensitively up to the first dot. `hostname_check: false` turns that off.
+    hostname: DeviceName | None = None
+    hostname_check: bool = True
 
 
 Role = Literal["switch", "router", "firewall", "host", "ap", "camera", "vc-endpoint"]
@@ -209,6 +216,8 @@ class HttpCheck(Strict):
     timeout: Duration = duration_default(5.0)
     body_regex: str | None = None  # the body must match (Python re syntax)
     max_redirects: int = Field(default=5, ge=0, le=20)
+    # PEM file on the agent of the CAs to trust instead of the system's (a province's own CA).
+    ca_file: AgentPath | None = None
 
     @field_validator("url")
     @classmethod
@@ -229,6 +238,12 @@ class HttpCheck(Strict):
                     "regex", "is not a valid regular expression: {why}", {"why": str(exc)}
                 ) from exc
         return pattern
+
+    @model_validator(mode="after")
+    def _ca_needs_verification(self) -> Self:
+        if self.ca_file is not None and not self.tls_verify:
+            raise rule_error("'ca_file' needs 'tls_verify: true' (a CA is only used to verify)")
+        return self
 
 
 class TcpCheck(Strict):

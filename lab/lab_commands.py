@@ -9,13 +9,14 @@ from typing import Annotated, Any
 
 import typer
 
+from netwarden.command_group import command_group
 from netwarden.errors import LabError
-from netwarden.lab import build, processes, wan
+from netwarden.lab import processes
 from netwarden.lab.state import DEFAULT_DIR, LabState, load
 from netwarden.lab.topology import build_plan
 from netwarden.output import OutputFormat, emit_json, render_table
 
-app = typer.Typer(help="Build and change the namespace lab (needs root).", no_args_is_help=True)
+app = command_group("Build and change the namespace lab (needs root).")
 
 StateDir = Annotated[
     Path, typer.Option("--state-dir", help="Where the lab keeps its record, configs and logs.")
@@ -51,6 +52,8 @@ def up(
     output: Output = OutputFormat.table,
 ) -> None:
     """Build the lab (a running lab is rebuilt) and print the path of its inventory."""
+    from netwarden.lab import build  # the builder (and its daemons, inventory writer) on use
+
     build_plan(agencies, nat, scale_devices, big_device_ports)  # usage errors, root or not
     _need_root()
     state = build.up(
@@ -70,6 +73,8 @@ def up(
 @app.command()
 def down(state_dir: StateDir = DEFAULT_DIR) -> None:
     """Remove every namespace, link and process the lab made. Safe to repeat."""
+    from netwarden.lab import build
+
     _need_root()
     if not build.down(state_dir, say=_say):
         _say("no lab is running")
@@ -145,6 +150,8 @@ def impair(
     state_dir: StateDir = DEFAULT_DIR,
 ) -> None:
     """Add delay, jitter and loss to a WAN link (all zero, or --clear, restores it)."""
+    from netwarden.lab import wan
+
     _need_root()
     if clear:
         delay = loss = jitter = 0.0
@@ -161,6 +168,8 @@ def fault(
     state_dir: StateDir = DEFAULT_DIR,
 ) -> None:
     """Cut a WAN link (both ends lose carrier) or stop an endpoint; `up` restores it."""
+    from netwarden.lab import wan
+
     _need_root()
     wan.fault(state_dir, link, down=action is LinkAction.down)
     _say(f"{link}: {action.value}")

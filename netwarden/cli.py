@@ -1,55 +1,149 @@
-"""The ``netwarden`` command: one Typer app, one sub-app per subsystem.
+"""The ``netwarden`` command: one Typer app, one sub-command group per subsystem.
 
 Exit codes: 0 ok, 1 a problem was found (invalid inventory, failed device, lab error),
 2 usage error. Errors are one readable line on stderr, never a traceback.
+
+A group's module is imported only when that group runs (or shows its help): ``--version``
+and ``netwarden --help`` import no subsystem at all, and ``netwarden lab --help`` never pays
+for the collector's HTTP client or the inventory models. Each group's module keeps its own
+top-level imports light for the same reason (tests/unit/cli/test_start_up.py checks both).
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
-from typing import Annotated
+from collections.abc import Callable, Iterator, MutableMapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Final
 
 import typer
+import typer.main
 
-from netwarden import __version__
-from netwarden.agent.agent_commands import app as agent_app
-from netwarden.agent.agent_commands import poll as poll_command
-from netwarden.agent.configs.config_commands import app as config_app
-from netwarden.alerting.alerting_commands import app as alerting_app
-from netwarden.collector.collector_commands import app as collector_app
-from netwarden.collector.event_commands import app as events_app
-from netwarden.collector.fleet_commands import app as fleet_app
-from netwarden.collector.incident_commands import app as incident_app
-from netwarden.discovery.discover_command import discover_command
+from netwarden.command_group import CommandGroup
 from netwarden.errors import ConfigError, InventoryError, NetwardenError, UsageError
-from netwarden.inventory.inventory_commands import app as inventory_app
-from netwarden.lab.lab_commands import app as lab_app
-from netwarden.reports.report_commands import app as report_app
+
+
+@dataclass(frozen=True)
+class LazyGroup:
+    """A sub-command loaded on demand: ``module.app`` (a Typer), and the one line of help the
+    root's listing shows without importing it (a test keeps it equal to the group's own)."""
+
+    module: str
+    help: str
+    command: bool = False  # a single command (``poll``), not a group of them
+
+
+def _add_discover(app: typer.Typer) -> None:
+    # discover belongs to the inventory group but lives in discovery/ (it uses the agent).
+    from netwarden.discovery.discover_command import discover_command
+
+    if all(c.name != "discover" for c in app.registered_commands):
+        app.command("discover")(discover_command)
+
+
+GROUPS: Final[dict[str, LazyGroup]] = {
+    "inventory": LazyGroup("netwarden.inventory.inventory_commands",
+                           "Check and show a province inventory."),
+    "lab": LazyGroup("netwarden.lab.lab_commands",
+                     "Build and change the namespace lab (needs root)."),
+    "agent": LazyGroup("netwarden.agent.agent_commands",
+                       "Run the agent that polls an agency's devices."),
+    "config": LazyGroup("netwarden.agent.configs.config_commands",
+                        "Back up device configurations into a git store and show their changes."),
+    "collector": LazyGroup("netwarden.collector.collector_commands",
+                           "Run and administer the collector agents connect to."),
+    "fleet": LazyGroup("netwarden.collector.fleet_commands",
+                       "See and manage the agent fleet through the collector."),
+    "incident": LazyGroup("netwarden.collector.incident_commands",
+                          "The incident record: alerts from Alertmanager, timeline, evidence, "
+                          "maintenance."),
+    "playbook": LazyGroup("netwarden.collector.playbook_commands",
+                          "Incident-response playbooks: check files, start runs, follow them, "
+                          "approve steps."),
+    "events": LazyGroup("netwarden.collector.event_commands",
+                        "Traps and syslog events the agents received."),
+    "alerting": LazyGroup("netwarden.alerting.alerting_commands",
+                          "Alert rules and the Alertmanager configuration (docs/alerting.md)."),
+    "report": LazyGroup("netwarden.reports.report_commands",
+                        "Reports: the monthly availability of links and agencies."),
+    "poll": LazyGroup("netwarden.agent.poll_command",
+                      "Poll one device once and print what the agent sees (exit 1 if it did "
+                      "not answer).", command=True),
+}  # fmt: skip
+EXTEND: Final[dict[str, Callable[[typer.Typer], None]]] = {"inventory": _add_discover}
+
+
+def load_group(name: str) -> Any:
+    """The Click command of group ``name``, its module imported now."""
+    app: typer.Typer = importlib.import_module(GROUPS[name].module).app
+    if name in EXTEND:
+        EXTEND[name](app)
+    # get_group even for a group of one command (``report``): get_command would make the
+    # group that command, and `netwarden report availability` would stop working.
+    command = typer.main.get_command(app) if GROUPS[name].command else typer.main.get_group(app)
+    command.name = name
+    return command
+
+
+class _Commands(MutableMapping[str, Any]):
+    """The root's commands: every name is known at once, a group is loaded on first lookup."""
+
+    def __init__(self, eager: MutableMapping[str, Any]) -> None:
+        self._loaded = dict(eager)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._loaded:
+            if name not in GROUPS:
+                raise KeyError(name)
+            self._loaded[name] = load_group(name)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*GROUPS, *self._loaded]))
+
+    def __len__(self) -> int:
+        return len(set(GROUPS) | set(self._loaded))
+
+
+class RootGroup(CommandGroup):
+    """The root command: its groups load on demand (see the module docstring)."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _Commands(self.commands)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # names only: listing must not load the groups
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        # The static one-line help of each group: `netwarden --help` imports none of them.
+        rows = [(name, GROUPS[name].help) for name in GROUPS]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 app = typer.Typer(
     name="netwarden",
     help="Monitor a province's e-government network: inventory, lab, agents, collector.",
+    cls=RootGroup,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
-# discover belongs to the inventory group but lives in discovery/ (it imports the agent).
-inventory_app.command("discover")(discover_command)
-app.add_typer(inventory_app, name="inventory")
-app.add_typer(lab_app, name="lab")
-app.add_typer(agent_app, name="agent")
-app.add_typer(config_app, name="config")
-app.add_typer(collector_app, name="collector")
-app.add_typer(fleet_app, name="fleet")
-app.add_typer(incident_app, name="incident")
-app.add_typer(events_app, name="events")
-app.add_typer(alerting_app, name="alerting")
-app.add_typer(report_app, name="report")
-app.command("poll")(poll_command)
 
 
 def _show_version(value: bool) -> None:
     if value:
+        from netwarden import __version__
+
         typer.echo(f"netwarden {__version__}")
         raise typer.Exit(0)
 

@@ -14,12 +14,11 @@ from typing import Annotated
 
 import typer
 
-from netwarden.collector.fleet_commands import CaFile, Insecure
+from netwarden.command_group import command_group
 from netwarden.errors import UsageError
+from netwarden.user_api_options import CaFile, Insecure
 
-app = typer.Typer(
-    help="Reports: the monthly availability of links and agencies.", no_args_is_help=True
-)
+app = command_group("Reports: the monthly availability of links and agencies.")
 
 
 class ReportFormat(enum.StrEnum):

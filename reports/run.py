@@ -53,11 +53,14 @@ def maintenance(
 ) -> list[Exclusion]:
     """The collector's maintenance windows overlapping the report's window
     (``GET /api/v1/maintenance?from=&to=``, a viewer's token in ``NETWARDEN_TOKEN``)."""
-    from netwarden.collector.fleet_commands import CollectorApi
+    from netwarden.user_api import CollectorApi
 
     api = CollectorApi(request.collector, request.ca_file, request.insecure, transport)
     span = {"from": rfc3339(window.start), "to": rfc3339(window.end)}
-    answer = api.call("GET", "/api/v1/maintenance", "viewer", params=span)
+    try:
+        answer = api.call("GET", "/api/v1/maintenance", "viewer", params=span)
+    finally:
+        api.close()
     return from_collector(answer)
 
 

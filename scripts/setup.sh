@@ -39,6 +39,15 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating the virtualenv .venv"
   /usr/bin/python3 -m venv .venv
 fi
-echo "setup: installing netwarden and its tools into .venv"
-.venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+# The install is editable: code changes need no reinstall, only a changed pyproject.toml (a new
+# dependency) does. The stamp keeps a second run from spending half a minute in pip.
+stamp=.venv/.netwarden-installed
+wanted=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ] && .venv/bin/python -c 'import netwarden' 2>/dev/null; then
+  echo "setup: netwarden already installed in .venv (pyproject.toml unchanged)"
+else
+  echo "setup: installing netwarden and its tools into .venv"
+  .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+  echo "$wanted" >"$stamp"
+fi
 echo "setup: done ($(.venv/bin/netwarden --version))"

@@ -1,38 +1,34 @@
-"""``netwarden config backup|diff|history``: the configuration store from the command line.
+"""``netwarden config backup|diff|history|trust``: the configuration store from the command line.
 
 The store is ``--store``, else ``$NETWARDEN_CONFIG_STORE``, else ``/var/lib/netwarden/configs``
 (the agent's default too, so an admin's backup and the agent's land in one history).
+``history`` and ``diff`` read the collector's copy instead with ``--collector URL``. Host keys
+are pinned in ``--known-hosts``, else ``$NETWARDEN_KNOWN_HOSTS``, else
+``/var/lib/netwarden/known_hosts``. Options only at the top: what a command needs (git, SSH,
+the inventory, HTTP) is imported when it runs.
 """
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Final
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from netwarden.agent.configs.fetch import BackupResult, backup_device
-from netwarden.agent.configs.plan import plan_backups
-from netwarden.agent.configs.revisions import Revision
-from netwarden.agent.configs.store import DEFAULT_STORE, STORE_ENV, ConfigStore, store_path
-from netwarden.agent.ssh.pool import SshPool
-from netwarden.agent.ssh.targets import ssh_target_for
-from netwarden.agent.ssh.types import SshRunner, SshTarget
-from netwarden.errors import NetwardenError, UsageError
-from netwarden.inventory import load_inventory
-from netwarden.inventory.model import Device, Inventory
+from netwarden.agent.configs.locations import DEFAULT_STORE, STORE_ENV, store_path
+from netwarden.command_group import command_group
+from netwarden.errors import UsageError
 from netwarden.output import OutputFormat, emit_json, render_table
+from netwarden.user_api_options import CaFile, Insecure
 
-FETCH_DEADLINE: Final = 120.0  # seconds per device: a big chassis prints its config slowly
+if TYPE_CHECKING:
+    from netwarden.agent.ssh.identity import HostKeyPins, KeyReadingRunner
 
-app = typer.Typer(
-    help="Back up device configurations into a git store and show their changes.",
-    no_args_is_help=True,
-)
+__all__ = ["app", "ssh_runner", "store_path"]
+
+app = command_group("Back up device configurations into a git store and show their changes.")
 
 StoreOption = Annotated[
     Path | None,
@@ -44,16 +40,38 @@ StoreOption = Annotated[
 ]
 
 
+KnownHostsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--known-hosts",
+        help="Where host keys are pinned, one file per device (default: "
+        "$NETWARDEN_KNOWN_HOSTS, else /var/lib/netwarden/known_hosts).",
+        show_default=False,
+    ),
+]
+
+
 class DiffOutput(enum.StrEnum):
     text = "text"
     json = "json"
 
 
-def ssh_runner() -> SshRunner:
+def ssh_runner(pins: HostKeyPins) -> KeyReadingRunner:
     """The SSH runner backups go through: netmiko. Tests replace this one function."""
     from netwarden.agent.ssh.netmiko_runner import NetmikoRunner  # netmiko is slow to import
 
-    return NetmikoRunner()
+    return NetmikoRunner(pins=pins)
+
+
+def _pins(option: Path | None, state_dir: Path | None = None) -> HostKeyPins:
+    from netwarden.agent.ssh.identity import HostKeyPins, known_hosts_dir
+
+    return HostKeyPins(known_hosts_dir(option, state_dir))
+
+
+def _one_source(store: Path | None, collector: str | None) -> None:
+    if store is not None and collector is not None:
+        raise UsageError("give --store (this host's store) or --collector (its copy), not both")
 
 
 @app.command("backup")
@@ -69,64 +87,29 @@ def backup(
     store: StoreOption = None,
     output: Annotated[OutputFormat, typer.Option("--output", "-o")] = OutputFormat.table,
     workers: Annotated[int, typer.Option(help="SSH sessions at once.")] = 8,
+    known_hosts: KnownHostsOption = None,
 ) -> None:
     """Fetch running configurations into the store; exit 1 if any device failed."""
+    from netwarden.agent.configs.backup_run import backup_all, result_json, result_row
+    from netwarden.agent.configs.plan import plan_backups
+    from netwarden.agent.configs.store import ConfigStore
+    from netwarden.inventory import load_inventory
+
     if workers < 1:
         raise UsageError("--workers must be at least 1")
     inv = load_inventory(inventory)
     chosen, skipped = plan_backups(inv, devices or ())
     for skip in skipped:
         typer.echo(f"{skip.device}: skipped, {skip.why}", err=True)
-    results = asyncio.run(_backup_all(inv, chosen, ConfigStore(store_path(store)), workers))
+    runner = ssh_runner(_pins(known_hosts))
+    results = backup_all(runner, inv, chosen, ConfigStore(store_path(store)), workers)
     if output is OutputFormat.json:
-        emit_json([_result_json(r) for r in results])
+        emit_json([result_json(r) for r in results])
     elif results:
-        rows = [[r.device, r.outcome, r.reason, (r.commit or "")[:12], r.error] for r in results]
+        rows = [result_row(r) for r in results]
         typer.echo(render_table(["device", "result", "reason", "commit", "error"], rows))
     if any(not r.success for r in results):
         raise typer.Exit(1)
-
-
-async def _backup_all(
-    inv: Inventory, devices: Sequence[Device], store: ConfigStore, workers: int
-) -> list[BackupResult]:
-    pool = SshPool(ssh_runner(), max_workers=workers)
-    try:
-        jobs = [_one(pool, inv, device, store) for device in devices]
-        done: dict[str, BackupResult] = {}
-        for finished in asyncio.as_completed(jobs):
-            result = await finished
-            done[result.device] = result
-            if len(devices) > 1:  # progress for long runs, on stderr: stdout is the listing
-                typer.echo(
-                    f"[{len(done)}/{len(devices)}] {result.device}: {result.outcome}"
-                    f" ({result.duration:.1f} s)",
-                    err=True,
-                )
-        return [done[device.id] for device in devices]
-    finally:
-        pool.close()
-
-
-async def _one(pool: SshPool, inv: Inventory, device: Device, store: ConfigStore) -> BackupResult:
-    try:
-        target: SshTarget = ssh_target_for(inv, device)
-    except NetwardenError as exc:
-        return BackupResult(device.id, False, "setup", False, False, 0.0, str(exc), None, 0.0)
-    return await backup_device(pool, target, store, deadline=FETCH_DEADLINE)
-
-
-def _result_json(result: BackupResult) -> dict[str, object]:
-    return {
-        "device": result.device,
-        "result": result.outcome,
-        "success": result.success,
-        "reason": result.reason,
-        "changed": result.changed,
-        "commit": result.commit,
-        "duration_seconds": round(result.duration, 3),
-        "error": result.error,
-    }
 
 
 @app.command("diff")
@@ -140,20 +123,33 @@ def diff(
         str | None, typer.Option("--to", help="Newer revision (default: the last change).")
     ] = None,
     output: Annotated[DiffOutput, typer.Option("--output", "-o")] = DiffOutput.text,
+    collector: Annotated[
+        str | None,
+        typer.Option("--collector", help="Read the collector's copy (URL) instead of a store."),
+    ] = None,
+    ca_file: CaFile = None,
+    insecure: Insecure = False,
 ) -> None:
     """Show the last change of a device's configuration (or one between two revisions)."""
-    change = ConfigStore(store_path(store)).compare(device, from_rev, to_rev)
+    _one_source(store, collector)
+    if collector is not None:
+        from netwarden.agent.configs.collector_history import remote_diff
+
+        shown = remote_diff(collector, ca_file, insecure, device, from_rev=from_rev, to_rev=to_rev)
+    else:
+        from netwarden.agent.configs.store import ConfigStore
+
+        change = ConfigStore(store_path(store)).compare(device, from_rev, to_rev)
+        shown = {
+            "device": device,
+            "from": change.before.as_dict() if change.before else None,
+            "to": change.after.as_dict(),
+            "diff": change.text,
+        }
     if output is DiffOutput.json:
-        emit_json(
-            {
-                "device": device,
-                "from": change.before.as_dict() if change.before else None,
-                "to": change.after.as_dict(),
-                "diff": change.text,
-            }
-        )
-    elif change.text:
-        sys.stdout.write(change.text)
+        emit_json(shown)
+    elif shown["diff"]:
+        sys.stdout.write(str(shown["diff"]))
     else:
         typer.echo(f"{device}: no difference between the two revisions", err=True)
 
@@ -163,11 +159,75 @@ def history(
     device: Annotated[str, typer.Argument(help="Device id.")],
     store: StoreOption = None,
     output: Annotated[OutputFormat, typer.Option("--output", "-o")] = OutputFormat.table,
+    collector: Annotated[
+        str | None,
+        typer.Option("--collector", help="Read the collector's copy (URL) instead of a store."),
+    ] = None,
+    ca_file: CaFile = None,
+    insecure: Insecure = False,
 ) -> None:
     """List the backups that changed a device's configuration, newest first."""
-    revisions: list[Revision] = ConfigStore(store_path(store)).history(device)
+    _one_source(store, collector)
+    if collector is not None:
+        from netwarden.agent.configs.collector_history import remote_history
+
+        revisions = remote_history(collector, ca_file, insecure, device)
+        if output is OutputFormat.json:
+            emit_json(revisions)
+            return
+        rows = [[r["commit"][:12], r["time"], r["agent"]] for r in revisions]
+        typer.echo(render_table(["commit", "time", "agent"], rows))
+        return
+    from netwarden.agent.configs.store import ConfigStore
+
+    local = ConfigStore(store_path(store)).history(device)
     if output is OutputFormat.json:
-        emit_json([r.as_dict() for r in revisions])
+        emit_json([r.as_dict() for r in local])
     else:
-        rows = [[r.commit[:12], r.time.isoformat()] for r in revisions]
+        rows = [[r.commit[:12], r.time.isoformat()] for r in local]
         typer.echo(render_table(["commit", "time"], rows))
+
+
+@app.command("trust")
+def trust_command(
+    device: Annotated[str, typer.Argument(help="Device id.")],
+    inventory: Annotated[
+        list[Path] | None,
+        typer.Option("--inventory", "-i", help="Inventory file or directory (repeatable)."),
+    ] = None,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(help="An enrolled agent's state dir: its assignment and its known_hosts."),
+    ] = None,
+    known_hosts: KnownHostsOption = None,
+    fingerprint: Annotated[
+        str | None,
+        typer.Option(help="Pin only if the device offers this key (SHA256:... from its console)."),
+    ] = None,
+    output: Annotated[OutputFormat, typer.Option("--output", "-o")] = OutputFormat.table,
+) -> None:
+    """Accept the SSH host key a device offers now (after it was replaced or re-keyed)."""
+    from netwarden.agent.configs.trust import trust
+    from netwarden.inventory import load_inventory
+
+    if (inventory is None) == (state_dir is None):
+        raise UsageError("give --inventory (files) or --state-dir (an enrolled agent's)")
+    paths = inventory if inventory is not None else [_assignment(state_dir)]
+    pins = _pins(known_hosts, state_dir)
+    done = trust(ssh_runner(pins), pins, load_inventory(paths), device, fingerprint)
+    if output is OutputFormat.json:
+        emit_json(done.as_dict())
+        return
+    was = f" (was {done.before.fingerprint})" if done.before and done.outcome == "replaced" else ""
+    typer.echo(f"{device}: {done.outcome} {done.key.kind} {done.key.fingerprint}{was}")
+
+
+def _assignment(state_dir: Path | None) -> Path:
+    from netwarden.agent.sync.state_dir import StateDir
+
+    assert state_dir is not None  # the caller's test
+    state = StateDir(state_dir)
+    state.read_identity()  # not enrolled: say so
+    if not state.has_assignment():
+        raise UsageError(f"state dir {state.path} holds no assignment yet")
+    return state.assignment_path

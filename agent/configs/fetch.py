@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Protocol
 
+from netwarden.agent.configs.device_name import name_mismatch
 from netwarden.agent.configs.normalize import normalize
 from netwarden.agent.configs.platforms import backup_command
 from netwarden.agent.configs.store import ConfigStore
@@ -26,9 +27,10 @@ log = logging.getLogger(__name__)
 DEFAULT_DEADLINE: Final = 60.0  # seconds for one fetch when the caller gives none
 
 # Reasons besides the SshReason values (auth, timeout, refused, unreachable, protocol, secret,
-# other): no backup command for the platform, the device answered with an error instead of
-# a configuration, the store could not be written.
-UNSUPPORTED, OUTPUT, STORE = "unsupported", "output", "store"
+# identity, other): no backup command for the platform, the device answered with an error
+# instead of a configuration, the store could not be written; and `identity` again when the
+# configuration names another device than the one expected.
+UNSUPPORTED, OUTPUT, STORE, IDENTITY = "unsupported", "output", "store", "identity"
 
 
 class CommandPool(Protocol):
@@ -91,6 +93,10 @@ async def backup_device(
     problem = _refused(text)
     if problem:
         return failed(OUTPUT, f"{command}: {problem}")
+    stranger = name_mismatch(target, text)
+    if stranger:
+        log.warning("config backup of %s refused: %s", target.device, stranger)
+        return failed(IDENTITY, stranger)
     fetched_at = datetime.now().astimezone()
     try:
         # git runs as subprocesses and waits on the store's lock: never on the event loop.

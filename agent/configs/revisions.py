@@ -1,21 +1,11 @@
-"""Revisions of a stored configuration and the unified diff between two of them."""
+"""The change between two revisions of a device's stored configuration. A revision and the
+diff's text are the core's (``netwarden/config_diff.py``), shared with the collector."""
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
-from datetime import datetime
 
-
-@dataclass(frozen=True, slots=True)
-class Revision:
-    """A commit of the store that changed a device's configuration, and its (fetch) time."""
-
-    commit: str
-    time: datetime
-
-    def as_dict(self) -> dict[str, str]:
-        return {"commit": self.commit, "time": self.time.isoformat()}
+from netwarden.config_diff import Revision
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,18 +16,3 @@ class ConfigDiff:
     before: Revision | None
     after: Revision
     text: str  # unified diff; "" when both revisions hold the same configuration
-
-
-def render_diff(name: str, old: str, new: str, before: Revision | None, after: Revision) -> str:
-    """``diff -u`` of ``old`` and ``new``, each header naming the commit and its time."""
-    from_file = f"{name}@{before.commit[:12]}" if before else "/dev/null"
-    lines = difflib.unified_diff(
-        old.splitlines(keepends=True),
-        new.splitlines(keepends=True),
-        fromfile=from_file,
-        tofile=f"{name}@{after.commit[:12]}",
-        fromfiledate=before.time.isoformat() if before else "",
-        tofiledate=after.time.isoformat(),
-    )
-    # A last line without a newline would glue onto the next one: end every line.
-    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)

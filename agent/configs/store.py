@@ -21,25 +21,16 @@ from pathlib import Path
 from typing import Final
 
 from netwarden.agent.configs.gitrepo import LOCK_NAME, git, locked
-from netwarden.agent.configs.revisions import ConfigDiff, Revision, render_diff
+from netwarden.agent.configs.revisions import ConfigDiff
+from netwarden.config_diff import Revision, render_diff
 from netwarden.errors import NetwardenError, UsageError
-from netwarden.inventory.fields import ID_PATTERN
+from netwarden.inventory.ids import ID_PATTERN
 
 log = logging.getLogger(__name__)
 
-DEFAULT_STORE: Final = Path("/var/lib/netwarden/configs")
-STORE_ENV: Final = "NETWARDEN_CONFIG_STORE"
 STATE_NAME: Final = "state.json"
 _ID: Final = re.compile(ID_PATTERN)
 _IGNORED: Final = f"/{LOCK_NAME}\n/{STATE_NAME}\n/{STATE_NAME}.tmp\n"
-
-
-def store_path(option: Path | None) -> Path:
-    """Where the store is: ``option`` (``--store``/``--config-store``), else
-    ``$NETWARDEN_CONFIG_STORE``, else ``/var/lib/netwarden/configs``."""
-    if option is not None:
-        return option
-    return Path(os.environ.get(STORE_ENV) or DEFAULT_STORE)
 
 
 class NeverBackedUp(NetwardenError):

@@ -14,7 +14,7 @@ from prometheus_client.registry import CollectorRegistry
 
 from netwarden.agent.configs.jobs import BackupJob
 from netwarden.agent.configs.store import DeviceRecord
-from netwarden.agent.metrics.family import Family, encode_labels
+from netwarden.agent.metrics.family import Family, encode_labels, extend_labels
 from netwarden.agent.metrics.names import CONFIG
 
 
@@ -45,6 +45,10 @@ class ConfigCollector:
             labels = encode_labels((("device", job.device), ("site", job.site), ("role", job.role)))
             # Always exported, from 0: increase() then sees the first change.
             families["netwarden_config_changes_total"].add(labels, job.changes)
+            for reason, count in sorted(job.failures.items()):
+                families["netwarden_config_backup_failures_total"].add(
+                    extend_labels(labels, (("reason", reason),)), count
+                )
             if job.latest is not None:
                 families["netwarden_config_backup_success"].add(labels, int(job.latest.success))
                 families["netwarden_config_changed"].add(labels, int(job.changed))

@@ -242,6 +242,9 @@ PROBES: Final = (
     _probe("netwarden_probe_tls_days_left", "gauge",
            "Days until the server certificate expires (negative: expired)."),
     _probe("netwarden_probe_tls_verified", "gauge", "1 if the certificate chain verified."),
+    _probe("netwarden_probe_tls_verify_error_info", "gauge",
+           "Always 1: why the certificate did not verify "
+           "(expired, self-signed, hostname, untrusted, other).", ("error",)),
 )  # fmt: skip
 
 
@@ -303,6 +306,9 @@ CONFIG: Final = (
                "Configuration changes the agent's own backups found."),
     MetricSpec("netwarden_config_changed", "gauge", DEVICE_LABELS,
                "1 when the agent's most recent backup differed from the one before, else 0."),
+    MetricSpec("netwarden_config_backup_failures_total", "counter", (*DEVICE_LABELS, "reason"),
+               "Failed scheduled backups of the device, by reason (identity: another device "
+               "answered)."),
 )  # fmt: skip
 
 # --- Fleet sync (agent/sync/, agent/metrics/sync_metrics.py) ---------------------------

@@ -15,6 +15,9 @@ from collections.abc import Awaitable, Callable
 log = logging.getLogger(__name__)
 
 PollOnce = Callable[[float], Awaitable[None]]  # poll once with this deadline (seconds)
+# After a poll: seconds until the next one when it must come sooner than the interval (a retry
+# of a failed config backup), None to keep the loop's interval and phase.
+NextDelay = Callable[[], float | None]
 DEADLINE_SHARE = 0.9  # a poll may use this share of its interval, so polls never overlap
 
 
@@ -26,10 +29,14 @@ class Scheduler:
         self._rng = rng or random.Random()  # noqa: S311 - spreading polls, not secrets
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
-    def start(self, key: str, interval: float, poll: PollOnce) -> None:
-        """Start polling ``key`` every ``interval`` seconds (replacing a loop of the same key)."""
+    def start(
+        self, key: str, interval: float, poll: PollOnce, next_delay: NextDelay | None = None
+    ) -> None:
+        """Start polling ``key`` every ``interval`` seconds (replacing a loop of the same key);
+        ``next_delay``, asked after each poll, may bring the next one forward (see above)."""
         self.cancel(key)
-        self._tasks[key] = asyncio.create_task(self._loop(key, interval, poll), name=f"poll {key}")
+        loop = self._loop(key, interval, poll, next_delay)
+        self._tasks[key] = asyncio.create_task(loop, name=f"poll {key}")
 
     def cancel(self, key: str) -> None:
         task = self._tasks.pop(key, None)
@@ -46,7 +53,9 @@ class Scheduler:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _loop(self, key: str, interval: float, poll: PollOnce) -> None:
+    async def _loop(
+        self, key: str, interval: float, poll: PollOnce, next_delay: NextDelay | None
+    ) -> None:
         # A random phase spreads a fleet's polls over the interval instead of bursting at once;
         # the first poll still comes soon (within a tenth of the interval).
         await asyncio.sleep(self._rng.uniform(0, interval * 0.1))
@@ -58,6 +67,11 @@ class Scheduler:
                 except Exception:  # a bug in one device's poll must not end its loop silently
                     log.exception("poll of %s failed unexpectedly", key)
             _honour_cancellation()
+            sooner = next_delay() if next_delay is not None else None
+            if sooner is not None:  # a retry; the interval counts again from it
+                next_start = time.monotonic() + sooner
+                await asyncio.sleep(sooner)
+                continue
             next_start += interval
             delay = next_start - time.monotonic()
             if delay < 0:  # overran (slots were busy): skip the missed ticks, keep the phase

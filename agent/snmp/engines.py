@@ -1,13 +1,17 @@
-"""The SNMP engines the agent can poll with, by the name ``--snmp-engine`` takes."""
+"""The SNMP engines the agent can poll with, by the name ``--snmp-engine`` takes.
+
+The names are light (the command line declares them for ``--help``); an engine's module is
+imported only when :func:`session_factory` is asked for it.
+"""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from netwarden.agent.snmp.client import UdpSnmpSession
-from netwarden.agent.snmp.pysnmp_engine import PysnmpSession  # imports pysnmp on first use only
-from netwarden.agent.snmp.types import SnmpSession, Target
+if TYPE_CHECKING:
+    from netwarden.agent.snmp.types import SnmpSession, Target
 
 
 class EngineName(enum.StrEnum):
@@ -15,7 +19,12 @@ class EngineName(enum.StrEnum):
     pysnmp = "pysnmp"  # the reference: slower, for telling a client fault from a device's
 
 
-ENGINES: dict[EngineName, Callable[[Target], SnmpSession]] = {
-    EngineName.fast: UdpSnmpSession,
-    EngineName.pysnmp: PysnmpSession,
-}
+def session_factory(name: EngineName) -> Callable[[Target], SnmpSession]:
+    """The session class of engine ``name``."""
+    if name is EngineName.pysnmp:
+        from netwarden.agent.snmp.pysnmp_engine import PysnmpSession  # pysnmp on first use
+
+        return PysnmpSession
+    from netwarden.agent.snmp.client import UdpSnmpSession
+
+    return UdpSnmpSession

@@ -101,3 +101,4 @@ class DeviceFacts:
     interfaces: list[InterfaceState] = field(default_factory=list)
     version: VersionInfo | None = None
     host: HostState | None = None
+    serial: str = ""  # from a command of its own, where `version` does not print it

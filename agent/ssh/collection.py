@@ -17,7 +17,7 @@ from netwarden.agent.ssh.collected import (
     ParseError,
     VersionInfo,
 )
-from netwarden.agent.ssh.plans import PlatformPlan
+from netwarden.agent.ssh.plans import PlatformPlan, with_serial
 from netwarden.agent.ssh.pool import SshPool
 from netwarden.agent.ssh.types import SshError, SshTarget
 
@@ -81,7 +81,7 @@ async def collect(
         duration=time.monotonic() - started,
         message="; ".join(messages),
         interfaces=facts.interfaces,
-        version=facts.version,
+        version=with_serial(facts),
         host=facts.host,
         parse_errors=errors,
     )

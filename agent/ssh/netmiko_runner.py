@@ -2,11 +2,15 @@
 paramiko, cryptography and serial, ~0.5 s, which an agent without SSH devices never needs).
 
 Runs in a worker thread of :class:`~netwarden.agent.ssh.pool.SshPool`; never call it from the
-event loop. Library errors are mapped to :class:`SshError` reasons here, at the seam.
+event loop. Library errors are mapped to :class:`SshError` reasons here, at the seam. Each
+session checks whom it reached (:mod:`netwarden.agent.ssh.identity`): the host key at key
+exchange, through paramiko's missing-host-key policy (no known_hosts file is loaded, so paramiko
+asks it for every key), and the prompt's name after login.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import socket
@@ -14,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from netwarden.agent.ssh.identity import HostKey, HostKeyPins, SessionCheck
 from netwarden.agent.ssh.types import SshError, SshReason, SshTarget
 from netwarden.errors import SecretError
 from netwarden.hostport import format_hostport
@@ -25,21 +30,45 @@ _UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.EN
 
 
 class NetmikoRunner:
-    """Opens one netmiko session per call; ``session_log_dir``: one log file per device."""
+    """Opens one netmiko session per call; ``session_log_dir``: one log file per device;
+    ``pins``: where host keys are pinned (None: keys are not checked)."""
 
-    def __init__(self, session_log_dir: Path | None = None) -> None:
+    def __init__(
+        self, session_log_dir: Path | None = None, pins: HostKeyPins | None = None
+    ) -> None:
         self.session_log_dir = session_log_dir
+        self.pins = pins
 
     def run(self, target: SshTarget, commands: Sequence[str]) -> dict[str, str]:
-        """Connect, enter enable mode if an enable secret is set, run ``commands``, disconnect."""
-        from netmiko import ConnectHandler
+        """Connect (checking the host key), check the prompt's name if the target asks for
+        one, enter enable mode if an enable secret is set, run ``commands``, disconnect."""
+        with self._session(target) as connection:
+            outputs: dict[str, str] = {}
+            for command in commands:
+                try:
+                    outputs[command] = str(connection.send_command(command))
+                except Exception as exc:
+                    raise _mapped(exc, target, f"command {command!r}") from exc
+            return outputs
 
+    def configure(self, target: SshTarget, lines: Sequence[str]) -> str:
+        """Connect and check the device as ``run`` does, enable, send ``lines`` in
+        configuration mode (netmiko enters and leaves it), disconnect; the session's output.
+        The configuration is not saved."""
+        with self._session(target) as connection:
+            try:
+                return str(connection.send_config_set(list(lines)))
+            except Exception as exc:
+                raise _mapped(exc, target, "configuration") from exc
+
+    @contextlib.contextmanager
+    def _session(self, target: SshTarget) -> Iterator[Any]:
+        check = SessionCheck(target, self.pins)
         params = self._params(target)
+        connection = _connect(params, check, target)
         try:
-            connection = ConnectHandler(**params)
-        except Exception as exc:
-            raise _mapped(exc, target, "connect") from exc
-        try:
+            check.prompt(str(connection.base_prompt))  # before enable: no secret to a stranger
+            check.passed()
             if params["secret"] and target.platform not in NO_ENABLE:
                 try:
                     connection.enable()
@@ -48,15 +77,25 @@ class NetmikoRunner:
                         SshReason.auth,
                         f"{_where(target)}: enable refused the enable secret ({_first_line(exc)})",
                     ) from exc
-            outputs: dict[str, str] = {}
-            for command in commands:
-                try:
-                    outputs[command] = str(connection.send_command(command))
-                except Exception as exc:
-                    raise _mapped(exc, target, f"command {command!r}") from exc
-            return outputs
+            yield connection
         finally:
             connection.disconnect()
+
+    def offered_host_key(self, target: SshTarget) -> HostKey:
+        """The host key ``target`` offers now: an SSH key exchange, no login."""
+        import paramiko
+
+        try:
+            with socket.create_connection((target.host, target.port), target.timeout) as sock:
+                transport = paramiko.Transport(sock)
+                try:
+                    transport.start_client(timeout=target.timeout)
+                    key = transport.get_remote_server_key()
+                finally:
+                    transport.close()
+        except (OSError, paramiko.SSHException, EOFError) as exc:
+            raise _mapped(exc, target, "key exchange") from exc
+        return HostKey(key.get_name(), key.get_base64())
 
     def _params(self, target: SshTarget) -> dict[str, Any]:
         try:
@@ -85,6 +124,40 @@ class NetmikoRunner:
         if self.session_log_dir is not None:
             params.update(_session_log(self.session_log_dir, target, password, secret, passphrase))
         return params
+
+
+def _connect(params: dict[str, Any], check: SessionCheck, target: SshTarget) -> Any:
+    """A logged-in netmiko connection whose host key ``check`` accepted."""
+    from netmiko import ConnectHandler
+
+    try:
+        # Not connected yet: the key policy must be ours before the key exchange starts.
+        connection = ConnectHandler(**params, auto_connect=False)
+        connection.key_policy = _KeyPolicy(check)
+        try:
+            connection._open()  # what auto_connect does, with our policy in place
+        except BaseException:
+            connection.disconnect()  # closes the socket and netmiko's log filter
+            raise
+    except SshError:
+        raise
+    except Exception as exc:
+        for item in _chain(exc):  # paramiko may wrap the policy's refusal
+            if isinstance(item, SshError):
+                raise item from None
+        raise _mapped(exc, target, "connect") from exc
+    return connection
+
+
+class _KeyPolicy:
+    """paramiko's missing-host-key policy (duck-typed: paramiko only calls this method), handing
+    every offered key to the session's check; its SshError ends the connect before login."""
+
+    def __init__(self, check: SessionCheck) -> None:
+        self.check = check
+
+    def missing_host_key(self, client: Any, hostname: str, key: Any) -> None:
+        self.check.host_key(HostKey(key.get_name(), key.get_base64()))
 
 
 def _session_log(folder: Path, target: SshTarget, *secrets: str | None) -> dict[str, Any]:

@@ -7,7 +7,7 @@ device_types, as the inventory's ``ssh.platform`` names them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from netwarden.agent.ssh.collected import DeviceFacts, HostState, InterfaceState, VersionInfo
@@ -46,6 +46,20 @@ def _version(parse: Callable[[str], VersionInfo]) -> Apply:
     return apply
 
 
+def _serial(parse: Callable[[str], str]) -> Apply:
+    def apply(facts: DeviceFacts, output: str) -> None:
+        facts.serial = parse(output)
+
+    return apply
+
+
+def with_serial(facts: DeviceFacts) -> VersionInfo | None:
+    """The version, with the serial a separate command read (VRP, Comware) filled in."""
+    if facts.version is None or facts.version.serial or not facts.serial:
+        return facts.version
+    return replace(facts.version, serial=facts.serial)
+
+
 def _host(facts: DeviceFacts) -> HostState:
     if facts.host is None:
         facts.host = HostState()
@@ -71,8 +85,8 @@ def _units(facts: DeviceFacts, output: str) -> None:
     host.failed_units = units
 
 
-def _network(interfaces: Step, version: Step) -> PlatformPlan:
-    return PlatformPlan((interfaces, version))
+def _network(interfaces: Step, version: Step, *more: Step) -> PlatformPlan:
+    return PlatformPlan((interfaces, version, *more))
 
 
 PLANS: Mapping[str, PlatformPlan] = MappingProxyType({
@@ -83,10 +97,12 @@ PLANS: Mapping[str, PlatformPlan] = MappingProxyType({
     "huawei": _network(
         Step(huawei.DISPLAY_INTERFACE, _interfaces(huawei.parse_interfaces)),
         Step(huawei.DISPLAY_VERSION, _version(huawei.parse_version)),
+        Step(huawei.DISPLAY_ESN, _serial(huawei.parse_esn)),
     ),
     "hp_comware": _network(
         Step(hp_comware.DISPLAY_INTERFACE, _interfaces(hp_comware.parse_interfaces)),
         Step(hp_comware.DISPLAY_VERSION, _version(hp_comware.parse_version)),
+        Step(hp_comware.DISPLAY_MANUINFO, _serial(hp_comware.parse_manuinfo)),
     ),
     "linux": PlatformPlan(
         (Step(linux.DF, _df), Step(linux.LOADAVG, _load), Step(linux.MEMINFO, _memory),

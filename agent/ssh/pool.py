@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from netwarden.agent.ssh.types import SshError, SshReason, SshRunner, SshTarget
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class SshPool:
@@ -38,6 +40,20 @@ class SshPool:
         Raises :class:`SshError`: the runner's own, ``timeout`` when ``deadline`` seconds pass
         (waiting for the device's lock or a free worker included), ``other`` for a bug.
         """
+        return await self._session(target, deadline, self.runner.run, tuple(commands))
+
+    async def configure(self, target: SshTarget, lines: Sequence[str], deadline: float) -> str:
+        """Send ``lines`` in configuration mode in one session (the device's lock held, as
+        for :meth:`run`); the session's output. Raises :class:`SshError` as :meth:`run`."""
+        return await self._session(target, deadline, self.runner.configure, tuple(lines))
+
+    async def _session(
+        self,
+        target: SshTarget,
+        deadline: float,
+        call: Callable[[SshTarget, tuple[str, ...]], T],
+        lines: tuple[str, ...],
+    ) -> T:
         loop = asyncio.get_running_loop()
         end = loop.time() + deadline
         lock = self._locks.setdefault(target.device, asyncio.Lock())
@@ -49,7 +65,7 @@ class SshPool:
                 f"{target.device}: the previous session did not end within {deadline:g} s",
             ) from None
         try:
-            future = loop.run_in_executor(self._executor, self.runner.run, target, tuple(commands))
+            future = loop.run_in_executor(self._executor, call, target, lines)
         except RuntimeError:  # the executor was shut down: the agent is stopping
             lock.release()
             raise SshError(SshReason.other, f"{target.device}: SSH pool closed") from None
@@ -75,7 +91,7 @@ class SshPool:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
-def _release(lock: asyncio.Lock, done: asyncio.Future[dict[str, str]]) -> None:
+def _release(lock: asyncio.Lock, done: asyncio.Future[Any]) -> None:
     lock.release()
     if not done.cancelled():
         done.exception()  # retrieved: a session abandoned at its deadline must not warn later

@@ -7,9 +7,24 @@ from netwarden.agent.ssh.types import SshTarget
 from netwarden.errors import UsageError
 from netwarden.inventory.model import Device, Inventory
 
+# Platforms whose prompt is not the device's name alone (a Linux shell: user@host:dir$).
+NAMELESS_PROMPTS = frozenset({"linux"})
 
-def ssh_target_for(inventory: Inventory, device: Device) -> SshTarget:
-    """The SSH target of ``device`` (which must have an ``ssh`` block with an SSH credential).
+
+def expected_hostname(device: Device) -> str | None:
+    """The name ``device`` must give itself (``ssh.hostname``, else its id), or None when the
+    inventory asks for no check (``ssh.hostname_check: false``) or its prompt names no one."""
+    ssh = device.ssh
+    if ssh is None or not ssh.hostname_check or ssh.platform in NAMELESS_PROMPTS:
+        return None
+    return ssh.hostname or device.id
+
+
+def ssh_target_for(
+    inventory: Inventory, device: Device, *, require_name: bool = False
+) -> SshTarget:
+    """The SSH target of ``device`` (which must have an ``ssh`` block with an SSH credential);
+    ``require_name``: the session fails unless the prompt gives the expected name (backups).
 
     A private key must be a ``file:`` reference (the path of the key file): netmiko reads keys
     from files, and writing a key from the environment to disk would leave a copy behind.
@@ -40,4 +55,6 @@ def ssh_target_for(inventory: Inventory, device: Device) -> SshTarget:
         passphrase=credential.passphrase,
         enable_secret=credential.enable_secret,
         timeout=device.ssh.timeout,
+        expected_hostname=expected_hostname(device),
+        name_required=require_name,
     )

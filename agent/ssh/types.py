@@ -24,6 +24,7 @@ class SshReason(enum.StrEnum):
     unreachable = "unreachable"  # no route to the host
     protocol = "protocol"  # SSH handshake or channel failure
     secret = "secret"  # noqa: S105 - a secret reference could not be resolved on this agent
+    identity = "identity"  # another device answered: a changed host key, or another name
     other = "other"
 
 
@@ -49,6 +50,10 @@ class SshTarget:
     passphrase: Secret | None
     enable_secret: Secret | None
     timeout: float  # seconds, per connection attempt and per command
+    # The name the device should give in its prompt (None: not compared). A config backup
+    # requires it (a mismatch fails the session); a collection only pins no key on a mismatch.
+    expected_hostname: str | None = None
+    name_required: bool = False
 
 
 class SshRunner(Protocol):
@@ -59,3 +64,12 @@ class SshRunner(Protocol):
 
         Raises :class:`SshError` if the session cannot be opened or a command times out.
         """
+        ...
+
+    def configure(self, target: SshTarget, lines: Sequence[str]) -> str:
+        """Open a session, send ``lines`` in configuration mode, leave it, close; the output.
+
+        The only way netwarden changes a device (a playbook step that was approved). Raises
+        :class:`SshError` as :meth:`run` does.
+        """
+        ...

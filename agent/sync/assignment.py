@@ -15,7 +15,8 @@ import json
 import logging
 from collections.abc import Callable
 
-from netwarden.agent.sync.client import CollectorClient, Reply
+from netwarden.agent.sync.client import CollectorClient
+from netwarden.agent.sync.replies import Reply
 from netwarden.agent.sync.state_dir import StateDir
 from netwarden.agent.sync.status import SyncStatus
 from netwarden.errors import InventoryError, NetwardenError

@@ -8,15 +8,14 @@ addresses). Timeouts: 5 s to connect, 10 s to read (a long poll passes its own r
 
 from __future__ import annotations
 
-import enum
 import json
 import ssl
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from netwarden import __version__
+from netwarden.agent.sync.replies import Outcome, Reply
 from netwarden.errors import NetwardenError
 from netwarden.secret import Secret
 
@@ -27,32 +26,6 @@ READ_TIMEOUT = 10.0
 # (collector/serve.py): the agent always closes first, and never sends on a connection the
 # collector is closing at that moment.
 KEEPALIVE_EXPIRY = 60.0
-
-
-class Outcome(enum.StrEnum):
-    """What became of one request, as the loops need to know it."""
-
-    ok = "ok"  # 2xx, or 304 for a conditional GET
-    unreachable = "unreachable"  # no connection (refused, no route, TLS failure, reset)
-    timeout = "timeout"  # connected (or tried) but no answer in time
-    revoked = "revoked"  # 401/403: the collector refuses this agent's credential
-    client_error = "client-error"  # another 4xx: the request itself is wrong
-    server_error = "server-error"  # 5xx or an answer that is not the contract's
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One answer of the collector, or why there was none. ``error`` is one readable line."""
-
-    outcome: Outcome
-    status: int | None = None
-    data: Any = None  # the decoded JSON body of a 200 (None for 304 and empty bodies)
-    etag: str | None = None  # the ETag header, unquoted
-    error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome is Outcome.ok
 
 
 def pinned_context(ca_pem: str) -> ssl.SSLContext:

@@ -15,19 +15,25 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from netwarden.agent.metrics.sync_metrics import SyncCollector
 from netwarden.agent.parts import AgentContext
 from netwarden.agent.sync.assignment import AssignmentSync
 from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
 from netwarden.agent.sync.client import CollectorClient
+from netwarden.agent.sync.config_revisions import RevisionShipper
 from netwarden.agent.sync.disk_queue import MAX_AGE, MAX_BYTES, DiskQueue, Item, QueueStats
-from netwarden.agent.sync.jobs import builtin_jobs
+from netwarden.agent.sync.job_record import AsyncJobRecord, JobRecord
+from netwarden.agent.sync.jobs import JobHandler, builtin_jobs
 from netwarden.agent.sync.loop import FleetSync, SyncSettings
 from netwarden.agent.sync.state_dir import StateDir
 from netwarden.agent.sync.status import SyncStatus
 from netwarden.agent.sync.uploader import Uploader
 from netwarden.errors import NetwardenError
+
+if TYPE_CHECKING:
+    from netwarden.agent.actions.scapy_tracer import ScapyTracer
 
 EVENTS_MAX_BYTES = 64 * 1024 * 1024  # ~200k events of 300 bytes: a day of a busy agency
 
@@ -64,6 +70,8 @@ class CollectorLink:
         self._events_task: asyncio.Task[None] | None = None
         self.assignment: AssignmentSync | None = None
         self.sync: FleetSync | None = None
+        self.record: AsyncJobRecord | None = None
+        self.tracer: ScapyTracer | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
@@ -104,15 +112,26 @@ class CollectorLink:
         self.assignment = AssignmentSync(
             self.client, self.state, self.status, agent.inventory_changed
         )
+        backups = agent.runtime.backups
+        self.record = AsyncJobRecord(JobRecord(self.state.jobs_path))
         self.sync = FleetSync(
             self.client,
             self.assignment,
             self.queue,
             agent.runtime,
             status=self.status,
-            jobs=builtin_jobs(agent.probers),
+            jobs=builtin_jobs(agent.probers, self._actions(agent)),
+            record=self.record,
             settings=options.settings,
             advertise=options.advertise,
+            revisions=None
+            if backups is None
+            else RevisionShipper(
+                backups,
+                self.queue,
+                self.state.revisions_path,
+                options.settings.revisions_every,
+            ),
             heartbeat_extra=options.heartbeat_extra,
         )
         SyncCollector(lambda: self.status, self.queue.stats, registry=agent.registry)
@@ -126,6 +145,28 @@ class CollectorLink:
         self.events = AsyncDiskQueue(events)
         uploader = Uploader(self.client, self.events, self.status)
         self._events_task = asyncio.create_task(uploader.run(agent.stop), name="events upload")
+
+    def _actions(self, agent: AgentContext) -> dict[str, JobHandler]:
+        """The playbook actions, on this agent's runtime (none in tests without probers).
+        Imported here: the CLI loads this module, and need not build their params models."""
+        from netwarden.agent.actions.context import ActionContext
+        from netwarden.agent.actions.handlers import action_handlers
+        from netwarden.agent.actions.scapy_tracer import ScapyTracer
+
+        if agent.probers is None:
+            return {}
+        runtime = agent.runtime
+        self.tracer = ScapyTracer()  # scapy itself is imported by the first traceroute only
+        context = ActionContext(
+            agent_id=runtime.agent_id,
+            inventory=lambda: runtime.inventory,
+            probers=agent.probers,
+            snmp=runtime.session_factory,
+            ssh=runtime.ssh_pool,
+            configs=runtime.backups.store if runtime.backups is not None else None,
+            tracer=self.tracer,
+        )
+        return action_handlers(context)
 
     async def put_many(self, items: Sequence[Item]) -> None:
         if self.queue is None:
@@ -158,3 +199,7 @@ class CollectorLink:
             await self.queue.close()
         if self.events is not None:
             await self.events.close()
+        if self.record is not None:
+            await self.record.close()
+        if self.tracer is not None:
+            self.tracer.close()

@@ -3,7 +3,6 @@ agent/agent_commands.py, beside ``agent run``)."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import sys
@@ -12,7 +11,6 @@ from typing import Annotated
 
 import typer
 
-from netwarden.agent.sync.enroll import enroll
 from netwarden.agent.sync.service import TEMPLATE as UNIT_TEMPLATE
 from netwarden.agent.sync.service import UNIT_DIR, InstallPlan, install, render_env, render_unit
 from netwarden.agent.sync.state_dir import StateDir
@@ -39,6 +37,10 @@ def enroll_command(
     ),
 ) -> None:
     """Exchange a one-time join token for this agent's credential; write the state dir."""
+    import asyncio
+
+    from netwarden.agent.sync.enroll import enroll  # httpx and cryptography: only when used
+
     # A token given as a reference keeps it out of the shell history and the process list.
     text = Secret(token).reveal() if is_reference(token) else token
     identity = asyncio.run(enroll(collector, text, state_dir, insecure=insecure, force=force))

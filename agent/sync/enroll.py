@@ -23,7 +23,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from netwarden import __version__
-from netwarden.agent.sync.client import CollectorClient, Outcome, Reply
+from netwarden.agent.sync.client import CollectorClient
+from netwarden.agent.sync.replies import Outcome, Reply
 from netwarden.agent.sync.state_dir import AgentIdentity, StateDir
 from netwarden.errors import NetwardenError, UsageError
 

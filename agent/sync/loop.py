@@ -2,9 +2,10 @@
 
 Five tasks: heartbeats (every 15 s), the assignment (on start, when a heartbeat announces a
 new ETag, and every 5 minutes), the uploader (disk queue -> collector), the jobs long poll, and
-the event tracker (runtime state -> disk queue). None of them can stop the polling: a missing
-collector only means results wait on disk. When the collector refuses the credential (the
-agent was revoked) every task ends and the agent keeps polling locally.
+the event tracker (runtime state -> disk queue); a sixth when the agent backs up configurations:
+the shipper of new configuration revisions (config store -> disk queue). None of them can stop
+the polling: a missing collector only means results wait on disk. When the collector refuses
+the credential (the agent was revoked) every task ends and the agent keeps polling locally.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from netwarden import __version__
 from netwarden.agent.runtime import AgentRuntime
 from netwarden.agent.sync.assignment import AssignmentSync
 from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
-from netwarden.agent.sync.client import CollectorClient, Reply
+from netwarden.agent.sync.client import CollectorClient
+from netwarden.agent.sync.config_revisions import RevisionShipper
 from netwarden.agent.sync.events import EventTracker, device_health
+from netwarden.agent.sync.job_record import AsyncJobRecord
 from netwarden.agent.sync.jobs import JobRegistry, JobRunner
 from netwarden.agent.sync.pacing import Backoff, jittered, pause
+from netwarden.agent.sync.replies import Reply
 from netwarden.agent.sync.status import SyncStatus
 from netwarden.agent.sync.uploader import Uploader
 
@@ -43,6 +47,7 @@ class SyncSettings:
     backoff_cap: float = 60.0
     batch_results: int = 500
     batch_bytes: int = 512 * 1024
+    revisions_every: float = 10.0  # seconds between looks for new configuration revisions
 
     def backoff(self) -> Backoff:
         return Backoff(self.backoff_base, self.backoff_cap)
@@ -60,11 +65,14 @@ class FleetSync:
         *,
         status: SyncStatus,
         jobs: JobRegistry,
+        record: AsyncJobRecord | None = None,
         settings: SyncSettings | None = None,
         advertise: str | None = None,
+        revisions: RevisionShipper | None = None,
         heartbeat_extra: Callable[[], Mapping[str, object]] | None = None,
     ) -> None:
         self.settings = settings or SyncSettings()
+        self.revisions = revisions
         self.heartbeat_extra = heartbeat_extra
         self.client, self.assignment, self.queue = client, assignment, queue
         self.runtime, self.status, self.advertise = runtime, status, advertise
@@ -83,6 +91,7 @@ class FleetSync:
             queue,
             status,
             jobs,
+            record=record,
             wait=self.settings.jobs_wait,
             backoff=self.settings.backoff(),
         )
@@ -97,6 +106,8 @@ class FleetSync:
             asyncio.create_task(self.jobs.run(stop), name="jobs"),
             asyncio.create_task(self._events(stop), name="events"),
         ]
+        if self.revisions is not None:
+            tasks.append(asyncio.create_task(self.revisions.run(stop), name="config revisions"))
         waits = [asyncio.create_task(stop.wait()), asyncio.create_task(self.status.halted.wait())]
         await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         for task in [*tasks, *waits]:

@@ -13,8 +13,12 @@ One directory per agent (several agents on one host use different ones), mode 07
                       answers 200 again)
     queue.db          the disk queue of results (SQLite in WAL mode: also -wal and -shm files)
     events.db         the events queue (traps, syslog): its own bound, same format
+    jobs.db           the jobs this agent ran and their results (SQLite, WAL), so a job the
+                      collector delivers again is answered from it, never run twice
     agent.lock        flock()ed while an agent or an enrolment uses the dir; holds the pid
     agent.env         optional: NETWARDEN_AGENT_ARGS for the systemd unit (install-service)
+    known_hosts/      the SSH host key pinned for each device (agent/ssh/identity.py)
+    config-revisions.json  per device, the last configuration commit sent to the collector
 
 Every file the agent rewrites is written atomically (temp file, fsync, rename, fsync of the
 directory): a power cut leaves the old or the new version, never half of one.
@@ -80,8 +84,10 @@ class StateDir:
         self.etag_path = self.path / "assignment.etag"
         self.queue_path = self.path / "queue.db"
         self.events_path = self.path / "events.db"
+        self.jobs_path = self.path / "jobs.db"
         self.lock_path = self.path / "agent.lock"
         self.env_path = self.path / "agent.env"
+        self.revisions_path = self.path / "config-revisions.json"
 
     def create(self) -> None:
         self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -171,7 +177,14 @@ class StateDir:
 
     def forget_agent_data(self) -> None:
         """Remove what belonged to a previous enrolment (re-enrolment as another agent)."""
-        for path in (self.assignment_path, self.etag_path, self.queue_path, self.events_path):
+        for path in (
+            self.assignment_path,
+            self.etag_path,
+            self.queue_path,
+            self.events_path,
+            self.revisions_path,
+            self.jobs_path,
+        ):
             path.unlink(missing_ok=True)
             for suffix in ("-wal", "-shm"):
                 path.with_name(path.name + suffix).unlink(missing_ok=True)

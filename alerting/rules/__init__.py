@@ -3,7 +3,17 @@
 
 from __future__ import annotations
 
-from netwarden.alerting.rules import config, devices, fleet, groups, hosts, links, meta, services
+from netwarden.alerting.rules import (
+    config,
+    devices,
+    fleet,
+    groups,
+    hosts,
+    links,
+    meta,
+    reports,
+    services,
+)
 from netwarden.alerting.rules.spec import AlertSpec, GroupSpec, ParamKind
 
 GROUPS: tuple[GroupSpec, ...] = (
@@ -15,6 +25,7 @@ GROUPS: tuple[GroupSpec, ...] = (
     services.GROUP,
     config.GROUP,
     meta.GROUP,
+    reports.GROUP,
 )
 """Every rule group, in the order of the rendered files and of ``thresholds.yml``."""
 

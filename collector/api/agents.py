@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -10,6 +11,7 @@ from starlette.routing import Route
 
 from netwarden.collector.api.auth import agent_caller
 from netwarden.collector.api.body import read_model
+from netwarden.collector.api.config_payload import decode_revision
 from netwarden.collector.api.errors import ApiError
 from netwarden.collector.api.events import EVENTS_SIGNAL
 from netwarden.collector.api.longpoll import wait_for
@@ -98,7 +100,13 @@ async def assignment(request: Request) -> Response:
 
 
 def _job(job: Job) -> dict[str, object]:
-    return {"id": job.id, "kind": job.kind, "params": job.params, "created_at": job.created_at}
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "params": job.params,
+        "created_at": job.created_at,
+        "expires_at": job.expires_at,
+    }
 
 
 async def take_jobs(request: Request) -> Response:
@@ -127,11 +135,30 @@ async def post_results(request: Request) -> Response:
     await agent_caller(request, agent_id)
     state = app_state(request)
     body = await read_model(request, ResultsIn)
-    batch = [ResultIn(**r.model_dump()) for r in body.results]
+    fields = [r.model_dump() for r in body.results]
+    if any(f["kind"] == "config-revision" for f in fields):
+        # Inflating configurations takes milliseconds each: off the event loop.
+        batch = await state.call(_results_in, fields)
+    else:
+        batch = _results_in(fields)
     accepted, duplicates = await state.call(state.store.add_results, agent_id, batch, state.clock())
     if accepted and any(r.kind == "device-event" for r in batch):
         state.signals.notify(EVENTS_SIGNAL)  # wake the followers of GET /api/v1/events
+    if state.playbooks is not None and any(r.kind == "job-result" for r in batch):
+        state.playbooks.wake.set()  # a step may wait for this answer
     return JSONResponse({"accepted": accepted, "duplicates": duplicates})
+
+
+def _results_in(batch: list[dict[str, Any]]) -> list[ResultIn]:
+    """The store's results; a configuration revision is decoded and checked (422 if bad)."""
+    found = []
+    for fields in batch:
+        if fields["kind"] == "config-revision":
+            revision, kept = decode_revision(fields["id"], fields["payload"])
+            found.append(ResultIn(**{**fields, "payload": kept}, revision=revision))
+        else:
+            found.append(ResultIn(**fields))
+    return found
 
 
 ROUTES = [

@@ -69,6 +69,11 @@ async def alertmanager(request: Request) -> Response:
         metrics.accepted(hook, result, now)
     if result.resolved:
         await attach_if_resolved(state, record, result.incidents)
+    books = state.playbooks
+    if books is not None and hook.alerts:
+        started = await state.call(books.on_webhook, hook, state.inventory.inventory, now)
+        if started:
+            books.wake.set()
     if hook.truncated:
         log.warning(
             "Alertmanager left %d alerts out of group %s (max_alerts): noted on %s",

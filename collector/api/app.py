@@ -16,11 +16,13 @@ from starlette.routing import BaseRoute, Route
 from netwarden.collector.api import (
     agents,
     alerts,
+    configs,
     event_evidence,
     events,
     evidence,
     incidents,
     maintenance,
+    playbooks,
     reports,
     sd,
     users,
@@ -36,6 +38,7 @@ from netwarden.collector.api.incident_metrics import register as register_incide
 from netwarden.collector.api.incident_routes import incident_error
 from netwarden.collector.api.incident_state import IncidentServices
 from netwarden.collector.api.metrics import RequestMetrics, healthy, metrics, ready, registry_for
+from netwarden.collector.api.playbook_state import PlaybookServices
 from netwarden.collector.api.port import StoreApi
 from netwarden.collector.api.report_metrics import ReportDueCollector
 from netwarden.collector.api.retention_task import run_event_retention, run_retention
@@ -54,6 +57,7 @@ def routes() -> list[BaseRoute]:
     return [
         *agents.ROUTES,
         *users.ROUTES,
+        *configs.ROUTES,
         *sd.ROUTES,
         *alerts.ROUTES,
         *incidents.ROUTES,
@@ -62,6 +66,7 @@ def routes() -> list[BaseRoute]:
         *event_evidence.ROUTES,
         *maintenance.ROUTES,
         *reports.ROUTES,
+        *playbooks.ROUTES,
         Route("/metrics", metrics, methods=["GET"]),
         Route("/-/healthy", healthy, methods=["GET"]),
         Route("/-/ready", ready, methods=["GET"]),
@@ -79,6 +84,7 @@ def create_app(
     watch_every: float = WATCH_EVERY,
     incidents: IncidentServices | None = None,
     event_retention: Retention | None = None,
+    playbook_services: PlaybookServices | None = None,
 ) -> Starlette:
     """The collector app over ``store``, serving assignments from the inventory at the paths.
 
@@ -86,7 +92,8 @@ def create_app(
     reloads on ``state.reload_requested`` (SIGHUP) or a changed file, keeping the old
     inventory on a bad reload. ``ca_pem`` is the CA agents pin (None with ``insecure``).
     ``incidents`` is the incident record (alerts, incidents, evidence, maintenance); without
-    it those routes answer 404.
+    it those routes answer 404. ``playbook_services``: the playbook engine (its loop runs
+    with the app); without it the playbook routes answer 404.
     """
     if not insecure and ca_pem is None:
         raise ValueError("a collector serving TLS needs its CA (ca_pem)")
@@ -98,6 +105,7 @@ def create_app(
         stale_after,
         None if insecure else ca_pem,
         incidents=incidents,
+        playbooks=playbook_services,
     )
 
     @contextlib.asynccontextmanager
@@ -110,6 +118,8 @@ def create_app(
             tasks.append(asyncio.create_task(run_retention(incidents, clock, stop)))
         kept = event_retention or parse_retention(RETENTION_DEFAULT)
         tasks.append(asyncio.create_task(run_event_retention(store, kept, clock, stop)))
+        if playbook_services is not None:
+            tasks.append(asyncio.create_task(playbook_services.loop(clock, stop, state.signals)))
         try:
             yield
         finally:
@@ -140,6 +150,8 @@ def create_app(
         },
         lifespan=lifespan,
     )
+    if playbook_services is not None:
+        playbook_services.engine.inventory = lambda: state.inventory.inventory
     app.state.nw = state
     app.state.registry = registry
     return app

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from netwarden.collector.api.errors import ApiError
 from netwarden.collector.api.state import AppState, app_state
 from netwarden.collector.store.rows import AgentRow, Role, UserRow
-from netwarden.inventory.fields import ID_PATTERN
+from netwarden.inventory.ids import ID_PATTERN
 
 RANK: dict[Role, int] = {"viewer": 0, "responder": 1, "admin": 2}
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}

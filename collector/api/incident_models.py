@@ -6,7 +6,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from netwarden.inventory.fields import ID_PATTERN
+from netwarden.inventory.ids import ID_PATTERN
 
 # Several lines are fine in a note or summary; other control characters and NUL are not.
 _PROSE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"

@@ -12,7 +12,7 @@ from netwarden.collector.api.errors import ApiError, error_response
 from netwarden.collector.api.incident_state import IncidentServices
 from netwarden.collector.api.state import app_state
 from netwarden.collector.incidents.errors import IncidentError
-from netwarden.inventory.fields import ID_PATTERN
+from netwarden.inventory.ids import ID_PATTERN
 
 log = logging.getLogger("netwarden.collector.incidents")
 INCIDENT_ID = r"^INC-\d{8}-\d{3,9}$"

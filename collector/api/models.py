@@ -9,12 +9,13 @@ report). Lengths and ranges follow the store's columns, so nothing valid here ca
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from netwarden.hostport import HostPortError, parse_hostport
-from netwarden.inventory.fields import ID_PATTERN
+from netwarden.inventory.ids import ID_PATTERN
 
 # Printable text: a NUL byte is refused by PostgreSQL, control characters garble logs.
 _PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
@@ -82,7 +83,7 @@ class HeartbeatIn(_AgentBody):
 
 class ResultBody(_AgentBody):
     id: ResultId
-    kind: Literal["event", "poll-summary", "job-result", "device-event"]
+    kind: Literal["event", "poll-summary", "job-result", "config-revision", "device-event"]
     at: Seconds
     job: Annotated[str, StringConstraints(max_length=36, pattern=_PRINTABLE)] | None
     payload: dict[str, Any]
@@ -92,6 +93,42 @@ class ResultsIn(_AgentBody):
     results: list[ResultBody]
 
 
+def _iso_time(value: str) -> str:
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be an ISO 8601 time") from None
+    return value
+
+
+Commit = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{40,64}$")]
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+DeviceId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+
+
+class ConfigRevisionBody(_AgentBody):
+    """The payload of a ``config-revision`` result (docs/collector-api.md)."""
+
+    device: DeviceId
+    site: DeviceId
+    role: Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=_PRINTABLE)]
+    commit: Commit
+    previous_commit: Commit | None = None
+    time: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=40, pattern=_PRINTABLE),
+        AfterValidator(_iso_time),
+    ]
+    fetched_at: Seconds
+    sha256: Sha256
+    size: Annotated[int, Field(ge=0, le=16 * 1024 * 1024)]
+    config_gzip_b64: Annotated[str, StringConstraints(max_length=1024 * 1024)]
+
+
 class JobIn(_UserBody):
     kind: JobKind
     params: dict[str, Any] = Field(default_factory=dict)
+    # The agent does not start the job after this time (and the collector stops handing it
+    # out); without it the job waits for its agent for ever.
+    expires_at: Seconds | None = None
+    lease: Annotated[float, Field(gt=0, le=7 * 86400)] | None = None

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from netwarden.collector.api.auth_cache import AgentAuthCache
 from netwarden.collector.api.incident_state import IncidentServices
 from netwarden.collector.api.longpoll import JobSignals
+from netwarden.collector.api.playbook_state import PlaybookServices
 from netwarden.collector.api.port import StoreApi
 from netwarden.collector.inventory_state import InventoryState
 
@@ -33,6 +34,7 @@ class AppState:
     agent_auth: AgentAuthCache = field(default_factory=AgentAuthCache)
     reload_requested: asyncio.Event = field(default_factory=asyncio.Event)  # set by SIGHUP
     incidents: IncidentServices | None = None  # None: this app keeps no incident record
+    playbooks: PlaybookServices | None = None  # None: this app runs no playbooks
 
     async def call(self, func: Callable[..., T], *args: object) -> T:
         """Run a blocking store call in the thread pool (the event loop never waits on I/O)."""

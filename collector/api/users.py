@@ -75,7 +75,15 @@ async def create_job(request: Request) -> Response:
     if row.revoked:
         raise ApiError(409, f"agent {agent_id} is revoked: it takes no jobs")
     job_id = await state.call(
-        state.store.create_job, agent_id, body.kind, body.params, actor(user), state.clock()
+        lambda: state.store.create_job(
+            agent_id,
+            body.kind,
+            body.params,
+            actor(user),
+            state.clock(),
+            expires_at=body.expires_at,
+            lease=body.lease,
+        )
     )
     state.signals.notify(agent_id)
     return JSONResponse({"id": job_id})

@@ -29,6 +29,20 @@ def _usable(key: str) -> bool:
     return bool(kind and sep and rest) and len(key) <= KEY_MAX and key.isprintable()
 
 
+# Alerts about the alerting pipeline (the Watchdog, severity "none") or about the incident
+# record itself (an escalation incident/<id>, a report deadline report/<id>) reach the
+# collector too: they prove the pipeline delivers, but an incident of their own would never
+# close (the Watchdog always fires) or would be an incident about an incident.
+RECORD_KINDS = ("incident", "report")
+
+
+def opens_incident(labels: dict[str, str]) -> bool:
+    """Whether an alert joins or opens an incident (see ``RECORD_KINDS``)."""
+    if labels.get("severity", "").strip().lower() == "none":
+        return False
+    return labels.get("incident", "").partition("/")[0] not in RECORD_KINDS
+
+
 def incident_key(labels: dict[str, str], site_of_device: Callable[[str], str | None]) -> str:
     """The key an alert joins: its ``incident`` label, else ``site/<site>/<alertname>``.
 

@@ -17,6 +17,7 @@ from netwarden.collector.store import audit
 from netwarden.collector.store.incident_schema import INCIDENT_TABLES, incidents
 from netwarden.collector.store.incident_schema import incident_evidence as ie
 from netwarden.collector.store.incident_work import TEXT_MAX, load, lock
+from netwarden.collector.store.playbook_store import prune_runs
 
 PRUNE_BATCH = 500  # incidents per pruning transaction
 
@@ -166,12 +167,13 @@ def prune(conn: Connection, cutoff: float, actor: str, now: float) -> tuple[list
     for table in reversed(INCIDENT_TABLES):
         if "incident_id" in table.c:
             conn.execute(table.delete().where(table.c.incident_id.in_(ids)))
+    prune_runs(conn, ids)
     conn.execute(incidents.delete().where(incidents.c.id.in_(ids)))
     still = set(conn.execute(sa.select(ie.c.sha256).where(ie.c.sha256.in_(shas))).scalars())
     for incident_id, closed_at in closed.items():
         detail = (
             f"closed {format_s(closed_at)}, before the retention bound {format_s(cutoff)}: "
-            "pruned with its alerts, timeline and evidence"
+            "pruned with its alerts, timeline, evidence and playbook runs"
         )
         audit.record(conn, actor, "incident.prune", incident_id, detail, now=now)
     return ids, shas - still

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from netwarden.collector.incidents import lifecycle, severity
-from netwarden.collector.incidents.keys import incident_key, subject_of
+from netwarden.collector.incidents.keys import incident_key, opens_incident, subject_of
 from netwarden.collector.incidents.lifecycle import AlertEffect
 from netwarden.collector.incidents.maintenance import Window
 from netwarden.collector.incidents.payload import AlertIn, Webhook
@@ -28,6 +28,7 @@ from netwarden.collector.store import maintenance as windows
 from netwarden.collector.store.incident_schema import incident_alerts as ia
 from netwarden.collector.store.incident_schema import incidents
 from netwarden.collector.store.incident_work import IncidentWork, from_row, lock, one_line
+from netwarden.collector.store.playbook_store import busy_incidents
 
 IN_CHUNK = 500  # fingerprints per IN (...) list: well under SQLite's variable limit
 AUTO = "collector"  # the actor of what the collector decides by itself
@@ -107,6 +108,9 @@ class Intake:
 
     # --- alerts -------------------------------------------------------------------------
     def _apply(self, alert: AlertIn) -> None:
+        if not opens_incident(alert.labels):
+            self.result.accepted += 1  # the webhook's liveness counts it; nothing is stored
+            return
         ident = (alert.fingerprint, alert.starts_ns)
         stored = self._stored.get(ident)
         done = lifecycle.effect(stored[0] if stored else None, alert.status)
@@ -284,8 +288,11 @@ class Intake:
                 .group_by(ia.c.incident_id)
             ).all()
         )
+        # A playbook still running keeps its incident open: the engine resolves it when the
+        # last run ends (a queued agency-side step runs once the link is back).
+        busy = busy_incidents(self.conn, ids)
         for work in active:
-            if firing.get(work.id):
+            if firing.get(work.id) or work.id in busy:
                 continue
             ended = last_end.get(work.id)
             work.status = "resolved"

@@ -1,9 +1,12 @@
-"""Jobs for agents: created by users, leased to the agent, closed by its ``job-result``.
+"""Jobs for agents: created by users and playbook steps, leased to the agent, closed by its
+``job-result``.
 
-A taken job is leased for ``lease`` seconds (default 5 min): if no ``job-result`` closes it by
-then (the agent crashed, the answer was lost with the link), the next ``take`` hands it out
-again, so an agent must treat a job id it has seen before as a repeat (at-least-once delivery;
-its result id makes the answer idempotent).
+A taken job is leased for its own ``lease`` (a playbook step's: at least the step's timeout) or
+the store's default (5 min): if no ``job-result`` closes it by then (the agent crashed, the
+answer was lost with the link), the next ``take`` hands it out again, so an agent must treat a
+job id it has seen before as a repeat (at-least-once delivery; its result id makes the answer
+idempotent). A job with ``expires_at`` is not handed out after it; ``expire`` marks such a job
+``expired`` for good, so that a late agent never gets it.
 """
 
 import json
@@ -22,11 +25,21 @@ JOB_LEASE = 300.0
 
 
 def create(
-    conn: Connection, agent_id: str, kind: str, params: dict[str, Any], actor: str, *, now: float
+    conn: Connection,
+    agent_id: str,
+    kind: str,
+    params: dict[str, Any],
+    actor: str,
+    *,
+    now: float,
+    expires_at: float | None = None,
+    lease: float | None = None,
 ) -> str:
     """Queue a job for an agent and bump its ``jobs_version``; return the job id."""
     if not kind or len(kind) > 63:
         raise StoreInputError(f"bad job kind {kind!r}: 1-63 characters")
+    if lease is not None and not 0 < lease <= 7 * 86400:
+        raise StoreInputError(f"bad job lease {lease!r}: over 0 s and at most 7 days")
     bumped = conn.execute(
         agents.update()
         .where(agents.c.id == agent_id)
@@ -45,6 +58,8 @@ def create(
             created_by=actor,
             state="pending",
             deliveries=0,
+            expires_at=expires_at,
+            lease=lease,
         )
     )
     audit.record(conn, actor, "job.create", agent_id, f"job {job_id} kind {kind}", now=now)
@@ -52,11 +67,18 @@ def create(
 
 
 def _due(agent_id: str, now: float, lease: float) -> sa.ColumnElement[bool]:
+    # A delivered job past its expiry is still handed out again when its lease ends: the
+    # agent answers it from its record (it ran, or it answers it expired), which is the
+    # result the collector is missing.
+    leased_until = jobs.c.delivered_at + sa.func.coalesce(jobs.c.lease, lease)
     return sa.and_(
         jobs.c.agent_id == agent_id,
         sa.or_(
-            jobs.c.state == "pending",
-            sa.and_(jobs.c.state == "delivered", jobs.c.delivered_at <= now - lease),
+            sa.and_(
+                jobs.c.state == "pending",
+                sa.or_(jobs.c.expires_at.is_(None), jobs.c.expires_at > now),
+            ),
+            sa.and_(jobs.c.state == "delivered", leased_until <= now),
         ),
     )
 
@@ -112,12 +134,34 @@ def get(conn: Connection, job_id: str) -> Job | None:
 
 
 def close(conn: Connection, agent_id: str, job_id: str, result_id: str, now: float) -> None:
-    """Mark the agent's job done by a result (a result for another agent's job closes nothing)."""
+    """Mark the agent's job done by a result (a result for another agent's job closes nothing).
+
+    An expired job closed by a result (the agent took it just before its expiry and answered
+    later) is done: the result says what happened."""
     conn.execute(
         jobs.update()
         .where(jobs.c.id == job_id, jobs.c.agent_id == agent_id, jobs.c.state != "done")
         .values(state="done", done_at=now, result_id=result_id)
     )
+
+
+def expire(conn: Connection, job_id: str, now: float) -> bool:
+    """Mark a pending job past its ``expires_at`` as ``expired`` (never handed out again);
+    False when it is not pending any more (the agent took it meanwhile)."""
+    done = conn.execute(
+        jobs.update()
+        .where(jobs.c.id == job_id, jobs.c.state == "pending")
+        .values(state="expired", done_at=now)
+    )
+    return done.rowcount == 1
+
+
+def many(conn: Connection, job_ids: list[str]) -> dict[str, Job]:
+    """The jobs with these ids (those that exist)."""
+    if not job_ids:
+        return {}
+    rows = conn.execute(sa.select(jobs).where(jobs.c.id.in_(job_ids))).mappings()
+    return {r["id"]: to_job(r) for r in rows}
 
 
 def to_job(r: RowMapping) -> Job:
@@ -132,4 +176,8 @@ def to_job(r: RowMapping) -> Job:
         state=r["state"],
         deliveries=r["deliveries"],
         done_at=r["done_at"],
+        delivered_at=r["delivered_at"],
+        expires_at=r["expires_at"],
+        lease=r["lease"],
+        result_id=r["result_id"],
     )

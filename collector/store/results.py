@@ -1,11 +1,12 @@
 """Agents' results: stored once per (agent, result id), numbered in arrival order."""
 
 import json
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from netwarden.collector.store import checks, jobs
+from netwarden.collector.store import checks, config_revisions, jobs
 from netwarden.collector.store import events as event_ops
 from netwarden.collector.store.errors import StoreInputError, UnknownAgentError
 from netwarden.collector.store.rows import RESULT_KINDS, ResultIn, ResultRow
@@ -62,11 +63,19 @@ def add(
     if rows:
         conn.execute(results.insert(), rows)
         conn.execute(agents.update().where(agents.c.id == agent_id).values(results_seq=seq))
-    for row in rows:
-        if row["kind"] == "job-result" and row["job_id"]:
-            jobs.close(conn, agent_id, row["job_id"], row["id"], received_at)
+    stored = {row["id"] for row in rows}
+    _follow_up(conn, agent_id, [r for r in batch if r.id in stored], received_at)
     accepted = len(rows) + new_events
     return accepted, len(batch) + len(device_events) - accepted
+
+
+def _follow_up(conn: Connection, agent_id: str, new: list[ResultIn], received_at: float) -> None:
+    """What a new result changes besides its row: a job is done, a configuration is kept."""
+    for r in new:
+        if r.kind == "job-result" and r.job:
+            jobs.close(conn, agent_id, r.job, r.id, received_at)
+        if r.revision is not None:  # the configuration goes to its device's history
+            config_revisions.add(conn, agent_id, r.revision, received_at)
 
 
 def since(conn: Connection, agent_id: str, since_t: float, limit: int) -> list[ResultRow]:
@@ -90,3 +99,16 @@ def since(conn: Connection, agent_id: str, since_t: float, limit: int) -> list[R
         )
         for r in rows
     ]
+
+
+def payload(conn: Connection, agent_id: str, result_id: str) -> dict[str, Any] | None:
+    """The decoded payload of one result, or None if there is none."""
+    text = conn.execute(
+        sa.select(results.c.payload).where(
+            results.c.agent_id == agent_id, results.c.id == result_id
+        )
+    ).scalar()
+    if text is None:
+        return None
+    found: dict[str, Any] = json.loads(text)
+    return found

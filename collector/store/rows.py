@@ -8,10 +8,16 @@ from typing import Any, Literal
 Role = Literal["admin", "responder", "viewer", "webhook"]
 ROLES: tuple[Role, ...] = ("admin", "responder", "viewer", "webhook")
 
-ResultKind = Literal["event", "poll-summary", "job-result", "device-event"]
-RESULT_KINDS: tuple[str, ...] = ("event", "poll-summary", "job-result", "device-event")
+ResultKind = Literal["event", "poll-summary", "job-result", "config-revision", "device-event"]
+RESULT_KINDS: tuple[str, ...] = (
+    "event",
+    "poll-summary",
+    "job-result",
+    "config-revision",
+    "device-event",
+)
 
-JobState = Literal["pending", "delivered", "done"]
+JobState = Literal["pending", "delivered", "done", "expired"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +88,8 @@ class UserRow:
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """A job for one agent. ``deliveries`` counts how often it was handed out (leases)."""
+    """A job for one agent. ``deliveries`` counts how often it was handed out (leases);
+    ``delivered_at`` is the last time; ``lease`` None means the store's default."""
 
     id: str
     agent_id: str
@@ -93,17 +100,72 @@ class Job:
     state: JobState
     deliveries: int
     done_at: float | None
+    delivered_at: float | None = None
+    expires_at: float | None = None
+    lease: float | None = None
+    result_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigRevisionIn:
+    """A new revision of a device's configuration, as an agent's backup stored it (normalised,
+    secrets redacted). ``revision`` is the commit in that agent's store; ``time`` its ISO
+    fetch time as the agent wrote it; ``sha256`` of ``config``, checked by the API."""
+
+    device: str
+    site: str
+    role: str
+    revision: str
+    previous_revision: str | None
+    time: str
+    fetched_at: float
+    sha256: str
+    config: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigRevisionRow:
+    """A revision the collector keeps; ``config`` is None in listings."""
+
+    device: str
+    revision: str
+    agent_id: str
+    site: str
+    role: str
+    previous_revision: str | None
+    time: str
+    fetched_at: float
+    received_at: float
+    sha256: str
+    size: int
+    config: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigDeviceRow:
+    """A device the collector holds configurations of: how many, and the newest."""
+
+    device: str
+    site: str
+    revisions: int
+    last_revision: str
+    last_time: str
+    last_fetched_at: float
+    agent_id: str
 
 
 @dataclass(frozen=True, slots=True)
 class ResultIn:
-    """A result as an agent posts it; ``id`` is the agent's uuid that makes delivery idempotent."""
+    """A result as an agent posts it; ``id`` is the agent's uuid that makes delivery idempotent.
+    A ``config-revision`` result also carries the decoded ``revision`` (its ``payload`` then
+    holds the metadata only: the configuration is kept once, in its own table)."""
 
     id: str
     kind: ResultKind
     at: float
     job: str | None
     payload: dict[str, Any]
+    revision: ConfigRevisionIn | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,6 +91,11 @@ jobs = sa.Table(
     sa.Column("deliveries", sa.Integer, nullable=False),
     sa.Column("done_at", sa.Double, nullable=True),
     sa.Column("result_id", sa.String(64), nullable=True),
+    # The collector does not hand a job out after ``expires_at`` (nor does the agent start
+    # it); ``lease`` is how long a delivered job waits for its result before it is handed out
+    # again (None: the store's default). Playbook steps set both (0006_playbook_runs).
+    sa.Column("expires_at", sa.Double, nullable=True),
+    sa.Column("lease", sa.Double, nullable=True),
     sa.Index(None, "agent_id", "state"),
 )
 
@@ -108,6 +113,27 @@ results = sa.Table(
     sa.Index(None, "agent_id", "seq", unique=True),
 )
 
+# Every revision of every device's configuration agents sent (newest by fetched_at): a lost
+# agent box loses no history. One row per (device, revision); `revision` is the commit in the
+# sending agent's store, `config` the configuration as that store keeps it (redacted).
+config_revisions = sa.Table(
+    "config_revisions",
+    metadata,
+    sa.Column("device", sa.String(ID), primary_key=True),
+    sa.Column("revision", sa.String(HASH), primary_key=True),
+    sa.Column("agent_id", sa.String(ID), sa.ForeignKey("agents.id"), nullable=False),
+    sa.Column("site", sa.String(ID), nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("previous_revision", sa.String(HASH), nullable=True),
+    sa.Column("time", sa.String(40), nullable=False),
+    sa.Column("fetched_at", sa.Double, nullable=False),
+    sa.Column("received_at", sa.Double, nullable=False),
+    sa.Column("sha256", sa.String(HASH), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("config", sa.Text, nullable=False),
+    sa.Index(None, "device", "fetched_at"),
+)
+
 audit_log = sa.Table(
     "audit_log",
     metadata,
@@ -123,6 +149,7 @@ audit_log = sa.Table(
 # and metadata from here, hence the import at the end).
 from netwarden.collector.store.event_schema import device_events  # noqa: E402
 from netwarden.collector.store.incident_schema import INCIDENT_TABLES  # noqa: E402
+from netwarden.collector.store.playbook_schema import PLAYBOOK_TABLES  # noqa: E402
 
 # The order a dump writes and a restore loads: parents before the rows that reference them.
 TABLES: tuple[sa.Table, ...] = (
@@ -131,7 +158,9 @@ TABLES: tuple[sa.Table, ...] = (
     user_tokens,
     jobs,
     results,
+    config_revisions,
     audit_log,
     *INCIDENT_TABLES,
+    *PLAYBOOK_TABLES,
     device_events,
 )

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from netwarden.collector.store import agents as agent_ops
 from netwarden.collector.store import audit as audit_ops
 from netwarden.collector.store import backup, enrolment, migrate, users
+from netwarden.collector.store import config_revisions as config_ops
 from netwarden.collector.store import engine as db
 from netwarden.collector.store import events as event_ops
 from netwarden.collector.store import jobs as job_ops
@@ -21,6 +22,8 @@ from netwarden.collector.store import results as result_ops
 from netwarden.collector.store.rows import (
     AgentRow,
     AuditEntry,
+    ConfigDeviceRow,
+    ConfigRevisionRow,
     Enrolment,
     Heartbeat,
     Job,
@@ -120,11 +123,24 @@ class Store:
 
     # --- jobs ------------------------------------------------------------------------------
     def create_job(
-        self, agent_id: str, kind: str, params: dict[str, Any], actor: str, now: float
+        self,
+        agent_id: str,
+        kind: str,
+        params: dict[str, Any],
+        actor: str,
+        now: float,
+        *,
+        expires_at: float | None = None,
+        lease: float | None = None,
     ) -> str:
-        """Queue a job for an agent; returns its uuid. Unknown agent → ``UnknownAgentError``."""
+        """Queue a job for an agent; returns its uuid. Unknown agent → ``UnknownAgentError``.
+
+        ``expires_at``: not handed out after it; ``lease``: re-delivery after this long
+        without a result (default ``job_lease``)."""
         with db.write(self._engine) as conn:
-            return job_ops.create(conn, agent_id, kind, params, actor, now=now)
+            return job_ops.create(
+                conn, agent_id, kind, params, actor, now=now, expires_at=expires_at, lease=lease
+            )
 
     def take_jobs(self, agent_id: str, now: float, limit: int = 20) -> list[Job]:
         """Deliver due jobs, oldest first; each is leased ``job_lease`` s, then re-delivered."""
@@ -146,7 +162,17 @@ class Store:
         with db.read(self._engine) as conn:
             return job_ops.get(conn, job_id)
 
+    def expire_job(self, job_id: str, now: float) -> bool:
+        """Mark a pending job ``expired`` (never handed out again); False if it was taken."""
+        with db.write(self._engine) as conn:
+            return job_ops.expire(conn, job_id, now)
+
     # --- results ---------------------------------------------------------------------------
+    def job_result(self, agent_id: str, result_id: str) -> dict[str, Any] | None:
+        """The payload of one of the agent's results (a job's answer), or None."""
+        with db.read(self._engine) as conn:
+            return result_ops.payload(conn, agent_id, result_id)
+
     def add_results(
         self, agent_id: str, results: list[ResultIn], received_at: float
     ) -> tuple[int, int]:
@@ -158,6 +184,26 @@ class Store:
         """The agent's results received at or after ``since``, oldest first, at most ``limit``."""
         with db.read(self._engine) as conn:
             return result_ops.since(conn, agent_id, since, limit)
+
+    # --- configuration history -------------------------------------------------------------
+    def config_devices(self) -> list[ConfigDeviceRow]:
+        """Every device whose configurations agents sent, with the newest revision."""
+        with db.read(self._engine) as conn:
+            return config_ops.devices(conn)
+
+    def config_history(self, device: str, limit: int) -> list[ConfigRevisionRow]:
+        """A device's revisions, newest first (without their configurations)."""
+        with db.read(self._engine) as conn:
+            return config_ops.history(conn, device, limit)
+
+    def config_revision(
+        self, device: str, ref: str | None
+    ) -> tuple[ConfigRevisionRow | None, ConfigRevisionRow | None]:
+        """Revision ``ref`` of ``device`` (a commit id or unique prefix; None: the newest) and
+        the one before it, both with their configurations, read in one snapshot."""
+        with db.read(self._engine) as conn:
+            found = config_ops.get(conn, device, ref)
+            return found, (config_ops.before(conn, found) if found is not None else None)
 
     # --- audit -----------------------------------------------------------------------------
     # --- events (traps, syslog) --------------------------------------------------------------

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from netwarden.errors import SecretError
 from netwarden.lab.ios_cli.control import SocketLinkControl
 from netwarden.lab.ios_cli.interfaces import NamespaceReader
+from netwarden.lab.ios_cli.routing import NamespaceRouting
 from netwarden.lab.ios_cli.session import Session
 from netwarden.lab.ios_cli.terminal import ChannelClosed, StdioTerminal
 from netwarden.secret import Secret
@@ -56,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         reader=NamespaceReader(),
         control=SocketLinkControl(args.control),
         enable_secret=secret_from_file(args.enable_secret_file),
+        routing=NamespaceRouting(),
     )
     with contextlib.suppress(ChannelClosed):
         session.run()

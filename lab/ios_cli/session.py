@@ -7,13 +7,15 @@ controller, the enable secret) is injected, so tests drive it with fakes and no 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Protocol
 
-from netwarden.errors import NetwardenError
-from netwarden.lab.ios_cli import render
+from netwarden.errors import LabError, NetwardenError
+from netwarden.lab.ios_cli import filters, render, render_routing
 from netwarden.lab.ios_cli.control import LinkControl
 from netwarden.lab.ios_cli.grammar import (
     Ambiguous,
@@ -25,6 +27,7 @@ from netwarden.lab.ios_cli.grammar import (
     parse,
 )
 from netwarden.lab.ios_cli.model import DeviceSnapshot, InterfaceState
+from netwarden.lab.ios_cli.routing import RoutingSource
 from netwarden.lab.ios_cli.terminal import Terminal
 
 
@@ -52,6 +55,10 @@ _EXEC = (
     Command(("show", "version"), "show_version"),
     Command(("show", "interfaces"), "show_interfaces", Arg.OPTIONAL_WORD),
     Command(("show", "ip", "interface", "brief"), "show_ip_brief"),
+    Command(("show", "ip", "route"), "show_ip_route", Arg.OPTIONAL_WORD),
+    Command(("show", "ip", "arp"), "show_ip_arp"),
+    Command(("show", "arp"), "show_ip_arp"),
+    Command(("show", "clock"), "show_clock"),
     Command(("exit",), "close"),
     Command(("quit",), "close"),
     Command(("logout",), "close"),
@@ -84,6 +91,24 @@ _DO = tuple(c for c in _PRIVILEGED if c.words[0] in {"show", "terminal"})
 INVALID_INPUT = "% Invalid input detected at '^' marker."
 
 
+class _Captured:
+    """A terminal that keeps what is written (to filter it); input still comes from the real
+    one."""
+
+    def __init__(self, terminal: Terminal) -> None:
+        self._terminal = terminal
+        self.text = ""
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def readline(self) -> str | None:
+        return self._terminal.readline()
+
+    def read_secret(self, prompt: str) -> str | None:
+        return self._terminal.read_secret(prompt)
+
+
 class Session:
     """One CLI session on one device."""
 
@@ -94,6 +119,9 @@ class Session:
         reader: SnapshotReader,
         control: LinkControl,
         enable_secret: Callable[[], str | None],
+        *,
+        routing: RoutingSource | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.hostname = hostname
         self.mode = Mode.USER
@@ -103,6 +131,8 @@ class Session:
         self._reader = reader
         self._control = control
         self._enable_secret = enable_secret
+        self._routing = routing
+        self._clock = clock
         # `description` lives for the session only: the control socket has no alias operation.
         self._descriptions: dict[str, str] = {}
 
@@ -120,8 +150,32 @@ class Session:
             self.execute(line)
 
     def execute(self, line: str) -> None:
-        """Run one input line in the current mode."""
-        self._execute(line, GRAMMARS[self.mode], 0)
+        """Run one input line in the current mode (exec modes take an output filter)."""
+        if self.mode in (Mode.USER, Mode.PRIVILEGED):
+            self._filtered(line, GRAMMARS[self.mode], 0)
+        else:
+            self._execute(line, GRAMMARS[self.mode], 0)
+
+    def _filtered(self, line: str, grammar: tuple[Command, ...], column: int) -> None:
+        """Run ``line``, passing its output through a ``| include ...`` filter if it has one."""
+        command, found = filters.split(line)
+        if found is None:
+            self._execute(line, grammar, column)
+            return
+        if isinstance(found, filters.FilterError):
+            if found.message:
+                self._term.write(f"{found.message}\n\n")
+            else:
+                self._invalid(column + found.column)
+            return
+        terminal = self._term
+        captured = _Captured(terminal)
+        self._term = captured
+        try:
+            self._execute(command, grammar, column)
+        finally:
+            self._term = terminal
+        terminal.write(found.apply(captured.text))
 
     def _execute(self, line: str, grammar: tuple[Command, ...], column: int) -> None:
         result = parse(line, grammar)
@@ -195,6 +249,30 @@ class Session:
     def _show_ip_brief(self, _: Match) -> None:
         self._term.write(render.show_ip_interface_brief(self._interfaces()))
 
+    def _routing_source(self) -> RoutingSource:
+        if self._routing is None:
+            raise LabError("routing table not available")
+        return self._routing
+
+    def _show_ip_route(self, match: Match) -> None:
+        routes = self._routing_source().routes()
+        if not match.arg:
+            self._term.write(render_routing.show_ip_route(routes, self._interfaces()))
+            return
+        try:
+            ipaddress.IPv4Address(match.arg)
+        except ValueError:
+            self._invalid(match.arg_column)
+            return
+        self._term.write(render_routing.show_ip_route_for(match.arg, routes, self._interfaces()))
+
+    def _show_ip_arp(self, _: Match) -> None:
+        neighbours = self._routing_source().neighbours()
+        self._term.write(render_routing.show_ip_arp(neighbours, self._interfaces()))
+
+    def _show_clock(self, _: Match) -> None:
+        self._term.write(render_routing.show_clock(self._clock()))
+
     def _show_running_config(self, _: Match) -> None:
         self._term.write(render.show_running_config(self.hostname, self._interfaces()))
 
@@ -219,7 +297,7 @@ class Session:
         self.interface = None
 
     def _do(self, match: Match) -> None:
-        self._execute(match.arg, _DO, match.arg_column)
+        self._filtered(match.arg, _DO, match.arg_column)
 
     def _close(self, _: Match) -> None:
         self.closed = True
@@ -249,6 +327,9 @@ _ACTIONS: dict[str, Callable[[Session, Match], None]] = {
     "show_version": Session._show_version,
     "show_interfaces": Session._show_interfaces,
     "show_ip_brief": Session._show_ip_brief,
+    "show_ip_route": Session._show_ip_route,
+    "show_ip_arp": Session._show_ip_arp,
+    "show_clock": Session._show_clock,
     "show_running_config": Session._show_running_config,
     "configure": Session._configure,
     "interface": Session._interface,

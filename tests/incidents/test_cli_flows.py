@@ -98,7 +98,10 @@ def _silences(pipeline: Pipeline, state: str) -> list[dict[str, Any]]:
     return [s for s in pipeline.alertmanager.silences() if s["status"]["state"] == state]
 
 
-def test_maintenance_windows_silence_alertmanager(pipeline: Pipeline) -> None:
+def test_maintenance_windows_silence_alertmanager(shared_pipeline: Pipeline) -> None:
+    # Shared with the usage errors only (they create nothing); the record test lists every
+    # incident, so it has a pipeline of its own.
+    pipeline = shared_pipeline
     window = ("--site", "so-yt", "--from", "-1m", "--to", "+2h", "--reason", "nâng cấp switch")
     added = pipeline.cli_json("maintenance", "add", *window, role="responder")
     assert added["site"] == "so-yt" and len(added["silences"]) == 2
@@ -133,7 +136,8 @@ def test_maintenance_windows_silence_alertmanager(pipeline: Pipeline) -> None:
     assert [w["id"] for w in kept] == [windows[0]["id"]]
 
 
-def test_cli_usage_errors_are_one_line(pipeline: Pipeline) -> None:
+def test_cli_usage_errors_are_one_line(shared_pipeline: Pipeline) -> None:
+    pipeline = shared_pipeline
     cases = [
         (["maintenance", "add", "--site", "a", "--link", "b", "--from", "now", "--to", "+1h",
           "--reason", "r"], 2, "give exactly one of --site, --link, --device"),

@@ -47,9 +47,13 @@ class AgentProcess:
             argv = ["ip", "netns", "exec", ns, *argv]
         self.ns = ns
         self.log = log
-        # The agent backs up configs by default: into the test's own directory, never into
-        # the machine's /var/lib/netwarden.
-        env = {"NETWARDEN_CONFIG_STORE": str(log.parent / f"configs-{agent}"), **os.environ}
+        # The agent backs up configs and pins SSH host keys by default: into the test's own
+        # directory, never into the machine's /var/lib/netwarden.
+        env = {
+            "NETWARDEN_CONFIG_STORE": str(log.parent / f"configs-{agent}"),
+            "NETWARDEN_KNOWN_HOSTS": str(log.parent / f"known_hosts-{agent}"),
+            **os.environ,
+        }
         with log.open("wb") as out:
             self.proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
 

@@ -332,7 +332,7 @@ def test_prometheus_holds_every_sample_of_the_outage_and_pull_shows_the_gap(
     lab: Lab, folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     labels = {"agent": PULL_AGENT, "site": "so-khcn"}
-    scrape = [{"job_name": "netwarden-pull", "honor_labels": True,
+    scrape = [{"job_name": "netwarden-agents", "honor_labels": True,
                "static_configs": [{"targets": [PULL_LISTEN], "labels": labels}]}]  # fmt: skip
     receiver = PrometheusReceiver(HOST, folder / "prometheus", scrape)
     push, pull = _agents(lab, folder / "prom-agents", receiver.write_url, with_pull=True)

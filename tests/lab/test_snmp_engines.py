@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from netwarden.agent.snmp.engines import ENGINES, EngineName
+from netwarden.agent.snmp.engines import EngineName, session_factory
 from netwarden.agent.snmp.types import (
     Credentials,
     Oid,
@@ -44,7 +44,7 @@ def _creds(lab: Lab, version: str, auth: str | None = None) -> Credentials:
 
 
 async def _ask(engine: EngineName, target: Target) -> tuple[list[VarBind], Mapping[Oid, Any]]:
-    session = ENGINES[engine](target)
+    session = session_factory(engine)(target)
     try:
         return await session.get(SCALARS), await session.bulk_walk(ROOTS)
     finally:

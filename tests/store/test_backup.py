@@ -1,6 +1,7 @@
 """Dump and restore: consistent while writing, portable between SQLite and PostgreSQL."""
 
 import gzip
+import hashlib
 import io
 import json
 import threading
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from netwarden.collector.store import Heartbeat, ResultIn, Store, StoreError, migrate, open_store
+from netwarden.collector.store.rows import ConfigRevisionIn
 from tests.pg_server import PgServer
 
 HB = Heartbeat(1.5, "0.1.0", 0.0, 4, 3, 100, 2, 0, 0, "etag", "198.18.5.10:9500")
@@ -34,6 +36,12 @@ def _fill(store: Store, results: int = 300) -> None:
     ]
     store.add_results("ag-0", batch, 7.25)
     store.add_results("ag-0", [ResultIn("done", "job-result", 8.0, job, {"ok": True})], 8.5)
+    config = "hostname sw-a\nbanner motd ^Sở Tài chính^\n"
+    revision = ConfigRevisionIn("sw-a", "so-tc", "switch", "a" * 40, None,
+                                "2026-12-07T10:00:00+07:00", 9.0,
+                                hashlib.sha256(config.encode()).hexdigest(), config)  # fmt: skip
+    store.add_results("ag-0", [ResultIn("cfg", "config-revision", 9.0, None,
+                                        {"device": "sw-a"}, revision)], 9.5)  # fmt: skip
 
 
 def _rows(store: Store) -> dict[str, object]:
@@ -43,6 +51,7 @@ def _rows(store: Store) -> dict[str, object]:
         "jobs": [store.job(r.job) for r in store.results("ag-0", 0, 10_000) if r.job],
         "results": {a.id: store.results(a.id, 0, 10_000) for a in store.agents()},
         "audit": store.audit_entries(10_000),
+        "configs": store.config_revision("sw-a", None),
     }
 
 
@@ -78,7 +87,7 @@ def test_round_trip_sqlite_to_postgresql_and_back(tmp_path: Path, pg_server: PgS
                 pg.close()
         back.restore(io.BytesIO(second.getvalue()), replace=False, now=12.0)
         want, got = _rows(src), _rows(back)
-        for key in ("agents", "jobs", "results"):
+        for key in ("agents", "jobs", "results", "configs"):
             assert got[key] == want[key], key
         audit = got["audit"]
         assert isinstance(audit, list)
@@ -107,7 +116,7 @@ def test_restore_refuses_a_non_empty_store_unless_replace(store: Store, tmp_path
     store.restore(io.BytesIO(dump.getvalue()), replace=True, actor="ana", now=20.0)
     assert {a.id for a in store.agents()} == {"ag-0", "ag-1", "ag-2", "ag-pending"}
     assert store.audit_entries(1)[0].detail.startswith(
-        "4 agents, 4 join_tokens, 1 user_tokens, 1 jobs, 6 results"
+        "4 agents, 4 join_tokens, 1 user_tokens, 1 jobs, 7 results, 1 config_revisions"
     )
 
 

@@ -73,6 +73,20 @@ def test_fire_repeat_resolve_refire(record: IncidentStore, topo: Topology) -> No
     assert "reopened" in [t.kind for t in shown.timeline]
 
 
+def test_alerts_about_the_pipeline_or_the_record_open_no_incident(
+    record: IncidentStore, store: Store, topo: Topology
+) -> None:
+    # The Watchdog always fires; an escalation or a report deadline is about an incident.
+    watchdog = alert("Watchdog", severity="none", incident="service/alerting-pipeline")
+    escalation = alert("NetwardenIncidentUnacknowledged", incident="incident/INC-20261123-001")
+    overdue = alert("NetwardenIncidentReportOverdue", incident="report/INC-20261123-001")
+    got = record.ingest(hook(watchdog, escalation, overdue), topo, AM, NOW)
+    assert (got.accepted, got.duplicates, got.incidents) == (3, 0, [])
+    assert set(_rows(store).values()) == {0}
+    down = alert(incident="link/tsl-so-tc")
+    assert len(record.ingest(hook(down, watchdog), topo, AM, NOW).incidents) == 1
+
+
 def test_after_thirty_minutes_the_key_opens_a_new_incident(
     record: IncidentStore, topo: Topology
 ) -> None:

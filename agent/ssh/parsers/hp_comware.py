@@ -1,5 +1,5 @@
 """HPE/H3C Comware 7 switches (netmiko and ntc-templates ``hp_comware``), e.g. the 5130-EI:
-``display interface`` and ``display version``.
+``display interface``, ``display version`` and ``display device manuinfo`` (the serial number).
 
 ntc-templates reads each interface's state but not its counters, and has no ``display version``
 template: netwarden's own templates fill both gaps.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from netwarden.agent.ssh.collected import InterfaceState, VersionInfo
+from netwarden.agent.ssh.collected import InterfaceState, ParseError, VersionInfo
 from netwarden.agent.ssh.parsers import (
     Row,
     ntc_parse,
@@ -21,6 +21,7 @@ from netwarden.agent.ssh.parsers import (
 
 DISPLAY_INTERFACE = "display interface"
 DISPLAY_VERSION = "display version"
+DISPLAY_MANUINFO = "display device manuinfo"
 PLATFORM = "hp_comware"
 
 _BANDWIDTH = re.compile(r"(\d+)\s*kbps", re.IGNORECASE)
@@ -74,3 +75,18 @@ def parse_version(output: str) -> VersionInfo:
         hostname="",
         uptime_seconds=uptime_seconds(row["uptime"]),
     )
+
+
+def parse_manuinfo(output: str) -> str:
+    """``display device manuinfo``: the chassis serial number of a modular switch, else that
+    of the first member of the stack (fans, power supplies and cards are left out)."""
+    rows = require_rows(ntc_parse(PLATFORM, DISPLAY_MANUINFO, output), DISPLAY_MANUINFO)
+    serials: list[tuple[bool, str]] = [
+        (row["slot_type"].lower() != "chassis", str(row["device_serial_number"]))
+        for row in rows
+        if row["slot_type"].lower() in ("chassis", "slot")
+        and row["device_serial_number"] not in ("", "NONE")
+    ]
+    if not serials:
+        raise ParseError(DISPLAY_MANUINFO, "no DEVICE_SERIAL_NUMBER of a chassis or slot")
+    return min(serials, key=lambda s: s[0])[1]  # the chassis first, else the first slot

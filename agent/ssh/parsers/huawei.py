@@ -1,11 +1,14 @@
-"""Huawei VRP switches (netmiko ``huawei``, ntc-templates ``huawei_vrp``): ``display interface``
-and ``display version``, as S5720/S6730 campus switches print them.
+"""Huawei VRP switches (netmiko ``huawei``, ntc-templates ``huawei_vrp``): ``display interface``,
+``display version`` and ``display esn`` (the serial number), as S5720/S6730 campus switches
+print them.
 
 ntc-templates reads each interface's state but skips its statistics block; netwarden's own
 template reads the packet, byte and error totals from the same output.
 """
 
 from __future__ import annotations
+
+import re
 
 from netwarden.agent.ssh.collected import InterfaceState, ParseError, VersionInfo
 from netwarden.agent.ssh.parsers import (
@@ -19,6 +22,7 @@ from netwarden.agent.ssh.parsers import (
 
 DISPLAY_INTERFACE = "display interface"
 DISPLAY_VERSION = "display version"
+DISPLAY_ESN = "display esn"
 NTC_PLATFORM = "huawei_vrp"
 
 
@@ -71,3 +75,16 @@ def parse_version(output: str) -> VersionInfo:
         hostname="",
         uptime_seconds=uptime_seconds(row["uptime"]),
     )
+
+
+# "ESN of slot 0: 2102359579DMKB001234" (a stack lists every member), "ESN of master: ..." on
+# AR routers.
+_ESN = re.compile(r"^\s*ESN of [^:]+:\s*(\S+)\s*$", re.MULTILINE)
+
+
+def parse_esn(output: str) -> str:
+    """``display esn``: the equipment serial number (of slot 0, the master, in a stack)."""
+    found = _ESN.search(output)
+    if found is None:
+        raise ParseError(DISPLAY_ESN, "no 'ESN of ...:' line")
+    return found[1]

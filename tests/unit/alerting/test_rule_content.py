@@ -12,7 +12,10 @@ from netwarden.alerting.rules import GROUPS
 from netwarden.alerting.thresholds import SEVERITIES
 
 REPO = Path(__file__).parents[3]
-INCIDENT_KINDS = ("link/", "device/", "group/", "service/", "agent/", "incident/", "{{ if ")
+INCIDENT_KINDS = (
+    *("link/", "device/", "group/", "service/", "agent/", "incident/", "report/"),
+    "{{ if ",
+)
 
 
 def _alerts() -> list[dict[str, object]]:
@@ -25,7 +28,7 @@ def _alerts() -> list[dict[str, object]]:
 
 def test_every_alert_has_labels_and_bilingual_annotations() -> None:
     alerts = _alerts()
-    assert len({a["alert"] for a in alerts}) == 31
+    assert len({a["alert"] for a in alerts}) == 33
     for alert in alerts:
         labels, notes = alert["labels"], alert["annotations"]
         assert isinstance(labels, dict) and isinstance(notes, dict)

@@ -62,7 +62,7 @@ def test_a_later_file_overrides_single_values(tmp_path: Path) -> None:
     assert loaded.rules["NetwardenLinkDown"].keep_firing_for == "3m"  # untouched
     assert loaded.rules["NetwardenAgentDown"].for_ == "15s"
     written = write_files([THRESHOLDS, override], tmp_path / "rules", tmp_path / "test-rules")
-    assert len(written) == 16
+    assert len(written) == 18
     links = (tmp_path / "rules" / "netwarden-links.yml").read_text()
     assert "    for: 2s\n    keep_firing_for: 3m\n" in links
     # The committed files no longer match that rendering: --check says which.

@@ -49,7 +49,7 @@ class CollectorProcess:
     def url(self) -> str:
         return f"{'http' if self.insecure else 'https'}://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 20.0) -> None:
+    def start(self, timeout: float = 60.0) -> None:
         args = [*NETWARDEN, "collector", "serve", "-i", str(self.inventory), "--data-dir",
                 str(self.data_dir), "--listen", f"127.0.0.1:{self.port}"]  # fmt: skip
         if self.insecure:
@@ -72,7 +72,11 @@ class CollectorProcess:
             if line.startswith("CA sha256 "):
                 self.ca_sha256 = line.split()[-1]
             if (line.startswith("collector listening") and self.insecure) or self.ca_sha256:
-                self._wait_healthy(deadline)
+                try:
+                    self._wait_healthy(deadline)
+                except AssertionError:
+                    self.stop(signal.SIGKILL)  # a test that fails here leaves no collector behind
+                    raise
                 return
         self.stop(signal.SIGKILL)
         raise AssertionError("collector did not start")

@@ -9,15 +9,24 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 import secrets
 import threading
 import uuid
 from typing import Any, BinaryIO
 
-from netwarden.collector.store.errors import StoreError, TokenError, UnknownAgentError
+from netwarden.collector.store.errors import (
+    StoreError,
+    StoreInputError,
+    TokenError,
+    UnknownAgentError,
+)
 from netwarden.collector.store.rows import (
     AgentRow,
     AuditEntry,
+    ConfigDeviceRow,
+    ConfigRevisionIn,
+    ConfigRevisionRow,
     Enrolment,
     Heartbeat,
     Job,
@@ -45,6 +54,7 @@ class FakeStore:
         self._delivered_at: dict[str, float] = {}
         self._jobs_version: dict[str, int] = {}
         self._results: dict[str, dict[str, ResultRow]] = {}
+        self._configs: dict[str, list[ConfigRevisionRow]] = {}  # device -> oldest first
         self._audit: list[AuditEntry] = []
 
     def _log(self, actor: str, action: str, target: str, detail: str, now: float) -> None:
@@ -146,13 +156,33 @@ class FakeStore:
             self._log(actor, "user-token.revoke", name, "", now)
 
     def create_job(
-        self, agent_id: str, kind: str, params: dict[str, Any], actor: str, now: float
+        self,
+        agent_id: str,
+        kind: str,
+        params: dict[str, Any],
+        actor: str,
+        now: float,
+        *,
+        expires_at: float | None = None,
+        lease: float | None = None,
     ) -> str:
         with self._lock:
             if agent_id not in self._agents:
                 raise UnknownAgentError(f"no agent {agent_id!r}")
             job_id = str(uuid.uuid4())
-            self._jobs[job_id] = Job(job_id, agent_id, kind, params, now, actor, "pending", 0, None)
+            self._jobs[job_id] = Job(
+                job_id,
+                agent_id,
+                kind,
+                params,
+                now,
+                actor,
+                "pending",
+                0,
+                None,
+                expires_at=expires_at,
+                lease=lease,
+            )
             self._jobs_version[agent_id] = self._jobs_version.get(agent_id, 0) + 1
             self._log(actor, "job.create", agent_id, f"{kind} {job_id}", now)
             return job_id
@@ -168,8 +198,11 @@ class FakeStore:
                 for j in self._jobs.values()
                 if j.agent_id == agent_id
                 and (
-                    j.state == "pending"
-                    or (j.state == "delivered" and now - self._delivered_at[j.id] >= LEASE)
+                    (j.state == "pending" and (j.expires_at is None or j.expires_at > now))
+                    or (
+                        j.state == "delivered"
+                        and now - self._delivered_at[j.id] >= (j.lease or LEASE)
+                    )
                 )
             ]
             taken = sorted(due, key=lambda j: j.created_at)[:limit]
@@ -207,7 +240,52 @@ class FakeStore:
                     self._jobs[res.job] = dataclasses.replace(
                         self._jobs[res.job], state="done", done_at=received_at
                     )
+                if res.revision is not None:
+                    self._keep_config(agent_id, res.revision, received_at)
             return accepted, duplicates
+
+    def _keep_config(self, agent_id: str, rev: ConfigRevisionIn, received_at: float) -> None:
+        kept = self._configs.setdefault(rev.device, [])
+        if any(r.revision == rev.revision for r in kept) or (
+            kept and kept[-1].sha256 == rev.sha256
+        ):
+            return
+        kept.append(ConfigRevisionRow(rev.device, rev.revision, agent_id, rev.site, rev.role,
+                                      rev.previous_revision, rev.time, rev.fetched_at,
+                                      received_at, rev.sha256, len(rev.config.encode()),
+                                      rev.config))  # fmt: skip
+        kept.sort(key=lambda r: (r.fetched_at, r.received_at))
+
+    def config_devices(self) -> list[ConfigDeviceRow]:
+        with self._lock:
+            found = []
+            for device, rows in sorted(self._configs.items()):
+                last = rows[-1]
+                row = ConfigDeviceRow(device, last.site, len(rows), last.revision, last.time,
+                                      last.fetched_at, last.agent_id)  # fmt: skip
+                found.append(row)
+            return found
+
+    def config_history(self, device: str, limit: int) -> list[ConfigRevisionRow]:
+        with self._lock:
+            rows = list(reversed(self._configs.get(device, [])))[:limit]
+            return [dataclasses.replace(r, config=None) for r in rows]
+
+    def config_revision(
+        self, device: str, ref: str | None
+    ) -> tuple[ConfigRevisionRow | None, ConfigRevisionRow | None]:
+        with self._lock:
+            rows = self._configs.get(device, [])
+            if ref is not None and not re.fullmatch(r"[0-9a-f]{4,64}", ref):
+                raise StoreInputError(f"{ref!r} is not a revision (hexadecimal, at least 4)")
+            at = [i for i, r in enumerate(rows) if ref is None or r.revision.startswith(ref)]
+            if ref is None:
+                at = at[-1:]
+            if len(at) > 1:
+                raise StoreInputError(f"revision {ref!r} of {device} is ambiguous")
+            if not at:
+                return None, None
+            return rows[at[0]], (rows[at[0] - 1] if at[0] > 0 else None)
 
     def results(self, agent_id: str, since: float, limit: int) -> list[ResultRow]:
         with self._lock:

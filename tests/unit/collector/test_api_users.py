@@ -20,6 +20,7 @@ USER_ROUTES: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("GET", "/api/v1/fleet", None, "viewer"),
     ("GET", "/api/v1/sd", None, "viewer"),
     ("GET", f"/api/v1/agents/{AGENT}/results", None, "viewer"),
+    ("GET", "/api/v1/configs", None, "viewer"),
     ("POST", f"/api/v1/agents/{AGENT}/jobs", {"kind": "echo", "params": {"a": 1}}, "responder"),
     ("GET", "/api/v1/audit", None, "admin"),
     ("POST", f"/api/v1/agents/{AGENT}/revoke", None, "admin"),

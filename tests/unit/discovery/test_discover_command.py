@@ -14,7 +14,7 @@ from discover_fakes import ENV, V3, FakeArp, FakePinger, FakeTcp, SnmpLan, syste
 from typer.testing import CliRunner
 
 from netwarden.cli import app
-from netwarden.discovery import discover_command as discover_cli
+from netwarden.discovery import discover_cli
 from netwarden.discovery.fragment import MARKER
 from netwarden.inventory import load_inventory
 

@@ -19,7 +19,7 @@ from netwarden.discovery.fragment import (
 )
 from netwarden.discovery.validate import FRAGMENT_NAME, merged_check
 from netwarden.inventory import load_inventory
-from netwarden.inventory.fields import ID_PATTERN
+from netwarden.inventory.ids import ID_PATTERN
 
 LINUX = "Linux x 6.1 x86_64"
 NET_SNMP = "1.3.6.1.4.1.8072.3.2.10"

@@ -7,15 +7,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from netwarden.agent.configs import config_commands as config_cli
-from netwarden.agent.ssh.fake import FakeSshRunner
+from netwarden.agent.ssh.fake import FakeSshRunner, fake_host_key
+from netwarden.agent.ssh.identity import HostKey, HostKeyPins
 from netwarden.agent.ssh.types import SshError, SshReason
 from netwarden.cli import app
+from netwarden.errors import NetwardenError, UsageError
 
 from .helpers import INVENTORY, SHOW_RUN, ios_config
 
@@ -30,8 +33,10 @@ def inv(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def outputs(monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, str]]:
-    """Per-device outputs the fake serves; a device missing here fails with `auth`."""
+def outputs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, dict[str, str]]:
+    """Per-device outputs the fake serves; a device missing here fails with `auth`. Host keys
+    are pinned in the test's own directory (NETWARDEN_KNOWN_HOSTS), never the machine's."""
+    monkeypatch.setenv("NETWARDEN_KNOWN_HOSTS", str(tmp_path / "known_hosts"))
     served: dict[str, dict[str, str]] = {
         "sw-a": {SHOW_RUN: ios_config("sw-a")},
         "rtr-a": {VRP: "#\nsysname rtr-a\n#\nreturn\n"},
@@ -39,13 +44,24 @@ def outputs(monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, str]]:
         "sw-b": {VRP: "#\n sysname sw-b\n#\nreturn\n"},
     }
 
-    def runner() -> FakeSshRunner:
+    def runner(pins: HostKeyPins) -> FakeSshRunner:
         fail = {d: SshError(SshReason.auth, f"{d}: authentication failed")
                 for d in ("sw-key", "fw-a") if d not in served}  # fmt: skip
-        return FakeSshRunner(served, fail=fail)
+        return FakeSshRunner(served, fail=fail, pins=pins, host_keys=offered)
 
     monkeypatch.setattr(config_cli, "ssh_runner", runner)
     return served
+
+
+# The key each device offers now, when not its own (a replaced box): tests change it.
+offered: dict[str, HostKey] = {}
+
+
+@pytest.fixture(autouse=True)
+def _own_keys() -> Iterator[None]:
+    offered.clear()
+    yield
+    offered.clear()
 
 
 def _run(*args: str | Path) -> Result:
@@ -130,3 +146,51 @@ def test_exit_codes_and_one_line_errors(inv: Path, tmp_path: Path) -> None:
         1,
         f"netwarden: error: no backup of sw-a in the store {tmp_path / 'empty'}\n",
     )
+
+
+def test_a_replaced_device_is_refused_until_an_admin_trusts_its_key(
+    inv: Path, tmp_path: Path, outputs: dict[str, dict[str, str]]
+) -> None:
+    store = tmp_path / "store"
+    assert _run("backup", "sw-a", "-i", inv, "--store", store).exit_code == 0
+    pinned = (tmp_path / "known_hosts" / "sw-a").read_text()
+    assert fake_host_key("sw-a").blob in pinned  # pinned on first contact
+    offered["sw-a"] = fake_host_key("sw-a, the replacement box")
+    refused = _run("backup", "sw-a", "-i", inv, "--store", store, "-o", "json")
+    assert refused.exit_code == 1
+    (row,) = json.loads(refused.stdout)
+    assert (row["result"], row["reason"]) == ("failed", "identity")
+    assert "netwarden config trust sw-a" in row["error"]
+    # --fingerprint that is not the offered key: nothing pinned
+    wrong = _run("trust", "sw-a", "-i", inv, "--fingerprint", fake_host_key("x").fingerprint)
+    assert wrong.exit_code == 1 and isinstance(wrong.exception, NetwardenError)
+    assert "nothing pinned" in str(wrong.exception)
+    assert (tmp_path / "known_hosts" / "sw-a").read_text() == pinned
+    new = offered["sw-a"].fingerprint
+    trusted = _run("trust", "sw-a", "-i", inv, "--fingerprint", new)
+    assert trusted.exit_code == 0, trusted.output
+    assert trusted.stdout == (
+        f"sw-a: replaced ssh-ed25519 {new} (was {fake_host_key('sw-a').fingerprint})\n"
+    )
+    again = _run("trust", "sw-a", "-i", inv, "-o", "json")
+    assert json.loads(again.stdout)["result"] == "unchanged"
+    assert _run("backup", "sw-a", "-i", inv, "--store", store).exit_code == 0
+
+
+def test_trust_of_an_enrolled_agents_device_uses_its_state_dir(
+    inv: Path, tmp_path: Path, outputs: dict[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from netwarden.agent.sync.state_dir import AgentIdentity, StateDir
+
+    monkeypatch.delenv("NETWARDEN_KNOWN_HOSTS")
+    state = StateDir(tmp_path / "agent-a")
+    state.create()
+    state.write_identity(AgentIdentity("agent-a", "a", "https://c:9440", False, 0.0))
+    state.write_assignment(inv.read_bytes(), "etag")
+    done = _run("trust", "rtr-a", "--state-dir", state.path, "-o", "json")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["result"] == "pinned"
+    assert (state.path / "known_hosts" / "rtr-a").is_file()
+    both = _run("trust", "rtr-a", "--state-dir", state.path, "-i", inv)
+    assert isinstance(both.exception, UsageError)  # exit 2 through the real entry point
+    assert "--inventory (files) or --state-dir" in str(both.exception)

@@ -30,9 +30,11 @@ def _scrape(jobs: list[BackupJob], store: ConfigStore) -> Samples:
     found: Samples = {}
     for family in text_string_to_metric_families(render(registry).decode()):
         for sample in family.samples:
-            assert set(sample.labels) == set(DEVICE_LABELS)
+            extra = {"reason"} if family.name == "netwarden_config_backup_failures" else set()
+            assert set(sample.labels) == {*DEVICE_LABELS, *extra}
             # the parser calls a counter's sample NAME_total: key by family name + suffix
-            found.setdefault(sample.name, {})[sample.labels["device"]] = sample.value
+            key = "/".join([sample.labels["device"], *(sample.labels[k] for k in extra)])
+            found.setdefault(sample.name, {})[key] = sample.value
     return found
 
 
@@ -61,6 +63,8 @@ def test_a_job_counts_changes_it_finds_but_not_a_first_backup(tmp_path: Path) ->
     finally:
         pool.close()
     assert seen == [(1, 0, 0), (1, 0, 0), (1, 1, 1), (1, 0, 1), (0, 0, 1)]
+    got = _scrape([job], store)
+    assert got["netwarden_config_backup_failures_total"] == {"sw-a/output": 1}
 
 
 def test_timestamps_come_from_the_store_so_a_cli_backup_shows(tmp_path: Path) -> None:
@@ -140,9 +144,11 @@ def test_the_config_families_follow_the_conventions() -> None:
         "netwarden_config_last_change_timestamp_seconds",
         "netwarden_config_changes_total",
         "netwarden_config_changed",
+        "netwarden_config_backup_failures_total",
     ]
     for spec in CONFIG:
-        assert spec.labels == DEVICE_LABELS
+        extra = ("reason",) if spec.name == "netwarden_config_backup_failures_total" else ()
+        assert spec.labels == (*DEVICE_LABELS, *extra)
         assert spec.name.endswith("_total") == (spec.type == "counter")
         assert spec.help.endswith(".")
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from pyasn1.type import univ
 from pysnmp.proto.rfc1902 import ObjectName
 
-from netwarden.agent.snmp.engines import ENGINES, EngineName
+from netwarden.agent.snmp.engines import EngineName, session_factory
 from netwarden.agent.snmp.pysnmp_engine import (
     PysnmpSession,
     auth_data,
@@ -144,7 +144,7 @@ def test_an_unknown_protocol_fails_when_the_session_is_made() -> None:
 
 
 def test_the_engines_flag_names_both_and_the_cli_does_not_import_pysnmp() -> None:
-    assert ENGINES[EngineName.pysnmp] is PysnmpSession
+    assert session_factory(EngineName.pysnmp) is PysnmpSession
     code = "import sys, netwarden.cli; print(any(m.startswith('pysnmp') for m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=True)  # fmt: skip

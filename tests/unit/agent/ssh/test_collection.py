@@ -14,10 +14,11 @@ from .helpers import linux_outputs, network_outputs, run_async, target
 
 @run_async
 async def test_each_network_platform_from_its_golden_files() -> None:
-    for platform, interfaces, model in (
-        ("cisco_ios", 4, "ISR4331/K9"),
-        ("huawei", 5, "S5720-28X-SI-AC"),
-        ("hp_comware", 3, "5130-24G-4SFP+ EI"),
+    for platform, interfaces, model, serial in (
+        ("cisco_ios", 4, "ISR4331/K9", "FDO21520TGH"),
+        # VRP and Comware print their serial in a command of its own
+        ("huawei", 5, "S5720-28X-SI-AC", "2102359579DMKB001234"),
+        ("hp_comware", 3, "5130-24G-4SFP+ EI", "CN6BFAB0SB"),
     ):
         runner = FakeSshRunner(network_outputs(platform))
         pool = SshPool(runner, 2)
@@ -28,6 +29,7 @@ async def test_each_network_platform_from_its_golden_files() -> None:
         assert got.success, got.message
         assert (len(got.interfaces), got.parse_errors, got.host) == (interfaces, {}, None)
         assert got.version is not None and got.version.model == model
+        assert got.version.serial == serial
         assert len(runner.sessions) == 1  # every command in one session
 
 
@@ -91,3 +93,19 @@ async def test_failed_session_and_unsupported_platform_are_results() -> None:
     assert (failed.success, failed.reason, failed.interfaces) == (False, "refused", [])
     assert (unsupported.success, unsupported.reason) == (False, "unsupported")
     assert unsupported.message == "unsupported platform: fortinet"
+
+
+@run_async
+async def test_a_serial_command_that_fails_leaves_the_version_without_serial() -> None:
+    outputs = network_outputs("hp_comware")
+    outputs["display device manuinfo"] = " % Unrecognized command found at '^' position.\n"
+    pool = SshPool(FakeSshRunner(outputs), 2)
+    try:
+        got = await collect(pool, target("sw-h3c", "hp_comware"), PLANS["hp_comware"])
+    finally:
+        pool.close()
+    assert got.success and got.parse_errors == {"display device manuinfo": 1}
+    assert got.version is not None and (got.version.model, got.version.serial) == (
+        "5130-24G-4SFP+ EI",
+        "",
+    )

@@ -78,6 +78,31 @@ def test_hp_comware_display_version() -> None:
     assert got == VersionInfo("7.1.070, Release 3208P03", "5130-24G-4SFP+ EI", "", "", uptime)
 
 
+def test_huawei_display_esn_gives_the_first_members_serial() -> None:
+    assert huawei.parse_esn(golden("huawei", "display esn")) == "2102359579DMKB001234"
+    # AR routers name the master instead of a slot
+    assert huawei.parse_esn("ESN of master: 210235A1Y6H10C000123\n") == "210235A1Y6H10C000123"
+
+
+def test_hp_comware_display_device_manuinfo_gives_the_first_members_serial() -> None:
+    got = hp_comware.parse_manuinfo(golden("hp_comware", "display device manuinfo"))
+    assert got == "CN6BFAB0SB"  # slot 1 of the two-member IRF stack; fans and PSUs left out
+
+
+def test_hp_comware_manuinfo_of_a_chassis_gives_the_chassis_serial() -> None:
+    text = (
+        "Slot 0 CPU 0:\nDEVICE_NAME          : LSQ1SRP2XB0\n"
+        "DEVICE_SERIAL_NUMBER : 210231A0H6X123000045\nMAC_ADDRESS          : NONE\n"
+        "MANUFACTURING_DATE   : 2013-05-02\nVENDOR_NAME          : H3C\n"
+        "Chassis self:\nDEVICE_NAME          : S7506E\n"
+        "DEVICE_SERIAL_NUMBER : 210235A0VMH123000012\nMAC_ADDRESS          : 3C8C-4000-0001\n"
+        "MANUFACTURING_DATE   : 2013-04-20\nVENDOR_NAME          : H3C\n"
+        "Fan 1:\nDEVICE_NAME          : LSQM1FANSC0\nDEVICE_SERIAL_NUMBER : NONE\n"
+        "MAC_ADDRESS          : NONE\nMANUFACTURING_DATE   : NONE\nVENDOR_NAME          : H3C\n"
+    )
+    assert hp_comware.parse_manuinfo(text) == "210235A0VMH123000012"
+
+
 # A device that answered something else: an error banner, a truncated or foreign layout.
 MALFORMED = [
     (cisco_ios.parse_interfaces, "show interfaces",
@@ -91,6 +116,9 @@ MALFORMED = [
     (hp_comware.parse_interfaces, "display interface",
      "              ^\n % Unrecognized command found at '^' position.\n"),
     (hp_comware.parse_version, "display version", "Cisco IOS Software, Version 15.2\n"),
+    (huawei.parse_esn, "display esn", "Error: Unrecognized command found at '^'.\n"),
+    (hp_comware.parse_manuinfo, "display device manuinfo",
+     " Fan 1:\n The operation is not supported on the specified fan.\n"),
 ]  # fmt: skip
 
 

@@ -109,7 +109,8 @@ async def test_runtime_collects_and_exports_every_family(tmp_path: Path) -> None
     assert value(got, "netwarden_ssh_interface_up", device="sw-hw", interface="Vlanif10") == 1
     assert value(got, "netwarden_ssh_interface_out_octets_total", interface="Vlanif10") is None
     assert value(got, "netwarden_ssh_device_info", device="sw-hw", platform="huawei",
-                 model="S5720-28X-SI-AC", os_version="S5720 V200R011C10SPC500") == 1  # fmt: skip
+                 model="S5720-28X-SI-AC", os_version="S5720 V200R011C10SPC500",
+                 serial="2102359579DMKB001234") == 1  # fmt: skip
     assert value(got, "netwarden_ssh_device_uptime_seconds", device="sw-hw") == 5897220
     # Failures are data: a refused device and an unsupported platform, no other series
     assert value(got, "netwarden_ssh_up", device="sw-down") == 0

@@ -51,6 +51,9 @@ class FakeCollector:
     batch_sizes: list[tuple[int, int]] = field(default_factory=list)  # (results, bytes)
     requests: Counter[str] = field(default_factory=Counter)
     jobs_waits: list[float] = field(default_factory=list)  # each long-poll's ?wait=
+    # Long-polls still waiting: one left by a stopped agent would take the next jobs (the real
+    # collector's lease hands them out again later; this fake has no lease).
+    open_long_polls: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- what a test sets up --------------------------------------------------------------
@@ -68,9 +71,20 @@ class FakeCollector:
         self.assignments[agent] = (document, etag)
         return etag
 
-    def add_job(self, agent: str, kind: str, params: dict[str, Any]) -> str:
-        job_id = secrets.token_hex(8)
+    def add_job(
+        self,
+        agent: str,
+        kind: str,
+        params: dict[str, Any],
+        *,
+        job_id: str | None = None,
+        expires_at: float | None = None,
+    ) -> str:
+        """Queue a job (``job_id``: deliver a known job again, as a lease that passed does)."""
+        job_id = job_id or secrets.token_hex(8)
         job = {"id": job_id, "kind": kind, "params": params, "created_at": time.time()}
+        if expires_at is not None:
+            job["expires_at"] = expires_at
         with self.lock:
             self.pending_jobs.setdefault(agent, []).append(job)
         return job_id
@@ -152,12 +166,18 @@ class FakeCollector:
         wait = float(request.query_params.get("wait", "0"))
         self.jobs_waits.append(wait)
         deadline = time.monotonic() + min(wait, 60.0)
-        while True:
+        with self.lock:
+            self.open_long_polls += 1
+        try:
+            while True:
+                with self.lock:
+                    jobs = self.pending_jobs.pop(agent, [])
+                if jobs or time.monotonic() >= deadline:
+                    return JSONResponse({"jobs": jobs})
+                await asyncio.sleep(0.02)
+        finally:
             with self.lock:
-                jobs = self.pending_jobs.pop(agent, [])
-            if jobs or time.monotonic() >= deadline:
-                return JSONResponse({"jobs": jobs})
-            await asyncio.sleep(0.02)
+                self.open_long_polls -= 1
 
     async def post_results(self, request: Request) -> Response:
         agent = self._auth(request)
@@ -190,7 +210,8 @@ def _is_result(item: object) -> bool:
     return (
         isinstance(item, dict)
         and isinstance(item.get("id"), str)
-        and item.get("kind") in ("event", "poll-summary", "job-result", "device-event")
+        and item.get("kind")
+        in ("event", "poll-summary", "job-result", "config-revision", "device-event")
         and isinstance(item.get("at"), int | float)
         and "job" in item
         and isinstance(item.get("payload"), dict)

@@ -13,7 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from netwarden.agent.sync.client import CollectorClient, Outcome, Reply
+from netwarden.agent.sync.client import CollectorClient
+from netwarden.agent.sync.replies import Outcome, Reply
 from netwarden.errors import NetwardenError
 from netwarden.secret import Secret
 from tests.unit.agent.sync.conftest import run_async

@@ -17,6 +17,7 @@ import pytest
 from netwarden import __version__
 from netwarden.agent.lifecycle import AgentLifecycle
 from netwarden.agent.sync.disk_queue import DiskQueue, Item
+from netwarden.agent.sync.job_record import JobRecord
 from netwarden.agent.sync.state_dir import StateDir
 from tests.unit.agent.sync.conftest import (
     AGENT,
@@ -290,9 +291,70 @@ async def test_jobs_are_run_and_their_results_delivered(
         unknown = fake.add_job(AGENT, "format-disk", {})
         await wait_for(lambda: len(fake.results_of("job-result")) == 2, what="two job results")
         by_job = {r["job"]: r["payload"] for r in fake.results_of("job-result")}
-        assert by_job[echo] == {"ok": True, "kind": "echo", "output": {"say": "xin chào"}}
+        text = '{\n  "say": "xin chào"\n}\n'
+        expected = {"ok": True, "kind": "echo", "output": {"say": "xin chào"}, "text": text}
+        assert by_job[echo] == expected
         assert by_job[unknown]["ok"] is False
         assert by_job[unknown]["error"].startswith("unknown job kind 'format-disk'")
+    finally:
+        await agent.close()
+
+
+@run_async
+async def test_a_job_delivered_again_after_a_restart_is_answered_from_the_state_dir(
+    state_dir: Path, fake: FakeCollector
+) -> None:
+    """The job record survives the agent: a job it ran is answered with the same result, a
+    job it had claimed when it stopped is answered as interrupted; neither runs again."""
+    fake.set_assignment(AGENT, assignment(("sw-1",)))
+    agent = enrolled_agent(state_dir, FakeDevices())
+    await agent.start("127.0.0.1", 0)
+    try:
+        done = fake.add_job(AGENT, "echo", {"n": 1})
+        await wait_for(lambda: len(fake.results_of("job-result")) == 1, what="the first result")
+    finally:
+        await agent.close()
+    # Its last long-poll may still wait at the collector: the jobs below are for the next agent.
+    await wait_for(lambda: fake.open_long_polls == 0, what="the stopped agent's long-poll")
+    # As if the agent had died while a job ran: claimed in the record, never finished.
+    record = JobRecord(StateDir(state_dir).jobs_path)
+    assert record.claim("cut-short", "set_interface_admin") is None
+    record.close()
+    agent = enrolled_agent(state_dir, FakeDevices())
+    await agent.start("127.0.0.1", 0)
+    try:
+        fake.add_job(AGENT, "echo", {"n": 2}, job_id=done)  # other params: not run again
+        fake.add_job(AGENT, "set_interface_admin", {}, job_id="cut-short")
+        await wait_for(lambda: len(fake.results_of("job-result")) == 3, what="two answers")
+        # The two re-delivered jobs run side by side: their answers may come in either order.
+        first, *again = fake.results_of("job-result")
+        by_job = {r["job"]: r["payload"] for r in again}
+        assert by_job[done] == first["payload"]
+        assert first["payload"]["output"] == {"n": 1}
+        cut = by_job["cut-short"]
+        assert cut["ok"] is False and cut["interrupted"] is True
+        assert cut["kind"] == "set_interface_admin"
+        assert "outcome is unknown, and it is not run again" in cut["error"]
+    finally:
+        await agent.close()
+
+
+@run_async
+async def test_a_job_past_its_expiry_is_answered_as_expired_and_not_run(
+    state_dir: Path, fake: FakeCollector
+) -> None:
+    fake.set_assignment(AGENT, assignment(("sw-1",)))
+    agent = enrolled_agent(state_dir, FakeDevices())
+    await agent.start("127.0.0.1", 0)
+    try:
+        late = fake.add_job(AGENT, "echo", {"n": 1}, expires_at=time.time() - 5)
+        timely = fake.add_job(AGENT, "echo", {"n": 2}, expires_at=time.time() + 60)
+        await wait_for(lambda: len(fake.results_of("job-result")) == 2, what="two answers")
+        by_job = {r["job"]: r["payload"] for r in fake.results_of("job-result")}
+        assert by_job[late]["ok"] is False and by_job[late]["expired"] is True
+        assert "output" not in by_job[late]
+        assert by_job[late]["error"].startswith("expired at ")
+        assert by_job[timely]["output"] == {"n": 2}
     finally:
         await agent.close()
 

@@ -1,16 +1,14 @@
 """The events agents received (issue 20): device_events (event_schema.py).
 
-Revision ID: 0005
-Revises: 0003, 0002p
+Revision ID: 0007
+Revises: 0006
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-# After 0003 as the lead asked; 0002p (the push spool's columns, numbered "0002" on main like
-# 0002_incidents) is merged here too, so the chain has one head again. The lead re-chains.
-down_revision: tuple[str, ...] | str | None = ("0003", "0002p")
+revision = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | None = None
 depends_on: str | None = None
 

@@ -1,14 +1,14 @@
 """The push spool's depth in each agent's heartbeat (issue 19): two nullable columns.
 
-Revision ID: 0002p
-Revises: 0001
+Revision ID: 0004
+Revises: 0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002p"  # was "0002" like 0002_incidents (two heads): 0005 merges it
-down_revision: str | None = "0001"
+revision = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | None = None
 depends_on: str | None = None
 

@@ -1,0 +1,40 @@
+"""The demo's steps, in order. Each is one small function that does one thing and checks it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from netwarden.lab.demo import events_step, fault_steps, playbook_step, start_steps
+from netwarden.lab.demo.context import CUT_LINK, Demo
+from netwarden.lab.demo.runner import Step
+
+
+def demo_steps(d: Demo) -> list[Step]:
+    def step(title: str, do: Callable[[Demo], None]) -> Step:
+        return Step(title, lambda: do(d))
+
+    return [
+        step("bring the lab province up", start_steps.lab_up),
+        step("start the collector (SQLite, its own CA)", start_steps.collector),
+        step("render the rules, generate Alertmanager's config", start_steps.alerting),
+        step("enrol and start an agent per site", start_steps.agents),
+        step("start Prometheus and Alertmanager", start_steps.monitoring),
+        step("fleet status: every agent up", start_steps.fleet),
+        step("the NAT'd agency's metrics arrive by push", start_steps.pushed),
+        step(f"cut link {CUT_LINK}", fault_steps.cut),
+        step("people get one notification", fault_steps.page),
+        step("the alerts it inhibited", fault_steps.inhibited),
+        step("the incident, affected sites, security levels", fault_steps.incident),
+        # ---- EVENTS STEP (issue 20): switches itself on once `netwarden events` exists --------
+        step("the core router's linkDown trap, as an event", events_step.link_down_trap),
+        # ---- PLAYBOOK STEP (issue 18): switches itself on once `netwarden playbook` exists ----
+        step("link-down playbook: evidence from the core side", playbook_step.core_side_run),
+        # ----------------------------------------------------------------------------------------
+        step("Mẫu 03 draft: Markdown, .docx, PDF", fault_steps.report),
+        step(f"restore link {CUT_LINK}", fault_steps.restore),
+        # ---- PLAYBOOK STEP (issue 18): the agency-side step queued during the cut ---------------
+        step("queued agency-side playbook step arrives", playbook_step.agency_side_step),
+        # ----------------------------------------------------------------------------------------
+        step("incident resolved, with its timeline", fault_steps.resolved),
+        step("availability report for the day", fault_steps.availability),
+    ]

@@ -1,0 +1,182 @@
+"""Issue 18 end to end on the lab: a WAN line of the lab is cut; a real Prometheus evaluates
+netwarden's rules on the agents' metrics, a real Alertmanager with the configuration
+`netwarden alerting generate` writes posts to the collector; the incident opens and the
+built-in link-down playbook runs from the core (ping, SNMP of the core interface, traceroute)
+on the real agents; its evidence joins the incident; the line is restored, the agency's own
+agent comes back and runs its queued step; the run ends and the incident resolves with its
+full timeline.
+
+Measured: the fault to the first evidence, and the webhook's arrival (the run's start, made
+in the webhook's request) to the first evidence. ``NW_PLAYBOOK_TIMINGS=FILE`` writes them,
+with one run's ``playbook show``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.lab.alerting_stack import Alertmanager, RulesPrometheus, WebhookSink
+from tests.lab.conftest import Lab
+from tests.lab.fleet_lab import LabAgent, LabCollector, netwarden, ok, wait_for
+from tests.lab.test_alerting_pages import (
+    Stack,
+    _alertmanager_config,
+    _render_rules,
+    _start_fleet,
+    _wait_watching,
+)
+
+pytestmark = [
+    pytest.mark.timeout(900),
+    pytest.mark.skipif(
+        os.environ.get("NW_LAB_REUSE") == "1",
+        reason="cuts a WAN link: runs only on the module's own lab",
+    ),
+]
+
+CUT_LINK, AGENCY_AGENT = "tsl-so-khcn", "agent-so-khcn"
+
+
+def _seconds(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+@pytest.fixture(scope="module")
+def stack(lab: Lab) -> Iterator[Stack]:
+    tmp = Path(tempfile.mkdtemp(prefix="nw-playbook-"))
+    collector: LabCollector | None = None
+    agents: dict[str, LabAgent] = {}
+    sink = WebhookSink()
+    alertmanager: Alertmanager | None = None
+    prometheus: RulesPrometheus | None = None
+    try:
+        rules = _render_rules(tmp)
+        collector, agents = _start_fleet(lab, tmp)
+        config = _alertmanager_config(tmp, lab.state.inventory, collector, sink.url)
+        alertmanager = Alertmanager(tmp / "alertmanager", config)
+        viewer = collector.cli("token", "create", "--user", "prometheus", "--role", "viewer")
+        (tmp / "viewer.token").write_text(viewer["token"])
+        prometheus = RulesPrometheus(
+            tmp / "prometheus",
+            rules,
+            collector.url.removeprefix("https://"),
+            collector.ca_file,
+            tmp / "viewer.token",
+            alertmanager.url,
+        )
+        built = Stack(lab, tmp, collector, agents, sink, alertmanager, prometheus, {})
+        _wait_watching(built)
+        yield built
+    finally:
+        for agent in agents.values():
+            agent.stop()
+        for process in (prometheus, alertmanager, collector):
+            if process is not None:
+                process.stop()
+        sink.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _cli(stack: Stack, token: str, *args: str) -> str:
+    env = {"NETWARDEN_COLLECTOR": stack.collector.url, "NETWARDEN_TOKEN": token}
+    argv = ["playbook", *args, "--ca-file", str(stack.collector.ca_file)]
+    return ok(netwarden(*argv, env=env))
+
+
+def _runs(stack: Stack, token: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = json.loads(_cli(stack, token, "runs", "--output", "json"))["runs"]
+    return found
+
+
+def _incident(stack: Stack, token: str, incident: str) -> dict[str, Any]:
+    with stack.collector.client(token) as client:
+        answer = client.get(f"/api/v1/incidents/{incident}")
+    assert answer.status_code == 200, answer.text
+    found: dict[str, Any] = answer.json()
+    return found
+
+
+def test_a_cut_line_runs_link_down_from_the_core_then_from_the_agency(stack: Stack) -> None:
+    viewer = stack.collector.cli("token", "create", "--user", "duty", "--role", "viewer")["token"]
+    ok(netwarden("lab", "fault", CUT_LINK, "down"))
+    cut_at = time.time()
+    restored = False
+    try:
+        run = wait_for(
+            "the link-down run",
+            lambda: next((r for r in _runs(stack, viewer) if r["playbook"] == "link-down"), None),
+            180,
+            describe=lambda: stack.collector.log.read_text(errors="replace")[-2000:],
+        )
+        run_id, incident = run["id"], run["incident"]
+        evidence = wait_for(
+            "the first evidence",
+            lambda: _incident(stack, viewer, incident)["evidence"],
+            120,
+            every=0.2,
+        )
+        first_evidence = _seconds(evidence[0]["at"])
+        stack.timings["fault -> first evidence (s)"] = round(first_evidence - cut_at, 1)
+        stack.timings["webhook -> first evidence (s)"] = round(
+            first_evidence - run["created_at"], 1
+        )
+
+        def core_done() -> dict[str, Any] | None:
+            shown: dict[str, Any] = json.loads(_cli(stack, viewer, "show", run_id, "-o", "json"))
+            steps = {s["step"]: s for s in shown["steps"]}
+            return shown if "agency_side" in steps else None
+
+        shown = wait_for("the core steps done", core_done, 180)
+        steps = {s["step"]: s for s in shown["steps"]}
+        assert steps["ping_far"]["agent"] == "agent-core"
+        assert steps["ping_far"]["status"] == "ok", steps["ping_far"]
+        assert steps["ping_far"]["output"]["received"] == 0  # the line is cut
+        assert steps["core_interface"]["status"] == "ok", steps["core_interface"]
+        assert steps["traceroute_far"]["output"]["reached"] is False
+        assert steps["agency_side"]["status"] == "dispatched"
+        assert steps["agency_side"]["agent"] == AGENCY_AGENT
+        assert shown["status"] == "running"
+    finally:
+        ok(netwarden("lab", "fault", CUT_LINK, "up"))
+        restored = True
+    assert restored
+    done = wait_for(
+        "the run's end",
+        lambda: (
+            (r := json.loads(_cli(stack, viewer, "show", run_id, "-o", "json")))["status"]
+            != "running"
+            and r
+        ),
+        240,
+    )
+    assert done["status"] == "succeeded", done
+    agency = next(s for s in done["steps"] if s["step"] == "agency_side")
+    assert agency["status"] == "ok" and agency["output"]["received"] > 0, agency
+    resolved = wait_for(
+        "the incident resolved",
+        lambda: (i := _incident(stack, viewer, incident))["status"] == "resolved" and i,
+        240,
+    )
+    assert resolved["resolved_by"] == "collector"
+    assert [e["step"] for e in resolved["evidence"]] == [
+        f"{run_id}/{s}" for s in ("ping_far", "core_interface", "traceroute_far", "agency_side")
+    ]
+    kinds = [t["kind"] for t in resolved["timeline"]]
+    assert kinds.index("playbook") < kinds.index("evidence-added")
+    lines = [t["text"] for t in resolved["timeline"]]
+    assert any(f"{run_id} step agency_side (ping) ok on {AGENCY_AGENT}" in t for t in lines)
+    assert lines[-1].startswith("resolved by itself")
+    text = _cli(stack, viewer, "show", run_id)
+    target = os.environ.get("NW_PLAYBOOK_TIMINGS")
+    if target:
+        Path(target).write_text(json.dumps(stack.timings, indent=2) + "\n\n" + text + "\n")
