@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,9 +19,10 @@ import typer
 
 from netwarden.agent.configs.locations import store_path
 from netwarden.agent.event_loop import AgentEventLoop
+from netwarden.agent.events.service import EventsOptions, EventsService
 from netwarden.agent.lifecycle import AgentLifecycle, RuntimeSettings
 from netwarden.agent.malloc_arenas import limit_malloc_arenas
-from netwarden.agent.parts import InventorySource, ResultSink
+from netwarden.agent.parts import AgentPart, InventorySource, ResultSink
 from netwarden.agent.push.gate import DEFAULT_SPOOL_DIR, PushGate, default_service
 from netwarden.agent.snmp.engines import EngineName, session_factory
 from netwarden.agent.ssh.identity import HostKeyPins, known_hosts_dir
@@ -48,6 +50,8 @@ class RunOptions:
     ssh_session_log_dir: Path | None
     config_store: Path | None
     known_hosts: Path | None
+    trap_listen: str = ":162"  # "off": no trap listener
+    syslog_listen: str = ":514"  # "off": no syslog listeners (UDP and TCP)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,6 +106,12 @@ def run_agent(options: RunOptions, enrolled: EnrolledMode, spool_dir: Path | Non
         ssh_workers=options.ssh_workers,
         config_store=store_path(options.config_store),
     )
+    events = EventsService(
+        EventsOptions(
+            _listen_option("--trap-listen", options.trap_listen),
+            _listen_option("--syslog-listen", options.syslog_listen),
+        )
+    )
     if spool_dir is None:
         spool_dir = enrolled.state_dir / "spool" if enrolled.state_dir is not None else None
     # The push service (protobuf, cramjam, httpx) loads only once an inventory says push.
@@ -116,7 +126,15 @@ def run_agent(options: RunOptions, enrolled: EnrolledMode, spool_dir: Path | Non
     # The agent's loop looks names up on the resolver's threads: a DNS outage can then hold
     # neither the default executor nor the process's exit (see agent/event_loop.py).
     with asyncio.Runner(loop_factory=AgentEventLoop) as runner:
-        runner.run(_serve(source, sink, settings, address, push))
+        runner.run(_serve(source, sink, settings, address, [push, events]))
+
+
+def _listen_option(option: str, text: str) -> HostPort | None:
+    """An events listener's address; ``off`` turns it off, ``:PORT`` is every address."""
+    if text.strip().lower() == "off":
+        return None
+    # Devices on the agency LAN send to the agent's LAN address: every address by default.
+    return hostport_option(option, text, default_host="0.0.0.0")  # noqa: S104
 
 
 def _inventory_files(
@@ -161,8 +179,8 @@ async def _serve(
     sink: ResultSink,
     settings: RuntimeSettings,
     address: HostPort,
-    push: PushGate,
+    services: Sequence[AgentPart],
 ) -> None:
     # Built inside the event loop that runs it (its events and semaphores belong to it).
-    agent = AgentLifecycle(source, sink, settings, services=[push])
+    agent = AgentLifecycle(source, sink, settings, services=services)
     await agent.run(address.host, address.port, lambda line: typer.echo(line, err=True))

@@ -93,6 +93,12 @@ def serve_command(
             "--read-idle-timeout", help="Silence allowed while a request is due or arriving."
         ),
     ] = "10s",
+    event_retention: Annotated[
+        str,
+        typer.Option(
+            "--event-retention", help="Keep traps and syslog events this long: 12mo, 90d."
+        ),
+    ] = "12mo",
     reporting: Annotated[
         Path | None,
         typer.Option(
@@ -122,6 +128,7 @@ def serve_command(
         seconds(read_timeout, "--read-timeout"),
         seconds(read_idle_timeout, "--read-idle-timeout"),
     )
+    events_kept = parse_retention(event_retention, "--event-retention")
     level = logging.getLevelName(log_level.upper())
     if not isinstance(level, int):
         raise UsageError(f"--log-level must be debug, info, warning or error, not {log_level!r}")
@@ -140,6 +147,7 @@ def serve_command(
         alertmanager=alertmanager,
         incident_retention=retention,
         limits=limits,
+        event_retention=events_kept,
         reporting=load_reporting(reporting) if reporting is not None else ReportingConfig(),
         playbooks=playbooks or [],
     )

@@ -239,6 +239,31 @@ def evidence_add(
         typer.echo(f"evidence {row['id']} of {incident}: {what}")
 
 
+@evidence_app.command("events")
+def evidence_events(
+    incident: IncidentId,
+    *,
+    output: Output = TextOrJson.text,
+    collector: Collector = None,
+    ca_file: CaFile = None,
+    insecure: Insecure = False,
+) -> None:
+    """Attach the traps and syslog events of the incident's devices now (from 5 minutes
+    before it opened until it resolved, or now); also done when it resolves."""
+    with CollectorClient(collector, ca_file, insecure) as api:
+        answer = api.call("POST", _path(incident, "/evidence/events"), "responder")
+    if output is TextOrJson.json:
+        emit_json(answer)
+    elif answer["evidence"] is None:
+        typer.echo(f"{incident}: {answer['events']} events, nothing new to attach")
+    else:
+        row = answer["evidence"]
+        typer.echo(
+            f"{incident}: {answer['events']} events attached as evidence {row['id']} "
+            f"({row['name']}, sha256 {row['sha256']})"
+        )
+
+
 @evidence_app.command("get")
 def evidence_get(
     incident: IncidentId,

@@ -80,6 +80,7 @@ class ServeSettings:
     alertmanager: str | None = None  # where maintenance windows create their silences
     incident_retention: Retention = field(default_factory=lambda: parse_retention(DEFAULT))
     limits: ConnectionLimits = field(default_factory=ConnectionLimits)
+    event_retention: Retention = field(default_factory=lambda: parse_retention(DEFAULT))
     reporting: ReportingConfig = field(default_factory=ReportingConfig)  # --reporting FILE
     playbooks: list[Path] = field(default_factory=list)  # --playbooks DIR: the province's own
 
@@ -215,6 +216,7 @@ def serve(settings: ServeSettings) -> None:
             ca_pem=ca_pem,
             incidents=incidents,
             connections=connections,
+            event_retention=settings.event_retention,
             playbook_services=build_playbooks(store, incidents, library),
         )
         sock = _bind(settings.host, settings.port)

@@ -6,12 +6,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from netwarden.hostport import format_hostport
-from netwarden.lab.topology import LAB_RANGE6, Device
+from netwarden.lab.topology import LAB_RANGE6, PREFIX, Device
 
 SNMPD = "/usr/sbin/snmpd"
 SSHD = "/usr/sbin/sshd"
 SSH_USER = "labops"
 SNMP_V3_USER = "labv3"
+# linkUp/linkDown and ifIndex, ifAdminStatus, ifOperStatus (IF-MIB), numeric: no MIB files here.
+LINK_UP, LINK_DOWN = ".1.3.6.1.6.3.1.1.5.4", ".1.3.6.1.6.3.1.1.5.3"
+IF_OPER = ".1.3.6.1.2.1.2.2.1.8"
+IF_OBJECTS = f".1.3.6.1.2.1.2.2.1.1 .1.3.6.1.2.1.2.2.1.7 {IF_OPER}"
+IQUERY_USER = "labiquery"  # snmpd's own internal queries (monitor): see _notifications
 IOS_CLI_PORT = 2222
 CLI_PYTHON = "/usr/bin/python3"  # Debian's: the SSH user may not reach a venv under /root
 IF_ALIAS_OID = "1.3.6.1.2.1.31.1.1.1.18"
@@ -87,7 +92,33 @@ sysLocation {location}
 sysContact Doi ung cuu su co tinh <noc@lab.invalid>
 sysServices 78
 dontLogTCPWrappersConnects yes
-{overrides}"""
+{overrides}{_notifications(device, secrets)}"""
+
+
+def _notifications(device: Device, secrets: LabSecrets) -> str:
+    """An agency's core switch sends linkDown/linkUp to its agency's agent (issue 20).
+
+    The agent runs in the switch's namespace at the switch's address, so traps go to
+    ``<address>:162``, as SNMPv3 authPriv with the lab user (the agent authenticates them with
+    the inventory's credentials and the engine ID its poller discovered). These are the lines
+    ``linkUpDownNotifications yes`` expands to, with ``-r 1`` instead of its 60 s: a link that
+    goes down shows within a second or two. ``monitor`` reads ifTable through an internal
+    query, which needs a user of its own (the lab user requires privacy, internal queries
+    cannot use it). OIDs are numeric: Debian ships no MIB files, so snmpd knows no names.
+    """
+    if not (device.ns.startswith(f"{PREFIX}a") and device.role == "switch"):
+        return ""
+    usm = f"-u {SNMP_V3_USER} -l authPriv -a SHA -A {secrets.v3_auth} -x AES -X {secrets.v3_priv}"
+    return f"""# traps to the agency's agent (lab only)
+trapsess -v 3 {usm} {device.address}:162
+createUser {IQUERY_USER} SHA {secrets.v3_auth}
+rouser {IQUERY_USER} auth
+iquerySecName {IQUERY_USER}
+notificationEvent nwLinkUp {LINK_UP} {IF_OBJECTS}
+notificationEvent nwLinkDown {LINK_DOWN} {IF_OBJECTS}
+monitor -r 1 -e nwLinkUp "link up" {IF_OPER} != 2
+monitor -r 1 -e nwLinkDown "link down" {IF_OPER} == 2
+"""
 
 
 def _octets(value: str | bytes) -> str:

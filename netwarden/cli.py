@@ -61,6 +61,8 @@ GROUPS: Final[dict[str, LazyGroup]] = {
     "playbook": LazyGroup("netwarden.collector.playbook_commands",
                           "Incident-response playbooks: check files, start runs, follow them, "
                           "approve steps."),
+    "events": LazyGroup("netwarden.collector.event_commands",
+                        "Traps and syslog events the agents received."),
     "alerting": LazyGroup("netwarden.alerting.alerting_commands",
                           "Alert rules and the Alertmanager configuration (docs/alerting.md)."),
     "report": LazyGroup("netwarden.reports.report_commands",

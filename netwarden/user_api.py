@@ -26,6 +26,10 @@ TIMEOUT = 30.0
 CHUNK = 1024 * 1024
 
 
+class CollectorUnreachable(NetwardenError):
+    """No answer, or a 5xx: worth trying again later (``events tail`` does)."""
+
+
 def _verify(url: str, ca_file: Path | None, insecure: bool) -> bool | ssl.SSLContext:
     if url.startswith("http://") and not insecure:
         raise UsageError(f"{url} is plain HTTP: pass --insecure to use it")
@@ -86,9 +90,11 @@ class CollectorClient:
             answer = self._client.send(request, stream=stream)
         except httpx.ConnectError as exc:
             hint = " (is --ca-file the collector's CA?)" if "CERTIFICATE" in str(exc) else ""
-            raise NetwardenError(f"cannot reach the collector at {self.url}: {exc}{hint}") from exc
+            raise CollectorUnreachable(
+                f"cannot reach the collector at {self.url}: {exc}{hint}"
+            ) from exc
         except httpx.HTTPError as exc:
-            raise NetwardenError(f"collector {self.url}: {exc}") from exc
+            raise CollectorUnreachable(f"collector {self.url}: {exc}") from exc
         if answer.status_code >= 400:
             if stream:
                 answer.read()
@@ -98,7 +104,8 @@ class CollectorClient:
                     f"the collector refused the token ({_error(answer)}): this "
                     f"needs a token with the {role} role"
                 )
-            raise NetwardenError(f"collector answered {answer.status_code}: {_error(answer)}")
+            error = CollectorUnreachable if answer.status_code >= 500 else NetwardenError
+            raise error(f"collector answered {answer.status_code}: {_error(answer)}")
         return answer
 
     def call(

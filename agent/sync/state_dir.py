@@ -12,6 +12,7 @@ One directory per agent (several agents on one host use different ones), mode 07
                       costs one refetch (the old ETag no longer matches and the collector
                       answers 200 again)
     queue.db          the disk queue of results (SQLite in WAL mode: also -wal and -shm files)
+    events.db         the events queue (traps, syslog): its own bound, same format
     jobs.db           the jobs this agent ran and their results (SQLite, WAL), so a job the
                       collector delivers again is answered from it, never run twice
     agent.lock        flock()ed while an agent or an enrolment uses the dir; holds the pid
@@ -84,6 +85,7 @@ class StateDir:
         self.assignment_path = self.path / "assignment.json"
         self.etag_path = self.path / "assignment.etag"
         self.queue_path = self.path / "queue.db"
+        self.events_path = self.path / "events.db"
         self.jobs_path = self.path / "jobs.db"
         self.lock_path = self.path / "agent.lock"
         self.env_path = self.path / "agent.env"
@@ -200,6 +202,7 @@ class StateDir:
             self.assignment_path,
             self.etag_path,
             self.queue_path,
+            self.events_path,
             self.revisions_path,
             self.jobs_path,
         ):

@@ -15,6 +15,7 @@ from netwarden.collector.api.auth import agent_caller
 from netwarden.collector.api.body import parse_json, read_body, read_model, validate
 from netwarden.collector.api.config_payload import decode_revision
 from netwarden.collector.api.errors import ApiError
+from netwarden.collector.api.events import EVENTS_SIGNAL
 from netwarden.collector.api.longpoll import wait_for
 from netwarden.collector.api.models import EnrollIn, HeartbeatIn, ResultsIn
 from netwarden.collector.api.params import number_param
@@ -173,6 +174,8 @@ async def post_results(request: Request) -> Response:
     else:
         batch = _results_in(fields)
     accepted, duplicates = await state.call(state.store.add_results, agent_id, batch, state.clock())
+    if accepted and any(r.kind == "device-event" for r in batch):
+        state.signals.notify(EVENTS_SIGNAL)  # wake the followers of GET /api/v1/events
     if state.playbooks is not None and any(r.kind == "job-result" for r in batch):
         state.playbooks.wake.set()  # a step may wait for this answer
     return JSONResponse({"accepted": accepted, "duplicates": duplicates})

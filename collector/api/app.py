@@ -17,6 +17,8 @@ from netwarden.collector.api import (
     agents,
     alerts,
     configs,
+    event_evidence,
+    events,
     evidence,
     incidents,
     maintenance,
@@ -41,10 +43,12 @@ from netwarden.collector.api.no_store import NoStore
 from netwarden.collector.api.playbook_state import PlaybookServices
 from netwarden.collector.api.port import StoreApi
 from netwarden.collector.api.report_metrics import ReportDueCollector
-from netwarden.collector.api.retention_task import run_retention
+from netwarden.collector.api.retention_task import run_event_retention, run_retention
 from netwarden.collector.api.state import AppState
 from netwarden.collector.connections import ConnectionStats
 from netwarden.collector.incidents.errors import IncidentError
+from netwarden.collector.incidents.retention import DEFAULT as RETENTION_DEFAULT
+from netwarden.collector.incidents.retention import Retention, parse_retention
 from netwarden.collector.inventory_state import WATCH_EVERY, InventoryState
 from netwarden.collector.store.errors import StoreError
 
@@ -61,6 +65,8 @@ def routes() -> list[BaseRoute]:
         *alerts.ROUTES,
         *incidents.ROUTES,
         *evidence.ROUTES,
+        *events.ROUTES,
+        *event_evidence.ROUTES,
         *maintenance.ROUTES,
         *reports.ROUTES,
         *playbooks.ROUTES,
@@ -81,6 +87,7 @@ def create_app(
     watch_every: float = WATCH_EVERY,
     incidents: IncidentServices | None = None,
     connections: ConnectionStats | None = None,
+    event_retention: Retention | None = None,
     playbook_services: PlaybookServices | None = None,
 ) -> Starlette:
     """The collector app over ``store``, serving assignments from the inventory at the paths.
@@ -114,6 +121,8 @@ def create_app(
         ]
         if incidents is not None:
             tasks.append(asyncio.create_task(run_retention(incidents, clock, stop)))
+        kept = event_retention or parse_retention(RETENTION_DEFAULT)
+        tasks.append(asyncio.create_task(run_event_retention(store, kept, clock, stop)))
         if playbook_services is not None:
             tasks.append(asyncio.create_task(playbook_services.loop(clock, stop, state.signals)))
         try:

@@ -16,6 +16,7 @@ from netwarden.collector.store import audit as audit_ops
 from netwarden.collector.store import backup, enrolment, migrate, users
 from netwarden.collector.store import config_revisions as config_ops
 from netwarden.collector.store import engine as db
+from netwarden.collector.store import events as event_ops
 from netwarden.collector.store import jobs as job_ops
 from netwarden.collector.store import results as result_ops
 from netwarden.collector.store.errors import StoreError
@@ -209,6 +210,17 @@ class Store:
             return found, (config_ops.before(conn, found) if found is not None else None)
 
     # --- audit -----------------------------------------------------------------------------
+    # --- events (traps, syslog) --------------------------------------------------------------
+    def events(self, query: event_ops.EventQuery) -> tuple[list[dict[str, Any]], int]:
+        """Events matching ``query``, and the last event seq stored (the long poll's cursor)."""
+        with db.read(self._engine) as conn:
+            return event_ops.search(conn, query), event_ops.last_seq(conn)
+
+    def prune_events(self, before: float) -> int:
+        """Delete events older than ``before`` (the retention bound); returns how many."""
+        with db.write(self._engine) as conn:
+            return event_ops.prune(conn, before)
+
     def audit(self, actor: str, action: str, target: str, detail: str, now: float) -> None:
         """Write an audit entry for a change made outside the store (e.g. a CA generated)."""
         with db.write(self._engine) as conn:

@@ -306,6 +306,14 @@ class FakeStore:
         with self._lock:
             return list(reversed(self._audit))[:limit]
 
+    def events(self, query: Any) -> tuple[list[dict[str, Any]], int]:
+        # The events routes are tested on the real store only (test_api_events.py): the fake
+        # keeps no events, so its event-retention task has nothing to prune.
+        return [], 0
+
+    def prune_events(self, before: float) -> int:
+        return 0
+
     def dump(self, out: BinaryIO) -> None:
         raise StoreError("the fake store does not dump")
 

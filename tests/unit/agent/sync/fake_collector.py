@@ -212,7 +212,8 @@ def _is_result(item: object) -> bool:
     return (
         isinstance(item, dict)
         and isinstance(item.get("id"), str)
-        and item.get("kind") in ("event", "poll-summary", "job-result", "config-revision")
+        and item.get("kind")
+        in ("event", "poll-summary", "job-result", "config-revision", "device-event")
         and isinstance(item.get("at"), int | float)
         and "job" in item
         and isinstance(item.get("payload"), dict)
