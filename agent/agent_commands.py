@@ -73,6 +73,12 @@ def run(
     summary_interval: Annotated[
         float | None, typer.Option(help="Seconds between poll summaries (default 60).")
     ] = None,
+    trap_listen: Annotated[
+        str, typer.Option(help="HOST:PORT for SNMP traps and informs (:PORT: all addresses); off.")
+    ] = ":162",
+    syslog_listen: Annotated[
+        str, typer.Option(help="HOST:PORT for syslog, UDP and TCP (:PORT: all addresses); off.")
+    ] = ":514",
     spool_dir: Annotated[
         Path | None,
         typer.Option(
@@ -98,6 +104,8 @@ def run(
         ssh_session_log_dir,
         config_store,
         known_hosts,
+        trap_listen,
+        syslog_listen,
     )
     run_agent(
         options, EnrolledMode(state_dir, advertise, heartbeat_interval, summary_interval), spool_dir

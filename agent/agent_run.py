@@ -11,14 +11,19 @@ import asyncio
 import dataclasses
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from netwarden.agent.configs.locations import store_path
+from netwarden.agent.event_loop import AgentEventLoop
+from netwarden.agent.events.service import EventsOptions, EventsService
 from netwarden.agent.lifecycle import AgentLifecycle, RuntimeSettings
-from netwarden.agent.parts import InventorySource, ResultSink
+from netwarden.agent.malloc_arenas import limit_malloc_arenas
+from netwarden.agent.parts import AgentPart, InventorySource, ResultSink
+from netwarden.agent.push.gate import DEFAULT_SPOOL_DIR, PushGate, default_service
 from netwarden.agent.snmp.engines import EngineName, session_factory
 from netwarden.agent.ssh.identity import HostKeyPins, known_hosts_dir
 from netwarden.agent.ssh.netmiko_runner import NetmikoRunner
@@ -27,7 +32,6 @@ from netwarden.errors import UsageError
 from netwarden.hostport import HostPort, hostport_option
 
 if TYPE_CHECKING:
-    from netwarden.agent.push.service import PushService
     from netwarden.agent.sync.collector_link import CollectorLink
     from netwarden.agent.sync.loop import SyncSettings
 
@@ -46,6 +50,8 @@ class RunOptions:
     ssh_session_log_dir: Path | None
     config_store: Path | None
     known_hosts: Path | None
+    trap_listen: str = ":162"  # "off": no trap listener
+    syslog_listen: str = ":514"  # "off": no syslog listeners (UDP and TCP)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,19 +106,35 @@ def run_agent(options: RunOptions, enrolled: EnrolledMode, spool_dir: Path | Non
         ssh_workers=options.ssh_workers,
         config_store=store_path(options.config_store),
     )
-    # Here, not at the top: protobuf and cramjam load only when an agent runs (fast CLI).
-    from netwarden.agent.push.service import DEFAULT_SPOOL_DIR, PushService
-
+    events = EventsService(
+        EventsOptions(
+            _listen_option("--trap-listen", options.trap_listen),
+            _listen_option("--syslog-listen", options.syslog_listen),
+        )
+    )
     if spool_dir is None:
         spool_dir = enrolled.state_dir / "spool" if enrolled.state_dir is not None else None
-    push = PushService(spool_dir or DEFAULT_SPOOL_DIR)
+    # The push service (protobuf, cramjam, httpx) loads only once an inventory says push.
+    push = PushGate(default_service(spool_dir or DEFAULT_SPOOL_DIR))
     source: InventorySource
     sink: ResultSink
     if enrolled.state_dir is not None:
         source = sink = _collector_link(enrolled, options.inventory, options.agent, push)
     else:
         source, sink = _inventory_files(options.inventory, options.agent, enrolled), NoSink()
-    asyncio.run(_serve(source, sink, settings, address, push))
+    limit_malloc_arenas()  # before the loop starts any worker thread
+    # The agent's loop looks names up on the resolver's threads: a DNS outage can then hold
+    # neither the default executor nor the process's exit (see agent/event_loop.py).
+    with asyncio.Runner(loop_factory=AgentEventLoop) as runner:
+        runner.run(_serve(source, sink, settings, address, [push, events]))
+
+
+def _listen_option(option: str, text: str) -> HostPort | None:
+    """An events listener's address; ``off`` turns it off, ``:PORT`` is every address."""
+    if text.strip().lower() == "off":
+        return None
+    # Devices on the agency LAN send to the agent's LAN address: every address by default.
+    return hostport_option(option, text, default_host="0.0.0.0")  # noqa: S104
 
 
 def _inventory_files(
@@ -126,7 +148,7 @@ def _inventory_files(
 
 
 def _collector_link(
-    enrolled: EnrolledMode, inventory: list[Path] | None, agent: str | None, push: PushService
+    enrolled: EnrolledMode, inventory: list[Path] | None, agent: str | None, push: PushGate
 ) -> CollectorLink:
     assert enrolled.state_dir is not None  # the caller's test
     if inventory or agent is not None:
@@ -157,8 +179,8 @@ async def _serve(
     sink: ResultSink,
     settings: RuntimeSettings,
     address: HostPort,
-    push: PushService,
+    services: Sequence[AgentPart],
 ) -> None:
     # Built inside the event loop that runs it (its events and semaphores belong to it).
-    agent = AgentLifecycle(source, sink, settings, services=[push])
+    agent = AgentLifecycle(source, sink, settings, services=services)
     await agent.run(address.host, address.port, lambda line: typer.echo(line, err=True))

@@ -3,20 +3,28 @@
 A deliberately small HTTP/1.1 server on asyncio: the agent already runs an event loop, and it
 serves a scraper or two. /metrics is streamed: chunks (about one metric family each) are
 rendered in a worker thread and written as they come, so a large fleet's page (tens of MB)
-neither stalls the polls' timers nor sits in memory whole.
+neither stalls the polls' timers nor sits in memory whole. The render threads are the server's
+own (not the loop's default executor, which other work can fill): a scrape is never queued
+behind anything but another scrape.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Final, TypeVar
 
 log = logging.getLogger(__name__)
 
 CONTENT_TYPE_METRICS = "text/plain; version=0.0.4; charset=utf-8"
 MAX_REQUEST_HEAD = 16 * 1024
+RENDER_THREADS: Final = 2  # scrapes rendered at once (Prometheus and a person with curl)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,7 @@ class MetricsServer:
         self._render = render
         self._ready = ready
         self._server: asyncio.Server | None = None
+        self._threads = ThreadPoolExecutor(RENDER_THREADS, thread_name_prefix="metrics")
 
     async def start(self, host: str, port: int) -> tuple[str, int]:
         self._server = await asyncio.start_server(self._handle, host, port)
@@ -51,6 +60,12 @@ class MetricsServer:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        # A render in progress ends on its own (chunks are small); nothing new starts.
+        self._threads.shutdown(wait=False, cancel_futures=True)
+
+    async def _in_thread(self, func: Callable[..., T], *args: object) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._threads, functools.partial(func, *args))
 
     async def respond(self, method: str, path: str) -> Response:
         """Route one request (public so tests can call it without a socket)."""
@@ -61,7 +76,7 @@ class MetricsServer:
             chunks = self._render()
             # The first chunk is rendered before the status line, so a render that fails at
             # once is still an honest 500 rather than a truncated 200.
-            first = await asyncio.to_thread(next, chunks, b"")
+            first = await self._in_thread(next, chunks, b"")
             return Response(200, first, CONTENT_TYPE_METRICS, stream=chunks)
         if route == "/-/healthy":
             return Response(200, b"OK\n")
@@ -73,6 +88,14 @@ class MetricsServer:
         return Response(404, b"not found\n")
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await self._serve_one(reader, writer)
+        finally:
+            # Also when cancelled (the agent stops with a scraper connected): the socket would
+            # otherwise stay open until the garbage collector finds it.
+            writer.close()
+
+    async def _serve_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         method = "GET"
         try:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=10)
@@ -103,7 +126,7 @@ class MetricsServer:
                 writer.write(response.body)
                 await writer.drain()
                 while response.stream is not None:
-                    chunk = await asyncio.to_thread(next, response.stream, None)
+                    chunk = await self._in_thread(next, response.stream, None)
                     if chunk is None:
                         break
                     writer.write(chunk)

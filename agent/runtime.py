@@ -192,13 +192,21 @@ class AgentRuntime:
 
     async def watch(self, stop: asyncio.Event, reload_asked: asyncio.Event) -> None:
         """Reload when ``reload_asked`` is set (SIGHUP) and whenever an inventory file changes,
-        until ``stop``."""
+        until ``stop`` (which ends the wait at once: shutdown never waits for the next check)."""
         while not stop.is_set():
+            asked = asyncio.create_task(reload_asked.wait())
+            stopping = asyncio.create_task(stop.wait())
             try:
-                await asyncio.wait_for(reload_asked.wait(), timeout=WATCH_EVERY)
-            except TimeoutError:
-                if file_stamps(self.paths) == self._stamps:
-                    continue
+                await asyncio.wait(
+                    {asked, stopping}, timeout=WATCH_EVERY, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                asked.cancel()
+                stopping.cancel()
+            if stop.is_set():
+                return
+            if not reload_asked.is_set() and file_stamps(self.paths) == self._stamps:
+                continue
             reload_asked.clear()
             self.reload()
 

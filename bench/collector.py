@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.collector                  # 1,000 agents, 60 s, SQLite
     .venv/bin/python -m bench.collector --db both        # SQLite, then a throwaway PostgreSQL
     .venv/bin/python -m bench.collector --quick          # 100 agents, 20 s
+    .venv/bin/python -m bench.collector --agents 200 --slow-clients 50   # under a slow-loris
 
 Prints, per route, requests, p50/p99/max latency, errors and req/s, the collector's CPU (% of
 one core) and RSS, the load generator's CPU, and the issue's target (p99 < 100 ms, 0 errors).
@@ -17,6 +18,7 @@ import gc
 import json
 import os
 import resource
+import ssl
 import sys
 import tempfile
 import time
@@ -30,6 +32,7 @@ from bench.collector_histogram import Buckets
 from bench.collector_load import Pace, Recorder, SimAgent, close_all, enroll_all, run_load
 from bench.collector_report import Report, Usage, as_json, build, render
 from bench.collector_server import Collector, tree_cpu
+from bench.collector_slow import SlowKind, SlowPlan, render_slow, run_slow_clients, slow_json
 from bench.targets import BenchError
 
 CLI_TOKENS = 3  # join tokens made by the real CLI; the rest come from the store API
@@ -93,9 +96,35 @@ def _cpu_self() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _slow_plan(collector: Collector, args: argparse.Namespace) -> SlowPlan | None:
+    if not args.slow_clients:
+        return None
+    tls = collector.verify()
+    context = tls if isinstance(tls, ssl.SSLContext) else None
+    return SlowPlan("127.0.0.1", collector.port, context, args.slow_clients, args.flood)
+
+
+async def _load(
+    agents: list[SimAgent], pace: Pace, duration: float, rec: Recorder, slow: SlowPlan | None
+) -> tuple[float, dict[str, SlowKind]]:
+    """The agents' load, with the slow clients beside it when asked for."""
+    if slow is None:
+        return await run_load(agents, pace, duration, rec), {}
+    wall, attacks = await asyncio.gather(
+        run_load(agents, pace, duration, rec), run_slow_clients(slow, duration)
+    )
+    return wall, attacks
+
+
 async def _drive(
-    collector: Collector, tokens: dict[str, str], pace: Pace, duration: float, db_pid: int | None
-) -> tuple[Recorder, Usage, Buckets, int]:
+    collector: Collector,
+    tokens: dict[str, str],
+    pace: Pace,
+    duration: float,
+    db_pid: int | None,
+    *,
+    slow: SlowPlan | None = None,
+) -> tuple[Recorder, Usage, Buckets, int, dict[str, SlowKind]]:
     rec = Recorder()
     agents: list[SimAgent] = await enroll_all(collector.url, collector.verify(), tokens, rec)
     try:
@@ -105,7 +134,7 @@ async def _drive(
         before = histogram.parse(collector.metrics_text())
         cpu0, self0, db0 = collector.cpu(), _cpu_self(), tree_cpu(db_pid)
         with _no_gc_pauses():
-            wall = await run_load(agents, pace, duration, rec)
+            wall, attacks = await _load(agents, pace, duration, rec, slow)
         cpu1, self1, db1 = collector.cpu(), _cpu_self(), tree_cpu(db_pid)
         server = histogram.delta(histogram.parse(collector.metrics_text()), before)
         rss, peak = collector.rss_mib()
@@ -113,31 +142,44 @@ async def _drive(
         await close_all(agents)
     db_cpu = None if db0 is None or db1 is None else db1 - db0
     usage = Usage(wall, cpu1 - cpu0, rss, peak, self1 - self0, db_cpu)
-    return rec, usage, server, len(agents)
+    return rec, usage, server, len(agents), attacks
 
 
-def run_one(kind: str, args: argparse.Namespace, pace: Pace) -> Report:
+def run_one(kind: str, args: argparse.Namespace, pace: Pace) -> tuple[Report, dict[str, SlowKind]]:
     """One whole run against a fresh collector on ``kind`` (sqlite or postgresql)."""
     with tempfile.TemporaryDirectory(prefix="nw-bench-collector-") as tmp:
         folder = Path(tmp)
         inventory = folder / "inventory.yaml"
         specs: list[SimAgentSpec] = write_province(inventory, args.agents)
         with database(kind, folder) as (url, db_pid):
-            collector = Collector(inventory, folder / "data", url, insecure=args.insecure)
+            collector = Collector(
+                inventory, folder / "data", url, insecure=args.insecure, extra=_serve_args(args)
+            )
             try:
                 collector.wait_ready()
                 by_cli = specs[:CLI_TOKENS]
                 tokens = {s.id: collector.cli_token(s.id, inventory) for s in by_cli}
                 tokens |= collector.store_tokens([(s.id, s.site) for s in specs[CLI_TOKENS:]])
-                rec, usage, server, enrolled = asyncio.run(
-                    _drive(collector, tokens, pace, args.duration, db_pid)
+                slow = _slow_plan(collector, args)
+                rec, usage, server, enrolled, attacks = asyncio.run(
+                    _drive(collector, tokens, pace, args.duration, db_pid, slow=slow)
                 )
             except BaseException:
                 print(collector.tail(), file=sys.stderr)
                 raise
             finally:
                 collector.stop()
-    return build(kind, enrolled, rec, usage, server)
+    return build(kind, enrolled, rec, usage, server), attacks
+
+
+def _serve_args(args: argparse.Namespace) -> list[str]:
+    """``collector serve`` options the run sets (the collector's defaults otherwise)."""
+    extra = []
+    for option in ("read_timeout", "read_idle_timeout", "max_connections_per_address"):
+        value = getattr(args, option)
+        if value is not None:
+            extra += [f"--{option.replace('_', '-')}", str(value)]
+    return extra
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -161,6 +203,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="s over which the agents come up (default: one "
         "heartbeat period, a fleet in steady state; 0: all at once, as after a "
         "collector restart)",
+    )
+    p.add_argument(
+        "--slow-clients",
+        type=int,
+        default=0,
+        help="slow clients of each kind beside the agents (bench/collector_slow.py)",
+    )
+    p.add_argument(
+        "--flood", type=int, default=300, help="with --slow-clients: connections from one address"
+    )
+    p.add_argument("--read-timeout", help="collector serve --read-timeout (e.g. 30s)")
+    p.add_argument("--read-idle-timeout", help="collector serve --read-idle-timeout (e.g. 10s)")
+    p.add_argument(
+        "--max-connections-per-address", type=int, help="collector serve option of that name"
     )
     p.add_argument("--json", type=Path, help="also write the figures to this file")
     p.add_argument("--check", action="store_true", help="exit 1 when the target is missed")
@@ -191,15 +247,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         for kind in kinds:
             print(f"\n== {kind}", flush=True)
-            report = run_one(kind, args, pace)
+            report, attacks = run_one(kind, args, pace)
             print(render(report), flush=True)
-            reports.append(report)
+            if attacks:
+                print(render_slow(attacks), flush=True)
+            reports.append({**as_json(report), "slow": slow_json(attacks)})
     except (BenchError, OSError) as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
         return 1
     if args.json:
-        args.json.write_text(json.dumps([as_json(r) for r in reports], indent=2))
-    return 1 if args.check and not all(r.met for r in reports) else 0
+        args.json.write_text(json.dumps(reports, indent=2))
+    return 1 if args.check and not all(r["met"] for r in reports) else 0
 
 
 if __name__ == "__main__":

@@ -178,14 +178,25 @@ class SimAgent:
                 await asyncio.sleep(1)  # a failed long-poll must not spin
 
 
-def make_client(base_url: str, verify: ssl.SSLContext | bool) -> httpx.AsyncClient:
+def agent_address(index: int) -> str:
+    """The loopback address agent ``index`` connects from: its own, as every real agent has
+    (the collector limits connections per source address; 1,000 agents from 127.0.0.1 would be
+    one address holding 3,000)."""
+    return f"127.1.{index // 250}.{index % 250 + 1}"
+
+
+def make_client(
+    base_url: str, verify: ssl.SSLContext | bool, local_address: str | None = None
+) -> httpx.AsyncClient:
     """One agent's client: its own pool (a heartbeat, a results post and the long-poll), idle
-    connections kept as long as the real agent keeps them (agent/sync/client.py)."""
+    connections kept as long as the real agent keeps them (agent/sync/client.py), from its
+    own source address."""
     limits = httpx.Limits(
         max_connections=4, max_keepalive_connections=4, keepalive_expiry=KEEPALIVE_EXPIRY
     )
+    transport = httpx.AsyncHTTPTransport(verify=verify, limits=limits, local_address=local_address)
     return httpx.AsyncClient(
-        base_url=base_url, verify=verify, limits=limits, timeout=httpx.Timeout(10.0, connect=5.0)
+        base_url=base_url, transport=transport, timeout=httpx.Timeout(10.0, connect=5.0)
     )
 
 
@@ -196,8 +207,8 @@ async def enroll_all(
     once); each enrolled agent keeps the client it enrolled with."""
     gate = asyncio.Semaphore(ENROLL_CONCURRENCY)
 
-    async def one(agent: str, token: str) -> SimAgent | None:
-        client = make_client(base_url, verify)
+    async def one(index: int, agent: str, token: str) -> SimAgent | None:
+        client = make_client(base_url, verify, agent_address(index))
         body = {"token": token, "hostname": f"bench-{agent}", "version": VERSION}
         async with gate:
             resp = await rec.timed(
@@ -208,7 +219,7 @@ async def enroll_all(
             return None
         return SimAgent(agent, str(resp.json()["credential"]), client)
 
-    done = await asyncio.gather(*(one(a, t) for a, t in tokens.items()))
+    done = await asyncio.gather(*(one(n, a, t) for n, (a, t) in enumerate(tokens.items())))
     return [agent for agent in done if agent is not None]
 
 

@@ -84,7 +84,15 @@ def tree_cpu(pid: int | None) -> float | None:
 class Collector:
     """``netwarden collector serve`` as a child process with its own data dir and port."""
 
-    def __init__(self, inventory: Path, data_dir: Path, db: str, *, insecure: bool) -> None:
+    def __init__(
+        self,
+        inventory: Path,
+        data_dir: Path,
+        db: str,
+        *,
+        insecure: bool,
+        extra: list[str] | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.db = db
         self.insecure = insecure
@@ -108,6 +116,7 @@ class Collector:
         ]
         if insecure:
             argv.append("--insecure")
+        argv += extra or []  # more `collector serve` options (limits, timeouts)
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
         self.ca_pem = ""

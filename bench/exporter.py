@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from bench.procstat import Run, cpu_seconds, peak_rss_mib
+from bench.procstat import Run, cpu_seconds, peak_rss_mib, rss_mib
 from bench.targets import V3, BenchError, Creds, Device
 
 BINARY = "/usr/bin/prometheus-snmp-exporter"
@@ -206,6 +206,10 @@ class Exporter:
 
     def peak_rss(self) -> float | None:
         return peak_rss_mib(self.proc.pid) if self.proc is not None else None
+
+    def steady_rss(self) -> float | None:
+        """VmRSS now, after the last repetition."""
+        return rss_mib(self.proc.pid) if self.proc is not None else None
 
     def stop(self) -> None:
         """End the instance we started (by its own handle: SIGTERM, then SIGKILL)."""

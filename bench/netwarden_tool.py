@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.procstat import Run, cpu_seconds, peak_rss_mib
+from bench.procstat import Run, cpu_seconds, peak_rss_mib, rss_mib
 from bench.snmp_netwarden import DEFAULT_SESSION
 from bench.targets import V3, BenchError, Device
 
@@ -152,6 +152,10 @@ class NetwardenTool:
 
     def peak_rss(self) -> float | None:
         return peak_rss_mib(self.proc.pid) if self.proc is not None else None
+
+    def steady_rss(self) -> float | None:
+        """VmRSS now, after the last repetition."""
+        return rss_mib(self.proc.pid) if self.proc is not None else None
 
     def stop(self) -> None:
         """Ask the worker to quit; end it by its own handle if it does not."""

@@ -61,6 +61,7 @@ class Result:
     peak_rss: float | None  # MiB; None when it means nothing (many short processes)
     note: str = ""
     error: str = ""
+    steady_rss: float | None = None  # MiB, VmRSS after the last repetition (long-lived tools)
 
     @property
     def ok(self) -> bool:
@@ -81,9 +82,14 @@ def failed_result(tool: str, error: str) -> Result:
     return Result(tool=tool, runs=(), peak_rss=None, error=error)
 
 
-def summarize(tool: str, runs: Sequence[Run], peak_rss: float | None, note: str = "") -> Result:
+def summarize(
+    tool: str,
+    runs: Sequence[Run],
+    peak_rss: float | None,
+    note: str = "",
+    steady_rss: float | None = None,
+) -> Result:
     """Bundle the repetitions; a repetition with failed devices is an error, not a figure."""
     bad = [r for r in runs if r.failed]
-    if bad:
-        return Result(tool, tuple(runs), peak_rss, note, f"{bad[0].failed} device(s) failed")
-    return Result(tool, tuple(runs), peak_rss, note)
+    error = f"{bad[0].failed} device(s) failed" if bad else ""
+    return Result(tool, tuple(runs), peak_rss, note, error, steady_rss)

@@ -9,6 +9,8 @@ from bench.procstat import Result
 
 BASELINE = "snmp_exporter"
 NETWARDEN = "netwarden"
+AGENT = "netwarden-agent"  # the whole `agent run` process, on its own schedule
+AGENT_BASELINE = "agent-baseline"  # the same, from another checkout (--agent-baseline)
 BULKWALK = "snmpbulkwalk"
 
 
@@ -40,17 +42,21 @@ def _ratio(value: float | None, base: float | None) -> str:
 
 def _figures(result: Result, scenario: Scenario) -> dict[str, float | None]:
     if not result.ok:
-        return {"cpu": None, "wall": None, "rate": None, "rss": None, "per100": None}
+        return {"cpu": None, "wall": None, "rate": None, "rss": None, "per100": None,
+                "steady": None}  # fmt: skip
     rss = result.peak_rss
     per100 = rss * 100 / scenario.devices if rss is not None and scenario.fleet else None
     if result.tool == BULKWALK:
         per100 = None  # one short process per walk: its RSS does not grow with the fleet
+    # The agents' wall time is their poll interval, not their speed.
+    scheduled = result.tool in (AGENT, AGENT_BASELINE)
     return {
         "cpu": result.median("cpu"),
-        "wall": result.median("wall"),
-        "rate": result.throughput,
+        "wall": None if scheduled else result.median("wall"),
+        "rate": None if scheduled else result.throughput,
         "rss": rss,
         "per100": per100,
+        "steady": result.steady_rss,
     }
 
 
@@ -64,6 +70,7 @@ def table(scenario: Scenario, results: Sequence[Result]) -> str:
         "wall s",
         "dev/s",
         "peak RSS MiB",
+        "steady RSS MiB",
         "MiB/100 dev",
         "varbinds",
         "CPU/exp",
@@ -76,9 +83,10 @@ def table(scenario: Scenario, results: Sequence[Result]) -> str:
     for result in results:
         fig = _figures(result, scenario)
         if not result.ok:
-            rows.append([result.tool, *["-"] * 10, result.error])
+            rows.append([result.tool, *["-"] * 11, result.error])
             continue
         items = int(result.median("items") / max(result.median("units"), 1))
+        varbinds = f"{items:,}/dev" if items else "-"
         rows.append(
             [
                 result.tool,
@@ -86,8 +94,9 @@ def table(scenario: Scenario, results: Sequence[Result]) -> str:
                 _num(fig["wall"]),
                 _num(fig["rate"], 1),
                 _num(fig["rss"], 1),
+                _num(fig["steady"], 1),
                 _num(fig["per100"], 1),
-                f"{items:,}/dev",
+                varbinds,
                 _ratio(fig["cpu"], base_fig.get("cpu")),
                 _ratio(fig["wall"], base_fig.get("wall")),
                 _ratio(fig["rate"], base_fig.get("rate")),
@@ -139,7 +148,13 @@ def verdicts(scenario: Scenario, results: Sequence[Result]) -> list[Verdict]:
                 most=True,
             ),
         ]
+    agent = fig.get(AGENT)
+    whole = _check(
+        scenario, "the agent process's peak RSS <= snmp_exporter's",
+        agent.get("rss") if agent else None, exp.get("rss"), most=True,
+    )  # fmt: skip
     return [
+        *([whole] if agent is not None else []),
         _check(
             scenario,
             "netwarden devices/s >= 2x snmp_exporter",

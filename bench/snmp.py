@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bench import bulkwalk, exporter
+from bench.agent_tool import AgentTool
 from bench.netwarden_tool import NetwardenTool
 from bench.procstat import Result, Run, failed_result, summarize
 from bench.report import Scenario, Verdict, table, verdict_lines, verdicts
@@ -58,6 +59,8 @@ class Settings:
     max_repetitions: int
     budget: float  # s per scenario; past it no new repetition starts
     work: Path  # private temporary directory: configs with secrets, logs
+    agent_interval: float = 20.0  # s between the whole agent's polls of a device; 0: no row
+    agent_baseline: Path | None = None  # another checkout's agent, as a row of its own
 
 
 def _start_all(tools: Sequence[Tool], errors: dict[str, str]) -> None:
@@ -102,6 +105,7 @@ def measure(tools: Sequence[Tool], settings: Settings) -> list[Result]:
         _start_all(tools, errors)
         runs = _rounds(tools, settings, errors)
         peaks = {t.name: t.peak_rss() for t in tools if t.name not in errors}
+        steady = {t.name: _steady_rss(t) for t in tools if t.name not in errors}
     finally:
         for tool in tools:
             tool.stop()
@@ -111,8 +115,16 @@ def measure(tools: Sequence[Tool], settings: Settings) -> list[Result]:
         if tool.name in errors:
             results.append(failed_result(tool.name, errors[tool.name]))
         else:
-            results.append(summarize(tool.name, runs[tool.name], peaks[tool.name], note))
+            results.append(
+                summarize(tool.name, runs[tool.name], peaks[tool.name], note, steady[tool.name])
+            )
     return results
+
+
+def _steady_rss(tool: Tool) -> float | None:
+    """VmRSS after the last repetition, for tools that are one long-lived process."""
+    steady = getattr(tool, "steady_rss", None)
+    return steady() if steady is not None else None
 
 
 def _scenario(key: str, targets: Targets) -> tuple[Scenario, list[Device]]:
@@ -130,7 +142,9 @@ def _scenario(key: str, targets: Targets) -> tuple[Scenario, list[Device]]:
     return Scenario(key, title, len(fleet), fleet=True), fleet
 
 
-def _tools(scenario: Scenario, devices: list[Device], settings: Settings) -> list[Tool]:
+def _tools(
+    scenario: Scenario, devices: list[Device], settings: Settings, targets: Targets
+) -> list[Tool]:
     conc = settings.concurrency if scenario.fleet else 1
     conf_dir = settings.work / f"snmpconf-{scenario.key}"
     conf_dir.mkdir(mode=0o700)
@@ -164,6 +178,15 @@ def _tools(scenario: Scenario, devices: list[Device], settings: Settings) -> lis
                 name="netwarden-walk",
             )
         )
+        if settings.agent_interval > 0:
+            # The whole agent process (issue 11, section 4): its RSS is the figure here.
+            tools.append(AgentTool(devices, targets.credentials, settings.work,
+                                   concurrency=conc, interval=settings.agent_interval))  # fmt: skip
+            if settings.agent_baseline is not None:
+                tools.append(AgentTool(devices, targets.credentials, settings.work,
+                                       concurrency=conc, interval=settings.agent_interval,
+                                       name="agent-baseline",
+                                       checkout=settings.agent_baseline))  # fmt: skip
     return tools
 
 
@@ -193,14 +216,21 @@ def header(args: argparse.Namespace) -> str:
 
 def run_all(args: argparse.Namespace, targets: Targets, work: Path) -> list[Verdict]:
     settings = Settings(
-        args.repeat, args.warmup, args.concurrency, args.max_repetitions, args.budget, work
+        args.repeat,
+        args.warmup,
+        args.concurrency,
+        args.max_repetitions,
+        args.budget,
+        work,
+        args.agent_interval,
+        args.agent_baseline,
     )
     print(header(args), flush=True)
     found: list[Verdict] = []
     record = []
     for key in args.scenarios:
         scenario, devices = _scenario(key, targets)
-        results = measure(_tools(scenario, devices, settings), settings)
+        results = measure(_tools(scenario, devices, settings, targets), settings)
         found += verdicts(scenario, results)
         print(f"\n== {scenario.title}\n{table(scenario, results)}", flush=True)
         record.append({"scenario": asdict(scenario), "results": [asdict(r) for r in results]})
@@ -238,6 +268,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--scenarios",
         default=DEFAULT_SCENARIOS,
         help=f"comma-separated, of: {', '.join(SCENARIOS)}",
+    )
+    p.add_argument(
+        "--agent-interval",
+        type=float,
+        default=20.0,
+        help="fleet: poll interval of the whole agent's row (netwarden-agent); 0 leaves it out",
+    )
+    p.add_argument(
+        "--agent-baseline",
+        type=Path,
+        help="fleet: also run the agent of this checkout (e.g. `git archive main` unpacked) "
+        "as an agent-baseline row, for a before/after in the same run",
     )
     p.add_argument("--json", help="also write every repetition's figures to this file")
     p.add_argument("--check", action="store_true", help="exit 1 when a target is missed")

@@ -9,8 +9,11 @@ from __future__ import annotations
 import ipaddress
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from netwarden.inventory.credentials import SnmpCredential
 from netwarden.inventory.loader import load_inventory
@@ -69,6 +72,8 @@ class Targets:
     big_v3: Device
     big_ports: int
     fleet: tuple[Device, ...]
+    # The lab inventory's credential entries (file: references only), for the agent's row.
+    credentials: dict[str, Any] = field(default_factory=dict)
 
 
 def lab_address(host: str) -> str:
@@ -129,7 +134,14 @@ def read_targets(state: LabState, fleet_size: int, big_ports: int) -> Targets:
         big_v3=Device(BIG_DEVICE, host, v3),
         big_ports=int(params["big_ports"]),
         fleet=fleet,
+        credentials=_raw_credentials(Path(state.inventory)),
     )
+
+
+def _raw_credentials(path: Path) -> dict[str, Any]:
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    credentials: dict[str, Any] = document["credentials"]
+    return credentials
 
 
 def running_lab() -> LabState | None:

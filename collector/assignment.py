@@ -51,7 +51,9 @@ def assignment_for(inventory: Inventory, agent_id: str) -> dict[str, Any]:
     used |= {d.ssh.credential for d in devices if d.ssh is not None}
     sliced = Inventory(
         province=inventory.province,
-        agents=[agent],
+        # advertise is the collector's business (which addresses SD may publish), and an agent
+        # of an older version would refuse the key it does not know.
+        agents=[agent.model_copy(update={"advertise": None})],
         sites=[s for s in inventory.sites if s.id in site_ids],
         devices=devices,
         links=_links(inventory, mine),

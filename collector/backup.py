@@ -1,12 +1,16 @@
-"""``collector backup`` / ``restore``: the store dump, the TLS material and the evidence in one tar.
+"""``collector backup``: the store dump, the TLS material and the evidence in one tar.
 
 The store writes its dump from one read transaction (SQLite WAL, PostgreSQL REPEATABLE READ),
 so a backup taken while the collector runs is consistent. The tar holds the CA key: it is
-written 0600, and restoring it is what lets enrolled agents (which pinned that CA) trust a
-rebuilt collector.
+written 0600, and restoring it (restore.py) is what lets enrolled agents (which pinned that
+CA) trust a rebuilt collector.
 
 Layout: ``netwarden-backup.json`` (format, time, CA fingerprint), ``store.dump`` (the store's
 own portable format), ``tls/...``, ``evidence/...``.
+
+A backup is taken only of a collector that is there: the data directory must exist and hold
+the collector's files, and the store is opened as it is (``open_existing_store``), so a
+mistyped ``--data-dir`` is refused instead of creating an empty store and backing that up.
 """
 
 from __future__ import annotations
@@ -19,15 +23,18 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, cast
 
 from netwarden.collector.store import Store
 from netwarden.collector.tls import existing_ca_sha256
-from netwarden.errors import NetwardenError
+from netwarden.errors import NetwardenError, UsageError
 
 MANIFEST = "netwarden-backup.json"
 DUMP = "store.dump"
-FORMAT = 1
+END = "netwarden-backup.end"  # written last: a backup without it was cut short
+# 2: the END member (its file count) closes the archive. Format 1 backups (no END) still
+# restore; a restore then cannot tell whether files at the end are missing.
+FORMAT = 2
+READABLE_FORMATS = (1, 2)
 DIRS = ("tls", "evidence")
 
 
@@ -58,8 +65,34 @@ def _add_dir(tar: tarfile.TarFile, data_dir: Path, name: str) -> int:
         info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o700, int(time.time())
         tar.addfile(info)
         return 0
-    tar.add(root, arcname=name)
-    return sum(1 for p in root.rglob("*") if p.is_file())
+    added = 0
+
+    def count(info: tarfile.TarInfo) -> tarfile.TarInfo:
+        nonlocal added
+        added += info.isfile()
+        return info
+
+    # Counted as added, not by a second look: evidence may arrive while the backup runs.
+    tar.add(root, arcname=name, filter=count)
+    return added
+
+
+def check_data_dir(data_dir: Path, *, sqlite: bool) -> None:
+    """``UsageError`` unless ``data_dir`` is a collector's: it exists and holds the SQLite
+    store (``sqlite``: no ``--db``) or, with PostgreSQL, the collector's ``tls/`` or
+    ``evidence/`` (``collector serve`` always makes the latter)."""
+    if not data_dir.is_dir():
+        raise UsageError(f"--data-dir {data_dir}: no such directory")
+    if sqlite and not (data_dir / "collector.db").is_file():
+        raise UsageError(
+            f"{data_dir} holds no collector (no collector.db): give the collector's --data-dir, "
+            "or its --db for PostgreSQL"
+        )
+    if not sqlite and not any((data_dir / name).is_dir() for name in DIRS):
+        raise UsageError(
+            f"{data_dir} is not a collector's data directory (no tls/, no evidence/): "
+            "give the collector's --data-dir"
+        )
 
 
 def backup(store: Store, data_dir: Path, dest: Path) -> BackupSummary:
@@ -79,54 +112,9 @@ def backup(store: Store, data_dir: Path, dest: Path) -> BackupSummary:
                 info.size, info.mtime, info.mode = size, int(time.time()), 0o600
                 tar.addfile(info, dump)
                 files = sum(_add_dir(tar, data_dir, name) for name in DIRS)
+                _add_bytes(tar, END, json.dumps({"files": files}).encode())
             partial.replace(dest)
         except OSError as exc:
             partial.unlink(missing_ok=True)
             raise BackupError(f"cannot write {dest}: {exc.strerror or exc}") from exc
     return BackupSummary(dest, size, files, fingerprint)
-
-
-def _manifest(tar: tarfile.TarFile, src: Path) -> dict[str, Any]:
-    try:
-        member = tar.extractfile(MANIFEST)
-    except KeyError:
-        raise BackupError(f"{src} is not a netwarden collector backup (no {MANIFEST})") from None
-    manifest: dict[str, Any] = json.load(member) if member else {}
-    if manifest.get("format") != FORMAT:
-        raise BackupError(f"{src}: backup format {manifest.get('format')!r} is not {FORMAT}")
-    return manifest
-
-
-def _check_member(member: tarfile.TarInfo, src: Path) -> None:
-    """Only plain files and folders under a relative path: nothing may land outside data_dir."""
-    parts = Path(member.name).parts
-    if Path(member.name).is_absolute() or ".." in parts or not (member.isfile() or member.isdir()):
-        raise BackupError(f"{src}: refusing {member.name!r} (not a plain file under the data dir)")
-
-
-def restore(
-    store: Store, data_dir: Path, src: Path, *, replace: bool, actor: str
-) -> dict[str, Any]:
-    """Load the backup at ``src`` into ``store`` and ``data_dir``; returns its manifest.
-
-    The store refuses to restore over a non-empty store unless ``replace``. The TLS material
-    of the backup replaces the data directory's: agents pinned the backed-up CA.
-    """
-    try:
-        with tarfile.open(src, mode="r") as tar:
-            manifest = _manifest(tar, src)
-            dump = tar.extractfile(DUMP)
-            if dump is None:
-                raise BackupError(f"{src}: no {DUMP} in the backup")
-            store.restore(cast(BinaryIO, dump), replace=replace, actor=actor, now=time.time())
-            members = [m for m in tar.getmembers() if m.name.split("/", 1)[0] in DIRS]
-            for member in members:
-                _check_member(member, src)
-            data_dir.mkdir(parents=True, exist_ok=True)
-            # tarfile's "data" filter (refusing absolute paths, "..", links and devices) came
-            # in Python 3.11.4; Debian 12 ships 3.11.2, hence _check_member as well.
-            safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
-            tar.extractall(data_dir, members=members, **safe)  # type: ignore[arg-type]  # noqa: S202
-    except (OSError, tarfile.TarError) as exc:
-        raise BackupError(f"cannot read the backup {src}: {exc}") from exc
-    return manifest

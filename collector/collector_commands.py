@@ -25,6 +25,7 @@ from netwarden.collector.command_options import (
     parse_listen,
     seconds,
 )
+from netwarden.collector.connections import MAX_CONNECTIONS, MAX_PER_ADDRESS, ConnectionLimits
 from netwarden.collector.systemd import UNIT_PATH, render_unit
 from netwarden.collector.token_commands import app as token_app
 from netwarden.command_group import command_group
@@ -70,6 +71,34 @@ def serve_command(
             "--incident-retention", help="Keep closed incidents this long: 12mo, 400d, 9000h."
         ),
     ] = "12mo",
+    max_connections: Annotated[
+        int, typer.Option("--max-connections", help="Client connections held at once, in all.")
+    ] = MAX_CONNECTIONS,
+    max_per_address: Annotated[
+        int,
+        typer.Option(
+            "--max-connections-per-address", help="Client connections from one source address."
+        ),
+    ] = MAX_PER_ADDRESS,
+    read_timeout: Annotated[
+        str,
+        typer.Option(
+            "--read-timeout",
+            help="Time a request's headers and body may take to arrive (more for big bodies).",
+        ),
+    ] = "30s",
+    read_idle_timeout: Annotated[
+        str,
+        typer.Option(
+            "--read-idle-timeout", help="Silence allowed while a request is due or arriving."
+        ),
+    ] = "10s",
+    event_retention: Annotated[
+        str,
+        typer.Option(
+            "--event-retention", help="Keep traps and syslog events this long: 12mo, 90d."
+        ),
+    ] = "12mo",
     reporting: Annotated[
         Path | None,
         typer.Option(
@@ -93,6 +122,13 @@ def serve_command(
 
     host, port = parse_listen(listen)
     retention = parse_retention(incident_retention)
+    limits = _limits(
+        max_connections,
+        max_per_address,
+        seconds(read_timeout, "--read-timeout"),
+        seconds(read_idle_timeout, "--read-idle-timeout"),
+    )
+    events_kept = parse_retention(event_retention, "--event-retention")
     level = logging.getLevelName(log_level.upper())
     if not isinstance(level, int):
         raise UsageError(f"--log-level must be debug, info, warning or error, not {log_level!r}")
@@ -110,10 +146,23 @@ def serve_command(
         stale_after=seconds(stale_after, "--stale-after"),
         alertmanager=alertmanager,
         incident_retention=retention,
+        limits=limits,
+        event_retention=events_kept,
         reporting=load_reporting(reporting) if reporting is not None else ReportingConfig(),
         playbooks=playbooks or [],
     )
     serve(settings)
+
+
+def _limits(total: int, per_address: int, read: float, idle: float) -> ConnectionLimits:
+    if total < 1:
+        raise UsageError(f"--max-connections must be at least 1, got {total}")
+    if not 1 <= per_address <= total:
+        raise UsageError(
+            f"--max-connections-per-address must be from 1 to --max-connections ({total}), "
+            f"got {per_address}"
+        )
+    return ConnectionLimits(total, per_address, read_timeout=read, idle_timeout=idle)
 
 
 @app.command("backup")
@@ -124,9 +173,10 @@ def backup_command(
 ) -> None:
     """Write the store, the TLS material and the evidence to FILE (safe while serving)."""
     from netwarden.collector import backup as backups
-    from netwarden.collector.store import open_store
+    from netwarden.collector.store import open_existing_store
 
-    store = open_store(db_url(db, data_dir))
+    backups.check_data_dir(data_dir, sqlite=db is None)
+    store = open_existing_store(db_url(db, data_dir))
     try:
         summary = backups.backup(store, data_dir, file)
     finally:
@@ -147,16 +197,12 @@ def restore_command(
     ] = False,
 ) -> None:
     """Restore a backup into the store and the data directory (stop the collector first)."""
-    from netwarden.collector import backup as backups
-    from netwarden.collector.store import open_store
+    from netwarden.collector.restore import restore_backup
 
     if not file.is_file():
         raise UsageError(f"{file}: no such file")
-    store = open_store(db_url(db, data_dir))
-    try:
-        manifest = backups.restore(store, data_dir, file, replace=replace, actor=local_actor())
-    finally:
-        store.close()
+    url = db_url(db, data_dir)
+    manifest = restore_backup(url, data_dir, file, replace=replace, actor=local_actor())
     typer.echo(f"restored {file} (CA sha256 {manifest.get('ca_sha256') or 'none: insecure'})")
 
 

@@ -2,7 +2,7 @@
 
 viewer: ``list``, ``show``, ``evidence get``; responder: ``ack``, ``note``, ``resolve``,
 ``flag``, ``evidence add``, the ``maintenance`` commands; admin: ``close``. The collector,
-its CA and the token come as for ``fleet`` (see api_client.py).
+its CA and the token come as for ``fleet`` (see netwarden/user_api.py).
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from urllib.parse import quote
 
 import typer
 
-from netwarden.collector.api_client import CaFile, Collector, CollectorClient, Insecure
 from netwarden.collector.incident_render import incident_table, incident_text
 from netwarden.collector.incident_report_commands import register as register_report_commands
 from netwarden.collector.maintenance_commands import app as maintenance_app
 from netwarden.command_group import command_group
 from netwarden.errors import NetwardenError, UsageError
 from netwarden.output import OutputFormat, emit_json
+from netwarden.user_api import CollectorClient
+from netwarden.user_api_options import CaFile, Collector, Insecure
 
 app = command_group(
     "The incident record: alerts from Alertmanager, timeline, evidence, maintenance."
@@ -236,6 +237,31 @@ def evidence_add(
     else:
         what = f"{row['name']}, {row['size']} bytes, sha256 {row['sha256']}"
         typer.echo(f"evidence {row['id']} of {incident}: {what}")
+
+
+@evidence_app.command("events")
+def evidence_events(
+    incident: IncidentId,
+    *,
+    output: Output = TextOrJson.text,
+    collector: Collector = None,
+    ca_file: CaFile = None,
+    insecure: Insecure = False,
+) -> None:
+    """Attach the traps and syslog events of the incident's devices now (from 5 minutes
+    before it opened until it resolved, or now); also done when it resolves."""
+    with CollectorClient(collector, ca_file, insecure) as api:
+        answer = api.call("POST", _path(incident, "/evidence/events"), "responder")
+    if output is TextOrJson.json:
+        emit_json(answer)
+    elif answer["evidence"] is None:
+        typer.echo(f"{incident}: {answer['events']} events, nothing new to attach")
+    else:
+        row = answer["evidence"]
+        typer.echo(
+            f"{incident}: {answer['events']} events attached as evidence {row['id']} "
+            f"({row['name']}, sha256 {row['sha256']})"
+        )
 
 
 @evidence_app.command("get")

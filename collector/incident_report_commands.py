@@ -17,9 +17,10 @@ from urllib.parse import quote
 
 import typer
 
-from netwarden.collector.api_client import CaFile, Collector, CollectorClient, Insecure
 from netwarden.errors import NetwardenError, UsageError
 from netwarden.output import emit_json
+from netwarden.user_api import CollectorClient
+from netwarden.user_api_options import CaFile, Collector, Insecure
 
 # A PDF of an incident with a long timeline takes the collector seconds to lay out (about 6 s
 # for 300 timeline lines on a loaded 2-core machine), an export three of them.

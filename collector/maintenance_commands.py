@@ -10,12 +10,13 @@ from typing import Annotated
 
 import typer
 
-from netwarden.collector.api_client import CaFile, Collector, CollectorClient, Insecure
 from netwarden.collector.incident_render import window_table
 from netwarden.collector.incidents.times import TimeFormatError, format_s, parse_user_time
 from netwarden.command_group import command_group
 from netwarden.errors import UsageError
 from netwarden.output import OutputFormat, emit_json
+from netwarden.user_api import CollectorClient
+from netwarden.user_api_options import CaFile, Collector, Insecure
 
 app = command_group("Maintenance windows on a site, link or device.")
 

@@ -2,7 +2,7 @@
 
 ``check`` and ``schema`` work on files alone. ``run`` (responder), ``runs`` and ``show``
 (viewer), ``approve`` and ``reject`` (the role the approval step names) talk to the collector
-like ``incident`` (api_client.py: ``--collector``, ``--ca-file``, the token).
+like ``incident`` (netwarden/user_api.py: ``--collector``, ``--ca-file``, the token).
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from urllib.parse import quote
 
 import typer
 
-from netwarden.collector.api_client import CaFile, Collector, CollectorClient, Insecure
 from netwarden.command_group import command_group
 from netwarden.errors import UsageError
 from netwarden.output import OutputFormat, emit_json
+from netwarden.user_api import CollectorClient
+from netwarden.user_api_options import CaFile, Collector, Insecure
 
 app = command_group(
     "Incident-response playbooks: check files, start runs, follow them, approve steps."

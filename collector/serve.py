@@ -14,8 +14,11 @@ garbage collector to rescan. The figures are in bench/README.md.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
+import os
+import resource
 import signal
 import socket
 import sys
@@ -24,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import Any, cast
 
 import anyio.to_thread
 import uvicorn
@@ -33,6 +37,8 @@ from netwarden.collector.api import create_app
 from netwarden.collector.api.incident_state import IncidentServices
 from netwarden.collector.api.playbook_state import build_playbooks
 from netwarden.collector.api.state import AppState
+from netwarden.collector.connections import TLS_HANDSHAKE_TIMEOUT, ConnectionLimits, ConnectionStats
+from netwarden.collector.guarded_protocol import guarded_protocol
 from netwarden.collector.incidents.evidence import EvidenceFiles
 from netwarden.collector.incidents.retention import DEFAULT, Retention, parse_retention
 from netwarden.collector.incidents.silences import AlertmanagerSilences
@@ -73,6 +79,8 @@ class ServeSettings:
     stale_after: float = 45.0
     alertmanager: str | None = None  # where maintenance windows create their silences
     incident_retention: Retention = field(default_factory=lambda: parse_retention(DEFAULT))
+    limits: ConnectionLimits = field(default_factory=ConnectionLimits)
+    event_retention: Retention = field(default_factory=lambda: parse_retention(DEFAULT))
     reporting: ReportingConfig = field(default_factory=ReportingConfig)  # --reporting FILE
     playbooks: list[Path] = field(default_factory=list)  # --playbooks DIR: the province's own
 
@@ -93,6 +101,22 @@ class _Server(uvicorn.Server):
         super().__init__(config)
         self.nw_state = state
         self.loop: asyncio.AbstractEventLoop | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        # uvicorn creates its server without a TLS handshake timeout (the loop's default is
+        # 60 s): a client that connects and never finishes the handshake is not yet a
+        # connection the protocol sees, so bound it here, for this call only.
+        if self.config.ssl is None:
+            await super().startup(sockets)
+            return
+        loop = cast(Any, asyncio.get_running_loop())
+        loop.create_server = functools.partial(
+            loop.create_server, ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT
+        )
+        try:
+            await super().startup(sockets)
+        finally:
+            del loop.create_server
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if self.loop is not None:
@@ -130,10 +154,46 @@ def _tls(settings: ServeSettings, store: Store) -> TlsFiles | None:
     return files
 
 
+def private_data_dir(data_dir: Path) -> None:
+    """The data directory and its evidence/ for the collector's user only (0700), also when an
+    older version or a restore left them wider; the store's files are made 0600 where the
+    store is opened (``engine.private_sqlite_file``)."""
+    for path in (data_dir, data_dir / "evidence"):
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(path, 0o700)
+
+
+def _raise_open_files(wanted: int) -> None:
+    """Every connection is a file descriptor: raise the soft limit to the hard one, and say
+    so when even that is below what ``--max-connections`` allows."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY:
+        return  # never the case on Linux (nr_open caps it); nothing to raise to
+    if soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            hard = soft  # a hardened host refused: say what the collector really has
+    if hard < wanted:
+        log.warning(
+            "--max-connections %d needs more open files than this process may have (%d): "
+            "raise LimitNOFILE (the installed unit sets 65536)",
+            wanted,
+            hard,
+        )
+
+
 def serve(settings: ServeSettings) -> None:
-    """Run the collector until SIGTERM/SIGINT."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    (settings.data_dir / "evidence").mkdir(exist_ok=True)
+    """Run the collector until SIGTERM/SIGINT.
+
+    Sets the process umask to 077 first: results, the audit log, evidence and keys are the
+    collector's alone, whatever the shell or unit that started it had.
+    """
+    os.umask(0o077)
+    private_data_dir(settings.data_dir)
+    # Headroom over the connections: the store, the inventory files, evidence, the log.
+    _raise_open_files(settings.limits.max_connections + 256)
+    connections = ConnectionStats(settings.limits)
     silences = AlertmanagerSilences(settings.alertmanager) if settings.alertmanager else None
     library = load_library(settings.playbooks)  # a bad province playbook stops the start
     store = open_store(settings.db_url)
@@ -155,6 +215,8 @@ def serve(settings: ServeSettings) -> None:
             clock=time.time,
             ca_pem=ca_pem,
             incidents=incidents,
+            connections=connections,
+            event_retention=settings.event_retention,
             playbook_services=build_playbooks(store, incidents, library),
         )
         sock = _bind(settings.host, settings.port)
@@ -166,7 +228,9 @@ def serve(settings: ServeSettings) -> None:
             timeout_graceful_shutdown=int(GRACE),
             ssl_certfile=str(tls.server_cert) if tls is not None else None,
             ssl_keyfile=str(tls.server_key) if tls is not None else None,
-            http="httptools",
+            # uvicorn's httptools protocol with connection limits and read timeouts.
+            http=guarded_protocol(connections),
+            ws="none",  # no WebSocket route: an upgrade would leave the guarded protocol
             timeout_keep_alive=KEEP_ALIVE,
         )
         server = _Server(config, app.state.nw)

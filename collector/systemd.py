@@ -46,6 +46,8 @@ Restart=on-failure
 RestartSec=5
 WorkingDirectory={data_dir}
 UMask=0077
+# Every agent holds two or three connections, each a file descriptor (--max-connections).
+LimitNOFILE=65536
 NoNewPrivileges=yes
 CapabilityBoundingSet={caps}
 AmbientCapabilities={caps}

@@ -58,10 +58,10 @@ class SweepPinger(IcmpPinger):
     reported silent. Root may exceed ``net.core.wmem_max`` (SO_SNDBUFFORCE); others get
     what the limit allows."""
 
-    def open(self) -> None:
-        opening = self.socket_kind is None
-        super().open()
-        sock = self._sock
+    def open(self, family: int = socket.AF_INET) -> None:
+        opening = self.socket_of(family) is None
+        super().open(family)
+        sock = self.socket_of(family)
         if not opening or sock is None:
             return
         for option in (_SO_SNDBUFFORCE, socket.SO_SNDBUF):

@@ -209,6 +209,68 @@ Host = Annotated[
 """A check target: an IP address or a DNS host name."""
 
 
+ADVERTISE_RULE = "must be HOST, HOST:PORT or [IPv6]:PORT (an address or host name)"
+
+
+def split_advertise(value: str) -> tuple[str, int | None]:
+    """An advertise entry as (host, port), port None for "any port"; ``PydanticCustomError``
+    (a ValueError) when it is not one. A bare IPv6 address is a host: with a port it goes in
+    brackets, as everywhere in netwarden (``[::1]:9430``)."""
+    host, port = value, None
+    if value.startswith("[") or value.count(":") == 1:
+        head, _, port_text = value.rpartition(":")
+        host = head[1:-1] if head.startswith("[") and head.endswith("]") else head
+        if ":" in host and not head.startswith("["):
+            host = ""  # an IPv6 address with a port goes in brackets
+        port = int(port_text) if port_text.isascii() and port_text.isdigit() else 0
+    try:
+        _host_input(host)
+    except PydanticCustomError:
+        raise PydanticCustomError("advertise", ADVERTISE_RULE) from None
+    if port is not None and not 1 <= port <= 65535:
+        raise PydanticCustomError("advertise", f"{ADVERTISE_RULE}; a port is 1 to 65535")
+    return host, port
+
+
+def _advertise_input(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise PydanticCustomError("advertise", f"{ADVERTISE_RULE}, not {type_name(value)}")
+    split_advertise(value)
+    return value
+
+
+AdvertiseAddress = Annotated[
+    str,
+    BeforeValidator(_advertise_input),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "HOST (any port), HOST:PORT or [IPv6]:PORT an agent may advertise",
+            "examples": ["10.20.1.5:9430", "agent1.so-khcn.tinh.gov.vn"],
+        }
+    ),
+]
+"""An address (with or without its port) the collector lets an agent advertise for scraping."""
+
+
+def _absolute_path(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise PydanticCustomError("path", f"must be an absolute path, not {type_name(value)}")
+    if not value.startswith("/") or len(value) < 2 or "\0" in value:
+        raise PydanticCustomError("path", "must be the absolute path of a file on the agent")
+    return value
+
+
+AgentPath = Annotated[
+    str,
+    BeforeValidator(_absolute_path),
+    WithJsonSchema(
+        {"type": "string", "pattern": "^/.", "description": "Absolute path of a file on the agent."}
+    ),
+]
+"""A file on the agent (the inventory is checked elsewhere: the file need not exist here)."""
+
+
 def _domain_input(value: Any) -> Any:
     if not isinstance(value, str):
         raise PydanticCustomError("domain", f"must be a domain name, not {type_name(value)}")

@@ -87,6 +87,7 @@ _BY_KIND: dict[str, Callable[[dict[str, Any]], str]] = {
     "less_than_equal": lambda ctx: f"must be at most {ctx['le']}",
     "less_than": lambda ctx: f"must be less than {ctx['lt']}",
     "string_too_short": lambda ctx: "must not be empty",
+    "too_short": lambda ctx: "must not be an empty list (leave the key out instead)",
 }
 
 

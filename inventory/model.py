@@ -18,6 +18,8 @@ from pydantic_core import PydanticCustomError
 from netwarden.inventory.credentials import Credential
 from netwarden.inventory.fields import (
     Address,
+    AdvertiseAddress,
+    AgentPath,
     DeviceName,
     Domain,
     Duration,
@@ -85,6 +87,9 @@ class Agent(Strict):
     id: Id
     site: Id
     metrics: Literal["pull", "push"] = "pull"
+    # Addresses this agent may advertise for Prometheus to scrape, besides the address it
+    # connects to the collector from (the collector refuses any other: see docs/collector.md).
+    advertise: list[AdvertiseAddress] | None = Field(default=None, min_length=1)
     push: PushTarget | None = None
 
     @model_validator(mode="after")
@@ -215,6 +220,8 @@ class HttpCheck(Strict):
     timeout: Duration = duration_default(5.0)
     body_regex: str | None = None  # the body must match (Python re syntax)
     max_redirects: int = Field(default=5, ge=0, le=20)
+    # PEM file on the agent of the CAs to trust instead of the system's (a province's own CA).
+    ca_file: AgentPath | None = None
 
     @field_validator("url")
     @classmethod
@@ -235,6 +242,12 @@ class HttpCheck(Strict):
                     "regex", "is not a valid regular expression: {why}", {"why": str(exc)}
                 ) from exc
         return pattern
+
+    @model_validator(mode="after")
+    def _ca_needs_verification(self) -> Self:
+        if self.ca_file is not None and not self.tls_verify:
+            raise rule_error("'ca_file' needs 'tls_verify: true' (a CA is only used to verify)")
+        return self
 
 
 class TcpCheck(Strict):

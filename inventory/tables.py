@@ -6,6 +6,7 @@ lives, the value itself is never read here.
 
 from __future__ import annotations
 
+from netwarden.hostport import format_hostport
 from netwarden.inventory.fields import format_duration
 from netwarden.inventory.model import Check, Credential, Endpoint, Inventory
 from netwarden.output import render_table
@@ -17,9 +18,10 @@ def _endpoint(end: Endpoint) -> str:
 
 def _check(check: Check) -> str:
     if check.http is not None:
-        return f"http {check.http.url} -> {check.http.expect_status}"
+        trusting = f" (CA {check.http.ca_file})" if check.http.ca_file else ""
+        return f"http {check.http.url} -> {check.http.expect_status}{trusting}"
     if check.tcp is not None:
-        return f"tcp {check.tcp.host}:{check.tcp.port}"
+        return f"tcp {format_hostport(check.tcp.host, check.tcp.port)}"
     assert check.icmp is not None  # the model guarantees exactly one kind
     return f"icmp {check.icmp.host}"
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from netwarden.errors import LabError
+from netwarden.hostport import format_hostport
 from netwarden.lab import daemons, host, processes, readiness, system_tools
 from netwarden.lab.inventory_file import build_inventory, write_inventory
 from netwarden.lab.processes import Process
@@ -133,6 +134,7 @@ def _build_network(plan: Plan) -> None:
             "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6",
             "echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6",
         ]
+        script += _ipv6_on(plan.ipv6.get(ns, []))
         if ns in plan.forwarding:
             script.append("echo 1 > /proc/sys/net/ipv4/ip_forward")
         offs = " ".join(f"{o} off" for o in OFFLOADS)
@@ -142,6 +144,21 @@ def _build_network(plan: Plan) -> None:
         system_tools.in_ns(ns, "\n".join(script))
     for ns, ruleset in plan.nft.items():
         system_tools.run(["ip", "netns", "exec", ns, "nft", "-f", "-"], stdin=ruleset)
+    for ns, addresses in plan.ipv6.items():
+        # nodad: usable at once, so the daemons can bind them (no tentative second).
+        lines = [f"address add {address} dev {ifname} nodad" for ifname, address in addresses]
+        system_tools.ip_batch(lines, ns)
+
+
+def _ipv6_on(addresses: list[tuple[str, str]]) -> list[str]:
+    """Shell lines that switch IPv6 back on for these interfaces only, without router
+    solicitations or autoconfiguration (nothing on the lab sends router advertisements)."""
+    lines = []
+    for ifname in dict.fromkeys(ifname for ifname, _ in addresses):
+        conf = f"/proc/sys/net/ipv6/conf/{ifname}"
+        lines += [f"echo 0 > {conf}/accept_ra", f"echo 0 > {conf}/autoconf"]
+        lines.append(f"echo 0 > {conf}/disable_ipv6")
+    return lines
 
 
 def _device_dir(root: Path, device: Device) -> daemons.DevicePaths:
@@ -177,10 +194,11 @@ def _resident_argv(plan: Plan, device: Device, paths: daemons.DevicePaths, root:
         argv += ["--tmpfs-mb", str(device.tmpfs_mb), "--fill-mb", str(device.fill_mb)]
     for ep in plan.endpoints:
         if ep.ns == device.ns:
-            argv += ["--tcp", f"{ep.address}:{ep.port}"]
+            argv += ["--tcp", format_hostport(ep.address, ep.port)]
     for ns, address, port, cert in plan.portals:
         if ns == device.ns:
-            argv += ["--https", f"{address}:{port},{root / cert}.crt,{root / cert}.key"]
+            where = format_hostport(address, port)
+            argv += ["--https", f"{where},{root / cert}.crt,{root / cert}.key"]
     return argv
 
 
@@ -221,7 +239,10 @@ def _start_devices(root: Path, plan: Plan, secrets: daemons.LabSecrets, state: L
             env={"SNMP_PERSISTENT_DIR": str(paths.snmp_persist), "MIBS": ""},
         )
         state.processes.append(snmpd)
-        daemons_started.append((device, snmpd, "udp", (device.snmp_listen,)))
+        snmp_on: tuple[str, ...] = (device.snmp_listen,)
+        if device.address6:
+            snmp_on += (f"udp:{format_hostport(device.address6, 161)}",)
+        daemons_started.append((device, snmpd, "udp", snmp_on))
         if device.ssh_ports:
             paths.sshd_conf.write_text(
                 daemons.sshd_config(
@@ -236,7 +257,9 @@ def _start_devices(root: Path, plan: Plan, secrets: daemons.LabSecrets, state: L
                 f"sshd {device.id}", enter + daemons.sshd_argv(paths), paths.sshd_log
             )
             state.processes.append(sshd)
-            ports = tuple(f"{device.address}:{p}" for p in device.ssh_ports)
+            ports = tuple(
+                format_hostport(a, p) for a in device.listen_addresses() for p in device.ssh_ports
+            )
             daemons_started.append((device, sshd, "tcp", ports))
     save(root, state)
     readiness.wait_listening(daemons_started, READY_TIMEOUT)

@@ -18,6 +18,7 @@ from cryptography.x509.oid import NameOID
 import netwarden
 from netwarden.lab import system_tools
 from netwarden.lab.daemons import SSH_USER, LabSecrets
+from netwarden.lab.topology import DC_LAN6
 
 HOME = Path("/var/lib/netwarden-lab")
 # What the IOS-like CLI imports of netwarden (it imports nothing else outside the stdlib).
@@ -36,12 +37,12 @@ def ensure_user(password: str) -> None:
 
 
 def write_certificate(
-    base: Path, address: str, not_before: dt.datetime, not_after: dt.datetime
+    base: Path, addresses: tuple[str, ...], not_before: dt.datetime, not_after: dt.datetime
 ) -> None:
-    """A self-signed certificate for ``address`` into ``base``.crt and ``base``.key (the
+    """A self-signed certificate for ``addresses`` into ``base``.crt and ``base``.key (the
     portal's certificates differ only in their validity, for the TLS expiry probes)."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, address)])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, addresses[0])])
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -51,7 +52,10 @@ def write_certificate(
         .not_valid_before(not_before)
         .not_valid_after(not_after)
         .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(address))]), False
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address(address)) for address in addresses]
+            ),
+            False,
         )
         .sign(key, hashes.SHA256())
     )
@@ -105,7 +109,8 @@ def prepare(root: Path, secrets: LabSecrets) -> None:
         ("portal-expiring", now, 5),
         ("portal-expired", now - dt.timedelta(days=30), 27),  # ended three days ago
     ):
-        write_certificate(root / name, "198.18.10.5", start, start + dt.timedelta(days=days))
+        end = start + dt.timedelta(days=days)
+        write_certificate(root / name, ("198.18.10.5", f"{DC_LAN6}5"), start, end)
     enable = root / "enable-secret"
     enable.write_text(secrets.enable_secret + "\n")
     os.chown(enable, 0, grp.getgrnam(SSH_USER).gr_gid)

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from netwarden.lab.daemons import IOS_CLI_PORT, SNMP_V3_USER, SSH_USER
-from netwarden.lab.topology import Endpoint, Plan
+from netwarden.lab.topology import Endpoint, Plan, Site
 
 SECRET_FILES = ("snmp-community", "snmp-auth", "snmp-priv", "ssh-password", "enable-secret")
 
@@ -147,17 +147,23 @@ def build_inventory(plan: Plan, secrets_dir: Path) -> dict[str, Any]:
     ]
     return {
         "province": "thai-nguyen-lab",
-        "agents": [
-            {"id": f"agent-{site.id}", "site": site.id, "metrics": "push" if site.nat else "pull"}
-            for site in plan.sites
-            if site.has_agent
-        ],
+        "agents": [_agent(site) for site in plan.sites if site.has_agent],
         "sites": [{"id": site.id, "name": site.name, "kind": site.kind} for site in plan.sites],
         "devices": devices,
         "links": links,
         "services": services,
         "credentials": _credentials(secrets_dir),
     }
+
+
+def _agent(site: Site) -> dict[str, Any]:
+    """The site's agent: pushing behind NAT; pulled elsewhere, from its management address
+    (the collector refuses any other it advertises; docs/collector.md)."""
+    entry: dict[str, Any] = {"id": f"agent-{site.id}", "site": site.id}
+    entry["metrics"] = "push" if site.nat else "pull"
+    if not site.nat and site.agent_address is not None:
+        entry["advertise"] = [site.agent_address]
+    return entry
 
 
 def write_inventory(document: dict[str, Any], path: Path) -> None:

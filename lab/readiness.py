@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from netwarden.errors import LabError
+from netwarden.hostport import parse_hostport
 from netwarden.lab.daemons import DevicePaths
 from netwarden.lab.processes import Process, alive, last_lines
 from netwarden.lab.topology import Device
@@ -17,28 +18,40 @@ _LISTEN_STATE = {"tcp": "0A", "udp": "07"}  # TCP_LISTEN; UDP sockets show as TC
 
 
 def listening(pid: int, proto: str) -> set[tuple[str, int]]:
-    """(address, port) pairs bound in the network namespace of ``pid`` (from /proc)."""
+    """(address, port) pairs bound in the network namespace of ``pid`` (from /proc), IPv4
+    and IPv6."""
     found: set[tuple[str, int]] = set()
-    try:
-        rows = Path(f"/proc/{pid}/net/{proto}").read_text().splitlines()[1:]
-    except OSError:
-        return found
-    for row in rows:
-        fields = row.split()
-        if fields[3] != _LISTEN_STATE[proto]:
+    for table in (proto, f"{proto}6"):
+        try:
+            rows = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
+        except OSError:
             continue
-        hex_addr, hex_port = fields[1].split(":")
-        address = ipaddress.IPv4Address(bytes.fromhex(hex_addr)[::-1])
-        found.add((str(address), int(hex_port, 16)))
+        for row in rows:
+            fields = row.split()
+            if fields[3] != _LISTEN_STATE[proto]:
+                continue
+            hex_addr, hex_port = fields[1].split(":")
+            found.add((_address(hex_addr), int(hex_port, 16)))
     return found
 
 
+def _address(hex_addr: str) -> str:
+    """/proc/net's address: the bytes of each 32-bit word in host (little-endian) order."""
+    raw = bytes.fromhex(hex_addr)
+    ordered = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+    return str(ipaddress.ip_address(ordered))
+
+
 def _wanted(endpoint: str) -> tuple[str, int]:
-    """ "udp:ADDR:PORT", "udp:PORT" or "ADDR:PORT" -> (address, port); 0.0.0.0 = any."""
-    parts = endpoint.split(":")
-    if parts[0] in ("udp", "tcp"):
-        parts = parts[1:]
-    return (parts[0], int(parts[1])) if len(parts) == 2 else (ANY, int(parts[0]))
+    """ "udp:ADDR:PORT", "udp:PORT" or "ADDR:PORT" (an IPv6 ADDR in brackets) -> (address,
+    port); 0.0.0.0 = any."""
+    kind, colon, rest = endpoint.partition(":")
+    if colon and kind in ("udp", "tcp"):
+        endpoint = rest
+    if endpoint.isdigit():
+        return ANY, int(endpoint)
+    host, port = parse_hostport(endpoint)
+    return str(ipaddress.ip_address(host)), port
 
 
 def wait_residents(

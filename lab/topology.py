@@ -15,6 +15,9 @@ Addressing (only 198.18.0.0/15, the benchmarking range, so nothing can leak to a
   no route to them: only outbound connections work;
 * data centre: WAN 198.19.254.0/30 via ``nwl-ldc``; LAN 198.18.10.0/24 on a bridge, switch .2,
   hosts ``dc-web-01`` .5 (HTTPS portal) and ``dc-db-01`` .6, each a namespace of its own;
+  the one link with IPv6: the DC LAN also carries 2001:2:0:10::/64 (RFC 5180's benchmarking
+  range 2001:2::/48, the twin of 198.18.0.0/15), bridge ::1, switch ::2, hosts ::5 and ::6,
+  reachable from inside the DC namespaces only (IPv6 is off everywhere else);
 * scale mode: ``nwl-scale`` behind core ``sc0`` (198.19.253.0/30) answers for N addresses from
   198.18.128.0/17 with one snmpd.
 """
@@ -40,6 +43,8 @@ SCALE_PORTS = 48
 BIG_NS = f"{PREFIX}big"
 MAX_BIG_PORTS = 4096
 OFFLOADS = ("tx", "tso", "gso", "gro")
+DC_LAN6 = "2001:2:0:10::"  # the DC LAN's IPv6 /64; host n is DC_LAN6 + n (hexadecimal)
+LAB_RANGE6 = "2001:2::/48"  # RFC 5180: every IPv6 address of the lab is from here
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,10 @@ class Device:
     ios_cli: bool = False
     tmpfs_mb: int = 0  # DC hosts: a private tmpfs on /mnt so each host's disk usage differs
     fill_mb: int = 0
+    address6: str = ""  # on the IPv6 link: snmpd and sshd listen here too
+
+    def listen_addresses(self) -> tuple[str, ...]:
+        return (self.address, self.address6) if self.address6 else (self.address,)
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,10 @@ class Site:
     name: str
     kind: str
     nat: bool = False
+    # Where the site's agent serves /metrics (the demo and the fleet test run it there): its
+    # namespace's management address, not the WAN address it reaches the collector from, so
+    # the inventory lists it in agents[].advertise.
+    agent_address: str | None = None
 
     @property
     def has_agent(self) -> bool:
@@ -129,6 +142,9 @@ class Plan:
     scale_addresses: list[str] = field(default_factory=list)
     big_ports: int = 0
     stubs: int = 0
+    # namespace -> [(interface, address/prefix)]: IPv6 is enabled on these interfaces only,
+    # after it was switched off everywhere (their addresses skip duplicate detection).
+    ipv6: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     def add_ns(self, name: str) -> list[str]:
         self.namespaces.append(name)
@@ -186,7 +202,9 @@ def build_plan(agencies: int = 3, nat: int = 1, scale_devices: int = 0, big_port
 def _plan_core(plan: Plan) -> None:
     core = plan.add_ns(CORE_NS)
     plan.forwarding.append(CORE_NS)
-    plan.sites.append(Site("core", "Mạng truyền số liệu chuyên dùng — lõi", "core"))
+    plan.sites.append(
+        Site("core", "Mạng truyền số liệu chuyên dùng — lõi", "core", agent_address="198.18.100.1")
+    )
     plan.veth(ROOT_IF, None, "up0", CORE_NS)
     plan.root_batch += [
         f"address add 198.19.255.1/30 dev {ROOT_IF}",
@@ -236,7 +254,7 @@ def _plan_agency(plan: Plan, index: int, *, behind_nat: bool) -> None:
     lan = f"198.18.{octet}"
     core_if = f"wan{index}"
     switch = f"sw-{site_id}-core"
-    plan.sites.append(Site(site_id, name, "agency", nat=behind_nat))
+    plan.sites.append(Site(site_id, name, "agency", nat=behind_nat, agent_address=f"{lan}.2"))
     box = plan.add_ns(ns)
     plan.forwarding.append(ns)
     _plan_wan(plan, f"tsl-{site_id}", f"{PREFIX}l{index}", core_if, (ns, switch))
@@ -310,7 +328,9 @@ def _nat_ruleset(lan: str) -> str:
 
 
 def _plan_datacentre(plan: Plan) -> None:
-    plan.sites.append(Site("dc", "Trung tâm dữ liệu tỉnh", "datacentre"))
+    plan.sites.append(
+        Site("dc", "Trung tâm dữ liệu tỉnh", "datacentre", agent_address="198.18.10.1")
+    )
     dc = plan.add_ns(DC_NS)
     plan.forwarding.append(DC_NS)
     _plan_wan(plan, "tsl-dc", f"{PREFIX}ldc", "dc0", (DC_NS, "sw-dc-core"))
@@ -328,10 +348,12 @@ def _plan_datacentre(plan: Plan) -> None:
         "link set br0 up",
         "route add default via 198.19.254.1",
     ]
+    plan.ipv6[DC_NS] = [("br0", f"{DC_LAN6}1/64"), ("br0", f"{DC_LAN6}2/64")]
     plan.aliases[(DC_NS, "wan0")] = "Kết nối TSLCD tới lõi — Trung tâm dữ liệu"
     plan.devices.append(
         Device("sw-dc-core", DC_NS, "dc", "198.18.10.2", "switch", "sw-dc-core",
-               "udp:198.18.10.2:161", ssh_ports=(22, 2222), ios_cli=True)
+               "udp:198.18.10.2:161", ssh_ports=(22, 2222), ios_cli=True,
+               address6=f"{DC_LAN6}2")
     )  # fmt: skip
     for short, host, tmpfs_mb, fill_mb in (("web", 5, 64, 20), ("db", 6, 64, 52)):
         ns = f"{PREFIX}dc-{short}"
@@ -344,12 +366,15 @@ def _plan_datacentre(plan: Plan) -> None:
             "link set eth0 up",
             "route add default via 198.18.10.1",
         ]
+        plan.ipv6[ns] = [("eth0", f"{DC_LAN6}{host:x}/64")]
         plan.devices.append(
             Device(hostname, ns, "dc", f"198.18.10.{host}", "host", hostname,
-                   f"udp:198.18.10.{host}:161", tmpfs_mb=tmpfs_mb, fill_mb=fill_mb)
+                   f"udp:198.18.10.{host}:161", tmpfs_mb=tmpfs_mb, fill_mb=fill_mb,
+                   address6=f"{DC_LAN6}{host:x}")
         )  # fmt: skip
     for port, cert in ((443, "portal"), (8443, "portal-expiring"), (9443, "portal-expired")):
-        plan.portals.append((f"{PREFIX}dc-web", "198.18.10.5", port, cert))
+        for address in ("198.18.10.5", f"{DC_LAN6}5"):
+            plan.portals.append((f"{PREFIX}dc-web", address, port, cert))
 
 
 def _plan_scale(plan: Plan, count: int) -> None:

@@ -61,6 +61,8 @@ GROUPS: Final[dict[str, LazyGroup]] = {
     "playbook": LazyGroup("netwarden.collector.playbook_commands",
                           "Incident-response playbooks: check files, start runs, follow them, "
                           "approve steps."),
+    "events": LazyGroup("netwarden.collector.event_commands",
+                        "Traps and syslog events the agents received."),
     "alerting": LazyGroup("netwarden.alerting.alerting_commands",
                           "Alert rules and the Alertmanager configuration (docs/alerting.md)."),
     "report": LazyGroup("netwarden.reports.report_commands",
@@ -156,6 +158,12 @@ def _root(
     """netwarden: network and infrastructure monitoring for a province."""
 
 
+def one_line(message: object) -> str:
+    """``message`` on one line: a library's text with line breaks (tarfile lists every method
+    it tried, one per line) is joined with "; " rather than spread over the terminal."""
+    return "; ".join(part.strip() for part in str(message).splitlines() if part.strip())
+
+
 def main() -> None:
     """Console-script entry point: map netwarden errors to one line and an exit code."""
     try:
@@ -170,5 +178,5 @@ def main() -> None:
         # Config files other than the inventory (reporting.yaml) carry their problems too.
         problems = getattr(exc, "problems", [])
         sys.stderr.write("".join(f"{problem}\n" for problem in problems))
-        sys.stderr.write(f"netwarden: error: {exc}\n")
+        sys.stderr.write(f"netwarden: error: {one_line(exc)}\n")
         sys.exit(2 if isinstance(exc, UsageError) else 1)

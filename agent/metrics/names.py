@@ -242,6 +242,9 @@ PROBES: Final = (
     _probe("netwarden_probe_tls_days_left", "gauge",
            "Days until the server certificate expires (negative: expired)."),
     _probe("netwarden_probe_tls_verified", "gauge", "1 if the certificate chain verified."),
+    _probe("netwarden_probe_tls_verify_error_info", "gauge",
+           "Always 1: why the certificate did not verify "
+           "(expired, self-signed, hostname, untrusted, other).", ("error",)),
 )  # fmt: skip
 
 
@@ -350,10 +353,36 @@ PUSH: Final = (
                "Remote-write requests by outcome: ok, split (400, halved), retry, error."),
 )  # fmt: skip
 
+# --- Traps and syslog (agent/events/, agent/events/metrics.py) -------------------------
+EVENTS: Final = (
+    MetricSpec("netwarden_traps_received_total", "counter", (*DEVICE_LABELS, "trap"),
+               "SNMP notifications accepted, by sender (device \"unknown\" for an address no "
+               "device has) and trap (a known name or other)."),
+    MetricSpec("netwarden_syslog_messages_total", "counter", (*DEVICE_LABELS, "severity"),
+               "Syslog messages accepted, by sender and severity."),
+    MetricSpec("netwarden_if_last_event_timestamp_seconds", "gauge",
+               (*DEVICE_LABELS, "ifIndex", "ifName", "event"),
+               "Unix time of the last linkDown/linkUp event (trap or syslog) of an interface."),
+    MetricSpec("netwarden_events_dropped_total", "counter", ("listener", "reason"),
+               "Datagrams, frames or connections refused or lost before becoming an event, by "
+               "listener (trap, syslog-udp, syslog-tcp, queue) and reason."),
+    MetricSpec("netwarden_events_queued_total", "counter", (),
+               "Events handed to the events queue (kept for the collector)."),
+    MetricSpec("netwarden_events_queue_depth", "gauge", (),
+               "Events waiting in the events queue for the collector."),
+    MetricSpec("netwarden_events_queue_dropped_total", "counter", ("reason",),
+               "Queued events dropped by the events queue's own bounds: size, age, rejected."),
+    MetricSpec("netwarden_syslog_tcp_connections", "gauge", (),
+               "Open syslog TCP connections."),
+    MetricSpec("netwarden_events_listener_up", "gauge", ("listener",),
+               "1 if the listener (trap, syslog-udp, syslog-tcp) is bound, 0 if its port could "
+               "not be bound (taken, or no CAP_NET_BIND_SERVICE); absent when turned off."),
+)  # fmt: skip
+
 METRICS: Final[tuple[MetricSpec, ...]] = (*IF_COUNTERS, *IF_GAUGES, *HOST, *AGENT)
 """Families of the SNMP snapshot collector, in exposition order."""
 
-ALL: Final[tuple[MetricSpec, ...]] = (*METRICS, *PROBES, *SSH, *CONFIG, *SYNC, *PUSH)
+ALL: Final[tuple[MetricSpec, ...]] = (*METRICS, *PROBES, *SSH, *CONFIG, *SYNC, *PUSH, *EVENTS)
 """Every family the agent can expose."""
 
 BY_NAME: Final[dict[str, MetricSpec]] = {spec.name: spec for spec in ALL}

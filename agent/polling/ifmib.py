@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from netwarden.agent.polling.row_values import RowValues
 from netwarden.agent.polling.snapshot import InterfaceSample
 from netwarden.agent.snmp.types import Oid, Value, VarBind
 
@@ -171,9 +172,13 @@ def build_interfaces(
         gauges = _pick(if_cols, IF_GAUGES, index)
         if lab.high_speed is not None:
             gauges["ifHighSpeed"] = lab.high_speed
-        name = walked if walked is not None else (lab.name or "")
+        # The cached name when equal: the walked copy is then freed with the walk.
+        name = lab.name if walked is None or walked == lab.name else walked
+        name = name or ""
         descr, alias = lab.descr or "", lab.alias or ""
-        rows.append(InterfaceSample(index, name, descr, alias, counters, gauges, bits))
+        rows.append(
+            InterfaceSample(index, name, descr, alias, RowValues(counters), RowValues(gauges), bits)
+        )
     return rows, conflicts
 
 

@@ -72,6 +72,10 @@ class DevicePoller:
         self._cache = LabelCache()
         self._last_success: float | None = None
 
+    def if_names(self) -> dict[int, str]:
+        """ifIndex -> ifName from the label cache (for events: a trap names only the ifIndex)."""
+        return {i: labels.name for i, labels in self._cache.entries.items() if labels.name}
+
     # The deadline is the scheduler's per-device budget and part of the agreed API.
     async def poll(self, *, timeout: float) -> DeviceSnapshot:  # noqa: ASYNC109
         """Poll the device once, within ``timeout`` seconds. Whatever answered before a

@@ -6,6 +6,7 @@ the exposition's job, not the poller's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -28,8 +29,8 @@ class InterfaceSample:
     if_name: str
     if_descr: str
     if_alias: str
-    counters: dict[str, int]
-    gauges: dict[str, int]
+    counters: Mapping[str, int]  # RowValues from the poller: ~25,000 rows live in a big agent
+    gauges: Mapping[str, int]
     counter_bits: int = 64  # 32 when the device has no HC counters for this interface
 
 

@@ -5,8 +5,9 @@ its kind in (what to probe, and how), a result out, never an exception for a tar
 ``deadline`` is the caller's bound in seconds (the scheduler's share of the interval, or a
 job's); a target's own ``timeout``, when it has one, can only shorten it.
 
-Every step is non-blocking on the event loop: names resolve through ``loop.getaddrinfo`` (the
-loop's executor) and sockets connect through ``loop.sock_connect``.
+Every step is non-blocking on the event loop: an IP literal is not looked up at all, a name
+waits for the resolver's own threads (``resolver.py``, never the loop's default executor, which
+/metrics and shutdown need), and sockets connect through ``loop.sock_connect``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import errno
 import socket
 from typing import Any, Final, Protocol, TypeVar
 
+from netwarden.agent.probes.resolver import Resolver, default_resolver
 from netwarden.agent.probes.result import ProbeReason, ProbeResult
 from netwarden.hostport import format_hostport
 
@@ -58,13 +60,15 @@ def capped(deadline: float, timeout: float | None) -> float:
     return deadline if timeout is None else min(deadline, timeout)
 
 
-async def resolve(host: str, port: int) -> AddrInfo:
-    """The first stream address of ``host``:``port``; :class:`ProbeFailure` (dns) otherwise."""
-    loop = asyncio.get_running_loop()
+async def resolve(host: str, port: int, resolver: Resolver | None = None) -> AddrInfo:
+    """The first stream address of ``host``:``port``; :class:`ProbeFailure` (dns) otherwise.
+
+    Bounded by the caller's deadline (cancellation); see :func:`lookup_timed_out`."""
+    resolver = resolver or default_resolver()
     try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = await resolver.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise ProbeFailure(ProbeReason.dns, f"{host}: {exc.strerror}") from exc
+        raise ProbeFailure(ProbeReason.dns, f"{host}: {exc.strerror or exc}") from exc
     if not infos:
         raise ProbeFailure(ProbeReason.dns, f"{host}: no address")
     family, kind, proto, _, address = infos[0]
@@ -86,6 +90,14 @@ async def connect(info: AddrInfo) -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+def lookup_timed_out(host: str, deadline: float) -> ProbeFailure:
+    """The failure of a probe whose deadline passed while ``host`` was being looked up: the
+    name service did not answer, which says nothing about the target itself."""
+    return ProbeFailure(
+        ProbeReason.dns, f"{host}: no answer from the resolver within {deadline:g} s"
+    )
 
 
 def connect_reason(exc: OSError) -> ProbeReason:

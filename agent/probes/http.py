@@ -8,17 +8,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import re
 import socket
 import ssl
+from collections.abc import Coroutine
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import SplitResult, urljoin, urlsplit
 
-from netwarden.agent.probes import http_wire
-from netwarden.agent.probes.common import ProbeFailure, capped, connect, connect_reason, resolve
+from netwarden.agent.probes import http_tls, http_wire
+from netwarden.agent.probes.common import (
+    AddrInfo,
+    ProbeFailure,
+    capped,
+    connect,
+    connect_reason,
+    lookup_timed_out,
+    resolve,
+)
+from netwarden.agent.probes.resolver import Resolver
 from netwarden.agent.probes.result import ProbeReason, ProbeResult
 
 if TYPE_CHECKING:
@@ -31,6 +39,7 @@ REDIRECT_COUNT: Final = "netwarden_probe_http_redirects"
 SSL: Final = "netwarden_probe_http_ssl"
 TLS_DAYS_LEFT: Final = "netwarden_probe_tls_days_left"
 TLS_VERIFIED: Final = "netwarden_probe_tls_verified"
+TLS_VERIFY_ERROR: Final = "netwarden_probe_tls_verify_error_info"
 
 PHASES: Final = ("resolve", "connect", "tls", "processing", "transfer")
 REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
@@ -48,7 +57,7 @@ class HttpTarget:
     body_regex: str | None = None
     max_redirects: int = 5  # not followed when expect_status is itself a redirect status
     timeout: float | None = None  # seconds; shortens the caller's deadline
-    ca_file: str | None = None  # PEM CA(s) to verify against instead of the system's store
+    ca_file: str | None = None  # PEM file of the CAs to trust instead of the system's
 
     @property
     def label(self) -> str:
@@ -64,22 +73,22 @@ def from_check(check: HttpCheck, interval: float) -> HttpTarget:
         check.body_regex,
         check.max_redirects,
         check.timeout,
+        check.ca_file,
     )
 
 
 class _Phases:
     """Loop time spent per phase; entering a phase ends the one before it. The clock starts in
-    the first phase, so every moment of the probe is in one phase and they add up exactly to
-    its duration (measured from ``started``), however late the loop gets to each step."""
+    ``resolve`` (URL parsing included) at ``began``, so the phases add up to the duration."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self.seconds = dict.fromkeys(PHASES, 0.0)
-        self.current: str | None = PHASES[0]
-        self.started = self._since = loop.time()
+        self.current: str | None = "resolve"
+        self.began = self._since = loop.time()
 
     def enter(self, phase: str | None) -> float:
-        """End the current phase and start ``phase`` (None: the probe is over); returns now."""
+        """Switch to ``phase`` (None: stop the clock); the loop time of the switch."""
         now = self._loop.time()
         if self.current is not None:
             self.seconds[self.current] += now - self._since
@@ -90,49 +99,71 @@ class _Phases:
 class _Probe:
     """What one probe learnt so far; read for the result even when a hop failed."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, tls_verify: bool) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, target: HttpTarget, resolver: Resolver | None
+    ) -> None:
         self.phases = _Phases(loop)
-        self.tls_verify = tls_verify
-        self.context: ssl.SSLContext | None = None  # None: the shared one of tls_verify
+        self.tls_verify = target.tls_verify
+        self.ca_file = target.ca_file
+        self.resolver = resolver
         self.redirects = 0
         self.status = 0
         self.length = 0  # bytes of the last hop's body, counted past what was kept
         self.https = False
-        self.days_left: float | None = None  # of the last hop's certificate, if it was https
+        self.host = ""  # of the last hop
+        # Of the last hop, if it was https: the certificate's days left, whether it verified
+        # (None: no handshake finished or failed yet), and why not.
+        self.days_left: float | None = None
+        self.verified: bool | None = None
+        self.verify_error: str | None = None
         self.writers: list[asyncio.StreamWriter] = []
 
+    def new_hop(self, https: bool, host: str) -> None:
+        self.https, self.host, self.status, self.length = https, host, 0, 0
+        self.days_left, self.verified, self.verify_error = None, None, None
 
-async def probe(target: HttpTarget, *, deadline: float) -> ProbeResult:
+
+async def probe(
+    target: HttpTarget, *, deadline: float, resolver: Resolver | None = None
+) -> ProbeResult:
     """GET the target's URL within the deadline, following up to ``max_redirects`` redirects.
 
-    Failures: dns, refused, unreachable, timeout, tls, http-status (also for too many
-    redirects), body-mismatch, other (a malformed response). An invalid ``body_regex`` raises
-    :class:`re.error`: it is a configuration error, not a property of the target."""
+    Failures: dns (also a lookup still unanswered at the deadline), refused, unreachable,
+    timeout, tls, http-status (also for too many redirects), body-mismatch, other (a malformed
+    response, an unusable ``ca_file``). An invalid ``body_regex`` raises :class:`re.error`: it
+    is a configuration error, not a property of the target. ``resolver``: the process's by
+    default."""
     deadline = capped(deadline, target.timeout)
     expect_status = target.expect_status
     pattern = re.compile(target.body_regex) if target.body_regex is not None else None
     loop = asyncio.get_running_loop()
-    seen = _Probe(loop, target.tls_verify)
-    began = seen.phases.started
+    seen = _Probe(loop, target, resolver)
+    began = seen.phases.began
     try:
         try:
             async with asyncio.timeout(deadline):
-                if target.ca_file is not None and target.tls_verify:
-                    seen.context = await asyncio.to_thread(_ca_context, target.ca_file)
                 body = await _follow(seen, target.url, expect_status, target.max_redirects)
             reason, message = _judge(seen.status, body, expect_status, pattern)
         except ProbeFailure as exc:
             reason, message = exc.reason, exc.message
         except TimeoutError:
-            reason = ProbeReason.timeout
-            message = f"no answer within {deadline:g} s (in {seen.phases.current})"
+            reason, message = _timed_out(seen, deadline)
         duration = seen.phases.enter(None) - began
     finally:
         await _settle(seen.writers)
     result = ProbeResult(reason is ProbeReason.ok, duration, reason, message)
     result.values = _values(seen)
     result.labelled = {PHASE_SECONDS: dict(seen.phases.seconds)}
+    if seen.verify_error is not None:
+        result.labelled[TLS_VERIFY_ERROR] = {seen.verify_error: 1.0}
     return result
+
+
+def _timed_out(probe: _Probe, deadline: float) -> tuple[ProbeReason, str]:
+    if probe.phases.current == "resolve":
+        failure = lookup_timed_out(probe.host, deadline)
+        return failure.reason, failure.message
+    return ProbeReason.timeout, f"no answer within {deadline:g} s (in {probe.phases.current})"
 
 
 async def _follow(
@@ -169,20 +200,26 @@ def _values(probe: _Probe) -> dict[str, float]:
     }
     if probe.days_left is not None:
         values[TLS_DAYS_LEFT] = probe.days_left
-        values[TLS_VERIFIED] = 1.0 if probe.tls_verify else 0.0
+    if probe.verified is not None:
+        values[TLS_VERIFIED] = 1.0 if probe.verified else 0.0
     return values
 
 
 async def _fetch(probe: _Probe, url: str) -> tuple[int, dict[str, str], http_wire.Body]:
     """One hop: connect, send the GET, read the answer; the connection is closed after."""
     parts = _split(url)
-    probe.https, probe.days_left, probe.status, probe.length = parts.scheme == "https", None, 0, 0
+    probe.new_hop(parts.scheme == "https", parts.hostname or "")
     port = parts.port or (443 if probe.https else 80)
     probe.phases.enter("resolve")
-    info = await resolve(parts.hostname or "", port)
+    # The agent's own CA file first: if it is unusable, there is nothing to connect for.
+    tls = http_tls.context(probe.tls_verify, probe.ca_file) if probe.https else None
+    info = await resolve(probe.host, port, probe.resolver)
     probe.phases.enter("connect")
     sock = await connect(info)
-    reader, writer = await _open(probe, sock, parts.hostname if probe.https else None)
+    if tls is not None:
+        reader, writer = await _open_tls(probe, sock, info, tls)
+    else:
+        reader, writer = await _own(probe, asyncio.open_connection(sock=sock), sock)
     try:
         probe.phases.enter("processing")
         writer.write(http_wire.request(parts))
@@ -215,67 +252,64 @@ def _split(url: str) -> SplitResult:
     return parts
 
 
-async def _open(
-    probe: _Probe, sock: socket.socket, tls_host: str | None
+async def _open_tls(
+    probe: _Probe, sock: socket.socket, info: AddrInfo, ctx: ssl.SSLContext
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """Streams over the connected ``sock`` (which they then own), after TLS for ``tls_host``."""
+    """TLS over the connected ``sock`` (which the streams then own), verified as the check
+    asks. A certificate that fails verification is still read, over a second connection that
+    only looks at it: its days left and why it failed are what an admin needs to fix it."""
+    probe.phases.enter("tls")
     try:
-        if tls_host is None:
-            reader, writer = await asyncio.open_connection(sock=sock)
-        else:
-            probe.phases.enter("tls")
-            context = probe.context or _context(probe.tls_verify)
-            reader, writer = await _handshake(sock, tls_host, context)
+        reader, writer = await _own(probe, _handshake(sock, probe.host, ctx), sock)
+    except ssl.SSLCertVerificationError as exc:
+        probe.verified, probe.verify_error = False, http_tls.verify_error(exc)
+        probe.days_left = await _peek_days_left(probe, info)
+        raise ProbeFailure(ProbeReason.tls, f"TLS with {probe.host}: {exc}") from exc
+    except (ssl.SSLError, ConnectionError) as exc:
+        probe.verified = False  # no certificate was verified: the handshake itself failed
+        raise ProbeFailure(ProbeReason.tls, f"TLS with {probe.host}: {exc}") from exc
+    probe.verified = probe.tls_verify
+    probe.days_left = _peer_days_left(writer)
+    return reader, writer
+
+
+async def _peek_days_left(probe: _Probe, info: AddrInfo) -> float | None:
+    """The days left of the certificate the server presents, read without verifying it."""
+    try:
+        sock = await connect(info)
+        _, writer = await _own(probe, _handshake(sock, probe.host, http_tls.unverified()), sock)
+    except (ProbeFailure, ssl.SSLError, ConnectionError):
+        return None  # the failure to report is the first connection's
+    days = _peer_days_left(writer)
+    writer.transport.abort()
+    return days
+
+
+async def _handshake(
+    sock: socket.socket, host: str, ctx: ssl.SSLContext
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    return await asyncio.open_connection(sock=sock, ssl=ctx, server_hostname=host)
+
+
+async def _own(
+    probe: _Probe,
+    opening: Coroutine[Any, Any, tuple[asyncio.StreamReader, asyncio.StreamWriter]],
+    sock: socket.socket,
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """The streams ``opening`` makes over ``sock``, closed with the probe whatever happens."""
+    try:
+        reader, writer = await opening
     except BaseException:
         sock.close()  # asyncio closes it too, later; a second close is harmless
         raise
     probe.writers.append(writer)
-    if tls_host is not None:
-        probe.days_left = _days_left(writer)
     return reader, writer
 
 
-async def _handshake(
-    sock: socket.socket, host: str, context: ssl.SSLContext
-) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    try:
-        return await asyncio.open_connection(sock=sock, ssl=context, server_hostname=host)
-    except (ssl.SSLError, ssl.CertificateError, ConnectionError) as exc:
-        raise ProbeFailure(ProbeReason.tls, f"TLS with {host}: {exc}") from exc
-
-
-@functools.cache
-def _context(verify: bool) -> ssl.SSLContext:
-    # Built once per mode: loading the system CA store is blocking file I/O.
-    if verify:
-        return ssl.create_default_context()
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    return context
-
-
-def _ca_context(ca_file: str) -> ssl.SSLContext:
-    """A verifying context that trusts only the CA(s) in ``ca_file`` (blocking: file I/O)."""
-    try:
-        return ssl.create_default_context(cafile=ca_file)
-    except (OSError, ssl.SSLError) as exc:
-        raise ProbeFailure(ProbeReason.tls, f"cannot load CA file {ca_file}: {exc}") from exc
-
-
-def _days_left(writer: asyncio.StreamWriter) -> float | None:
+def _peer_days_left(writer: asyncio.StreamWriter) -> float | None:
     """Days until the peer certificate's notAfter; read even when it was not verified."""
     ssl_object: ssl.SSLObject | None = writer.get_extra_info("ssl_object")
-    der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
-    if not der:
-        return None
-    from cryptography import x509  # only https probes pay for importing it
-
-    try:
-        not_after = x509.load_der_x509_certificate(der).not_valid_after_utc
-    except ValueError:
-        return None
-    return (not_after - datetime.now(UTC)).total_seconds() / 86400
+    return http_tls.days_left(ssl_object.getpeercert(binary_form=True) if ssl_object else None)
 
 
 async def _settle(writers: list[asyncio.StreamWriter]) -> None:

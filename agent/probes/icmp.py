@@ -1,12 +1,16 @@
 """The ICMP prober: N echo requests per target, spread over the interval, on ONE socket per
-agent, with loss, RTT statistics and jitter per target (smokeping-style, not one packet).
+address family per agent (ICMPv4, ICMPv6), with loss, RTT statistics and jitter per target
+(smokeping-style, not one packet).
 
-The socket is an unprivileged ICMP datagram socket when ``net.ipv4.ping_group_range`` admits
-the process's group, else a raw socket (needs CAP_NET_RAW). Replies are matched to requests by
-(target address, sequence) plus a 16-byte token in the payload, since a datagram socket's
-kernel rewrites the echo identifier to the socket's own; a raw socket also checks the
-identifier, as it sees every ICMP message of the host. Receive times are the kernel's
-(SO_TIMESTAMPNS), so a busy event loop does not inflate RTTs with its own delay.
+The sockets are unprivileged ICMP datagram sockets when ``net.ipv4.ping_group_range`` admits
+the process's group, else raw sockets (need CAP_NET_RAW); see ``icmp_socket.py``. Replies are
+matched to requests by (target address, sequence) plus a 16-byte token in the payload, since a
+datagram socket's kernel rewrites the echo identifier to the socket's own; a raw socket also
+checks the identifier, as it sees every ICMP message of the host. Receive times are the
+kernel's (SO_TIMESTAMPNS), so a busy event loop does not inflate RTTs with its own delay.
+
+A target's name is looked up on the resolver's own threads (``resolver.py``), bounded by the
+probe's deadline; an address (IPv4 or IPv6) is used as it is.
 """
 
 from __future__ import annotations
@@ -19,37 +23,39 @@ import itertools
 import os
 import secrets
 import socket
-import struct
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Final
 
 from netwarden.agent.probes.icmp_packets import (
-    DEST_UNREACHABLE,
-    ECHO_REPLY,
     PAYLOAD_SIZE,
-    TIME_EXCEEDED,
     Icmp,
     build_echo,
     jitter,
-    parse,
     rtt_summary,
 )
+from netwarden.agent.probes.icmp_socket import (
+    ANCILLARY,
+    FAMILY_NAMES,
+    IcmpSocket,
+    SocketKind,
+    open_icmp,
+    stamp,
+)
+from netwarden.agent.probes.resolver import Resolver, default_resolver
 from netwarden.agent.probes.result import ProbeReason, ProbeResult
 
 if TYPE_CHECKING:
     from netwarden.inventory.model import IcmpCheck
 
-SocketKind = Literal["auto", "datagram", "raw"]
+__all__ = ["IcmpPinger", "IcmpProber", "IcmpTarget", "SocketKind", "from_check", "spread"]
+
 LOSS = "netwarden_probe_icmp_loss_ratio"
 JITTER = "netwarden_probe_icmp_jitter_seconds"
 SENT = "netwarden_probe_icmp_packets_sent"
 RTT = "netwarden_probe_icmp_rtt_seconds"
+LOOKUP_DEADLINE: Final = 5.0  # seconds a name lookup may take when the caller sets no deadline
 
-_SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux; Python does not export it
-_SOL_RAW, _ICMP_FILTER = 255, 1  # linux/icmp.h: a raw socket's mask of ICMP types to drop
-_TIMESPEC = struct.Struct("@qq")
-_ANCILLARY = socket.CMSG_SPACE(_TIMESPEC.size)
 _MAX_READS = 512  # datagrams per readable event, so a flood cannot starve the event loop
 _RCVBUF = 4 * 1024 * 1024  # thousands of targets answering at once must not overflow it
 _UNREACHABLE = frozenset({errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN})
@@ -109,41 +115,37 @@ def _wake(fut: asyncio.Future[None]) -> None:
         fut.set_result(None)
 
 
-def _open_socket(kind: SocketKind) -> tuple[socket.socket, bool]:
-    """The socket and whether it is raw (its datagrams then start with the IP header)."""
-    if kind != "raw":
-        try:
-            return socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP), False
-        except OSError:
-            if kind == "datagram":
-                raise
-    sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-    # Drop every ICMP type but ours in the kernel: the host's other ICMP costs us nothing.
-    keep = (1 << ECHO_REPLY) | (1 << DEST_UNREACHABLE) | (1 << TIME_EXCEEDED)
-    sock.setsockopt(_SOL_RAW, _ICMP_FILTER, struct.pack("I", ~keep & 0xFFFFFFFF))
-    return sock, True
-
-
-def _stamp(ancillary: list[tuple[int, int, bytes]]) -> float:
-    for level, kind, data in ancillary:
-        if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS and len(data) >= 16:
-            sec, nsec = _TIMESPEC.unpack_from(data)
-            return float(sec + nsec * 1e-9)
-    return time.time()
+def _address(host: str) -> tuple[str, int] | None:
+    """An address as the kernel reports peers (IPv6 compressed), with its family; None for a
+    name."""
+    try:
+        parsed = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    family = socket.AF_INET6 if parsed.version == 6 else socket.AF_INET
+    return str(parsed), family
 
 
 class IcmpPinger:
-    """One ICMP socket shared by every ``ping`` of an agent; opened on first use.
+    """The ICMP sockets (one per address family) shared by every ``ping`` of an agent; each
+    opened on first use.
 
     ``kind``: ``"auto"`` (datagram if allowed, else raw), ``"datagram"`` or ``"raw"``.
     ``payload_size``: bytes of echo payload (at least the 16-byte token; 56 as ping(8)).
+    ``resolver``: where names are looked up (the process's by default).
     """
 
-    def __init__(self, *, kind: SocketKind = "auto", payload_size: int = PAYLOAD_SIZE) -> None:
+    def __init__(
+        self,
+        *,
+        kind: SocketKind = "auto",
+        payload_size: int = PAYLOAD_SIZE,
+        resolver: Resolver | None = None,
+    ) -> None:
         self.kind = kind
         self.payload_size = payload_size
-        self._sock: socket.socket | None = None
-        self._raw = False
+        self.resolver = resolver
+        self._sockets: dict[int, IcmpSocket] = {}
         self._ident = secrets.randbelow(0x10000)
         self._salt = os.urandom(8)
         self._counter = itertools.count(secrets.randbelow(2**62))
@@ -152,31 +154,35 @@ class IcmpPinger:
 
     @property
     def socket_kind(self) -> str | None:
-        """``"datagram"`` or ``"raw"`` once open, else None."""
-        if self._sock is None:
-            return None
-        return "raw" if self._raw else "datagram"
+        """``"datagram"`` or ``"raw"`` once a socket is open (the ICMPv4 one's first), else
+        None."""
+        opened = self._sockets.get(socket.AF_INET) or self._sockets.get(socket.AF_INET6)
+        return opened.kind if opened is not None else None
 
-    def open(self) -> None:
-        """Open the socket now (``ping`` does it on first use); OSError if not permitted."""
-        if self._sock is not None:
+    def socket_of(self, family: int) -> socket.socket | None:
+        """The open socket of ``family`` (``socket.AF_INET`` or ``AF_INET6``), if any."""
+        opened = self._sockets.get(family)
+        return opened.sock if opened is not None else None
+
+    def open(self, family: int = socket.AF_INET) -> None:
+        """Open the socket of ``family`` now (``ping`` does it on first use); OSError if not
+        permitted."""
+        if family in self._sockets:
             return
         loop = asyncio.get_running_loop()
-        sock, self._raw = _open_socket(self.kind)
-        sock.setblocking(False)
-        sock.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
+        opened = open_icmp(family, self.kind)
         # Capped by net.core.rmem_max; the default still works, only a flood of answers suffers.
         with contextlib.suppress(OSError):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF)
-        loop.add_reader(sock.fileno(), self._on_readable)
-        self._sock = sock
+            opened.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF)
+        loop.add_reader(opened.sock.fileno(), self._on_readable, opened)
+        self._sockets[family] = opened
 
     async def close(self) -> None:
-        """Close the socket; pings still running end at once and count the rest as lost."""
-        sock, self._sock = self._sock, None
-        if sock is not None:
-            asyncio.get_running_loop().remove_reader(sock.fileno())
-            sock.close()
+        """Close the sockets; pings still running end at once and count the rest as lost."""
+        opened, self._sockets = list(self._sockets.values()), {}
+        for each in opened:
+            asyncio.get_running_loop().remove_reader(each.sock.fileno())
+            each.sock.close()
         for _, probe, _ in list(self._pending.values()):
             if probe.waiter is not None:
                 _wake(probe.waiter)
@@ -189,9 +195,11 @@ class IcmpPinger:
         count: int = 20,
         spacing: float,
         timeout: float,  # noqa: ASYNC109 -- per packet, not the call's: asyncio.timeout cannot say it
+        lookup_deadline: float = LOOKUP_DEADLINE,
     ) -> ProbeResult:
         """Send ``count`` echo requests to ``host``, ``spacing`` seconds apart, and wait up to
-        ``timeout`` after each for its reply. Never raises for a target's failure.
+        ``timeout`` after each for its reply. Never raises for a target's failure. A name is
+        looked up first, for at most ``lookup_deadline`` seconds.
 
         Values: loss ratio (replies missing of ``count`` sent), jitter (mean absolute difference
         of consecutive RTTs; 0 with under two replies), packets sent, and RTT min/avg/max/p50/p95
@@ -199,17 +207,18 @@ class IcmpPinger:
         if count < 1 or spacing < 0 or timeout <= 0:
             raise ValueError("ping needs count >= 1, spacing >= 0 and timeout > 0")
         started = time.monotonic()
-        address = await _resolve(host)
-        if address is None:
-            return ProbeResult(False, 0.0, ProbeReason.dns, f"cannot resolve {host}")
+        found = await self._resolve(host, lookup_deadline)
+        if isinstance(found, str):
+            return ProbeResult(False, time.monotonic() - started, ProbeReason.dns, found)
+        address, family = found
         try:
-            self.open()
+            self.open(family)
         except OSError as exc:
-            message = f"cannot open an ICMP socket: {exc}"
+            message = f"cannot open an {FAMILY_NAMES[family]} socket: {exc.strerror or exc}"
             return ProbeResult(False, time.monotonic() - started, ProbeReason.other, message)
         probe = _Probe(count, timeout)
         try:
-            await self._run(address, probe, count, spacing)
+            await self._run(address, family, probe, spacing)
         finally:
             for key in probe.keys:
                 entry = self._pending.get(key)
@@ -217,14 +226,33 @@ class IcmpPinger:
                     del self._pending[key]
         return _result(probe, count, time.monotonic() - started)
 
-    async def _run(self, address: str, probe: _Probe, count: int, spacing: float) -> None:
+    async def _resolve(self, host: str, deadline: float) -> tuple[str, int] | str:
+        """``host``'s address and family, or why there is none (a one-line message)."""
+        literal = _address(host)
+        if literal is not None:
+            return literal
+        resolver = self.resolver or default_resolver()
+        try:
+            async with asyncio.timeout(deadline):
+                rows = await resolver.getaddrinfo(host, None, type=socket.SOCK_DGRAM)
+        except TimeoutError:
+            return f"{host}: no answer from the resolver within {deadline:g} s"
+        except socket.gaierror as exc:
+            return f"{host}: {exc.strerror or exc}"
+        for family, _, _, _, sockaddr in rows:
+            found = _address(str(sockaddr[0]))
+            if family in FAMILY_NAMES and found is not None:
+                return found
+        return f"{host}: no IPv4 or IPv6 address"
+
+    async def _run(self, address: str, family: int, probe: _Probe, spacing: float) -> None:
         first = time.monotonic()
-        for index in range(count):
+        for index in range(len(probe.rtts)):
             delay = first + index * spacing - time.monotonic()
             if index and delay > 0:
                 await asyncio.sleep(delay)
-            self._send(address, probe, index)
-        if probe.outstanding <= 0 or self._sock is None:
+            self._send(address, family, probe, index)
+        if probe.outstanding <= 0 or family not in self._sockets:
             return
         loop = asyncio.get_running_loop()
         probe.waiter = loop.create_future()
@@ -241,17 +269,18 @@ class IcmpPinger:
                 return self._seq
         raise RuntimeError(f"65,536 echo requests to {address} in flight")
 
-    def _send(self, address: str, probe: _Probe, index: int) -> None:
-        sock = self._sock
-        if sock is None:  # closed while this ping ran
+    def _send(self, address: str, family: int, probe: _Probe, index: int) -> None:
+        opened = self._sockets.get(family)
+        if opened is None:  # closed while this ping ran
             return
         seq = self._next_seq(address)
         token = self._salt + next(self._counter).to_bytes(8, "big")
-        packet = build_echo(self._ident, seq, token, self.payload_size)
+        v6 = family == socket.AF_INET6
+        packet = build_echo(self._ident, seq, token, self.payload_size, v6=v6)
         # Stamped before sendto: on a fast path the kernel stamps the reply before it returns.
         probe.sent_at[index] = time.time()
         try:
-            sock.sendto(packet, (address, 0))
+            opened.sock.sendto(packet, (address, 0))
         except BlockingIOError:
             return  # send buffer full: the packet is lost, and counted so
         except OSError as exc:
@@ -263,23 +292,22 @@ class IcmpPinger:
         probe.keys.append(key)
         probe.outstanding += 1
 
-    def _on_readable(self) -> None:
-        sock = self._sock
-        if sock is None:
+    def _on_readable(self, opened: IcmpSocket) -> None:
+        if self._sockets.get(opened.family) is not opened:
             return
         for _ in range(_MAX_READS):
             try:
-                data, ancillary, _flags, peer = sock.recvmsg(2048, _ANCILLARY)
+                data, ancillary, _flags, peer = opened.sock.recvmsg(2048, ANCILLARY)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError:
                 continue  # a queued socket error (e.g. a datagram socket's ICMP error)
-            msg = parse(data, peer[0], ip_header=self._raw)
+            msg = opened.parse(data, _peer(peer[0]))
             if msg is not None:
-                self._dispatch(msg, _stamp(ancillary))
+                self._dispatch(msg, stamp(ancillary), raw=opened.raw)
 
-    def _dispatch(self, msg: Icmp, received: float) -> None:
-        if self._raw and msg.ident != self._ident:
+    def _dispatch(self, msg: Icmp, received: float, *, raw: bool = False) -> None:
+        if raw and msg.ident != self._ident:
             return  # another process's ping: a raw socket sees all of the host's ICMP
         key = (msg.peer, msg.seq)
         entry = self._pending.get(key)
@@ -299,18 +327,10 @@ class IcmpPinger:
         probe.settle()
 
 
-async def _resolve(host: str) -> str | None:
-    """``host``'s IPv4 address (a literal as it is), or None if it does not resolve."""
-    try:
-        return str(ipaddress.IPv4Address(host))
-    except ValueError:
-        pass
-    loop = asyncio.get_running_loop()
-    try:
-        infos = await loop.getaddrinfo(host, None, family=socket.AF_INET, type=socket.SOCK_DGRAM)
-    except (socket.gaierror, UnicodeError):
-        return None
-    return str(infos[0][4][0]) if infos else None
+def _peer(host: str) -> str:
+    """The sender as the pending table keys it (the kernel already writes IPv6 compressed)."""
+    found = _address(host)
+    return found[0] if found is not None else host
 
 
 def _result(probe: _Probe, count: int, duration: float) -> ProbeResult:
@@ -331,7 +351,12 @@ class IcmpProber:
 
     async def probe(self, target: IcmpTarget, *, deadline: float) -> ProbeResult:
         """Ping the target. Its count, spacing and timeout bound the duration: the deadline
-        does not cut a ping short (the replies still due would be lost, and counted so)."""
+        does not cut a ping short (the replies still due would be lost, and counted so); it
+        bounds the lookup of a name."""
         return await self.pinger.ping(
-            target.host, count=target.count, spacing=target.spacing, timeout=target.timeout
+            target.host,
+            count=target.count,
+            spacing=target.spacing,
+            timeout=target.timeout,
+            lookup_deadline=deadline,
         )

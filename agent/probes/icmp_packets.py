@@ -1,4 +1,5 @@
-"""ICMPv4 echo packets and the statistics of one multi-packet probe: pure functions, no I/O.
+"""ICMP echo packets (ICMPv4 and ICMPv6) and the statistics of one multi-packet probe: pure
+functions, no I/O.
 
 Every echo request carries a 16-byte token (8 bytes fixed per pinger, 8 bytes of a counter)
 at the start of its payload. With an unprivileged datagram socket the kernel replaces the echo
@@ -8,6 +9,7 @@ identifier with the socket's own, so the identifier cannot tell our packets from
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import math
 import struct
@@ -18,6 +20,14 @@ ECHO_REPLY = 0
 DEST_UNREACHABLE = 3
 ECHO_REQUEST = 8
 TIME_EXCEEDED = 11
+# ICMPv6 (RFC 4443): other numbers, and a checksum over a pseudo-header with both addresses,
+# which the kernel computes for ICMPv6 sockets (raw ones included), so we leave it 0.
+ECHO_REPLY_V6 = 129
+DEST_UNREACHABLE_V6 = 1
+ECHO_REQUEST_V6 = 128
+TIME_EXCEEDED_V6 = 3
+_IPV6_HEADER = 40
+_NEXT_ICMPV6 = 58
 TOKEN_SIZE = 16
 PAYLOAD_SIZE = 56  # as ping(8): 64-byte ICMP messages
 _HEADER = struct.Struct("!BBHHH")
@@ -34,10 +44,16 @@ def checksum(data: bytes) -> int:
     return ~total & 0xFFFF
 
 
-def build_echo(ident: int, seq: int, token: bytes, size: int = PAYLOAD_SIZE) -> bytes:
-    """An echo request with ``token`` at the start of a ``size``-byte payload."""
+def build_echo(
+    ident: int, seq: int, token: bytes, size: int = PAYLOAD_SIZE, *, v6: bool = False
+) -> bytes:
+    """An echo request with ``token`` at the start of a ``size``-byte payload (ICMPv6 with
+    ``v6``: its checksum is the kernel's)."""
     payload = token + bytes(max(0, size - len(token)))
-    unsummed = _HEADER.pack(ECHO_REQUEST, 0, 0, ident & 0xFFFF, seq & 0xFFFF) + payload
+    kind = ECHO_REQUEST_V6 if v6 else ECHO_REQUEST
+    unsummed = _HEADER.pack(kind, 0, 0, ident & 0xFFFF, seq & 0xFFFF) + payload
+    if v6:
+        return unsummed
     total = checksum(unsummed)
     return unsummed[:2] + total.to_bytes(2, "big") + unsummed[4:]
 
@@ -98,6 +114,33 @@ def _unreachable(quote: bytes) -> Icmp | None:
         return None
     # RFC 792 only guarantees 8 quoted bytes; Linux and most routers quote more.
     return Icmp(True, quoted[1], ident, seq, req[8 : 8 + TOKEN_SIZE])
+
+
+def parse_v6(data: bytes, peer: str, *, raw: bool) -> Icmp | None:
+    """Decode an ICMPv6 echo reply or a destination unreachable for an echo request, else
+    None. Both socket kinds deliver the message without the IPv6 header; only a ``raw`` one
+    delivers errors."""
+    if len(data) < 8:
+        return None
+    kind, _code, _sum, ident, seq = _HEADER.unpack_from(data)
+    if kind == ECHO_REPLY_V6:
+        return Icmp(False, peer, ident, seq, data[8 : 8 + TOKEN_SIZE])
+    if kind == DEST_UNREACHABLE_V6 and raw:
+        return _unreachable_v6(data[8:])
+    return None
+
+
+def _unreachable_v6(quote: bytes) -> Icmp | None:
+    """The echo request quoted by an ICMPv6 destination unreachable: the invoking packet's
+    IPv6 header, then (without extension headers, as for our requests) the ICMPv6 message."""
+    if len(quote) < _IPV6_HEADER + 8 or quote[0] >> 4 != 6 or quote[6] != _NEXT_ICMPV6:
+        return None
+    req = quote[_IPV6_HEADER:]
+    kind, _code, _sum, ident, seq = _HEADER.unpack_from(req)
+    if kind != ECHO_REQUEST_V6:
+        return None
+    destination = str(ipaddress.IPv6Address(quote[24:40]))
+    return Icmp(True, destination, ident, seq, req[8 : 8 + TOKEN_SIZE])
 
 
 def quantile(ordered: Sequence[float], q: float) -> float:

@@ -38,7 +38,6 @@ from netwarden.inventory.model import PushTarget
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SPOOL_DIR = Path("/var/lib/netwarden/spool")
 MAX_PENDING = 20_000  # blocks taken but not yet stored; beyond it the oldest are dropped
 CONFIG_EVERY = 1.0  # s between looks at the running inventory's push settings
 
@@ -82,8 +81,13 @@ class PushService:
     # --- the runtime's seams ---------------------------------------------------------
 
     async def start(self, agent: AgentContext) -> None:
-        self._agent = agent
         agent.runtime.listeners.append(self)
+        self.attach(agent)
+
+    def attach(self, agent: AgentContext) -> None:
+        """Start following ``agent`` without listening to its runtime: the push gate
+        (agent/push/gate.py) loads this service late and passes polls on itself."""
+        self._agent = agent
         PushCollector(self._status, self._spool_stats, registry=agent.registry)
         self._task = asyncio.create_task(self._follow(agent), name="push")
 

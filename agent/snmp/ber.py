@@ -29,6 +29,8 @@ class PduType(enum.IntEnum):
     GET_NEXT = 0xA1
     RESPONSE = 0xA2
     GET_BULK = 0xA5
+    INFORM = 0xA6
+    TRAP = 0xA7  # SNMPv2-Trap-PDU (v2c and v3 notifications)
     REPORT = 0xA8
 
 

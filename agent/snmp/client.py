@@ -92,6 +92,12 @@ class UdpSnmpSession:
         self._next_id = secrets.randbelow(2**30) + 1
         self._closed = False
 
+    @property
+    def engine_id(self) -> bytes | None:
+        """The device's SNMPv3 engine ID as this session discovered it (None for v2c or
+        before discovery): the trap receiver authenticates v3 notifications against it."""
+        return self._usm.engine_id if self._usm is not None else None
+
     async def __aenter__(self) -> UdpSnmpSession:
         return self
 

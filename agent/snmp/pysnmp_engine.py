@@ -324,8 +324,12 @@ class PysnmpSession:
                 raise SnmpError(Reason.other, f"{self._where}: session closed")
             if self._engine is None:
                 api, target = hlapi(), self.target
+                # pysnmp has one transport class per address family.
+                transport = (
+                    api.Udp6TransportTarget if ":" in target.host else api.UdpTransportTarget
+                )
                 try:
-                    self._transport = await api.UdpTransportTarget.create(
+                    self._transport = await transport.create(
                         (target.host, target.port), timeout=target.timeout, retries=target.retries
                     )
                 except _pysnmp_error() as exc:  # pysnmp's only failure here: name resolution

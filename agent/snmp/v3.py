@@ -69,6 +69,11 @@ class UsmState:
     def discovered(self) -> bool:
         return self._engine is not None
 
+    @property
+    def engine_id(self) -> bytes | None:
+        """The agent's engine ID as discovered, None before discovery."""
+        return self._engine.engine_id if self._engine is not None else None
+
     def forget(self) -> None:
         self._engine = None
 

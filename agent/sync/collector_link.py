@@ -23,16 +23,19 @@ from netwarden.agent.sync.assignment import AssignmentSync
 from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
 from netwarden.agent.sync.client import CollectorClient
 from netwarden.agent.sync.config_revisions import RevisionShipper
-from netwarden.agent.sync.disk_queue import MAX_AGE, MAX_BYTES, DiskQueue, Item
+from netwarden.agent.sync.disk_queue import MAX_AGE, MAX_BYTES, DiskQueue, Item, QueueStats
 from netwarden.agent.sync.job_record import AsyncJobRecord, JobRecord
 from netwarden.agent.sync.jobs import JobHandler, builtin_jobs
 from netwarden.agent.sync.loop import FleetSync, SyncSettings
 from netwarden.agent.sync.state_dir import StateDir
 from netwarden.agent.sync.status import SyncStatus
+from netwarden.agent.sync.uploader import Uploader
 from netwarden.errors import NetwardenError
 
 if TYPE_CHECKING:
     from netwarden.agent.actions.scapy_tracer import ScapyTracer
+
+EVENTS_MAX_BYTES = 64 * 1024 * 1024  # ~200k events of 300 bytes: a day of a busy agency
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,9 @@ class EnrolledOptions:
     settings: SyncSettings = field(default_factory=SyncSettings)
     queue_max_bytes: int = MAX_BYTES
     queue_max_age: float = MAX_AGE
+    # Traps and syslog wait in a queue of their own (events.db) with its own bound, so a
+    # syslog storm drops its own oldest events, never job results or poll summaries.
+    events_max_bytes: int = EVENTS_MAX_BYTES
     # More heartbeat fields from other parts (the push spool's depth).
     heartbeat_extra: Callable[[], Mapping[str, object]] | None = None
 
@@ -60,6 +66,8 @@ class CollectorLink:
         self.status = SyncStatus(self.identity.agent)
         self.client: CollectorClient | None = None
         self.queue: AsyncDiskQueue | None = None
+        self.events: AsyncDiskQueue | None = None
+        self._events_task: asyncio.Task[None] | None = None
         self.assignment: AssignmentSync | None = None
         self.sync: FleetSync | None = None
         self.record: AsyncJobRecord | None = None
@@ -129,6 +137,14 @@ class CollectorLink:
         SyncCollector(lambda: self.status, self.queue.stats, registry=agent.registry)
         self._stopping = agent.stop
         self._task = asyncio.create_task(self.sync.run(agent.stop), name="fleet sync")
+        events = DiskQueue(
+            self.state.events_path,
+            max_bytes=options.events_max_bytes,
+            max_age=options.queue_max_age,
+        )
+        self.events = AsyncDiskQueue(events)
+        uploader = Uploader(self.client, self.events, self.status)
+        self._events_task = asyncio.create_task(uploader.run(agent.stop), name="events upload")
 
     def _actions(self, agent: AgentContext) -> dict[str, JobHandler]:
         """The playbook actions, on this agent's runtime (none in tests without probers).
@@ -157,7 +173,20 @@ class CollectorLink:
             raise NetwardenError("the collector link is not started")
         await self.queue.put_many(items)
 
+    async def put_events(self, items: Sequence[Item]) -> None:
+        """Queue traps and syslog events in the events queue (their own bound)."""
+        if self.events is None:
+            raise NetwardenError("the collector link is not started")
+        await self.events.put_many(items)
+
+    def events_stats(self) -> QueueStats | None:
+        return self.events.stats() if self.events is not None else None
+
     async def close(self) -> None:
+        if self._events_task is not None:
+            if not self._stopping.is_set():
+                self._events_task.cancel()
+            await asyncio.gather(self._events_task, return_exceptions=True)
         if self._task is not None:
             # The agent's stop event ends the sync and its tasks in order; only a close
             # without it (a failed start) cancels.
@@ -168,6 +197,8 @@ class CollectorLink:
             await self.client.aclose()
         if self.queue is not None:
             await self.queue.close()
+        if self.events is not None:
+            await self.events.close()
         if self.record is not None:
             await self.record.close()
         if self.tracer is not None:

@@ -134,7 +134,9 @@ async def enroll(
     token = parse_token(token_text)
     check_transport(url, token, insecure=insecure)
     state = StateDir(state_dir)
-    with state.lock():  # no enrolment under a running agent's feet
+    # Locked: no enrolment under a running agent's feet. A failure leaves no trace (a first
+    # attempt against a collector that is down must not leave a dir holding only agent.lock).
+    with state.lock(undo_on_error=True):
         previous = state.read_identity() if state.is_enrolled() else None
         if previous is not None and not force:
             raise NetwardenError(

@@ -32,8 +32,8 @@ from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
 from netwarden.agent.sync.client import CollectorClient
 from netwarden.agent.sync.disk_queue import Item
 from netwarden.agent.sync.job_record import AsyncJobRecord, JobRecord, Known
-from netwarden.agent.sync.pacing import Backoff, jittered, pause
-from netwarden.agent.sync.replies import Outcome
+from netwarden.agent.sync.pacing import Backoff, jittered, pause, pause_or_wake
+from netwarden.agent.sync.replies import UNANSWERED, Outcome, Reply
 from netwarden.agent.sync.status import SyncStatus
 from netwarden.errors import NetwardenError
 
@@ -233,7 +233,7 @@ class JobRunner:
                     return
                 jobs = reply.data.get("jobs") if isinstance(reply.data, dict) else None
                 if not reply.ok or not isinstance(jobs, list):
-                    if await pause(stop, self._backoff.next()):
+                    if await self._back_off(stop, reply):
                         return
                     continue
                 self._backoff.reset()
@@ -255,6 +255,16 @@ class JobRunner:
         if now - self._pruned >= PRUNE_EVERY:
             self._pruned = now
             await self.record.prune()
+
+    async def _back_off(self, stop: asyncio.Event, reply: Reply) -> bool:
+        """Wait before the next long-poll; True when stopping. After an unanswered request the
+        next heartbeat that gets through ends the wait (a job sent just after a WAN outage
+        need not wait out a minute of backoff)."""
+        delay = self._backoff.next()
+        if reply.outcome not in UNANSWERED:
+            return await pause(stop, delay)
+        with self._status.next_contact() as contact:
+            return await pause_or_wake(stop, contact, delay)
 
     def _start(self, job: object) -> None:
         if not isinstance(job, dict) or not isinstance(job.get("id"), str):

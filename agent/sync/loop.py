@@ -96,6 +96,7 @@ class FleetSync:
             backoff=self.settings.backoff(),
         )
         self._assignment_due = asyncio.Event()
+        self.advertise_error: str | None = None  # the collector's last word on --advertise
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run every task until ``stop`` is set or the agent is revoked."""
@@ -139,10 +140,23 @@ class FleetSync:
         path = f"/api/v1/agents/{self.status.agent}/heartbeat"
         reply = await self.client.post_json(path, self.heartbeat_body())
         self.status.answered(reply)
-        wanted = reply.data.get("assignment_etag") if isinstance(reply.data, dict) else None
+        data = reply.data if isinstance(reply.data, dict) else {}
+        wanted = data.get("assignment_etag")
         if self.assignment.wants(wanted if isinstance(wanted, str) else None):
             self._assignment_due.set()
+        if reply.ok:
+            self._note_advertise(data.get("advertise_error"))
         return reply
+
+    def _note_advertise(self, error: object) -> None:
+        """Log the collector's refusal of ``--advertise`` when it starts or changes, and its
+        end: Prometheus will not scrape this agent until the address is fixed or allowed."""
+        text = error if isinstance(error, str) and error else None
+        if text is not None and text != self.advertise_error:
+            log.warning("the collector refused --advertise: %s", text)
+        elif text is None and self.advertise_error is not None:
+            log.info("the collector accepts --advertise %s again", self.advertise)
+        self.advertise_error = text
 
     async def _heartbeats(self, stop: asyncio.Event) -> None:
         rng = random.Random()  # noqa: S311 - spreading heartbeats, not secrets

@@ -45,3 +45,14 @@ async def pause(stop: asyncio.Event, seconds: float) -> bool:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), max(0.0, seconds))
     return stop.is_set()
+
+
+async def pause_or_wake(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> bool:
+    """``pause``, ended early by ``wake`` too; True when stopping."""
+    waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+    try:
+        await asyncio.wait(waits, timeout=max(0.0, seconds), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiting in waits:
+            waiting.cancel()
+    return stop.is_set()

@@ -21,6 +21,9 @@ class Outcome(enum.StrEnum):
     server_error = "server-error"  # 5xx or an answer that is not the contract's
 
 
+UNANSWERED = (Outcome.unreachable, Outcome.timeout)  # the WAN or the collector was away
+
+
 @dataclass(frozen=True)
 class Reply:
     """One answer of the collector, or why there was none. ``error`` is one readable line."""

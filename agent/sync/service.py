@@ -5,7 +5,8 @@ name is the state dir, path-escaped (``netwarden-agent@var-lib-netwarden-a.servi
 ``--state-dir /var/lib/netwarden/a``; ``%f`` in the unit is that path). Per-agent options
 (``--listen``, ``--advertise``) live in the state dir's ``agent.env``, so two agents on one
 box differ only in their state dirs. The service runs as an unprivileged system user with
-CAP_NET_RAW only (raw ICMP sockets), and may write nowhere but its state dir.
+CAP_NET_RAW (raw ICMP sockets) and CAP_NET_BIND_SERVICE (the trap and syslog ports) only, and
+may write nowhere but its state dir.
 """
 
 from __future__ import annotations
@@ -65,9 +66,10 @@ EnvironmentFile=-%f/agent.env
 ExecStart={executable} agent run --state-dir %f $NETWARDEN_AGENT_ARGS
 Restart=on-failure
 RestartSec=5
-# Raw ICMP sockets need CAP_NET_RAW; nothing else is granted, and nothing can be gained.
-AmbientCapabilities=CAP_NET_RAW
-CapabilityBoundingSet=CAP_NET_RAW
+# Raw ICMP sockets need CAP_NET_RAW, the trap and syslog ports (162, 514) CAP_NET_BIND_SERVICE;
+# nothing else is granted, and nothing can be gained.
+AmbientCapabilities=CAP_NET_RAW CAP_NET_BIND_SERVICE
+CapabilityBoundingSet=CAP_NET_RAW CAP_NET_BIND_SERVICE
 NoNewPrivileges=yes
 # The whole file system is read-only except the agent's own state dir.
 ProtectSystem=strict

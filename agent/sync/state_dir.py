@@ -12,6 +12,7 @@ One directory per agent (several agents on one host use different ones), mode 07
                       costs one refetch (the old ETag no longer matches and the collector
                       answers 200 again)
     queue.db          the disk queue of results (SQLite in WAL mode: also -wal and -shm files)
+    events.db         the events queue (traps, syslog): its own bound, same format
     jobs.db           the jobs this agent ran and their results (SQLite, WAL), so a job the
                       collector delivers again is answered from it, never run twice
     agent.lock        flock()ed while an agent or an enrolment uses the dir; holds the pid
@@ -29,12 +30,14 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
 
 from netwarden.errors import NetwardenError, UsageError
+from netwarden.fs import first_missing
 from netwarden.secret import Secret
 
 
@@ -82,6 +85,7 @@ class StateDir:
         self.assignment_path = self.path / "assignment.json"
         self.etag_path = self.path / "assignment.etag"
         self.queue_path = self.path / "queue.db"
+        self.events_path = self.path / "events.db"
         self.jobs_path = self.path / "jobs.db"
         self.lock_path = self.path / "agent.lock"
         self.env_path = self.path / "agent.env"
@@ -94,8 +98,15 @@ class StateDir:
         return self.identity_path.exists()
 
     @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """Hold the dir for this process; a second agent on the same dir is refused."""
+    def lock(self, *, undo_on_error: bool = False) -> Iterator[None]:
+        """Hold the dir for this process; a second agent on the same dir is refused.
+
+        With ``undo_on_error``, a block that fails leaves nothing this call created: the dir
+        (and any parent made for it) when it did not exist, else the lock file. Enrolment uses
+        it, so that a failed first attempt leaves no half state dir for the next to trip on.
+        """
+        created = first_missing(self.path)
+        lock_existed = self.lock_path.exists()
         self.create()
         handle: IO[str] = open(self.lock_path, "a+", encoding="ascii")  # noqa: SIM115
         try:
@@ -111,9 +122,21 @@ class StateDir:
             handle.truncate()
             handle.write(f"{os.getpid()}\n")
             handle.flush()
-            yield
+            try:
+                yield
+            except BaseException:
+                if undo_on_error:
+                    # Still under the lock: nobody can have started using what is removed.
+                    self._undo(created, lock_existed)
+                raise
         finally:
             handle.close()  # closing the descriptor releases the lock
+
+    def _undo(self, created: Path | None, lock_existed: bool) -> None:
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        elif not lock_existed:
+            self.lock_path.unlink(missing_ok=True)
 
     def read_identity(self) -> AgentIdentity:
         """agent.json, or a usage error telling the admin to enrol first."""
@@ -179,6 +202,7 @@ class StateDir:
             self.assignment_path,
             self.etag_path,
             self.queue_path,
+            self.events_path,
             self.revisions_path,
             self.jobs_path,
         ):

@@ -4,8 +4,10 @@ whether this agent was revoked. Transitions are logged once, not on every failed
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from netwarden.agent.sync.replies import Outcome, Reply
@@ -25,6 +27,19 @@ class SyncStatus:
     revoked: str | None = None  # the collector's answer when it refused the credential
     halted: asyncio.Event = field(default_factory=asyncio.Event)
     _down_reason: str = ""
+    _waiting_for_contact: set[asyncio.Event] = field(default_factory=set)
+
+    @contextlib.contextmanager
+    def next_contact(self) -> Iterator[asyncio.Event]:
+        """An event set when any loop's next request gets an answer (a heartbeat, most
+        often). A loop backing off from an unreachable collector (up to a minute) waits on it
+        too, so it resumes as soon as the WAN is back rather than when its delay runs out."""
+        event = asyncio.Event()
+        self._waiting_for_contact.add(event)
+        try:
+            yield event
+        finally:
+            self._waiting_for_contact.discard(event)
 
     def answered(self, reply: Reply) -> None:
         """Note the outcome of one request (every loop calls this after each request)."""
@@ -35,6 +50,8 @@ class SyncStatus:
             if not self.collector_up and self._down_reason:
                 log.warning("collector reachable again")
             self.collector_up, self.last_contact, self._down_reason = True, time.time(), ""
+            for event in self._waiting_for_contact:
+                event.set()
         else:
             if self.collector_up or not self._down_reason:
                 log.warning(

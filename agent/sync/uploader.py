@@ -3,9 +3,14 @@
 A batch is acknowledged (deleted) only after a 2xx, so a crash between the post and the ack
 re-sends it with the same ids and the collector stores each once. While the collector is
 unreachable (or answers 5xx) nothing is dropped: the uploader backs off (1 s ... 60 s, with
-jitter) and retries the same batch. A batch refused as malformed (400, 413, 422) is split in
-halves until the one result at fault is alone; that one is dropped and counted
-(``dropped{reason="rejected"}``), so a single poisoned result never blocks the queue.
+jitter) and retries the same batch. When the collector was unreachable (no connection, no
+answer), the first request of any loop that gets through again (the next heartbeat) ends the
+backoff at once: a queue that grew over a WAN outage drains when the link is back, not up to a
+minute later. A collector that answers 5xx is overloaded or broken: there the backoff runs out.
+
+A batch refused as malformed (400, 413, 422) is split in halves until the one result at fault
+is alone; that one is dropped and counted (``dropped{reason="rejected"}``), so a single
+poisoned result never blocks the queue.
 """
 
 from __future__ import annotations
@@ -16,8 +21,8 @@ import logging
 from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
 from netwarden.agent.sync.client import CollectorClient
 from netwarden.agent.sync.disk_queue import Entry
-from netwarden.agent.sync.pacing import Backoff, pause
-from netwarden.agent.sync.replies import Outcome, Reply
+from netwarden.agent.sync.pacing import Backoff, pause, pause_or_wake
+from netwarden.agent.sync.replies import UNANSWERED, Outcome, Reply
 from netwarden.agent.sync.status import SyncStatus
 
 log = logging.getLogger(__name__)
@@ -66,8 +71,18 @@ class Uploader:
                 return
             elif reply.outcome is Outcome.client_error and reply.status in MALFORMED:
                 await self._refused(entries, reply)
-            elif await pause(stop, self._backoff.next()):
+            elif await self._back_off(stop, reply):
                 return
+
+    async def _back_off(self, stop: asyncio.Event, reply: Reply) -> bool:
+        """Wait before retrying the batch; True when stopping."""
+        delay = self._backoff.next()
+        if reply.outcome not in UNANSWERED:
+            return await pause(stop, delay)
+        # Registered right after this failure was noted (no await since), so a heartbeat that
+        # gets through at any point of the wait ends it.
+        with self._status.next_contact() as contact:
+            return await pause_or_wake(stop, contact, delay)
 
     async def _delivered(self, entries: list[Entry], reply: Reply) -> None:
         await self._queue.ack(entries[-1].seq)

@@ -209,11 +209,21 @@ DISCARDS = AlertSpec(
 
 FLAPPING = AlertSpec(
     alert="NetwardenLinkFlapping",
-    # ifLastChange catches flaps shorter than a poll, which ifOperStatus never shows.
+    # ifLastChange catches flaps shorter than a poll, which ifOperStatus never shows; the
+    # agent's linkDown/linkUp events (traps, syslog) catch them too, even from a device whose
+    # ifLastChange is not reliable: each event moves its timestamp once, so a down-and-up is
+    # two changes as with ifOperStatus. The events' series carry no ifDescr/ifAlias: they
+    # count only for interfaces the polled series do not already alert for.
     expr=on_links(
-        """changes(ifOperStatus[<<window>>]) >= <<changes>>
-or
-changes(ifLastChange[<<window>>]) >= <<changes>>"""
+        """(
+  changes(ifOperStatus[<<window>>]) >= <<changes>>
+  or
+  changes(ifLastChange[<<window>>]) >= <<changes>>
+)
+or on(device, ifName)
+sum without (event) (
+  changes(netwarden_if_last_event_timestamp_seconds[<<window>>])
+) >= <<changes>>"""
     ),
     incident=INCIDENT_LINK,
     params={"window": "duration", "changes": "number"},

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from netwarden.collector.api.advertise import refusal
 from netwarden.collector.api.auth import agent_caller
-from netwarden.collector.api.body import read_model
+from netwarden.collector.api.body import parse_json, read_body, read_model, validate
 from netwarden.collector.api.config_payload import decode_revision
 from netwarden.collector.api.errors import ApiError
+from netwarden.collector.api.events import EVENTS_SIGNAL
 from netwarden.collector.api.longpoll import wait_for
 from netwarden.collector.api.models import EnrollIn, HeartbeatIn, ResultsIn
 from netwarden.collector.api.params import number_param
@@ -22,6 +25,9 @@ from netwarden.collector.store.rows import Heartbeat, Job, ResultIn
 
 MAX_WAIT = 60.0  # the contract's bound on a jobs long-poll
 JOBS_PER_ANSWER = 20
+# Results per POST. The cap keeps one request's transaction (and the results route's pages,
+# which answer at most 1,000) in proportion; the agent sends at most 500 (agent/sync/uploader.py).
+MAX_BATCH = 1000
 
 
 async def ca(request: Request) -> Response:
@@ -60,19 +66,38 @@ async def enroll(request: Request) -> Response:
 
 
 async def heartbeat(request: Request) -> Response:
-    """Record the agent's state; answer the collector's time and the current assignment ETag."""
+    """Record the agent's state; answer the collector's time, the current assignment ETag and
+    why its advertised address was refused, if it was (advertise.py)."""
     agent_id = request.path_params["agent_id"]
     await agent_caller(request, agent_id)
     state = app_state(request)
     body = await read_model(request, HeartbeatIn)
     received = state.clock()
-    await state.call(
-        state.store.record_heartbeat, agent_id, Heartbeat(**body.model_dump()), received
-    )
+    error = _advertise_error(request, agent_id, body.advertise)
+    recorded = Heartbeat(**body.model_dump())
+    if error is not None:
+        recorded = dataclasses.replace(recorded, advertise=None)  # never published by SD
+    await state.call(state.store.record_heartbeat, agent_id, recorded, received)
     current = state.inventory.assignment(agent_id)
     return JSONResponse(
-        {"server_time": received, "assignment_etag": current.etag if current else None}
+        {
+            "server_time": received,
+            "assignment_etag": current.etag if current else None,
+            "advertise_error": error,
+        }
     )
+
+
+def _advertise_error(request: Request, agent_id: str, advertise: str | None) -> str | None:
+    state = app_state(request)
+    if advertise is None:
+        error = None
+    else:
+        listed = state.inventory.agent(agent_id)
+        source = request.client.host if request.client else None
+        error = refusal(agent_id, advertise, source, listed.advertise if listed else None)
+    state.advertise.note(agent_id, advertise, error)
+    return error
 
 
 def _etag_matches(header: str | None, etag: str) -> bool:
@@ -148,7 +173,15 @@ async def post_results(request: Request) -> Response:
     agent_id = request.path_params["agent_id"]
     await agent_caller(request, agent_id)
     state = app_state(request)
-    body = await read_model(request, ResultsIn)
+    data = parse_json(await read_body(request))
+    posted = data.get("results")
+    if isinstance(posted, list) and len(posted) > MAX_BATCH:
+        raise ApiError(
+            413,
+            f"a results batch holds at most {MAX_BATCH} results, this one {len(posted)}: "
+            "send smaller batches",
+        )
+    body = validate(ResultsIn, data)
     fields = [r.model_dump() for r in body.results]
     if any(f["kind"] == "config-revision" for f in fields):
         # Inflating configurations takes milliseconds each: off the event loop.
@@ -156,6 +189,8 @@ async def post_results(request: Request) -> Response:
     else:
         batch = _results_in(fields)
     accepted, duplicates = await state.call(state.store.add_results, agent_id, batch, state.clock())
+    if accepted and any(r.kind == "device-event" for r in batch):
+        state.signals.notify(EVENTS_SIGNAL)  # wake the followers of GET /api/v1/events
     if state.playbooks is not None and any(r.kind == "job-result" for r in batch):
         state.playbooks.wake.set()  # a step may wait for this answer
     return JSONResponse({"accepted": accepted, "duplicates": duplicates})

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from netwarden.collector.api.auth import actor, alert_caller
 from netwarden.collector.api.body import decode_json, read_body
 from netwarden.collector.api.errors import ApiError
+from netwarden.collector.api.event_evidence import attach_if_resolved
 from netwarden.collector.api.incident_routes import services
 from netwarden.collector.api.state import app_state
 from netwarden.collector.incidents.errors import PayloadError
@@ -66,6 +67,8 @@ async def alertmanager(request: Request) -> Response:
         raise
     if metrics is not None:
         metrics.accepted(hook, result, now)
+    if result.resolved:
+        await attach_if_resolved(state, record, result.incidents)
     books = state.playbooks
     if books is not None and hook.alerts:
         started = await state.call(books.on_webhook, hook, state.inventory.inventory, now)

@@ -17,6 +17,8 @@ from netwarden.collector.api import (
     agents,
     alerts,
     configs,
+    event_evidence,
+    events,
     evidence,
     incidents,
     maintenance,
@@ -25,6 +27,7 @@ from netwarden.collector.api import (
     sd,
     users,
 )
+from netwarden.collector.api.connection_metrics import ConnectionCollector
 from netwarden.collector.api.errors import (
     ApiError,
     LastResort,
@@ -36,12 +39,16 @@ from netwarden.collector.api.incident_metrics import register as register_incide
 from netwarden.collector.api.incident_routes import incident_error
 from netwarden.collector.api.incident_state import IncidentServices
 from netwarden.collector.api.metrics import RequestMetrics, healthy, metrics, ready, registry_for
+from netwarden.collector.api.no_store import NoStore
 from netwarden.collector.api.playbook_state import PlaybookServices
 from netwarden.collector.api.port import StoreApi
 from netwarden.collector.api.report_metrics import ReportDueCollector
-from netwarden.collector.api.retention_task import run_retention
+from netwarden.collector.api.retention_task import run_event_retention, run_retention
 from netwarden.collector.api.state import AppState
+from netwarden.collector.connections import ConnectionStats
 from netwarden.collector.incidents.errors import IncidentError
+from netwarden.collector.incidents.retention import DEFAULT as RETENTION_DEFAULT
+from netwarden.collector.incidents.retention import Retention, parse_retention
 from netwarden.collector.inventory_state import WATCH_EVERY, InventoryState
 from netwarden.collector.store.errors import StoreError
 
@@ -58,6 +65,8 @@ def routes() -> list[BaseRoute]:
         *alerts.ROUTES,
         *incidents.ROUTES,
         *evidence.ROUTES,
+        *events.ROUTES,
+        *event_evidence.ROUTES,
         *maintenance.ROUTES,
         *reports.ROUTES,
         *playbooks.ROUTES,
@@ -77,6 +86,8 @@ def create_app(
     ca_pem: str | None = None,
     watch_every: float = WATCH_EVERY,
     incidents: IncidentServices | None = None,
+    connections: ConnectionStats | None = None,
+    event_retention: Retention | None = None,
     playbook_services: PlaybookServices | None = None,
 ) -> Starlette:
     """The collector app over ``store``, serving assignments from the inventory at the paths.
@@ -85,8 +96,9 @@ def create_app(
     reloads on ``state.reload_requested`` (SIGHUP) or a changed file, keeping the old
     inventory on a bad reload. ``ca_pem`` is the CA agents pin (None with ``insecure``).
     ``incidents`` is the incident record (alerts, incidents, evidence, maintenance); without
-    it those routes answer 404. ``playbook_services``: the playbook engine (its loop runs
-    with the app); without it the playbook routes answer 404.
+    it those routes answer 404. ``connections`` are the server's connection counters (serve.py)
+    for /metrics. ``playbook_services``: the playbook engine (its loop runs with the app);
+    without it the playbook routes answer 404.
     """
     if not insecure and ca_pem is None:
         raise ValueError("a collector serving TLS needs its CA (ca_pem)")
@@ -109,6 +121,8 @@ def create_app(
         ]
         if incidents is not None:
             tasks.append(asyncio.create_task(run_retention(incidents, clock, stop)))
+        kept = event_retention or parse_retention(RETENTION_DEFAULT)
+        tasks.append(asyncio.create_task(run_event_retention(store, kept, clock, stop)))
         if playbook_services is not None:
             tasks.append(asyncio.create_task(playbook_services.loop(clock, stop, state.signals)))
         try:
@@ -126,11 +140,14 @@ def create_app(
     if incidents is not None:
         incidents.metrics = register_incident_metrics(registry, incidents.store, clock)
         registry.register(ReportDueCollector(incidents.reports, incidents.reporting))
+    if connections is not None:
+        registry.register(ConnectionCollector(connections))
     app = Starlette(
         routes=table,
         # Metrics outermost, so that the 500 of a bug caught by LastResort is counted too.
         middleware=[
             Middleware(RequestMetrics, routes=table, registry=registry),
+            Middleware(NoStore),  # outside LastResort: its 500 carries the header too
             Middleware(LastResort),
         ],
         exception_handlers={

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from netwarden.collector.api.auth import actor, user_caller
 from netwarden.collector.api.body import read_model
 from netwarden.collector.api.errors import ApiError
+from netwarden.collector.api.event_evidence import attach_if_resolved
 from netwarden.collector.api.incident_models import AckIn, FlagsIn, NoteIn, SummaryIn
 from netwarden.collector.api.incident_routes import id_param, incident_id, services
 from netwarden.collector.api.params import int_param
@@ -80,6 +81,7 @@ async def resolve(request: Request) -> Response:
     body = await read_model(request, SummaryIn)
     state = app_state(request)
     await state.call(record.store.resolve, which, body.summary, actor(user), state.clock())
+    await attach_if_resolved(state, record, [which])
     return await _answer(request)
 
 

@@ -55,6 +55,10 @@ class FleetCollector(Collector):
             "agent_clock_offset_seconds", "Agent clock minus collector clock (network delay in)"
         )
         depth = _per_agent("agent_queue_depth", "Results queued on the agent at its last heartbeat")
+        refused = _per_agent(
+            "agent_advertise_refused",
+            "1 if the agent's last heartbeat advertised an address the collector refused",
+        )
         spool = _per_agent(
             "agent_push_spool_samples", "Samples in a push agent's spool at its last heartbeat"
         )
@@ -71,6 +75,7 @@ class FleetCollector(Collector):
                 offset.add_metric(key, row.clock_offset)
             if row.queue_depth is not None:
                 depth.add_metric(key, float(row.queue_depth))
+            refused.add_metric(key, 1.0 if row.id in self.state.advertise.refused else 0.0)
             if row.spool_depth is not None:
                 spool.add_metric(key, float(row.spool_depth))
         agents = GaugeMetricFamily(
@@ -80,7 +85,7 @@ class FleetCollector(Collector):
         )
         for name in STATES:
             agents.add_metric([name], float(counts[name]))
-        yield from (agents, up, seen, offset, depth, spool)
+        yield from (agents, up, seen, offset, depth, refused, spool)
 
 
 class RequestMetrics:

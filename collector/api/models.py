@@ -83,7 +83,7 @@ class HeartbeatIn(_AgentBody):
 
 class ResultBody(_AgentBody):
     id: ResultId
-    kind: Literal["event", "poll-summary", "job-result", "config-revision"]
+    kind: Literal["event", "poll-summary", "job-result", "config-revision", "device-event"]
     at: Seconds
     job: Annotated[str, StringConstraints(max_length=36, pattern=_PRINTABLE)] | None
     payload: dict[str, Any]

@@ -7,6 +7,8 @@ import logging
 from collections.abc import Callable
 
 from netwarden.collector.api.incident_state import IncidentServices
+from netwarden.collector.api.port import StoreApi
+from netwarden.collector.incidents.retention import Retention
 from netwarden.errors import NetwardenError
 
 log = logging.getLogger("netwarden.collector.incidents")
@@ -28,6 +30,29 @@ async def run_retention(
         except Exception:
             # A bug must not end pruning for the life of the process: log it, go on.
             log.exception("retention: pruning failed")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=every)
+        except TimeoutError:
+            continue
+
+
+async def run_event_retention(
+    store: StoreApi,
+    retention: Retention,
+    clock: Callable[[], float],
+    stop: asyncio.Event,
+    every: float = EVERY,
+) -> None:
+    """Delete traps and syslog events older than ``retention`` (``--event-retention``)."""
+    while not stop.is_set():
+        try:
+            removed = await asyncio.to_thread(store.prune_events, retention.cutoff(clock()))
+            if removed:
+                log.info("retention: %d events older than %s deleted", removed, retention)
+        except NetwardenError as exc:
+            log.error("retention: pruning events failed: %s", exc)
+        except Exception:
+            log.exception("retention: pruning events failed")
         try:
             await asyncio.wait_for(stop.wait(), timeout=every)
         except TimeoutError:

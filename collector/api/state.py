@@ -10,6 +10,7 @@ from typing import TypeVar
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from netwarden.collector.api.advertise import AdvertiseChecks
 from netwarden.collector.api.auth_cache import AgentAuthCache
 from netwarden.collector.api.incident_state import IncidentServices
 from netwarden.collector.api.longpoll import JobSignals
@@ -34,6 +35,7 @@ class AppState:
     agent_auth: AgentAuthCache = field(default_factory=AgentAuthCache)
     reload_requested: asyncio.Event = field(default_factory=asyncio.Event)  # set by SIGHUP
     incidents: IncidentServices | None = None  # None: this app keeps no incident record
+    advertise: AdvertiseChecks = field(default_factory=AdvertiseChecks)
     playbooks: PlaybookServices | None = None  # None: this app runs no playbooks
 
     async def call(self, func: Callable[..., T], *args: object) -> T:

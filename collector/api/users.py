@@ -16,6 +16,7 @@ from netwarden.collector.store.errors import UnknownAgentError
 from netwarden.collector.store.rows import AgentRow, ResultRow
 
 MAX_LIMIT = 1000
+MAX_SEQ = 2**63 - 1  # results are numbered in a BIGINT
 
 
 async def _known_agent(state: AppState, agent_id: str) -> AgentRow:
@@ -102,15 +103,25 @@ def _result(row: ResultRow) -> dict[str, object]:
 
 
 async def results(request: Request) -> Response:
-    """An agent's results received since ``since`` (Unix seconds), oldest first (viewer)."""
+    """An agent's results after the cursor ``after_seq`` and received since ``since`` (Unix
+    seconds), oldest first, with the cursor of the next page (viewer)."""
     await user_caller(request, "viewer")
     state = app_state(request)
     agent_id = request.path_params["agent_id"]
     since = number_param(request, "since", default=0.0, low=0.0, high=1e11)
+    after_seq = int_param(request, "after_seq", default=0, low=0, high=MAX_SEQ)
     limit = int_param(request, "limit", default=100, low=1, high=MAX_LIMIT)
     await _known_agent(state, agent_id)
-    rows = await state.call(state.store.results, agent_id, since, limit)
-    return JSONResponse({"results": [_result(r) for r in rows]})
+    # One row more than asked says whether another page follows, without a second query.
+    rows = await state.call(state.store.results, agent_id, since, limit + 1, after_seq)
+    page = rows[:limit]
+    return JSONResponse(
+        {
+            "results": [_result(r) for r in page],
+            "next_after_seq": page[-1].seq if page else after_seq,
+            "more": len(rows) > limit,
+        }
+    )
 
 
 async def audit(request: Request) -> Response:

@@ -23,7 +23,7 @@ from netwarden.collector.store.rows import (
     Role,
     UserRow,
 )
-from netwarden.collector.store.store import Store, open_store
+from netwarden.collector.store.store import Store, open_existing_store, open_store
 
 __all__ = [
     "JOB_LEASE",
@@ -42,5 +42,6 @@ __all__ = [
     "TokenError",
     "UnknownAgentError",
     "UserRow",
+    "open_existing_store",
     "open_store",
 ]

@@ -53,11 +53,20 @@ def dump(engine: Engine, out: BinaryIO) -> None:
         gz.write(_line({"end": True, "counts": counts}))
 
 
+def check(inp: BinaryIO) -> None:
+    """Read a whole dump without a database: ``StoreError`` unless ``restore`` would accept it
+    into a store of this netwarden's schema (format, revision, every row, the trailer)."""
+    lines = _lines(inp)
+    _check_header(next(lines, None), migrate.head(), "this netwarden's")
+    for _ in _rows(lines):
+        pass
+
+
 def restore(engine: Engine, inp: BinaryIO, *, replace: bool, actor: str, now: float | None) -> None:
     """Load a dump into the store in one transaction; nothing changes if anything is wrong."""
     with db.write(engine) as conn:
         lines = _lines(inp)
-        _check_header(conn, next(lines, None))
+        _check_header(next(lines, None), migrate.current(conn), "this store")
         if not replace and _holds_rows(conn):
             raise StoreError("the store is not empty: restore refuses to merge (use replace)")
         for table in reversed(TABLES):
@@ -81,39 +90,48 @@ def _load(conn: Connection, lines: Iterator[dict[str, Any]]) -> dict[str, int]:
     counts = {t.name: 0 for t in TABLES}
     pending: list[dict[str, Any]] = []
     current: sa.Table | None = None
-    for item in lines:
-        if item.get("end") is True:
-            if current is not None and pending:
-                conn.execute(current.insert(), pending)
-            if item.get("counts") != counts:
-                raise StoreError(
-                    f"dump is inconsistent: trailer counts {item.get('counts')}, rows {counts}"
-                )
-            return counts
-        table = _BY_NAME.get(str(item.get("t")))
-        row = item.get("r")
-        if table is None or not isinstance(row, dict) or set(row) != set(table.columns.keys()):
-            raise StoreError(f"dump has a line that is not a row of this schema: {str(item)[:120]}")
+    for table, row in _rows(lines):
         if table is not current or len(pending) >= BATCH:
             if current is not None and pending:
                 conn.execute(current.insert(), pending)
             current, pending = table, []
         pending.append(row)
         counts[table.name] += 1
+    if current is not None and pending:
+        conn.execute(current.insert(), pending)
+    return counts
+
+
+def _rows(lines: Iterator[dict[str, Any]]) -> Iterator[tuple[sa.Table, dict[str, Any]]]:
+    """Each row of the dump with its table; ``StoreError`` for a line that is not a row of
+    this schema, a trailer whose counts differ, or no trailer at all."""
+    counts = {t.name: 0 for t in TABLES}
+    for item in lines:
+        if item.get("end") is True:
+            if item.get("counts") != counts:
+                raise StoreError(
+                    f"dump is inconsistent: trailer counts {item.get('counts')}, rows {counts}"
+                )
+            return
+        table = _BY_NAME.get(str(item.get("t")))
+        row = item.get("r")
+        if table is None or not isinstance(row, dict) or set(row) != set(table.columns.keys()):
+            raise StoreError(f"dump has a line that is not a row of this schema: {str(item)[:120]}")
+        counts[table.name] += 1
+        yield table, row
     raise StoreError("dump is truncated (no trailer): was the backup interrupted?")
 
 
-def _check_header(conn: Connection, header: dict[str, Any] | None) -> None:
+def _check_header(header: dict[str, Any] | None, ours: str | None, whose: str) -> None:
     if header is None or header.get("format") != FORMAT:
         raise StoreError("not a netwarden collector dump")
     if header.get("version") != VERSION:
         raise StoreError(
             f"dump format version {header.get('version')} is not supported (need {VERSION})"
         )
-    ours = migrate.current(conn)
     if header.get("revision") != ours:
         raise StoreError(
-            f"dump is at schema revision {header.get('revision')}, this store at {ours}: "
+            f"dump is at schema revision {header.get('revision')}, {whose} at {ours}: "
             "restore with the netwarden version that made the dump"
         )
 

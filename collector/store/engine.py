@@ -13,6 +13,8 @@ PostgreSQL: psycopg 3, READ COMMITTED for writes (the store's statements are wri
 safe under it), REPEATABLE READ read-only for a dump.
 """
 
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +31,9 @@ BUSY_TIMEOUT_MS = 30_000
 # so no request waits for a pooled connection; far below PostgreSQL's max_connections (100).
 POOL = {"pool_size": 8, "max_overflow": 32, "pool_timeout": 30}
 _BEGIN_OPTION = "netwarden_sqlite_begin"
+# SQLite's own files beside the database: they hold the same rows (results, audit, tokens'
+# hashes), and SQLite creates them with the database file's mode.
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def parse_url(url: str) -> URL:
@@ -58,15 +63,44 @@ def parse_url(url: str) -> URL:
 
 
 def create(url: URL) -> Engine:
-    """An engine for ``url`` (from ``parse_url``); SQLite's file and directory are created."""
+    """An engine for ``url`` (from ``parse_url``); SQLite's file and directory are created,
+    private to the collector's user (see ``private_sqlite_file``)."""
     if url.get_backend_name() == "sqlite":
         assert url.database is not None
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_file(Path(url.database))
         engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **POOL)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **POOL)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The database file of a SQLite URL (None for PostgreSQL)."""
+    parsed = parse_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database is None:
+        return None
+    return Path(parsed.database)
+
+
+def private_sqlite_file(path: Path) -> None:
+    """Create the database file 0600 (its directory 0700) before SQLite opens it, and narrow
+    an existing one (and its WAL files) that a version before this made world-readable.
+
+    SQLite creates a database with the process's umask (0644: results and the audit log
+    readable by every local user) and its -wal/-shm files with the database's own mode, so
+    making the database private makes all of them private.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for each in (path, *(path.with_name(path.name + s) for s in SQLITE_SIDE_FILES)):
+        try:
+            mode = stat.S_IMODE(each.stat().st_mode)
+            if mode & 0o077:
+                os.chmod(each, mode & 0o700)
+        except (FileNotFoundError, PermissionError):
+            continue  # absent, or another user's file: SQLite reports what matters on open
 
 
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:

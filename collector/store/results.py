@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from netwarden.collector.store import checks, config_revisions, jobs
+from netwarden.collector.store import events as event_ops
 from netwarden.collector.store.errors import StoreInputError, UnknownAgentError
 from netwarden.collector.store.rows import RESULT_KINDS, ResultIn, ResultRow
 from netwarden.collector.store.schema import agents, results
@@ -31,6 +32,10 @@ def add(
     ).scalar()
     if seq is None:
         raise UnknownAgentError(f"agent {agent_id} is not known to this collector")
+    # Traps and syslog (the agents' events queue) go to the events table, not the results.
+    device_events = [r for r in batch if r.kind == "device-event"]
+    batch = [r for r in batch if r.kind != "device-event"]
+    new_events = event_ops.add(conn, agent_id, device_events, received_at) if device_events else 0
     ids = list({r.id for r in batch})
     seen = set(
         conn.execute(
@@ -60,7 +65,8 @@ def add(
         conn.execute(agents.update().where(agents.c.id == agent_id).values(results_seq=seq))
     stored = {row["id"] for row in rows}
     _follow_up(conn, agent_id, [r for r in batch if r.id in stored], received_at)
-    return len(rows), len(batch) - len(rows)
+    accepted = len(rows) + new_events
+    return accepted, len(batch) + len(device_events) - accepted
 
 
 def _follow_up(conn: Connection, agent_id: str, new: list[ResultIn], received_at: float) -> None:
@@ -72,11 +78,19 @@ def _follow_up(conn: Connection, agent_id: str, new: list[ResultIn], received_at
             config_revisions.add(conn, agent_id, r.revision, received_at)
 
 
-def since(conn: Connection, agent_id: str, since_t: float, limit: int) -> list[ResultRow]:
-    """Results received at or after ``since_t`` (collector clock), in arrival order."""
+def since(
+    conn: Connection, agent_id: str, since_t: float, limit: int, after_seq: int = 0
+) -> list[ResultRow]:
+    """Results numbered after ``after_seq`` and received at or after ``since_t`` (collector
+    clock), in arrival order. ``after_seq`` is the cursor: a batch shares one received time,
+    so only the sequence number tells where one page ended."""
     rows = conn.execute(
         sa.select(results)
-        .where(results.c.agent_id == agent_id, results.c.received_at >= since_t)
+        .where(
+            results.c.agent_id == agent_id,
+            results.c.seq > after_seq,
+            results.c.received_at >= since_t,
+        )
         .order_by(results.c.seq)
         .limit(max(0, limit))
     ).mappings()

@@ -8,8 +8,14 @@ from typing import Any, Literal
 Role = Literal["admin", "responder", "viewer", "webhook"]
 ROLES: tuple[Role, ...] = ("admin", "responder", "viewer", "webhook")
 
-ResultKind = Literal["event", "poll-summary", "job-result", "config-revision"]
-RESULT_KINDS: tuple[str, ...] = ("event", "poll-summary", "job-result", "config-revision")
+ResultKind = Literal["event", "poll-summary", "job-result", "config-revision", "device-event"]
+RESULT_KINDS: tuple[str, ...] = (
+    "event",
+    "poll-summary",
+    "job-result",
+    "config-revision",
+    "device-event",
+)
 
 JobState = Literal["pending", "delivered", "done", "expired"]
 

@@ -147,6 +147,7 @@ audit_log = sa.Table(
 
 # The incident record's tables live in their own module, on this metadata (it needs ID, HASH
 # and metadata from here, hence the import at the end).
+from netwarden.collector.store.event_schema import device_events  # noqa: E402
 from netwarden.collector.store.incident_schema import INCIDENT_TABLES  # noqa: E402
 from netwarden.collector.store.playbook_schema import PLAYBOOK_TABLES  # noqa: E402
 
@@ -161,4 +162,5 @@ TABLES: tuple[sa.Table, ...] = (
     audit_log,
     *INCIDENT_TABLES,
     *PLAYBOOK_TABLES,
+    device_events,
 )

@@ -16,8 +16,10 @@ from netwarden.collector.store import audit as audit_ops
 from netwarden.collector.store import backup, enrolment, migrate, users
 from netwarden.collector.store import config_revisions as config_ops
 from netwarden.collector.store import engine as db
+from netwarden.collector.store import events as event_ops
 from netwarden.collector.store import jobs as job_ops
 from netwarden.collector.store import results as result_ops
+from netwarden.collector.store.errors import StoreError
 from netwarden.collector.store.rows import (
     AgentRow,
     AuditEntry,
@@ -179,10 +181,13 @@ class Store:
         with db.write(self._engine) as conn:
             return result_ops.add(conn, agent_id, results, received_at)
 
-    def results(self, agent_id: str, since: float, limit: int) -> list[ResultRow]:
-        """The agent's results received at or after ``since``, oldest first, at most ``limit``."""
+    def results(
+        self, agent_id: str, since: float, limit: int, after_seq: int = 0
+    ) -> list[ResultRow]:
+        """The agent's results numbered after ``after_seq`` and received at or after
+        ``since``, oldest first, at most ``limit``."""
         with db.read(self._engine) as conn:
-            return result_ops.since(conn, agent_id, since, limit)
+            return result_ops.since(conn, agent_id, since, limit, after_seq)
 
     # --- configuration history -------------------------------------------------------------
     def config_devices(self) -> list[ConfigDeviceRow]:
@@ -205,6 +210,17 @@ class Store:
             return found, (config_ops.before(conn, found) if found is not None else None)
 
     # --- audit -----------------------------------------------------------------------------
+    # --- events (traps, syslog) --------------------------------------------------------------
+    def events(self, query: event_ops.EventQuery) -> tuple[list[dict[str, Any]], int]:
+        """Events matching ``query``, and the last event seq stored (the long poll's cursor)."""
+        with db.read(self._engine) as conn:
+            return event_ops.search(conn, query), event_ops.last_seq(conn)
+
+    def prune_events(self, before: float) -> int:
+        """Delete events older than ``before`` (the retention bound); returns how many."""
+        with db.write(self._engine) as conn:
+            return event_ops.prune(conn, before)
+
     def audit(self, actor: str, action: str, target: str, detail: str, now: float) -> None:
         """Write an audit entry for a change made outside the store (e.g. a CA generated)."""
         with db.write(self._engine) as conn:
@@ -236,3 +252,32 @@ def open_store(url: str, *, job_lease: float = job_ops.JOB_LEASE) -> Store:
         engine.dispose()
         raise
     return Store(engine, job_lease=job_lease)
+
+
+def open_existing_store(url: str) -> Store:
+    """Open the store at ``url`` as it is: nothing created, nothing migrated.
+
+    ``StoreError`` (one line) when there is no collector store there (a SQLite file that does
+    not exist, a database without the schema) or it is at another schema revision than this
+    netwarden's. ``collector backup`` uses it: a backup of the wrong place must fail, not
+    create an empty store and back that up.
+    """
+    path = db.sqlite_path(url)
+    if path is not None and not path.is_file():
+        raise StoreError(f"no collector store at {path}")
+    engine = db.create(db.parse_url(url))
+    try:
+        where = str(path) if path is not None else engine.url.render_as_string(hide_password=True)
+        with db.read(engine) as conn:
+            revision = migrate.current(conn)
+        if revision is None:
+            raise StoreError(f"{where} holds no collector store (no schema)")
+        if revision != migrate.head():
+            raise StoreError(
+                f"the store at {where} is at schema revision {revision}, this netwarden at "
+                f"{migrate.head()}: use the netwarden version the collector runs"
+            )
+    except BaseException:
+        engine.dispose()
+        raise
+    return Store(engine)

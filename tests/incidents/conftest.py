@@ -3,10 +3,11 @@ on SQLite and on PostgreSQL (a throwaway server, tests/pg_server.py). Loopback o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.cli_in_process import run_in_process
 from tests.incidents.alertmanager_process import AlertmanagerProcess, config
 from tests.pg_server import PgServer, free_port
-from tests.unit.collector.collector_process import CollectorProcess, run_cli
+from tests.unit.collector.collector_process import CollectorProcess
 from tests.unit.incidents.province import PROVINCE
 
 
@@ -76,7 +78,7 @@ class Pipeline:
 
     def cli(self, *args: str, role: str = "admin") -> Any:
         env = {"NETWARDEN_COLLECTOR": self.collector.url, "NETWARDEN_TOKEN": self.tokens[role]}
-        return run_cli("incident", *args, "--insecure", env=env)
+        return run_in_process("incident", *args, "--insecure", env=env)
 
     def cli_json(self, *args: str, role: str = "admin") -> Any:
         done = self.cli(*args, "--output", "json", role=role)
@@ -84,25 +86,29 @@ class Pipeline:
         return json.loads(done.stdout)
 
 
-@pytest.fixture
-def pipeline(tmp_path: Path, db_url: str) -> Iterator[Pipeline]:
-    data_dir = tmp_path / "collector"
+@contextlib.contextmanager
+def open_pipeline(
+    root: Path, db_url: str, province: Path = PROVINCE, extra: Sequence[str] = ()
+) -> Iterator[Pipeline]:
+    """A collector on ``db_url`` (data under ``root``) with a token per role, and an
+    Alertmanager delivering to it; both stopped at exit."""
+    data_dir = root / "collector"
     tokens = {}
     for role in ("webhook", "viewer", "responder", "admin"):
         args = ["--user", f"u-{role}", "--role", role, "--data-dir", str(data_dir)]
-        done = run_cli("collector", "token", "create", *args, "--db", db_url)
+        done = run_in_process("collector", "token", "create", *args, "--db", db_url)
         assert done.returncode == 0, done.stderr
         tokens[role] = done.stdout.strip()
-    token_file = tmp_path / "alertmanager.token"
+    token_file = root / "alertmanager.token"
     token_file.write_text(tokens["webhook"] + "\n", encoding="utf-8")
     token_file.chmod(0o600)
     # The collector needs Alertmanager's URL and Alertmanager the collector's: bind the
     # collector first on a free port, then start Alertmanager pointing at it.
-    am_root = tmp_path / "alertmanager"
+    am_root = root / "alertmanager"
     am_port = free_port()
     am_url = f"http://127.0.0.1:{am_port}"
-    extra = ["--db", db_url, "--alertmanager", am_url]
-    collector = CollectorProcess(PROVINCE, data_dir, insecure=True, extra=extra)
+    options = ["--db", db_url, "--alertmanager", am_url, *extra]
+    collector = CollectorProcess(province, data_dir, insecure=True, extra=options)
     collector.start()
     alertmanager = AlertmanagerProcess(am_root, config(collector.url, token_file), port=am_port)
     try:
@@ -111,3 +117,29 @@ def pipeline(tmp_path: Path, db_url: str) -> Iterator[Pipeline]:
     finally:
         alertmanager.stop()
         collector.stop(signal.SIGKILL)
+
+
+@pytest.fixture
+def pipeline(tmp_path: Path, db_url: str) -> Iterator[Pipeline]:
+    with open_pipeline(tmp_path, db_url) as opened:
+        yield opened
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def shared_pipeline(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Pipeline]:
+    """One pipeline per module and backend, for tests that each use incident keys of their own
+    and assert only on their own incidents or on counters that only grow (a setup costs a
+    collector and an Alertmanager start). A test that kills a process, or counts every
+    incident, takes ``pipeline``."""
+    root = tmp_path_factory.mktemp("pipeline")
+    if request.param == "sqlite":
+        with open_pipeline(root, f"sqlite:///{root / 'collector' / 'collector.db'}") as opened:
+            yield opened
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    with server.database() as url, open_pipeline(root, url) as opened:
+        yield opened

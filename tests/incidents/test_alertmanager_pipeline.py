@@ -76,7 +76,8 @@ def test_fire_repeat_resolve_refire(pipeline: Pipeline) -> None:
     assert len(pipeline.incidents()) == 1
 
 
-def test_a_group_of_500_alerts(pipeline: Pipeline) -> None:
+def test_a_group_of_500_alerts(shared_pipeline: Pipeline) -> None:
+    pipeline = shared_pipeline
     now = time.time()
     storm = [
         am_alert(
@@ -98,7 +99,8 @@ def test_a_group_of_500_alerts(pipeline: Pipeline) -> None:
     assert shown["sites"] == ["cg-so-tc", "core", "so-tc", "so-yt"]
 
 
-def test_truncated_groups_are_noted(pipeline: Pipeline) -> None:
+def test_truncated_groups_are_noted(shared_pipeline: Pipeline) -> None:
+    pipeline = shared_pipeline
     now = time.time()
     many = [
         am_alert(

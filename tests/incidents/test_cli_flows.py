@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.incidents.alertmanager_process import am_alert
 from tests.incidents.conftest import Pipeline, wait_for
 
@@ -98,7 +100,10 @@ def _silences(pipeline: Pipeline, state: str) -> list[dict[str, Any]]:
     return [s for s in pipeline.alertmanager.silences() if s["status"]["state"] == state]
 
 
-def test_maintenance_windows_silence_alertmanager(pipeline: Pipeline) -> None:
+def test_maintenance_windows_silence_alertmanager(shared_pipeline: Pipeline) -> None:
+    # Shared with the usage errors only (they create nothing); the record test lists every
+    # incident, so it has a pipeline of its own.
+    pipeline = shared_pipeline
     window = ("--site", "so-yt", "--from", "-1m", "--to", "+2h", "--reason", "nâng cấp switch")
     added = pipeline.cli_json("maintenance", "add", *window, role="responder")
     assert added["site"] == "so-yt" and len(added["silences"]) == 2
@@ -124,6 +129,7 @@ def test_maintenance_windows_silence_alertmanager(pipeline: Pipeline) -> None:
     assert [list(w) for w in windows] == [WINDOW_KEYS]
     assert windows[0]["created_by"] == "user:u-responder"
     assert pipeline.cli("maintenance", "list", role="viewer").stdout.split()[:2] == ["ID", "TARGET"]
+    _the_availability_report_reads_the_window(pipeline, windows[0])
     removed = pipeline.cli("maintenance", "remove", str(windows[0]["id"]), role="responder")
     assert removed.returncode == 0 and "ended" in removed.stdout
     assert _silences(pipeline, "active") == []
@@ -133,7 +139,35 @@ def test_maintenance_windows_silence_alertmanager(pipeline: Pipeline) -> None:
     assert [w["id"] for w in kept] == [windows[0]["id"]]
 
 
-def test_cli_usage_errors_are_one_line(pipeline: Pipeline) -> None:
+def _the_availability_report_reads_the_window(pipeline: Pipeline, shown: dict[str, Any]) -> None:
+    """`report availability --collector` excludes the window this collector holds (issue 15)."""
+    from netwarden.reports.run import AvailabilityRequest, maintenance
+    from netwarden.reports.window import Window
+
+    request = AvailabilityRequest(
+        prometheus="http://127.0.0.1:9",  # not asked: only the collector is
+        month=None,
+        start=None,
+        end=None,
+        step="60s",
+        inventory=[],
+        exclude=[],
+        collector=pipeline.collector.url,
+        ca_file=None,
+        insecure=True,
+        now=time.time(),
+    )
+    now = int(time.time())
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("NETWARDEN_TOKEN", pipeline.tokens["viewer"])
+        (found,) = maintenance(request, Window(now - 3600, now + 3600, 60, "test"))
+    assert (found.scope, found.target, found.reason) == ("site", "so-yt", "nâng cấp switch")
+    assert found.source == f"collector #{shown['id']}"
+    assert now - 120 <= found.start <= now and now + 7000 <= found.end <= now + 7300, shown
+
+
+def test_cli_usage_errors_are_one_line(shared_pipeline: Pipeline) -> None:
+    pipeline = shared_pipeline
     cases = [
         (["maintenance", "add", "--site", "a", "--link", "b", "--from", "now", "--to", "+1h",
           "--reason", "r"], 2, "give exactly one of --site, --link, --device"),

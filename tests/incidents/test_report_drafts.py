@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import time
 import zipfile
 from collections.abc import Iterator
@@ -23,11 +22,9 @@ from typing import Any
 
 import pytest
 
-from tests.incidents.alertmanager_process import AlertmanagerProcess, am_alert, config
-from tests.incidents.conftest import Pipeline, wait_for
-from tests.pg_server import free_port
+from tests.incidents.alertmanager_process import am_alert
+from tests.incidents.conftest import Pipeline, open_pipeline, wait_for
 from tests.report_reading import addresses, docx_text, masked, pdf_pages, pdf_text
-from tests.unit.collector.collector_process import CollectorProcess, run_cli
 
 DATA = Path(__file__).parents[1] / "data" / "reports"
 GOLDEN = DATA / "golden"
@@ -46,35 +43,9 @@ SUMMARY = "Cổng dịch vụ công không phản hồi (máy chủ 198.18.10.21
 
 @pytest.fixture
 def reporting_pipeline(tmp_path: Path, db_url: str) -> Iterator[Pipeline]:
-    data_dir = tmp_path / "collector"
-    tokens = {}
-    for role in ("webhook", "viewer", "responder", "admin"):
-        args = ["--user", f"u-{role}", "--role", role, "--data-dir", str(data_dir)]
-        done = run_cli("collector", "token", "create", *args, "--db", db_url)
-        assert done.returncode == 0, done.stderr
-        tokens[role] = done.stdout.strip()
-    token_file = tmp_path / "alertmanager.token"
-    token_file.write_text(tokens["webhook"] + "\n", encoding="utf-8")
-    am_port = free_port()
-    extra = [
-        "--db",
-        db_url,
-        "--alertmanager",
-        f"http://127.0.0.1:{am_port}",
-        "--reporting",
-        str(DATA / "reporting.yaml"),
-    ]
-    collector = CollectorProcess(DATA / "province.yaml", data_dir, insecure=True, extra=extra)
-    collector.start()
-    alertmanager = AlertmanagerProcess(
-        tmp_path / "alertmanager", config(collector.url, token_file), port=am_port
-    )
-    try:
-        alertmanager.start()
-        yield Pipeline(collector, alertmanager, tokens)
-    finally:
-        alertmanager.stop()
-        collector.stop(signal.SIGKILL)
+    extra = ["--reporting", str(DATA / "reporting.yaml")]
+    with open_pipeline(tmp_path, db_url, DATA / "province.yaml", extra) as opened:
+        yield opened
 
 
 def _due(p: Pipeline) -> dict[str, float]:

@@ -127,7 +127,9 @@ class LabAgent:
         ok(netwarden("agent", "enroll", "--collector", collector_url, "--token", token,
                      "--state-dir", str(self.state_dir), ns=self.ns))  # fmt: skip
 
-    def start(self, *, advertise: bool, heartbeat: float, summary: float) -> None:
+    def start(
+        self, *, advertise: bool, heartbeat: float, summary: float, extra: tuple[str, ...] = ()
+    ) -> None:
         argv = [*NETWARDEN, "agent", "run", "--state-dir", str(self.state_dir),
                 "--listen", self.address, "--heartbeat-interval", f"{heartbeat:g}",
                 "--summary-interval", f"{summary:g}",
@@ -135,6 +137,7 @@ class LabAgent:
                 "--config-store", str(self.state_dir.parent / f"{self.agent}-configs")]  # fmt: skip
         if advertise:
             argv += ["--advertise", self.address]
+        argv += extra
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(in_ns(self.ns, argv), stdout=out,
                                          stderr=subprocess.STDOUT)  # fmt: skip

@@ -14,6 +14,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ import yaml
 from netwarden.inventory import load_inventory
 from tests.lab.conftest import Lab
 from tests.lab.fleet_lab import LabAgent, LabCollector, in_ns, stop_process, wait_for
+from tests.unit.incidents.webhooks import BASE, alert, body
 
 DC_HOST_NS, DC_HOST = "nwl-dc-db", "198.18.10.6"
 COLLECTOR_LISTEN = f"{DC_HOST}:9440"
@@ -47,6 +49,9 @@ SNMP_INSTANCE_IS_DEVICE = {
     "replacement": "$2",
 }
 REACHABLE_SWITCHES = {"so-khcn": "198.18.1.2", "so-tc": "198.18.2.2"}
+# The switch whose running configuration a test may change, the namespace its IOS-like CLI
+# reads, and the address that change adds (on lo: it moves no traffic and no IF-MIB label).
+CHANGED_DEVICE, CHANGED_DEVICE_NS, CHANGED_ADDRESS = "sw-dc-core", "nwl-dc", "198.18.200.1/32"
 
 
 def observed_inventory(lab_inventory: Path, out: Path) -> Path:
@@ -225,3 +230,46 @@ def observed_fleet(lab: Lab, scrape_interval: int) -> Iterator[ObservedFleet]:
             stop_process(prometheus.proc)
         collector.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def open_incident(fleet: ObservedFleet) -> str:
+    """Post one firing alert to the collector's webhook as Alertmanager does (the portal check
+    that fails by design), with a ``webhook``-role token; returns the incident it opened, left
+    unacknowledged."""
+    token = fleet.collector.cli("token", "create", "--user", "alertmanager", "--role", "webhook")
+    firing = alert(
+        "NetwardenPortalDown",
+        starts=time.time() - BASE,
+        severity="critical",
+        summary="Cổng không mở không trả lời",
+        incident="service/cong-loi",
+        service="cong-loi",
+        site="dc",
+    )
+    with fleet.collector.client(token["token"]) as client:
+        answer = client.post("/api/v1/alerts/alertmanager", json=body(firing))
+    assert answer.status_code == 200, answer.text
+    opened: list[str] = answer.json()["incidents"]
+    assert len(opened) == 1, answer.json()
+    return opened[0]
+
+
+@contextmanager
+def running_config_changed(fleet: ObservedFleet) -> Iterator[None]:
+    """Change ``CHANGED_DEVICE``'s running configuration after its first backup, as an admin
+    who bypasses ``netwarden config backup`` would: its next backup (``backup_interval``
+    later) finds the change unrecorded. The address appears in ``show running-config`` (the
+    CLI renders the namespace's live addresses); it is removed on the way out."""
+    selector = f'netwarden_config_last_backup_timestamp_seconds{{device="{CHANGED_DEVICE}"}}'
+    wait_for(
+        f"{CHANGED_DEVICE}'s first backup",
+        lambda: fleet.prometheus.api("query", query=selector)["result"],
+        90,
+        every=1,
+    )
+    ip = ["ip", "-n", CHANGED_DEVICE_NS, "addr"]
+    subprocess.run([*ip, "add", CHANGED_ADDRESS, "dev", "lo"], check=True, timeout=10)
+    try:
+        yield
+    finally:
+        subprocess.run([*ip, "del", CHANGED_ADDRESS, "dev", "lo"], check=True, timeout=10)

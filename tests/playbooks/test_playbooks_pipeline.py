@@ -7,6 +7,7 @@ interrupted with the reason."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import threading
@@ -21,10 +22,11 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 
+from tests.cli_in_process import run_in_process
 from tests.incidents.alertmanager_process import AlertmanagerProcess, am_alert, config
 from tests.incidents.conftest import wait_for
 from tests.pg_server import free_port
-from tests.unit.collector.collector_process import CollectorProcess, run_cli
+from tests.unit.collector.collector_process import CollectorProcess
 from tests.unit.incidents.province import PROVINCE
 
 pytestmark = pytest.mark.timeout(240)
@@ -92,7 +94,7 @@ class Rig:
 
     def cli(self, *args: str, role: str = "admin") -> Any:
         env = {"NETWARDEN_COLLECTOR": self.collector.url, "NETWARDEN_TOKEN": self.tokens[role]}
-        return run_cli("playbook", *args, "--insecure", env=env)
+        return run_in_process("playbook", *args, "--insecure", env=env)
 
     def cli_json(self, *args: str, role: str = "admin") -> Any:
         done = self.cli(*args, "--output", "json", role=role)
@@ -102,7 +104,7 @@ class Rig:
     def enrol(self, agent: str) -> None:
         args = ["--agent", agent, "--inventory", str(PROVINCE), "--insecure"]
         args += ["--data-dir", str(self.data_dir), "--db", self.db_url]
-        done = run_cli("collector", "token", "create", *args)
+        done = run_in_process("collector", "token", "create", *args)
         assert done.returncode == 0, done.stderr
         body = {"token": done.stdout.strip(), "hostname": agent, "version": "0.1"}
         answer = httpx.post(f"{self.collector.url}/api/v1/enroll", json=body, timeout=30)
@@ -134,9 +136,8 @@ class Rig:
         return found
 
 
-@pytest.fixture
-def hook() -> Iterator[str]:
-    _Hook.bodies = []
+@pytest.fixture(scope="module")
+def hook_url() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -148,13 +149,20 @@ def hook() -> Iterator[str]:
 
 
 @pytest.fixture
-def rig(tmp_path: Path, hook: str) -> Iterator[Rig]:
+def hook(hook_url: str) -> str:
+    """The webhook's URL, with no bodies yet received in this test."""
+    _Hook.bodies = []
+    return hook_url
+
+
+@contextlib.contextmanager
+def open_rig(tmp_path: Path, hook: str) -> Iterator[Rig]:
     data_dir = tmp_path / "collector"
     db_url = f"sqlite:///{data_dir / 'collector.db'}"
     tokens = {}
     for role in ("webhook", "viewer", "responder", "admin"):
         args = ["--user", f"u-{role}", "--role", role, "--data-dir", str(data_dir)]
-        done = run_cli("collector", "token", "create", *args, "--db", db_url)
+        done = run_in_process("collector", "token", "create", *args, "--db", db_url)
         assert done.returncode == 0, done.stderr
         tokens[role] = done.stdout.strip()
     books = tmp_path / "playbooks"
@@ -173,7 +181,31 @@ def rig(tmp_path: Path, hook: str) -> Iterator[Rig]:
         found.collector.stop(signal.SIGKILL)
 
 
-def test_alertmanager_starts_link_down_and_the_cli_follows_it(rig: Rig, tmp_path: Path) -> None:
+@pytest.fixture
+def rig(tmp_path: Path, hook: str) -> Iterator[Rig]:
+    """A collector of the test's own: for a test that kills it."""
+    with open_rig(tmp_path, hook) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def shared_rig(tmp_path_factory: pytest.TempPathFactory, hook_url: str) -> Iterator[Rig]:
+    """One collector per module for the tests that neither kill it nor leave a job queued;
+    each asserts on its own runs (a collector start and six enrolments per test cost more than
+    the tests themselves)."""
+    with open_rig(tmp_path_factory.mktemp("playbooks"), hook_url) as opened:
+        yield opened
+
+
+def _run_ids(rig: Rig) -> set[str]:
+    return {run["id"] for run in rig.cli_json("runs", role="viewer")["runs"]}
+
+
+def test_alertmanager_starts_link_down_and_the_cli_follows_it(
+    shared_rig: Rig, tmp_path: Path
+) -> None:
+    rig = shared_rig
+    before = _run_ids(rig)
     token_file = tmp_path / "am.token"
     token_file.write_text(rig.tokens["webhook"] + "\n", encoding="utf-8")
     token_file.chmod(0o600)
@@ -181,7 +213,12 @@ def test_alertmanager_starts_link_down_and_the_cli_follows_it(rig: Rig, tmp_path
     am.start()
     try:
         am.post_alerts([am_alert(LINK_DOWN, time.time())])
-        runs = wait_for("the run", lambda: rig.cli_json("runs", role="viewer")["runs"])
+
+        def new_runs() -> list[dict[str, Any]]:
+            runs: list[dict[str, Any]] = rig.cli_json("runs", role="viewer")["runs"]
+            return [run for run in runs if run["id"] not in before]
+
+        runs = wait_for("the run", new_runs)
     finally:
         am.stop()
     assert len(runs) == 1 and runs[0]["playbook"] == "link-down"
@@ -245,7 +282,8 @@ def test_kill_9_mid_run_resumes_and_approvals_need_the_steps_role(rig: Rig) -> N
     assert rig.serve_jobs("agent-core") == []  # nor the job
 
 
-def test_reject_fails_the_step_and_ends_the_run(rig: Rig) -> None:
+def test_reject_fails_the_step_and_ends_the_run(shared_rig: Rig, hook: str) -> None:
+    rig = shared_rig
     run_id = rig.cli_json("run", "guarded-check", "--device", "core-rtr", role="responder")["id"]
     wait_for("the approval", lambda: rig.run(run_id)["status"] == "waiting")
     viewer = rig.cli("reject", run_id, "ok_to_go", "--reason", "no", role="viewer")
@@ -257,7 +295,9 @@ def test_reject_fails_the_step_and_ends_the_run(rig: Rig) -> None:
     assert len(run["steps"]) == 1 and _Hook.bodies == []
 
 
-def test_dry_run_and_bad_input_from_the_cli(rig: Rig, tmp_path: Path) -> None:
+def test_dry_run_and_bad_input_from_the_cli(shared_rig: Rig, tmp_path: Path) -> None:
+    rig = shared_rig
+    before = _run_ids(rig)
     alert = tmp_path / "alert.json"
     alert.write_text(json.dumps({"labels": LINK_DOWN}), encoding="utf-8")
     dry = rig.cli("run", "link-down", "--alert", str(alert), "--dry-run", role="responder")
@@ -265,6 +305,6 @@ def test_dry_run_and_bad_input_from_the_cli(rig: Rig, tmp_path: Path) -> None:
     assert "- ping_far (ping) on agent-core" in dry.stdout
     assert '"host": "198.18.1.2"' in dry.stdout
     assert "- agency_side (ping) on agent-so-tc" in dry.stdout
-    assert rig.cli_json("runs", role="viewer")["runs"] == []
     unknown = rig.cli("run", "no-such", "--device", "core-rtr", role="responder")
     assert unknown.returncode == 1 and "no playbook 'no-such'" in unknown.stderr
+    assert _run_ids(rig) == before  # neither started a run

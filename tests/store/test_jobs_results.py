@@ -91,6 +91,27 @@ def test_results_are_stored_once_and_listed_in_arrival_order(store: Store) -> No
     assert store.results("ag-2", since=0.0, limit=100) == []
 
 
+def test_a_cursor_on_seq_reaches_every_result_of_batches_that_share_one_time(
+    store: Store,
+) -> None:
+    """Two batches of 1,000 arrive at the same received time: paging by ``since`` would find
+    the first page forever; the ``after_seq`` cursor walks all 2,000 in order."""
+    _enrol(store)
+    ids = [f"r{n:04d}" for n in range(2000)]
+    for half in (ids[:1000], ids[1000:]):
+        assert store.add_results("ag-1", [_res(i) for i in half], 500.0) == (1000, 0)
+    read: list[str] = []
+    cursor = 0
+    for _ in range(10):  # bounded: 2,000 results in pages of 300 take 7
+        page = store.results("ag-1", since=500.0, limit=300, after_seq=cursor)
+        if not page:
+            break
+        read += [r.id for r in page]
+        cursor = page[-1].seq
+    assert read == ids
+    assert store.results("ag-1", since=0.0, limit=10, after_seq=cursor) == []
+
+
 def test_result_ids_are_per_agent(store: Store) -> None:
     _enrol(store)
     _enrol(store, "ag-2")

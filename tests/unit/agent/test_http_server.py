@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import threading
 import urllib.error
 import urllib.request
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -103,3 +106,53 @@ def test_a_large_page_streams_every_chunk_without_a_content_length() -> None:
     assert head.startswith(b"HTTP/1.1 200 OK")
     assert b"Content-Length" not in head
     assert body == b"".join(chunks)
+
+
+def test_a_connection_open_at_shutdown_is_closed_not_leaked() -> None:
+    """A scraper connected when the agent stops (its request not sent yet, or the page still
+    rendering): the handler is cancelled with the loop, and must still close its socket.
+    Leaked, it surfaced as an unclosed-socket ResourceWarning in whichever test ran next."""
+
+    async def main() -> None:
+        server = MetricsServer(lambda: iter([b"x 1\n"]), lambda: None)
+        host, port = await server.start("127.0.0.1", 0)
+        _reader, writer = await asyncio.open_connection(host, port)
+        for _ in range(20):  # a few turns of the loop: the server accepts, its handler waits
+            await asyncio.sleep(0)
+        await server.close()
+        writer.close()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(main())
+        gc.collect()
+    leaks = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert leaks == []
+
+
+def test_metrics_render_while_the_default_executor_is_full() -> None:
+    """Blocking work (a name lookup of a library during a DNS outage) may fill the loop's
+    default executor; a scrape renders on the server's own threads all the same."""
+    release = threading.Event()
+
+    async def scenario() -> float:
+        loop = asyncio.get_running_loop()
+        stuck = [loop.run_in_executor(None, release.wait, 10.0) for _ in range(40)]
+        server = MetricsServer(lambda: iter([b"up 1\n"]), lambda: None)
+        host, port = await server.start("127.0.0.1", 0)
+        try:
+            started = loop.time()
+            reader, writer = await asyncio.open_connection(host, port)
+            writer.write(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+            await writer.drain()
+            async with asyncio.timeout(5):
+                answer = await reader.read()
+            writer.close()
+            assert answer.endswith(b"\r\n\r\nup 1\n")
+            return loop.time() - started
+        finally:
+            await server.close()
+            release.set()
+            await asyncio.gather(*stuck)
+
+    assert asyncio.run(scenario()) < 1.0

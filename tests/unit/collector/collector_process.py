@@ -16,10 +16,22 @@ import httpx
 NETWARDEN = [sys.executable, "-m", "netwarden"]
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``netwarden ARGS`` to completion."""
-    return subprocess.run([*NETWARDEN, *args], capture_output=True, text=True, timeout=60,
-                          check=False, env={**os.environ, **(env or {})})  # fmt: skip
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, umask: int | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``netwarden ARGS`` to completion (with ``umask``: under that umask)."""
+    return subprocess.run(with_umask([*NETWARDEN, *args], umask), capture_output=True,
+                          text=True, timeout=60, check=False,
+                          env={**os.environ, **(env or {})})  # fmt: skip
+
+
+def with_umask(argv: list[str], mask: int | None) -> list[str]:
+    """``argv`` run under ``mask`` (e.g. a shell's usual 022, which leaves new files
+    world-readable unless the program narrows them), through sh: preexec_fn is unsafe with
+    the threads a test runs."""
+    if mask is None:
+        return argv
+    return ["sh", "-c", f'umask {mask:03o} && exec "$@"', "sh", *argv]
 
 
 class CollectorProcess:
@@ -33,6 +45,7 @@ class CollectorProcess:
         *,
         insecure: bool = False,
         extra: list[str] | None = None,
+        umask: int | None = None,
     ):
         self.inventory, self.data_dir, self.port, self.insecure = (
             inventory,
@@ -41,6 +54,7 @@ class CollectorProcess:
             insecure,
         )
         self.extra = list(extra or [])  # more `collector serve` options (--db, --alertmanager)
+        self.umask = umask
         self.proc: subprocess.Popen[str] | None = None
         self.lines: queue.Queue[str] = queue.Queue()
         self.ca_sha256: str | None = None
@@ -49,14 +63,14 @@ class CollectorProcess:
     def url(self) -> str:
         return f"{'http' if self.insecure else 'https'}://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 20.0) -> None:
+    def start(self, timeout: float = 60.0) -> None:
         args = [*NETWARDEN, "collector", "serve", "-i", str(self.inventory), "--data-dir",
                 str(self.data_dir), "--listen", f"127.0.0.1:{self.port}"]  # fmt: skip
         if self.insecure:
             args.append("--insecure")
         args += self.extra
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True)  # fmt: skip
+        self.proc = subprocess.Popen(with_umask(args, self.umask), stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)  # fmt: skip
         self._pump_thread = threading.Thread(target=self._pump, daemon=True)
         self._pump_thread.start()
         deadline = time.monotonic() + timeout
@@ -72,7 +86,11 @@ class CollectorProcess:
             if line.startswith("CA sha256 "):
                 self.ca_sha256 = line.split()[-1]
             if (line.startswith("collector listening") and self.insecure) or self.ca_sha256:
-                self._wait_healthy(deadline)
+                try:
+                    self._wait_healthy(deadline)
+                except AssertionError:
+                    self.stop(signal.SIGKILL)  # a test that fails here leaves no collector behind
+                    raise
                 return
         self.stop(signal.SIGKILL)
         raise AssertionError("collector did not start")

@@ -287,9 +287,15 @@ class FakeStore:
                 return None, None
             return rows[at[0]], (rows[at[0] - 1] if at[0] > 0 else None)
 
-    def results(self, agent_id: str, since: float, limit: int) -> list[ResultRow]:
+    def results(
+        self, agent_id: str, since: float, limit: int, after_seq: int = 0
+    ) -> list[ResultRow]:
         with self._lock:
-            rows = [r for r in self._results.get(agent_id, {}).values() if r.received_at >= since]
+            rows = [
+                r
+                for r in self._results.get(agent_id, {}).values()
+                if r.received_at >= since and r.seq > after_seq
+            ]
             return sorted(rows, key=lambda r: r.seq)[:limit]
 
     def audit(self, actor: str, action: str, target: str, detail: str, now: float) -> None:
@@ -299,6 +305,14 @@ class FakeStore:
     def audit_entries(self, limit: int) -> list[AuditEntry]:
         with self._lock:
             return list(reversed(self._audit))[:limit]
+
+    def events(self, query: Any) -> tuple[list[dict[str, Any]], int]:
+        # The events routes are tested on the real store only (test_api_events.py): the fake
+        # keeps no events, so its event-retention task has nothing to prune.
+        return [], 0
+
+    def prune_events(self, before: float) -> int:
+        return 0
 
     def dump(self, out: BinaryIO) -> None:
         raise StoreError("the fake store does not dump")

@@ -18,6 +18,7 @@ from netwarden.collector.incidents.retention import parse_retention
 from netwarden.collector.incidents.times import format_s
 from netwarden.collector.store import open_store
 from netwarden.collector.store.incident_store import IncidentStore
+from tests.cli_in_process import run_in_process
 from tests.unit.collector.collector_process import run_cli
 from tests.unit.collector.conftest import IncidentApp, bearer
 from tests.unit.incidents.province import PROVINCE
@@ -310,10 +311,10 @@ def test_backup_and_restore_carry_the_evidence(incident_app: IncidentApp, tmp_pa
     data = b"show logging\n%LINK-3-UPDOWN: Interface Gi0/1, changed state to down\n"
     app.client.post(f"{INC}/evidence?name=log.txt", content=data, headers=app.user("responder"))
     archive = tmp_path / "backup.tar"
-    done = run_cli("collector", "backup", str(archive), "--data-dir", str(tmp_path))
+    done = run_in_process("collector", "backup", str(archive), "--data-dir", str(tmp_path))
     assert done.returncode == 0, done.stderr
     target = tmp_path / "restored"
-    restored = run_cli("collector", "restore", str(archive), "--data-dir", str(target))
+    restored = run_in_process("collector", "restore", str(archive), "--data-dir", str(target))
     assert restored.returncode == 0, restored.stderr
     store = open_store(f"sqlite:///{target / 'collector.db'}")
     try:

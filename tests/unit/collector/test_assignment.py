@@ -33,6 +33,10 @@ def test_contract_slice_of_the_agency_agent(tmp_path: Path) -> None:
     assert link.a.external == "core-rtr:wan1"
     assert (link.b.device, link.b.interface) == ("sw-so-khcn-core", "wan0")
     assert document["credentials"]["ssh-lab"]["ssh"]["password"] == "env:NW_SSH_PASS"
+    # Which addresses the agent may advertise is the collector's business, and an agent of an
+    # older version would refuse the key: the slice leaves it out.
+    assert inv.agents[0].advertise is not None
+    assert document["agents"] == [{"id": "agent-so-khcn", "site": "so-khcn", "metrics": "pull"}]
 
 
 def test_every_agent_of_the_example_province_gets_exactly_its_devices(tmp_path: Path) -> None:

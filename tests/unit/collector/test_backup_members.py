@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from netwarden.collector.backup import BackupError, _check_member
+from netwarden.collector.backup import BackupError
+from netwarden.collector.restore import _check_member
 
 
 def _member(name: str, kind: bytes = tarfile.REGTYPE) -> tarfile.TarInfo:

@@ -15,7 +15,8 @@ import pytest
 
 from netwarden.agent.sync.config_revisions import Device, revision_payload
 from netwarden.config_diff import Revision
-from tests.unit.collector.collector_process import CollectorProcess, run_cli
+from tests.cli_in_process import run_in_process
+from tests.unit.collector.collector_process import CollectorProcess
 from tests.unit.collector.conftest import CONTRACT
 
 ICT = timezone(timedelta(hours=7))
@@ -37,7 +38,8 @@ def collector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CollectorPro
 
 
 def _token(collector: CollectorProcess, *args: str) -> str:
-    done = run_cli("collector", "token", "create", *args, "--data-dir", str(collector.data_dir))
+    where = ["--data-dir", str(collector.data_dir)]
+    done = run_in_process("collector", "token", "create", *args, *where)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
@@ -68,7 +70,7 @@ def viewer(collector: CollectorProcess) -> str:
 def _config(collector: CollectorProcess, token: str, *args: str):  # type: ignore[no-untyped-def]
     env = {"NETWARDEN_TOKEN": token,
            "NETWARDEN_CA_FILE": str(collector.data_dir / "tls" / "ca.pem")}  # fmt: skip
-    return run_cli("config", *args, "--collector", collector.url, env=env)
+    return run_in_process("config", *args, "--collector", collector.url, env=env)
 
 
 def test_history_from_the_collector(collector: CollectorProcess, viewer: str) -> None:

@@ -1,4 +1,5 @@
-"""``netwarden fleet status`` / ``revoke`` against a real collector over HTTPS."""
+"""``netwarden fleet status`` / ``revoke`` against a real collector over HTTPS (the collector a
+process of its own, the commands run in the test's process: tests/cli_in_process.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import httpx
 import pytest
 
 from netwarden.collector.fleet_commands import fleet_table
-from tests.unit.collector.collector_process import CollectorProcess, run_cli
+from tests.cli_in_process import run_in_process
+from tests.unit.collector.collector_process import CollectorProcess
 from tests.unit.collector.conftest import CONTRACT
 
 
@@ -29,7 +31,9 @@ def collector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CollectorPro
 
 
 def _token(collector: CollectorProcess, *args: str) -> str:
-    done = run_cli("collector", "token", "create", *args, "--data-dir", str(collector.data_dir))
+    done = run_in_process(
+        "collector", "token", "create", *args, "--data-dir", str(collector.data_dir)
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
@@ -38,7 +42,7 @@ def _fleet(collector: CollectorProcess, token: str | None, *args: str):  # type:
     env = {"NETWARDEN_COLLECTOR": collector.url,
            "NETWARDEN_CA_FILE": str(collector.data_dir / "tls" / "ca.pem"),
            "NETWARDEN_TOKEN": token or ""}  # fmt: skip
-    return run_cli("fleet", *args, env=env)
+    return run_in_process("fleet", *args, env=env)
 
 
 def test_status_lists_agents_in_table_and_json(collector: CollectorProcess) -> None:
@@ -61,7 +65,7 @@ def test_missing_token_or_collector_is_a_usage_error(collector: CollectorProcess
     done = _fleet(collector, None, "status")
     assert done.returncode == 2
     assert done.stderr.startswith("netwarden: error: NETWARDEN_TOKEN is not set")
-    no_url = run_cli("fleet", "status", env={"NETWARDEN_TOKEN": "nwu.x.y",
+    no_url = run_in_process("fleet", "status", env={"NETWARDEN_TOKEN": "nwu.x.y",
                                              "NETWARDEN_COLLECTOR": ""})  # fmt: skip
     assert no_url.returncode == 2
     assert "--collector" in no_url.stderr
@@ -91,11 +95,11 @@ def test_revoke_then_status_shows_revoked(collector: CollectorProcess) -> None:
 
 
 def test_plain_http_needs_insecure(collector: CollectorProcess) -> None:
-    done = run_cli("fleet", "status", "--collector", "http://127.0.0.1:9", env={
+    done = run_in_process("fleet", "status", "--collector", "http://127.0.0.1:9", env={
         "NETWARDEN_TOKEN": "nwu.x.y"})  # fmt: skip
     assert done.returncode == 2
     assert "--insecure" in done.stderr
-    closed = run_cli("fleet", "status", "--collector", "http://127.0.0.1:9", "--insecure",
+    closed = run_in_process("fleet", "status", "--collector", "http://127.0.0.1:9", "--insecure",
                      env={"NETWARDEN_TOKEN": "nwu.x.y"})  # fmt: skip
     assert closed.returncode == 1
     assert "cannot reach the collector" in closed.stderr

@@ -4,8 +4,10 @@ and restart without losing agents or results, graceful SIGTERM that ends long-po
 from __future__ import annotations
 
 import hashlib
+import os
 import signal
 import ssl
+import stat
 import threading
 import time
 import uuid
@@ -128,3 +130,28 @@ def test_sigterm_ends_long_polls_and_exits_cleanly(collector: CollectorProcess) 
     waiter.join(10)
     assert time.monotonic() - start < 8
     assert answers and answers[0].json() == {"jobs": []}
+
+
+def test_serve_keeps_its_data_private_whatever_the_umask(tmp_path: Path) -> None:
+    """Under a shell's umask 022, and over a data dir an older version (or restore) left
+    world-readable: the dir and evidence/ are 0700, the store and its WAL files 0600."""
+    from netwarden.collector.store import open_store
+
+    inventory = tmp_path / "inventory.yaml"
+    inventory.write_text(CONTRACT.read_text(encoding="utf-8"), encoding="utf-8")
+    data = tmp_path / "data"
+    open_store(f"sqlite:///{data / 'collector.db'}").close()
+    (data / "evidence").mkdir()
+    for path, mode in [(data, 0o755), (data / "evidence", 0o755), (data / "collector.db", 0o644)]:
+        os.chmod(path, mode)
+    proc = CollectorProcess(inventory, data, umask=0o022)
+    proc.start()
+    try:
+        _enrol(proc)  # a write: the WAL and its index are in use now
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in data.iterdir()}
+        assert stat.S_IMODE(data.stat().st_mode) == 0o700
+        store_files = ("collector.db", "collector.db-wal", "collector.db-shm")
+        assert [modes[n] for n in store_files] == [0o600, 0o600, 0o600]
+        assert (modes["evidence"], modes["tls"]) == (0o700, 0o700)
+    finally:
+        proc.stop(signal.SIGKILL)

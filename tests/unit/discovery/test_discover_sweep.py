@@ -160,8 +160,9 @@ def test_sweep_pinger_has_a_send_buffer_for_queued_requests() -> None:
         except OSError:
             pytest.skip("no ICMP socket may be opened here (needs ping_group_range or root)")
         try:
-            assert pinger._sock is not None
-            return pinger._sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+            sock = pinger.socket_of(socket.AF_INET)
+            assert sock is not None
+            return sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
         finally:
             await pinger.close()
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_in_process import run_in_process
 from tests.pg_server import free_port
-from tests.unit.collector.collector_process import run_cli
 
 BODY = b"show running-config\n"
 
@@ -49,10 +49,10 @@ def test_damaged_evidence_is_refused_and_nothing_written(damaging: str, tmp_path
     env = {"NETWARDEN_COLLECTOR": damaging, "NETWARDEN_TOKEN": "nwu.u.x"}
     out = tmp_path / "ev.txt"
     args = ["incident", "evidence", "get", "INC-20261123-001", "1", "--insecure"]
-    to_file = run_cli(*args, "--output", str(out), env=env)
+    to_file = run_in_process(*args, "--output", str(out), env=env)
     assert to_file.returncode == 1 and "evidence arrived damaged" in to_file.stderr
     assert list(tmp_path.iterdir()) == []  # neither the file nor its .partial
-    to_stdout = run_cli(*args, env=env)
+    to_stdout = run_in_process(*args, env=env)
     assert to_stdout.returncode == 1 and to_stdout.stdout == ""
 
 
@@ -74,6 +74,6 @@ def test_usage_and_connection_errors(
     args: list[str], env: dict[str, str], code: int, message: str
 ) -> None:
     base = {"NETWARDEN_COLLECTOR": f"http://127.0.0.1:{free_port()}", "NETWARDEN_TOKEN": "nwu.u.x"}
-    done = run_cli("incident", *args, env={**base, **env})
+    done = run_in_process("incident", *args, env={**base, **env})
     assert done.returncode == code, done.stderr
     assert message in done.stderr

@@ -119,3 +119,19 @@ def test_show_merges_a_directory(tmp_path: Path, output: str) -> None:
     code, out, _ = _run("inventory", "show", "--output", output, tmp_path)
     assert code == 0
     assert "agents" in out
+
+
+def test_show_writes_ipv6_checks_in_brackets_and_the_ca_they_trust(tmp_path: Path) -> None:
+    path = tmp_path / "v6.yaml"
+    path.write_text(
+        "province: p\nagents: [{id: a, site: s}]\nsites: [{id: s, kind: datacentre}]\n"
+        "services:\n"
+        '  - {id: ssh-v6, site: s, check: {tcp: {host: "2001:2:0:10::5", port: 22}}}\n'
+        '  - {id: portal, site: s, check: {http: {url: "https://[2001:2:0:10::5]/",'
+        " ca_file: /etc/netwarden/tinh-ca.pem}}}\n",
+        encoding="utf-8",
+    )
+    code, out, err = _run("inventory", "show", path)
+    assert (code, err) == (0, "")
+    assert "tcp [2001:2:0:10::5]:22" in out
+    assert "http https://[2001:2:0:10::5]/ -> 200 (CA /etc/netwarden/tinh-ca.pem)" in out

@@ -88,3 +88,18 @@ def test_listening_reads_this_namespace_sockets() -> None:
         import os
 
         assert ("127.0.0.1", port) in readiness.listening(os.getpid(), "tcp")
+
+
+def test_listening_reads_ipv6_sockets_and_bracketed_endpoints() -> None:
+    import os
+    import socket
+
+    with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as sock:
+        sock.bind(("::1", 0))
+        port = sock.getsockname()[1]
+        bound = readiness.listening(os.getpid(), "udp")
+    assert ("::1", port) in bound
+    assert readiness._wanted(f"udp:[::1]:{port}") == ("::1", port)
+    assert readiness._wanted("[2001:2:0:10::5]:22") == ("2001:2:0:10::5", 22)
+    assert readiness._wanted("udp:198.18.10.5:161") == ("198.18.10.5", 161)
+    assert readiness._wanted("udp:161") == (readiness.ANY, 161)

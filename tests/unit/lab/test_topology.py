@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from pathlib import Path
 
 import pytest
 
 from netwarden.errors import UsageError
-from netwarden.lab.topology import CORE_NS, MAX_AGENCIES, build_plan, lan_octet
+from netwarden.lab.daemons import DevicePaths, LabSecrets, snmpd_config, sshd_config
+from netwarden.lab.topology import (
+    CORE_NS,
+    DC_NS,
+    LAB_RANGE6,
+    MAX_AGENCIES,
+    build_plan,
+    lan_octet,
+)
 
 LAB_RANGE = ipaddress.ip_network("198.18.0.0/15")
 
@@ -78,3 +87,52 @@ def test_bad_sizes_are_usage_errors(args: tuple[int, int, int], message: str) ->
     with pytest.raises(UsageError) as caught:
         build_plan(*args)
     assert str(caught.value) == message
+
+
+def test_the_lab_inventory_lets_pulled_agents_advertise_their_management_address(
+    tmp_path: Path,
+) -> None:
+    """Agents reach the collector from their WAN address but serve /metrics on their site's
+    management address: the inventory lists that one (agents[].advertise), for pulled agents
+    only; the agent behind NAT pushes and may advertise nothing."""
+    from netwarden.inventory import load_inventory
+    from netwarden.lab.inventory_file import build_inventory, write_inventory
+
+    path = tmp_path / "inventory.yaml"
+    write_inventory(build_inventory(build_plan(3, 1, 0), tmp_path / "secrets"), path)
+    agents = {a.id: (a.metrics, a.advertise) for a in load_inventory([path]).agents}
+    assert agents == {
+        "agent-core": ("pull", ["198.18.100.1"]),
+        "agent-so-khcn": ("pull", ["198.18.1.2"]),
+        "agent-so-tc": ("pull", ["198.18.2.2"]),
+        "agent-p-phan-dinh-phung": ("push", None),
+        "agent-dc": ("pull", ["198.18.10.1"]),
+    }
+
+
+def test_ipv6_is_on_one_link_only_and_from_the_benchmarking_range() -> None:
+    plan = build_plan(3, 1, 0)
+    lab6 = ipaddress.ip_network(LAB_RANGE6)
+    assert set(plan.ipv6) == {DC_NS, "nwl-dc-web", "nwl-dc-db"}  # the DC LAN, nothing else
+    addresses = [a.split("/")[0] for pairs in plan.ipv6.values() for _, a in pairs]
+    addresses += [d.address6 for d in plan.devices if d.address6]
+    addresses += [p[1] for p in plan.portals if ":" in p[1]]
+    assert len(addresses) == 10  # 4 on interfaces, 3 devices, 3 portal ports
+    for address in addresses:
+        assert ipaddress.ip_address(address) in lab6, address
+    v6 = {d.id: d.address6 for d in plan.devices if d.address6}
+    assert v6 == {"sw-dc-core": "2001:2:0:10::2", "dc-web-01": "2001:2:0:10::5",
+                  "dc-db-01": "2001:2:0:10::6"}  # fmt: skip
+
+
+def test_daemons_of_an_ipv6_device_listen_on_both_addresses(tmp_path: Path) -> None:
+    plan = build_plan(3, 1, 0)
+    web = next(d for d in plan.devices if d.id == "dc-web-01")
+    secrets = LabSecrets("c0mmunity", "auth", "priv", "ssh", "enable")
+    snmpd = snmpd_config(web, secrets, "DC", {})
+    assert "agentAddress udp:198.18.10.5:161,udp6:[2001:2:0:10::5]:161\n" in snmpd
+    assert "rocommunity6 c0mmunity 2001:2::/48\n" in snmpd
+    sshd = sshd_config(web, DevicePaths(tmp_path), tmp_path / "k", tmp_path / "e", tmp_path)
+    assert "ListenAddress 198.18.10.5:22\nListenAddress [2001:2:0:10::5]:22\n" in sshd
+    switch = next(d for d in plan.devices if d.id == "sw-so-khcn-core")
+    assert "udp6" not in snmpd_config(switch, secrets, "A", {})

@@ -22,7 +22,7 @@ from netwarden.reports.availability import Availability, Outage, Report, compute
 from netwarden.reports.exclusions import Exclusion
 from netwarden.reports.prometheus import HttpPrometheus
 from netwarden.reports.window import VIETNAM, month_window
-from tests.unit.collector.collector_process import run_cli
+from tests.cli_in_process import run_in_process
 from tests.unit.reports.backfill import (
     BackfilledPrometheus,
     Segment,
@@ -272,7 +272,7 @@ def test_device_and_site_windows_reach_the_links_and_agencies_they_concern(
 
 
 def _cli_json(prometheus: BackfilledPrometheus, *args: str) -> dict[str, object]:
-    done = run_cli(
+    done = run_in_process(
         "report", "availability", "--prometheus", prometheus.url, *args, "--output", "json"
     )
     assert done.returncode == 0, done.stderr

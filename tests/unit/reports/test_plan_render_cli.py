@@ -19,7 +19,7 @@ from netwarden.reports.availability import Availability, Outage, Report, resolve
 from netwarden.reports.exclusions import Exclusion
 from netwarden.reports.run import AvailabilityRequest, maintenance
 from netwarden.reports.window import Window, month_window
-from tests.unit.collector.collector_process import run_cli
+from tests.cli_in_process import run_in_process
 from tests.unit.reports.test_availability_prometheus import INVENTORY
 
 
@@ -260,13 +260,13 @@ def test_table_and_csv_rendering() -> None:
     ],
 )
 def test_usage_errors_are_one_line_exit_2(args: list[str], message: str) -> None:
-    done = run_cli("report", "availability", "--prometheus", "http://127.0.0.1:9", *args)
+    done = run_in_process("report", "availability", "--prometheus", "http://127.0.0.1:9", *args)
     assert done.returncode == 2, done.stderr
     assert done.stderr == f"netwarden: error: {message}\n"
 
 
 def test_an_unreachable_prometheus_is_one_line_exit_1() -> None:
-    done = run_cli(
+    done = run_in_process(
         "report",
         "availability",
         "--prometheus",

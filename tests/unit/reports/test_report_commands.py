@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.collector.collector_process import run_cli
+from tests.cli_in_process import run_in_process
 
 BODY = b"%PDF-1.7 not what was hashed\n"
 
@@ -59,7 +59,7 @@ def test_a_damaged_draft_is_refused_and_nothing_written(
 ) -> None:
     env = {"NETWARDEN_COLLECTOR": damaging, "NETWARDEN_TOKEN": "nwu.u.x"}
     out = tmp_path / "draft"
-    done = run_cli("incident", *args, "--insecure", "--output", str(out), env=env)
+    done = run_in_process("incident", *args, "--insecure", "--output", str(out), env=env)
     assert done.returncode == 1 and "arrived damaged" in done.stderr, done.stderr
     assert list(tmp_path.iterdir()) == []  # neither the file nor its .partial
 
@@ -67,7 +67,7 @@ def test_a_damaged_draft_is_refused_and_nothing_written(
 def test_a_damaged_markdown_draft_never_reaches_stdout(damaging: str) -> None:
     env = {"NETWARDEN_COLLECTOR": damaging, "NETWARDEN_TOKEN": "nwu.u.x"}
     args = ["report", "INC-20261123-001", "--form", "notice", "--insecure"]
-    done = run_cli("incident", *args, env=env)
+    done = run_in_process("incident", *args, env=env)
     assert done.returncode == 1 and done.stdout == "" and "damaged" in done.stderr
 
 
@@ -89,13 +89,13 @@ def test_a_damaged_markdown_draft_never_reaches_stdout(damaging: str) -> None:
 )
 def test_usage_errors_exit_2(args: list[str], message: str) -> None:
     env = {"NETWARDEN_COLLECTOR": "http://127.0.0.1:9", "NETWARDEN_TOKEN": "nwu.u.x"}
-    done = run_cli("incident", *args, "--insecure", env=env)
+    done = run_in_process("incident", *args, "--insecure", env=env)
     assert done.returncode == 2 and message in " ".join(done.stderr.split()), done.stderr
 
 
 def test_an_unreachable_collector_is_one_line(tmp_path: Path) -> None:
     env = {"NETWARDEN_COLLECTOR": "http://127.0.0.1:9", "NETWARDEN_TOKEN": "nwu.u.x"}
-    done = run_cli(
+    done = run_in_process(
         "incident",
         "export",
         "INC-20261123-001",

@@ -19,6 +19,7 @@ from prometheus_client import (
 from prometheus_client.samples import Sample
 
 from netwarden.agent.metrics import CONTENT_TYPE, Family, encode_labels, iter_render, render
+from netwarden.agent.metrics.exposition import CHUNK_ROWS
 from netwarden.agent.metrics.names import METRICS
 
 from .synthetic import full_registry, parse, registry_of, rendered
@@ -150,3 +151,20 @@ def test_family_samples_are_prometheus_client_samples() -> None:
 def test_family_refuses_what_it_cannot_write(name: str, typ: str) -> None:
     with pytest.raises(ValueError, match=r"metric name|type must be"):
         Family(name, "Help.", typ)
+
+
+@pytest.mark.parametrize("finite", [True, False])
+def test_a_large_family_is_written_in_slices_of_whole_lines(finite: bool) -> None:
+    family = Family("ifHCInOctets", "octets", "counter")
+    rows = 2 * CHUNK_ROWS + 5
+    for i in range(rows):
+        family.add(encode_labels((("ifIndex", str(i)),)), i if finite else math.inf)
+    chunks = list(iter_render(registry_of(family)))
+    body = [c for c in chunks if not c.startswith(b"# ")]
+    # Never the whole family in one piece; every piece ends on a line.
+    assert [c.count(b"\n") for c in body] == [CHUNK_ROWS, CHUNK_ROWS, 5]
+    text = b"".join(body).decode()
+    assert text.splitlines()[-1] == f'ifHCInOctets{{ifIndex="{rows - 1}"}} ' + (
+        f"{rows - 1}" if finite else "+Inf"
+    )
+    assert len(text.splitlines()) == rows

@@ -8,7 +8,6 @@ import datetime as dt
 import ipaddress
 import re
 import ssl
-from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,20 +28,14 @@ from netwarden.agent.probes.http import (
     STATUS_CODE,
     TLS_DAYS_LEFT,
     TLS_VERIFIED,
+    TLS_VERIFY_ERROR,
     HttpTarget,
 )
 from netwarden.agent.probes.http import probe as http_probe
 from netwarden.agent.probes.result import ProbeReason, ProbeResult
+from tests.unit.agent.probes.http_servers import HANG, Routes, response, serve
 
-HANG = b""  # a route answered with nothing, ever
-Routes = Callable[[str], dict[str, bytes]]
-
-
-def _response(status: int, body: bytes = b"", *headers: str, length: bool = True) -> bytes:
-    lines = [f"HTTP/1.1 {status} X", *headers, "Connection: close"]
-    if length:
-        lines.append(f"Content-Length: {len(body)}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+_response = response
 
 
 def _redirect(location: str, status: int = 302) -> bytes:
@@ -66,43 +59,10 @@ def _routes(base: str) -> dict[str, bytes]:
     }
 
 
-@contextlib.asynccontextmanager
-async def _serve(
+def _serve(
     routes: Routes = _routes, context: ssl.SSLContext | None = None
-) -> AsyncIterator[str]:
-    """An HTTP(S) server on 127.0.0.1 answering ``routes`` by path; yields its base URL."""
-    stop = asyncio.Event()
-    answers: dict[str, bytes] = {}
-    handlers: set[asyncio.Task[None]] = set()
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        handlers.add(asyncio.current_task())  # type: ignore[arg-type]
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            answer = answers.get(head.split(b" ")[1].decode(), _response(404))
-            if answer is HANG:
-                await stop.wait()
-            writer.write(answer)
-            await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
-            pass
-        finally:
-            writer.close()
-            with contextlib.suppress(ConnectionError, ssl.SSLError):
-                await writer.wait_closed()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=context)
-    scheme = "https" if context else "http"
-    base = f"{scheme}://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    answers.update(routes(base))
-    try:
-        yield base
-    finally:
-        stop.set()
-        server.close()
-        await server.wait_closed()
-        # Every handler has closed its connection (an open one would warn when collected).
-        await asyncio.wait_for(asyncio.gather(*handlers, return_exceptions=True), 30)
+) -> contextlib.AbstractAsyncContextManager[str]:
+    return serve(routes, context)
 
 
 @dataclass(frozen=True)
@@ -302,12 +262,38 @@ def test_expired_certificate_with_days_left_negative(certs: dict[str, Cert]) -> 
 
 
 @pytest.mark.parametrize("name", ["valid", "expired"])
-def test_verification_failure_is_tls(certs: dict[str, Cert], name: str) -> None:
-    # Both are self-signed, so neither verifies; the expired one would not even if trusted.
+def test_verification_failure_still_reports_the_certificate(
+    certs: dict[str, Cert], name: str
+) -> None:
+    # Both are self-signed, so neither verifies (the expired one would not even if trusted);
+    # what the certificate says is read all the same, for the expiry alert.
     result = _probe("/ok", certs[name].context, tls_verify=True)
+    truth = (certs[name].not_after - dt.datetime.now(dt.UTC)).total_seconds() / 86400
     assert result.reason is ProbeReason.tls
     assert "CERTIFICATE_VERIFY_FAILED" in result.message
+    assert result.values[TLS_DAYS_LEFT] == pytest.approx(truth, abs=0.01)
+    assert result.values[TLS_VERIFIED] == 0
+    assert result.labelled[TLS_VERIFY_ERROR] == {"self-signed": 1.0}
+
+
+def test_handshake_failure_is_tls_and_not_verified() -> None:
+    # A server that speaks first, and not TLS (sshd on the port): the handshake fails before
+    # any certificate was seen.
+    def banner(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")
+        writer.close()
+
+    async def scenario() -> ProbeResult:
+        server = await asyncio.start_server(banner, "127.0.0.1", 0)
+        async with server:
+            url = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
+            return await http_probe(HttpTarget(url), deadline=2.0)
+
+    result = asyncio.run(scenario())
+    assert result.reason is ProbeReason.tls
+    assert result.values[TLS_VERIFIED] == 0
     assert TLS_DAYS_LEFT not in result.values
+    assert TLS_VERIFY_ERROR not in result.labelled
 
 
 def test_https_to_a_server_that_never_handshakes_is_timeout() -> None:

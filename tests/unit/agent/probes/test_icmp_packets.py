@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import ipaddress
 import struct
 
 import pytest
 
 from netwarden.agent.probes.icmp_packets import (
+    DEST_UNREACHABLE_V6,
     ECHO_REPLY,
+    ECHO_REPLY_V6,
+    ECHO_REQUEST_V6,
     build_echo,
     checksum,
     jitter,
     parse,
+    parse_v6,
     quantile,
     rtt_summary,
 )
@@ -79,6 +84,46 @@ def test_parse_unreachable_names_the_target_not_the_router() -> None:
 def test_parse_rejects_garbage_and_requests(data: bytes) -> None:
     assert parse(data, "198.18.1.2", ip_header=False) is None
     assert parse(data, "198.18.1.2", ip_header=True) is None
+
+
+def _ip6(payload: bytes, src: str, dst: str, next_header: int = 58) -> bytes:
+    header = struct.pack("!IHBB", 6 << 28, len(payload), next_header, 64)
+    return header + ipaddress.IPv6Address(src).packed + ipaddress.IPv6Address(dst).packed + payload
+
+
+def test_icmpv6_echo_request_leaves_the_checksum_to_the_kernel() -> None:
+    packet = build_echo(0x1234, 0xBEEF, TOKEN, 56, v6=True)
+    assert len(packet) == 64
+    assert packet[:4] == bytes([ECHO_REQUEST_V6, 0, 0, 0])  # type 128, code 0, checksum 0
+    assert struct.unpack("!HH", packet[4:8]) == (0x1234, 0xBEEF)
+    assert packet[8:24] == TOKEN
+
+
+def test_parse_icmpv6_reply_on_both_socket_kinds() -> None:
+    reply = bytes([ECHO_REPLY_V6]) + build_echo(7, 9, TOKEN, v6=True)[1:]
+    for raw in (False, True):
+        msg = parse_v6(reply, "2001:2:0:10::5", raw=raw)
+        assert msg is not None
+        assert (msg.unreachable, msg.peer, msg.ident, msg.seq, msg.token) == (
+            False, "2001:2:0:10::5", 7, 9, TOKEN,
+        )  # fmt: skip
+    # An ICMPv4 type number means nothing in ICMPv6, and a request is not an answer.
+    assert parse_v6(bytes([ECHO_REPLY]) + reply[1:], "::1", raw=True) is None
+    assert parse_v6(build_echo(7, 9, TOKEN, v6=True), "::1", raw=True) is None
+
+
+def test_parse_icmpv6_unreachable_names_the_target() -> None:
+    request = build_echo(7, 9, TOKEN, v6=True)
+    quoted = _ip6(request, "2001:2:0:10::1", "2001:2:0:10::99")
+    error = bytes([DEST_UNREACHABLE_V6, 3, 0, 0, 0, 0, 0, 0]) + quoted
+    msg = parse_v6(error, "2001:2:0:10::1", raw=True)
+    assert msg is not None
+    assert (msg.unreachable, msg.peer, msg.seq, msg.token) == (True, "2001:2:0:10::99", 9, TOKEN)
+    # Only raw sockets deliver errors; a quote of something else is not ours.
+    assert parse_v6(error, "2001:2:0:10::1", raw=False) is None
+    udp = _ip6(request, "2001:2:0:10::1", "2001:2:0:10::99", next_header=17)
+    assert parse_v6(error[:8] + udp, "2001:2:0:10::1", raw=True) is None
+    assert parse_v6(error[: 8 + 40], "2001:2:0:10::1", raw=True) is None
 
 
 def test_quantile_interpolates_like_numpy() -> None:

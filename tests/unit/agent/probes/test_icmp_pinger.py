@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import socket
 import time
 from collections.abc import Callable
 
 import pytest
 
-from netwarden.agent.probes import icmp
 from netwarden.agent.probes.icmp import JITTER, LOSS, RTT, SENT, IcmpPinger
-from netwarden.agent.probes.icmp_packets import ECHO_REPLY, Icmp, parse
-from netwarden.agent.probes.result import ProbeReason
+from netwarden.agent.probes.icmp_packets import (
+    ECHO_REPLY,
+    ECHO_REPLY_V6,
+    ECHO_REQUEST,
+    ECHO_REQUEST_V6,
+    Icmp,
+    parse,
+    parse_v6,
+)
+from netwarden.agent.probes.icmp_socket import IcmpSocket
+from netwarden.agent.probes.resolver import AddrRow, Key, Resolver
+from netwarden.agent.probes.result import ProbeReason, ProbeResult
 
 
 class FakeSocket:
-    """Answers echo requests like a datagram ICMP socket, with a per-host behaviour."""
+    """Answers echo requests like a datagram ICMP (or ICMPv6) socket, with a per-host
+    behaviour."""
 
-    def __init__(self, answer: Callable[[str, int], str]) -> None:
+    def __init__(self, answer: Callable[[str, int], str], family: int = socket.AF_INET) -> None:
         self.answer = answer  # (host, n-th packet to it) -> "reply" | "drop" | "wrong" | errno
+        self.family = family
         self.sent: dict[str, int] = {}
 
     def sendto(self, packet: bytes, address: tuple[str, int]) -> int:
@@ -30,11 +42,16 @@ class FakeSocket:
         if what.startswith("E"):
             raise OSError(getattr(errno, what), what)
         if what != "drop":
+            v6 = self.family == socket.AF_INET6
+            assert packet[0] == (ECHO_REQUEST_V6 if v6 else ECHO_REQUEST)
             reply = bytearray(packet)
-            reply[0] = ECHO_REPLY
+            reply[0] = ECHO_REPLY_V6 if v6 else ECHO_REPLY
             if what == "wrong":
                 reply[8] ^= 0xFF  # someone else's packet with the same (address, sequence)
-            msg = parse(bytes(reply), host, ip_header=False)
+            if v6:
+                msg = parse_v6(bytes(reply), host, raw=False)
+            else:
+                msg = parse(bytes(reply), host, ip_header=False)
             assert msg is not None
             asyncio.get_running_loop().call_later(0.002, _deliver, self.pinger, msg)
         return len(packet)
@@ -46,12 +63,23 @@ def _deliver(pinger: IcmpPinger, msg: Icmp) -> None:
     pinger._dispatch(msg, time.time())
 
 
-def _pinger(answer: Callable[[str, int], str]) -> tuple[IcmpPinger, FakeSocket]:
-    pinger = IcmpPinger(kind="datagram")
+def _pinger(
+    answer: Callable[[str, int], str], resolver: Resolver | None = None
+) -> tuple[IcmpPinger, FakeSocket]:
+    """A pinger on fake sockets of both families (one behaviour, one count of sends)."""
+    pinger = IcmpPinger(kind="datagram", resolver=resolver or Resolver(lookup=_no_dns))
     fake = FakeSocket(answer)
     fake.pinger = pinger
-    pinger._sock = fake  # type: ignore[assignment]
+    for family in (socket.AF_INET, socket.AF_INET6):
+        each = FakeSocket(answer, family)
+        each.sent = fake.sent
+        each.pinger = pinger
+        pinger._sockets[family] = IcmpSocket(each, family, raw=False)  # type: ignore[arg-type]
     return pinger, fake
+
+
+def _no_dns(key: Key) -> list[AddrRow]:
+    raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
 
 def _behaviour(host: str, n: int) -> str:
@@ -109,17 +137,61 @@ def test_packets_are_spread_and_timeout_bounds_the_wait() -> None:
     assert 0.58 <= elapsed < 1.6
 
 
-def test_bad_arguments_and_unresolvable_host(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def no_dns(host: str) -> None:
-        return None  # no real resolver: unit tests send nothing
-
-    monkeypatch.setattr(icmp, "_resolve", no_dns)
-
+def test_bad_arguments_and_unresolvable_host() -> None:
     async def run() -> None:
-        pinger, _ = _pinger(_behaviour)
+        pinger, fake = _pinger(_behaviour)
         with pytest.raises(ValueError, match="count"):
             await pinger.ping("198.18.1.2", count=0, spacing=0.1, timeout=1.0)
         result = await pinger.ping("camera.example", count=1, spacing=0.1, timeout=1.0)
         assert result.reason == ProbeReason.dns
+        assert result.message == "camera.example: Name or service not known"
+        assert fake.sent == {}
 
     asyncio.run(run())
+
+
+def test_ipv6_targets_get_icmpv6_echoes() -> None:
+    hosts = ["2001:2:0:10::5", "2001:2:0:10::99", "::1"]
+
+    def behaviour(host: str, n: int) -> str:
+        return "drop" if host == "2001:2:0:10::99" else "reply"
+
+    async def run() -> list[ProbeResult]:
+        pinger, fake = _pinger(behaviour)
+        results = await asyncio.gather(
+            *(pinger.ping(h, count=4, spacing=0.001, timeout=0.2) for h in hosts)
+        )
+        assert fake.sent == dict.fromkeys(hosts, 4)
+        assert pinger._pending == {}
+        return list(results)
+
+    good, silent, loopback = asyncio.run(run())
+    assert good.success and good.values[LOSS] == 0.0 and set(good.labelled[RTT]) >= {"p50"}
+    assert (silent.success, silent.reason, silent.values[LOSS]) == (False, ProbeReason.loss, 1.0)
+    assert loopback.success
+
+
+def test_an_ipv6_address_is_written_as_the_kernel_reports_peers() -> None:
+    # An expanded address must match the replies' compressed source address.
+    async def run() -> ProbeResult:
+        pinger, fake = _pinger(lambda host, n: "reply")
+        result = await pinger.ping("2001:0002:0000:0010:0000:0000:0000:0005", count=2,
+                                   spacing=0.001, timeout=0.2)  # fmt: skip
+        assert fake.sent == {"2001:2:0:10::5": 2}
+        return result
+
+    assert asyncio.run(run()).values[LOSS] == 0.0
+
+
+def test_a_name_resolves_to_its_ipv6_address() -> None:
+    def aaaa_only(key: Key) -> list[AddrRow]:
+        assert key[0] == "portal-v6.example"
+        return [(socket.AF_INET6, socket.SOCK_DGRAM, 17, "", ("2001:2:0:10::5", 0, 0, 0))]
+
+    async def run() -> ProbeResult:
+        pinger, fake = _pinger(lambda host, n: "reply", Resolver(lookup=aaaa_only))
+        result = await pinger.ping("portal-v6.example", count=2, spacing=0.001, timeout=0.2)
+        assert fake.sent == {"2001:2:0:10::5": 2}
+        return result
+
+    assert asyncio.run(run()).success

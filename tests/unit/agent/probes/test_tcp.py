@@ -87,3 +87,24 @@ def test_full_backlog_times_out_at_the_deadline() -> None:
 )
 def test_connect_errors_map_to_bounded_reasons(error: OSError, reason: ProbeReason) -> None:
     assert connect_reason(error) is reason
+
+
+@pytest.mark.parametrize(
+    ("host", "label"),
+    [("::1", "[::1]:161"), ("2001:2:0:10::5", "[2001:2:0:10::5]:161"),
+     ("198.18.1.2", "198.18.1.2:161"), ("cam.example.vn", "cam.example.vn:161")],
+)  # fmt: skip
+def test_the_target_label_writes_ipv6_in_brackets(host: str, label: str) -> None:
+    assert TcpTarget(host, 161).label == label
+
+
+def test_ipv6_loopback_connects() -> None:
+    with socket.socket(socket.AF_INET6) as server:
+        server.bind(("::1", 0))
+        server.listen(8)
+        port = server.getsockname()[1]
+        result = asyncio.run(tcp_probe(TcpTarget("::1", port), deadline=2.0))
+    assert result.success, result.message
+    refused = asyncio.run(tcp_probe(TcpTarget("::1", port), deadline=2.0))
+    assert refused.reason is ProbeReason.refused
+    assert f"connect to [::1]:{port}" in refused.message

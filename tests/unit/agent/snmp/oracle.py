@@ -33,6 +33,8 @@ _PDU_CLASSES = {
     PduType.RESPONSE: v2c.ResponsePDU,
     PduType.GET_BULK: v2c.GetBulkRequestPDU,
     PduType.REPORT: v2c.ReportPDU,
+    PduType.INFORM: v2c.InformRequestPDU,
+    PduType.TRAP: v2c.SNMPv2TrapPDU,
 }
 OCTETS = {Tag.OCTET_STRING, Tag.IP_ADDRESS, Tag.OPAQUE}
 NONE = {Tag.NULL, Tag.NO_SUCH_OBJECT, Tag.NO_SUCH_INSTANCE, Tag.END_OF_MIB_VIEW}

@@ -51,6 +51,10 @@ class FakeCollector:
     batch_sizes: list[tuple[int, int]] = field(default_factory=list)  # (results, bytes)
     requests: Counter[str] = field(default_factory=Counter)
     jobs_waits: list[float] = field(default_factory=list)  # each long-poll's ?wait=
+    advertise_error: str | None = None  # what the heartbeat answer says of --advertise
+    # Long-polls still waiting: one left by a stopped agent would take the next jobs (the real
+    # collector's lease hands them out again later; this fake has no lease).
+    open_long_polls: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- what a test sets up --------------------------------------------------------------
@@ -140,7 +144,8 @@ class FakeCollector:
             return _error(400, "heartbeat body must be an object")
         self.heartbeats.append({**body, "received_at": time.time()})
         etag = self.assignments[agent][1] if agent in self.assignments else None
-        return JSONResponse({"server_time": time.time(), "assignment_etag": etag})
+        return JSONResponse({"server_time": time.time(), "assignment_etag": etag,
+                             "advertise_error": self.advertise_error})  # fmt: skip
 
     async def assignment(self, request: Request) -> Response:
         agent = self._auth(request)
@@ -163,12 +168,18 @@ class FakeCollector:
         wait = float(request.query_params.get("wait", "0"))
         self.jobs_waits.append(wait)
         deadline = time.monotonic() + min(wait, 60.0)
-        while True:
+        with self.lock:
+            self.open_long_polls += 1
+        try:
+            while True:
+                with self.lock:
+                    jobs = self.pending_jobs.pop(agent, [])
+                if jobs or time.monotonic() >= deadline:
+                    return JSONResponse({"jobs": jobs})
+                await asyncio.sleep(0.02)
+        finally:
             with self.lock:
-                jobs = self.pending_jobs.pop(agent, [])
-            if jobs or time.monotonic() >= deadline:
-                return JSONResponse({"jobs": jobs})
-            await asyncio.sleep(0.02)
+                self.open_long_polls -= 1
 
     async def post_results(self, request: Request) -> Response:
         agent = self._auth(request)
@@ -201,7 +212,8 @@ def _is_result(item: object) -> bool:
     return (
         isinstance(item, dict)
         and isinstance(item.get("id"), str)
-        and item.get("kind") in ("event", "poll-summary", "job-result", "config-revision")
+        and item.get("kind")
+        in ("event", "poll-summary", "job-result", "config-revision", "device-event")
         and isinstance(item.get("at"), int | float)
         and "job" in item
         and isinstance(item.get("payload"), dict)

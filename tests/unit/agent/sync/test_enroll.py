@@ -125,6 +125,49 @@ def test_an_unreachable_collector_is_one_clear_line(tmp_path: Path) -> None:
         asyncio.run(enroll("https://127.0.0.1:9", f"nwj.s3cret.{HASH}", tmp_path / "s"))
 
 
+def test_a_failed_enrolment_leaves_nothing_and_the_next_attempt_just_works(
+    tmp_path: Path, fake: FakeCollector, server: ServerThread
+) -> None:
+    """A first attempt against a collector that is down (or a wrong CA, or a spent token)
+    leaves no state dir, nor its parents; in a dir the admin made beforehand, not even
+    agent.lock. The next attempt needs no clean-up."""
+    fresh = tmp_path / "var" / "agents" / "a1"
+    with pytest.raises(NetwardenError, match="cannot reach"):
+        asyncio.run(enroll("https://127.0.0.1:9", f"nwj.s3cret.{HASH}", fresh))
+    assert not (tmp_path / "var").exists()
+    made = tmp_path / "made-by-admin"
+    made.mkdir()
+    wrong_ca = f"{fake.join_token(AGENT, SITE, with_hash=False)}.{HASH}"
+    with pytest.raises(NetwardenError, match="CA does not match"):
+        asyncio.run(enroll(server.url, wrong_ca, made))
+    assert list(made.iterdir()) == []
+    spent = fake.join_token(AGENT, SITE)
+    asyncio.run(enroll(server.url, spent, tmp_path / "other"))
+    with pytest.raises(NetwardenError, match="refused to enrol"):
+        asyncio.run(enroll(server.url, spent, fresh))
+    assert not (tmp_path / "var").exists()
+    identity = asyncio.run(enroll(server.url, fake.join_token(AGENT, SITE), fresh))
+    assert StateDir(fresh).read_identity() == identity
+    # An enrolled dir whose re-enrolment fails keeps everything it had, lock file included.
+    before = sorted(p.name for p in fresh.iterdir())
+    with pytest.raises(NetwardenError, match="refused to enrol"):
+        asyncio.run(enroll(server.url, spent, fresh, force=True))
+    assert sorted(p.name for p in fresh.iterdir()) == before
+    assert StateDir(fresh).read_identity() == identity
+
+
+def test_the_cli_leaves_no_state_dir_when_enrolment_fails(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    done = subprocess.run(
+        [sys.executable, "-m", "netwarden", "agent", "enroll", "--collector",
+         "https://127.0.0.1:9", "--token", f"nwj.s3cret.{HASH}", "--state-dir", str(state)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert len(done.stderr.splitlines()) == 1
+    assert not state.exists()
+
+
 @pytest.mark.parametrize(
     ("url", "token", "insecure", "message"),
     [

@@ -59,8 +59,13 @@ async def test_heartbeats_carry_the_contracts_fields(state_dir: Path, fake: Fake
     agent = enrolled_agent(state_dir, FakeDevices(), advertise="10.1.2.3:9430")
     await agent.start("127.0.0.1", 0)
     try:
-        await wait_for(lambda: fake.heartbeats and fake.heartbeats[-1]["devices_healthy"] == 2,
-                       what="a heartbeat with both devices healthy")  # fmt: skip
+        # devices_healthy comes from the runtime, polls_ok from the event tracker's own pass
+        # later: wait for a heartbeat that carries both.
+        def both_counted() -> bool:
+            beat = fake.heartbeats[-1] if fake.heartbeats else {}
+            return beat.get("devices_healthy") == 2 and beat.get("polls_ok", 0) >= 2
+
+        await wait_for(both_counted, what="a heartbeat with both devices polled and healthy")
         beat = fake.heartbeats[-1]
         assert set(beat) - {"received_at"} == HEARTBEAT_FIELDS
         assert beat["version"] == __version__
@@ -72,6 +77,30 @@ async def test_heartbeats_carry_the_contracts_fields(state_dir: Path, fake: Fake
         assert isinstance(beat["queue_depth"], int) and beat["queue_dropped"] == 0
     finally:
         await agent.close()
+
+
+@run_async
+async def test_a_refused_advertise_is_logged_once_and_heartbeats_go_on(
+    state_dir: Path, fake: FakeCollector, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.set_assignment(AGENT, assignment(("sw-1",)))
+    refused = "advertised address 10.1.2.3:9430 refused: agent agent-a connects from 10.9.9.9"
+    fake.advertise_error = refused
+    agent = enrolled_agent(state_dir, FakeDevices(), advertise="10.1.2.3:9430")
+    with caplog.at_level(logging.INFO, logger="netwarden.agent.sync.loop"):
+        await agent.start("127.0.0.1", 0)
+        try:
+            await wait_for(lambda: len(fake.heartbeats) >= 3, what="three heartbeats")
+            fake.advertise_error = None
+            seen = len(fake.heartbeats)
+            await wait_for(lambda: len(fake.heartbeats) >= seen + 2, what="two more heartbeats")
+        finally:
+            await agent.close()
+    said = [r.getMessage() for r in caplog.records if "advertise" in r.getMessage()]
+    assert said == [
+        f"the collector refused --advertise: {refused}",
+        "the collector accepts --advertise 10.1.2.3:9430 again",
+    ]
 
 
 @run_async
@@ -314,6 +343,8 @@ async def test_a_job_delivered_again_after_a_restart_is_answered_from_the_state_
         await wait_for(lambda: len(fake.results_of("job-result")) == 1, what="the first result")
     finally:
         await agent.close()
+    # Its last long-poll may still wait at the collector: the jobs below are for the next agent.
+    await wait_for(lambda: fake.open_long_polls == 0, what="the stopped agent's long-poll")
     # As if the agent had died while a job ran: claimed in the record, never finished.
     record = JobRecord(StateDir(state_dir).jobs_path)
     assert record.claim("cut-short", "set_interface_admin") is None

@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from netwarden.agent.probes.fake import FakeProbers
 from netwarden.agent.probes.http import HttpTarget
 from netwarden.agent.probes.result import ProbeReason, ProbeResult
@@ -17,8 +19,12 @@ from netwarden.agent.sync.client import CollectorClient
 from netwarden.agent.sync.disk_queue import DiskQueue
 from netwarden.agent.sync.job_record import AsyncJobRecord, JobRecord
 from netwarden.agent.sync.jobs import JobRunner, bounded_payload, builtin_jobs
+from netwarden.agent.sync.pacing import Backoff
+from netwarden.agent.sync.state_dir import StateDir
 from netwarden.agent.sync.status import SyncStatus
-from tests.unit.agent.sync.conftest import AGENT, run_async
+from tests.unit.agent.sync.conftest import AGENT, run_async, wait_for
+from tests.unit.agent.sync.fake_collector import FakeCollector
+from tests.unit.agent.sync.server import ServerThread
 
 
 async def _run(tmp_path: Path, job: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -235,3 +241,33 @@ async def test_a_job_is_not_run_when_it_cannot_be_recorded(tmp_path: Path) -> No
     await queue.close()
     await record.close()  # closing a closed database is harmless
     await client.aclose()
+
+
+@run_async
+async def test_a_request_that_gets_through_ends_the_long_polls_backoff(
+    state_dir: Path, fake: FakeCollector, server: ServerThread, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A job sent right after a WAN outage runs once any request gets through again, not when
+    a backoff of up to a minute runs out."""
+    state = StateDir(state_dir)
+    queue = AsyncDiskQueue(DiskQueue(state.queue_path))
+    await asyncio.to_thread(server.stop)  # the WAN link is gone
+    status = SyncStatus(AGENT)
+    client = CollectorClient(server.url, credential=state.credential(), ca_pem=state.ca_pem())
+    runner = JobRunner(client, queue, status, builtin_jobs(FakeProbers().probers()), wait=1.0,
+                       backoff=Backoff(60.0, 60.0))  # fmt: skip
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    try:
+        await wait_for(lambda: "collector unavailable" in caplog.text, 30, "a failed long-poll")
+        await asyncio.to_thread(server.start)  # the link is back
+        job = fake.add_job(AGENT, "echo", {"n": 1})
+        status.answered(await client.get(f"/api/v1/agents/{AGENT}/assignment"))
+        await wait_for(lambda: queue.stats().depth == 1, 20, "the job's result queued")
+        (entry,) = await queue.peek(10)
+        assert json.loads(entry.body)["job"] == job
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        await client.aclose()
+        await queue.close()

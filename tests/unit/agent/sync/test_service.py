@@ -37,15 +37,16 @@ def test_instance_names_match_systemd_escape(path: str) -> None:
     )
 
 
-def test_the_unit_is_unprivileged_but_for_icmp() -> None:
+def test_the_unit_is_unprivileged_but_for_icmp_and_the_event_ports() -> None:
     unit = render_unit("/opt/netwarden/bin/netwarden", "netwarden")
     lines = set(unit.splitlines())
     for directive in (
         "User=netwarden",
         "ExecStart=/opt/netwarden/bin/netwarden agent run --state-dir %f $NETWARDEN_AGENT_ARGS",
         "EnvironmentFile=-%f/agent.env",
-        "AmbientCapabilities=CAP_NET_RAW",
-        "CapabilityBoundingSet=CAP_NET_RAW",
+        # ICMP, and the trap (162) and syslog (514) ports.
+        "AmbientCapabilities=CAP_NET_RAW CAP_NET_BIND_SERVICE",
+        "CapabilityBoundingSet=CAP_NET_RAW CAP_NET_BIND_SERVICE",
         "NoNewPrivileges=yes",
         "ProtectSystem=strict",
         "ReadWritePaths=%f",

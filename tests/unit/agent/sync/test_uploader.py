@@ -7,6 +7,8 @@ import random
 import time
 from pathlib import Path
 
+import pytest
+
 from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
 from netwarden.agent.sync.client import CollectorClient
 from netwarden.agent.sync.disk_queue import DiskQueue, Item
@@ -72,3 +74,36 @@ def test_backoff_doubles_with_jitter_up_to_the_cap_and_resets() -> None:
         spread = Backoff(1.0, 60.0, random.Random(seed))
         sixth.add(round([spread.next() for _ in range(7)][-1], 3))
     assert len(sixth) == 20 and min(sixth) >= 30.0 and max(sixth) <= 60.0
+
+
+@run_async
+async def test_a_request_that_gets_through_ends_the_backoff_after_an_outage(
+    state_dir: Path, server: ServerThread, caplog: pytest.LogCaptureFixture
+) -> None:
+    """After a WAN outage the queue drains as soon as a heartbeat gets through again, not when
+    a backoff of up to a minute runs out (the lab's WAN-fault test waited that minute)."""
+    state = StateDir(state_dir)
+    queue = AsyncDiskQueue(DiskQueue(state.queue_path))
+    await queue.put_many([Item("event", {"n": n}, time.time()) for n in range(3)])
+    await asyncio.to_thread(server.stop)  # the WAN link is gone
+    status = SyncStatus(AGENT)
+    client = CollectorClient(server.url, credential=state.credential(), ca_pem=state.ca_pem())
+    backoff = Backoff(60.0, 60.0)  # the cap: far longer than this test may take
+    stop = asyncio.Event()
+    task = asyncio.create_task(Uploader(client, queue, status, backoff=backoff).run(stop))
+    try:
+        # The failure is logged when it is noted, in the same step as the backoff starts.
+        await wait_for(lambda: "collector unavailable" in caplog.text, 30, "a failed upload")
+        assert queue.stats().depth == 3
+        await asyncio.to_thread(server.start)  # the link is back
+        # Another loop's request (the assignment's, a heartbeat's) gets an answer.
+        status.answered(await client.get(f"/api/v1/agents/{AGENT}/assignment"))
+        assert status.collector_up
+        started = time.monotonic()
+        await wait_for(lambda: queue.stats().depth == 0, 20, "the queue drained")
+        assert time.monotonic() - started < 30  # well inside the 60 s backoff
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)  # stop ends a backoff too
+        await client.aclose()
+        await queue.close()
