@@ -9,38 +9,24 @@ the line is back the queue drains and ``netwarden events search`` at the collect
 linkDown and the linkUp, with the interface's name (docs/events.md).
 
 The core router sends no traps in the lab (only the agencies' switches do), so the event is
-the agency end's. Both steps switch themselves on when the installed netwarden has the
-``events`` command and are reported as *skipped* until then (never as done).
+the agency end's.
 """
 
 from __future__ import annotations
 
-import functools
 import re
-import subprocess
 from datetime import UTC, datetime
 from typing import Any
 
 from netwarden.lab.demo.context import CUT_AGENT, Demo
-from netwarden.lab.demo.runner import StepSkipped
-from netwarden.lab.demo.shell import NETWARDEN, wait_for
+from netwarden.lab.demo.shell import wait_for
 
 AGENCY_END = ("sw-so-khcn-core", "wan0")  # the cut line's agency end, trapping to its agent
-
-
-@functools.cache
-def events_installed() -> bool:
-    """True when the installed netwarden has issue 20's ``events`` command."""
-    done = subprocess.run(
-        [*NETWARDEN, "events", "--help"], capture_output=True, timeout=60, check=False
-    )
-    return done.returncode == 0
 
 
 def trap_at_the_agency(d: Demo) -> None:
     """The agency switch's linkDown trap reached the agency's own agent during the cut: the
     agent counts it, while it cannot reach the collector."""
-    _require()
     device, _ = AGENCY_END
     count = wait_for(
         f"{CUT_AGENT} counting {device}'s linkDown trap",
@@ -57,7 +43,6 @@ def trap_at_the_agency(d: Demo) -> None:
 def trap_events_arrive(d: Demo) -> None:
     """After the repair the agent's queued events reach the collector: the linkDown (from
     during the cut) and the linkUp of the agency end, with the interface's name."""
-    _require()
     device, ifname = AGENCY_END
     since = datetime.fromtimestamp(d.cut_at - 5, UTC).isoformat()
     found = wait_for(
@@ -73,11 +58,6 @@ def trap_events_arrive(d: Demo) -> None:
         f"  linkDown {device} {ifname} received by {down['agent']} at {down['at']},"
         f" {_seconds(down['at']) - d.cut_at:.1f} s after the cut; at the collector after the repair"
     )
-
-
-def _require() -> None:
-    if not events_installed():
-        raise StepSkipped("traps and syslog (issue 20) are not merged yet: no `netwarden events`")
 
 
 def _traps(d: Demo, device: str, trap: str) -> float:
