@@ -134,23 +134,38 @@ def _job(job: Job) -> dict[str, object]:
 
 
 async def take_jobs(request: Request) -> Response:
-    """Jobs for the agent, waiting up to ``wait`` seconds (≤ 60) for one to be created."""
+    """Jobs for the agent, waiting up to ``wait`` seconds (≤ 60) for one to be created.
+
+    A job created while the request waits is handed out only while the agent is still heard
+    from (its last heartbeat, or this request's arrival, within ``stale_after``): a request
+    held open since before the agent's line was cut cannot carry its answer back, and a job
+    put into it would sit leased to an agent that never saw it. Such a job stays pending for
+    the agent's next request, which it makes once the line is back."""
     agent_id = request.path_params["agent_id"]
     await agent_caller(request, agent_id)
     wait = number_param(request, "wait", default=0.0, low=0.0, high=MAX_WAIT)
     state = app_state(request)
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait
+    deadline, arrived = loop.time() + wait, state.clock()
     jobs: list[Job] = []
     # Bounded: each round either returns or waits for a wake-up or the deadline.
-    for _ in range(1000):
+    for round_ in range(1000):
         event = state.signals.event(agent_id)  # before the query: see longpoll.py
-        jobs = await state.call(state.store.take_jobs, agent_id, state.clock(), JOBS_PER_ANSWER)
+        if round_ == 0 or await _heard_from(request, agent_id, arrived):
+            jobs = await state.call(state.store.take_jobs, agent_id, state.clock(), JOBS_PER_ANSWER)
         if jobs or state.signals.closing:
             break
         if not await wait_for(event, deadline - loop.time()):
             break
     return JSONResponse({"jobs": [_job(j) for j in jobs]})
+
+
+async def _heard_from(request: Request, agent_id: str, arrived: float) -> bool:
+    """Whether the agent was heard from within ``stale_after`` (a heartbeat or ``arrived``)."""
+    state = app_state(request)
+    row = await state.call(state.store.agent, agent_id)
+    seen = max(arrived, row.last_seen or arrived) if row is not None else arrived
+    return state.clock() - seen <= state.stale_after
 
 
 async def post_results(request: Request) -> Response:

@@ -11,12 +11,14 @@ import shutil
 import sys
 from pathlib import Path
 
+from netwarden.lab.demo import kept
 from netwarden.lab.demo.context import Demo
 from netwarden.lab.demo.runner import Outcome, run_steps
 from netwarden.lab.demo.shell import Processes, Shell
 from netwarden.lab.demo.steps import demo_steps
 
 FOLDER = Path("/tmp/netwarden-demo")
+REPO = Path(__file__).resolve().parents[2]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     FOLDER.mkdir(parents=True)
     demo = Demo(FOLDER, Shell(sys.stdout), Processes(FOLDER), keep=args.keep)
     try:
-        timeline = run_steps(demo_steps(demo), sys.stdout)
+        before = 0 if args.setup_seconds is None else 1  # the set-up: the timeline's step 1
+        timeline = run_steps(demo_steps(demo), sys.stdout, done_before=before)
     finally:
         if not args.keep:
             _clean_up(demo)
@@ -64,29 +67,25 @@ def _explore(demo: Demo) -> None:
     if demo.ends is None:
         return
     ends = demo.ends
-    env = demo.folder / "env.sh"
-    env.write_text(
-        f"export NETWARDEN_COLLECTOR={ends.collector}\n"
-        f"export NETWARDEN_CA_FILE={demo.ca_file}\n"
-        f"export NETWARDEN_TOKEN={demo.tokens.get('admin', '')}\n",
-        encoding="utf-8",
-    )
-    env.chmod(0o600)
-    pids = " ".join(f"{name}={pid}" for name, pid in demo.processes.pids().items())
+    pids = demo.processes.pids()
+    env = kept.env_sh(REPO, ends.collector, demo.ca_file, demo.tokens.get("admin", ""))
+    env_file, stop_file = kept.write(demo.folder, REPO, env, pids)
+    incident = demo.incident or "INC-..."
     print(f"""
 demo: everything keeps running (--keep).
-  Prometheus     {ends.prometheus}   (alerts: {ends.prometheus}/alerts)
+  Prometheus     {ends.prometheus}/classic/alerts   (and /classic/targets: Debian's UI)
   Alertmanager   {ends.alertmanager}
   collector      {ends.collector}   (CA {demo.ca_file})
   notifications  tail -f {demo.people_file}
-  explore:       source {env}   # the collector URL, CA and an admin token
-                 .venv/bin/netwarden fleet status
-                 .venv/bin/netwarden incident list
-                 .venv/bin/netwarden incident show {demo.incident or "INC-..."}
-                 .venv/bin/netwarden lab fault tsl-so-tc down   # and watch it all again
-  stop:          kill {" ".join(str(p) for p in demo.processes.pids().values())}; \
-.venv/bin/netwarden lab down
-  processes:     {pids}""")
+  logs           {demo.folder}/*.log
+  explore:       source {env_file}   # netwarden on PATH; the collector, its CA, an admin token
+                 netwarden fleet status
+                 netwarden incident list --status all
+                 netwarden incident show {incident}
+                 netwarden playbook runs --incident {incident}
+                 netwarden lab fault tsl-so-tc down   # cut another line, and watch it all again
+  stop:          bash {stop_file}   # ends the processes below by PID, then `netwarden lab down`
+  processes:     {" ".join(f"{name}={pid}" for name, pid in pids.items())}""")
 
 
 if __name__ == "__main__":

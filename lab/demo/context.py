@@ -55,8 +55,10 @@ class Demo:
     agent_ports: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     incident: str = ""
+    playbook_run: str = ""  # the link-down playbook's run on the incident
     cut_at: float = 0.0
     restored_at: float = 0.0
+    agency_step_ended: float = 0.0  # when the queued agency-side playbook step ended
 
     @property
     def endpoints(self) -> Endpoints:

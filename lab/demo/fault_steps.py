@@ -120,11 +120,28 @@ def restore(d: Demo) -> None:
 
 def resolved(d: Demo) -> None:
     """The line down resolves (people get the resolved notification) and so does the incident,
-    by itself, with its timeline."""
+    by itself, with its timeline: only once the link-down playbook's run has ended."""
     note = wait_for("the people's resolved notification", lambda: _pages(d, "resolved"), 90)[0]
     d.shell.say(f"  resolved notification {note['at'] - d.restored_at:.1f} s after the repair")
-    wait_for(f"{d.incident} resolved", lambda: _status(d) == "resolved", 60)
+    shown = wait_for(f"{d.incident} resolved", lambda: _resolved(d), 60)
+    if shown.get("resolved_by") != "collector":
+        raise StepFailed(f"{d.incident} was resolved by {shown.get('resolved_by')}, not by itself")
+    # resolved_at is when the last alert resolved (the fault's end, for the reports); the
+    # status changed when the timeline says so, which must not be before the run's last step.
+    changed = [
+        datetime.fromisoformat(t["at"]).timestamp()
+        for t in shown["timeline"]
+        if t["kind"] == "status-changed" and str(t["text"]).startswith("resolved")
+    ]
+    if not changed:
+        raise StepFailed(f"{d.incident} is resolved without a line saying so in its timeline")
+    if changed[-1] + 0.001 < d.agency_step_ended:  # the timeline keeps milliseconds
+        raise StepFailed(f"{d.incident} resolved before the playbook's agency-side step ended")
     d.shell.netwarden("incident", "show", d.incident, env=d.collector_env("viewer"))
+    d.shell.say(
+        f"  resolved {changed[-1] - d.restored_at:.1f} s after the repair,"
+        f" {changed[-1] - d.agency_step_ended:.1f} s after the agency-side playbook step ended"
+    )
     about = [n for n in d.notifications("/people") if n["at"] >= d.cut_at and _about_cut(n)]
     if len(about) != 2:
         raise StepFailed(f"people got {len(about)} notifications about the cut, not 2")
@@ -214,8 +231,9 @@ def _incident(d: Demo, key: str, statuses: tuple[str, ...]) -> dict[str, Any] | 
     return None
 
 
-def _status(d: Demo) -> str:
-    return str(d.collector_get(f"incidents/{d.incident}")["status"])
+def _resolved(d: Demo) -> dict[str, Any] | None:
+    shown: dict[str, Any] = d.collector_get(f"incidents/{d.incident}")
+    return shown if shown["status"] == "resolved" else None
 
 
 def _row(data: dict[str, Any], link: str) -> dict[str, Any] | None:

@@ -71,11 +71,15 @@ def run_steps(
     steps: Sequence[Step],
     out: TextIO,
     clock: Callable[[], float] = time.monotonic,
+    done_before: int = 0,
 ) -> Timeline:
-    """Run ``steps`` in order until one fails; every outcome goes into the returned timeline."""
+    """Run ``steps`` in order until one fails; every outcome goes into the returned timeline.
+    ``done_before``: steps the timeline will show before these (the set-up), so that the
+    numbers printed as they run are the timeline's."""
     timeline = Timeline()
-    for number, step in enumerate(steps, start=1):
-        print(f"\n== step {number}/{len(steps)}: {step.title}", file=out, flush=True)
+    total = len(steps) + done_before
+    for number, step in enumerate(steps, start=1 + done_before):
+        print(f"\n== step {number}/{total}: {step.title}", file=out, flush=True)
         started = clock()
         try:
             step.run()

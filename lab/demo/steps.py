@@ -25,16 +25,16 @@ def demo_steps(d: Demo) -> list[Step]:
         step("people get one notification", fault_steps.page),
         step("the alerts it inhibited", fault_steps.inhibited),
         step("the incident, affected sites, security levels", fault_steps.incident),
-        # ---- EVENTS STEP (issue 20): switches itself on once `netwarden events` exists --------
-        step("the core router's linkDown trap, as an event", events_step.link_down_trap),
-        # ---- PLAYBOOK STEP (issue 18): switches itself on once `netwarden playbook` exists ----
+        step(
+            "the agency switch's linkDown trap, at its cut-off agent",
+            events_step.trap_at_the_agency,
+        ),
+        # the incident's line down started the built-in link-down playbook (issue 18)
         step("link-down playbook: evidence from the core side", playbook_step.core_side_run),
-        # ----------------------------------------------------------------------------------------
         step("Mẫu 03 draft: Markdown, .docx, PDF", fault_steps.report),
         step(f"restore link {CUT_LINK}", fault_steps.restore),
-        # ---- PLAYBOOK STEP (issue 18): the agency-side step queued during the cut ---------------
         step("queued agency-side playbook step arrives", playbook_step.agency_side_step),
-        # ----------------------------------------------------------------------------------------
+        step("the trap's events reach the collector", events_step.trap_events_arrive),
         step("incident resolved, with its timeline", fault_steps.resolved),
         step("availability report for the day", fault_steps.availability),
     ]

@@ -163,6 +163,26 @@ def test_long_poll_returns_at_once_when_a_job_is_created(fleet: Fleet, client: A
     assert time.monotonic() - start < 5
 
 
+def test_long_poll_held_since_the_agent_went_silent_keeps_a_new_job(
+    fleet: Fleet, client: AsgiClient
+) -> None:
+    """An agent cut off (its line down) while its long-poll is held open cannot receive the
+    answer: a job created then stays pending, and its next request after the line is back
+    gets it, instead of the job sitting leased to an agent that never saw it."""
+    cred = fleet.enrol()
+    beat = client.post(f"/api/v1/agents/{AGENT}/heartbeat", headers=bearer(cred),
+                       json=heartbeat_body(fleet.clock))  # fmt: skip
+    assert beat.status_code == 200, beat.text
+    waiting = client.submit("GET", f"/api/v1/agents/{AGENT}/jobs?wait=1", headers=bearer(cred))
+    _wait_until_long_polling(client)
+    fleet.clock.now += 60  # no heartbeat since: past the collector's stale_after (45 s)
+    created = client.post(f"/api/v1/agents/{AGENT}/jobs", headers=fleet.user("responder"),
+                          json={"kind": "echo"})  # fmt: skip
+    assert waiting.result(10).json() == {"jobs": []}
+    taken = client.get(f"/api/v1/agents/{AGENT}/jobs", headers=bearer(cred)).json()["jobs"]
+    assert [j["id"] for j in taken] == [created.json()["id"]]
+
+
 def test_long_poll_answers_empty_after_wait(fleet: Fleet, client: AsgiClient) -> None:
     cred = fleet.enrol()
     start = time.monotonic()

@@ -48,6 +48,14 @@ def test_a_failing_check_stops_the_demo_and_names_the_step() -> None:
     assert "total 61.5 s" in rendered
 
 
+def test_steps_are_numbered_as_the_timeline_numbers_them_after_the_set_up() -> None:
+    out = io.StringIO()
+    steps = [Step("cut the link", lambda: None), Step("the page", lambda: None)]
+    run_steps(steps, out, done_before=1)
+    assert "== step 2/3: cut the link" in out.getvalue()
+    assert "== step 3/3: the page" in out.getvalue()
+
+
 def test_an_unexpected_error_is_a_failed_step_with_its_type() -> None:
     def broken() -> None:
         raise KeyError("agents")
