@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import threading
 import urllib.error
@@ -79,6 +80,8 @@ def test_garbage_request_is_a_400() -> None:
             await writer.drain()
             answer = await reader.read()
             writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
             return answer
         finally:
             await server.close()
@@ -98,6 +101,8 @@ def test_a_large_page_streams_every_chunk_without_a_content_length() -> None:
             await writer.drain()
             answer = await reader.read()
             writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
             return answer
         finally:
             await server.close()
@@ -121,6 +126,8 @@ def test_a_connection_open_at_shutdown_is_closed_not_leaked() -> None:
             await asyncio.sleep(0)
         await server.close()
         writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -148,6 +155,8 @@ def test_metrics_render_while_the_default_executor_is_full() -> None:
             async with asyncio.timeout(5):
                 answer = await reader.read()
             writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
             assert answer.endswith(b"\r\n\r\nup 1\n")
             return loop.time() - started
         finally:

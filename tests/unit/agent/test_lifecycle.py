@@ -4,6 +4,7 @@ stop, and extra services started after the first load and closed in reverse orde
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -85,6 +86,8 @@ async def _get(host: str, port: int) -> bytes:
         return await asyncio.wait_for(reader.readline(), 5)
     finally:
         writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
 
 
 @run_async

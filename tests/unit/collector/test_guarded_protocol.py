@@ -4,6 +4,7 @@ event loop must not turn a request that arrived in time into a 408."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any
 
@@ -45,6 +46,8 @@ async def _request_across_a_stall(stall: float, *, rest: bytes) -> bytes:
         time.sleep(stall)  # noqa: ASYNC251 - the point: the whole loop stalls (GC, no CPU)
         answer = await asyncio.wait_for(reader.read(4096), 10)
         writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
         return answer
     finally:
         server.close()

@@ -221,13 +221,12 @@ async def test_a_half_frame_times_out_and_1000_idle_connections_are_held_cheaply
                 20,
                 "the 1001st refused",
             )
-            extra.close()
         finally:
             tracemalloc.stop()
         # Both ends of each connection live in this process: well under 64 KiB a connection.
         assert memory < 1000 * 64 * 1024, memory
         await _still_answers(agent)
-        for w in writers:
+        for w in [half, extra, *writers]:
             w.close()
         await wait_for(
             lambda: agent.service.counters.tcp_connections == 0,
