@@ -22,14 +22,15 @@ import sqlite3
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 import cramjam
 
 from netwarden.agent.push.samples import Block
+from netwarden.agent.sqlite_tx import immediate
 from netwarden.errors import NetwardenError
 
 MAX_BYTES = 2**30
@@ -96,16 +97,8 @@ class Spool:
         self._dropped.update(self._db.execute("SELECT reason, samples FROM dropped").fetchall())
         self._oldest_at = self._head_at()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return immediate(self._db, self._lock)
 
     def append(self, blocks: Sequence[Block]) -> None:
         """Keep ``blocks`` (in this order, one transaction: one fsync), then enforce bounds."""

@@ -18,11 +18,13 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+
+from netwarden.agent.sqlite_tx import immediate
 
 MAX_BYTES = 256 * 1024 * 1024
 MAX_AGE = 48 * 3600.0  # the issue asks for at least 24 h
@@ -98,16 +100,8 @@ class DiskQueue:
         self._dropped.update(self._db.execute("SELECT reason, count FROM dropped").fetchall())
         self._oldest_at = self._head_at()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return immediate(self._db, self._lock)
 
     def put(self, kind: str, payload: dict[str, Any], at: float, job: str | None = None) -> str:
         """Queue one result; returns its id."""

@@ -26,6 +26,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from netwarden.agent.sqlite_tx import immediate
+
 MAX_AGE = 7 * 86400.0  # finished jobs remembered a week: far beyond any lease
 MAX_ROWS = 20_000
 T = TypeVar("T")
@@ -68,21 +70,15 @@ class JobRecord:
     def claim(self, job_id: str, kind: str) -> Known | None:
         """Claim ``job_id`` to run it now (None), or what is known of it if it was claimed
         before (then nothing changes)."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                row = self._db.execute(
-                    "SELECT kind, started_at, payload FROM jobs WHERE id = ?", (job_id,)
-                ).fetchone()
-                if row is None:
-                    self._db.execute(
-                        "INSERT INTO jobs (id, kind, started_at) VALUES (?, ?, ?)",
-                        (job_id, kind, self._clock()),
-                    )
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with immediate(self._db, self._lock) as db:
+            row = db.execute(
+                "SELECT kind, started_at, payload FROM jobs WHERE id = ?", (job_id,)
+            ).fetchone()
+            if row is None:
+                db.execute(
+                    "INSERT INTO jobs (id, kind, started_at) VALUES (?, ?, ?)",
+                    (job_id, kind, self._clock()),
+                )
         if row is None:
             return None
         payload = json.loads(row[2]) if row[2] is not None else None
