@@ -28,7 +28,7 @@ from netwarden.agent.probes.icmp import LOSS, RTT, IcmpPinger, SocketKind
 from netwarden.agent.probes.result import ProbeReason, ProbeResult
 from netwarden.agent.probes.tcp import TcpTarget
 from netwarden.agent.probes.tcp import probe as tcp_probe
-from netwarden.agent.snmp.engines import ENGINES, EngineName
+from netwarden.agent.snmp.engines import EngineName, session_factory
 from netwarden.agent.snmp.types import (
     Credentials,
     Target,
@@ -66,7 +66,7 @@ def _free_udp6_port() -> int:
 
 
 async def _sys_name(engine: EngineName, target: Target) -> str:
-    session = ENGINES[engine](target)
+    session = session_factory(engine)(target)
     try:
         (bind,) = await session.get([SYS_NAME])
     finally:
@@ -130,7 +130,7 @@ def test_snmp_over_ipv6(snmpd6: Snmpd6, engine: EngineName, version: str) -> Non
     target = Target("::1", snmpd6.port, timeout=2.0, credentials=snmpd6.credentials(version))
 
     async def ask() -> tuple[str, int]:
-        session = ENGINES[engine](target)
+        session = session_factory(engine)(target)
         try:
             (name,) = await session.get([SYS_NAME])
             walked = await session.bulk_walk([IF_DESCR])
