@@ -186,3 +186,26 @@ def lab(lab_pool: LabPool, request: pytest.FixtureRequest) -> Iterator[Lab]:
     running (for developing against one long-lived lab; tests that change links skip)."""
     yield lab_pool.get(**getattr(request.module, "LAB_SIZE", {}))
     lab_pool.check(request.module.__name__)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_host_key_pins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """SSH host keys pinned by this run only: the default (/var/lib/netwarden/known_hosts)
+    would keep the keys of a lab an earlier run built, and a rebuilt lab's devices would then
+    fail their identity check. Subprocesses inherit it."""
+    before = os.environ.get("NETWARDEN_KNOWN_HOSTS")
+    os.environ["NETWARDEN_KNOWN_HOSTS"] = str(tmp_path_factory.mktemp("known_hosts"))
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("NETWARDEN_KNOWN_HOSTS", None)
+        else:
+            os.environ["NETWARDEN_KNOWN_HOSTS"] = before
+
+
+@pytest.fixture(autouse=True)
+def _own_host_key_pins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's own commands pin in a folder of their own: a lab rebuilt between tests
+    (another lab size) offers new keys for the same device names."""
+    monkeypatch.setenv("NETWARDEN_KNOWN_HOSTS", str(tmp_path / "known_hosts"))
