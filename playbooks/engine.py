@@ -156,18 +156,25 @@ class Engine:
         for step in playbook.steps:
             entry: dict[str, Any] = {"step": step.id, "action": step.action, "when": step.when}
             try:
-                args = render_value(step.args, context)
-                entry["args"] = args
-                spec = CATALOGUE[step.action]
-                if spec.runs_on == "collector":
-                    entry["agent"] = "collector"
-                else:
-                    placement = parse(render_text(step.from_, context)) if step.from_ else None
-                    entry["agent"] = resolve(placement, self.inventory(), args, labels)
-            except (TemplateError, PlacementError) as exc:
+                calls = [(item, _args(step, context, item)) for item in _items(step, context)]
+                agents = [self._dry_agent(step, context | {"item": i}, a, labels) for i, a in calls]
+                if step.for_each is None:
+                    entry["args"], entry["agent"] = calls[0][1], agents[0]
+                else:  # one job per item: every item's args, the agents that would run them
+                    entry["args"] = [args for _, args in calls]
+                    entry["agent"] = ", ".join(dict.fromkeys(agents)) or "(no items)"
+            except (TemplateError, PlacementError, StepFailed) as exc:
                 entry["error"] = str(exc)
             found.append(entry)
         return found
+
+    def _dry_agent(
+        self, step: Step, context: dict[str, Any], args: dict[str, Any], labels: Mapping[str, str]
+    ) -> str:
+        if CATALOGUE[step.action].runs_on == "collector":
+            return "collector"
+        placement = parse(render_text(step.from_, context)) if step.from_ else None
+        return resolve(placement, self.inventory(), args, labels)
 
     # --- recovery --------------------------------------------------------------------------
     def recover(self, now: float) -> int:

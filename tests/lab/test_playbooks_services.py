@@ -399,7 +399,7 @@ def test_a_camera_group_that_answers_says_so(rig: Rig) -> None:
     assert [(o["device"], o["received"] > 0) for o in cameras["output"]] == [("cam-so-khcn", True)]
     assert cameras["agent"] == "agent-so-khcn"
     assert [line.split(" answers now")[0] for line in shown["conclusions"]] == [
-        "Every camera of so-khcn"
+        "Every camera of Sở Khoa học và Công nghệ"  # the site's name from the inventory
     ], shown
 
 
@@ -410,8 +410,9 @@ def _portal_refused(port: int, *, only_outside_dc: bool) -> Iterator[None]:
     the data centre's LAN: a broken path, the portal itself fine)."""
     match = "ip saddr != 198.18.10.0/24 " if only_outside_dc else ""
     rules = (
-        "table inet nwtest { chain input { type filter hook input priority 0; policy accept; "
-        f"{match}tcp dport {port} reject with tcp reset; }} }}"
+        "table inet nwtest {\n chain input {\n"
+        "  type filter hook input priority 0; policy accept;\n"
+        f"  {match}tcp dport {port} reject with tcp reset\n }}\n}}\n"
     )
     subprocess.run(["ip", "netns", "exec", "nwl-dc-web", "nft", "-f", "-"], input=rules,
                    text=True, check=True, timeout=30)  # fmt: skip

@@ -200,3 +200,14 @@ def test_portal_slow_names_the_slowest_phase(rig: Rig) -> None:
         "Cổng dịch vụ công answers from everywhere now, in 4.51 s from the data centre (slowest "
         "phase: processing)."
     ]
+
+
+def test_dry_run_renders_every_item_of_a_for_each_step(rig: Rig) -> None:
+    labels = {"alertname": "NetwardenHotspotUnavailable", "site": "hs-quang-truong"}
+    body = {"playbook": "wifi-hotspot", "alert": {"labels": labels}, "dry_run": True}
+    found = {s["step"]: s for s in rig.call("POST", "/api/v1/playbook-runs", json=body)["steps"]}
+    assert found["aps_core"]["agent"] == "agent-core"
+    assert [a["host"] for a in found["aps_core"]["args"]] == ["198.19.30.11", "198.19.30.12"]
+    assert found["aps_local"]["agent"] == "agent-hs"
+    assert [a["device"] for a in found["aps_local"]["args"]] == ["hs-ap-01", "hs-ap-02"]
+    assert rig.call("GET", "/api/v1/playbook-runs", "viewer")["runs"] == []
