@@ -6,7 +6,8 @@ against real faults of real peers; each run read back with `playbook show RUN --
 - dc-host-resources: a DC host's /mnt (a tmpfs the lab gives it) filled to 94 %: `df` over
   SSH shows it, the conclusion names it;
 - wifi-hotspot: agency 2's access point really down: the core reaches the site's switch, not
-  the AP; the site's own agent neither (for_each over the site's APs);
+  the AP; the site's own agent neither (for_each over the site's APs); then agency 1's line cut:
+  the core reaches nothing there (the uplink), the site's step waits for its agent's return;
 - camera-group: the camera group's camera really down: all its cameras down (for_each);
 - portal-down: the portal's port refused for everyone (the portal), then a second portal
   refused only to sources outside the data centre (the path), then the expired certificate;
@@ -23,6 +24,7 @@ other tests.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -361,6 +363,44 @@ def test_a_hotspot_really_down_is_the_hotspot_not_the_uplink(rig: Rig) -> None:
     assert [o["connected"] for o in web["output"]] == [False]
     assert any("the hotspot is down" in line for line in shown["conclusions"]), shown
     assert not any("uplink (its line" in line for line in shown["conclusions"])
+
+
+@pytest.mark.skipif(
+    os.environ.get("NW_LAB_REUSE") == "1", reason="cuts a WAN link: runs only on its own lab"
+)
+def test_a_hotspot_behind_a_cut_uplink_is_the_uplink(rig: Rig) -> None:
+    labels = {
+        "alertname": "NetwardenHotspotUnavailable",
+        "severity": "warning",
+        "incident": "group/so-khcn",
+        "site": "so-khcn",
+    }
+    _lab_fault("tsl-so-khcn", "down")
+    try:
+        run_id = rig.start("wifi-hotspot", labels)
+
+        def core_done() -> dict[str, Any] | None:
+            run = rig.api(f"/api/v1/playbook-runs/{run_id}")
+            return run if "aps_local" in _steps(run) else None
+
+        # The core's steps end; the site's own agent is cut off: its step waits in the queue.
+        run = wait_for("the core's steps", core_done, 60, every=0.3)
+        steps = _steps(run)
+        assert [o["received"] for o in steps["uplink_core"]["output"]] == [0]
+        assert [o["received"] for o in steps["aps_core"]["output"]] == [0]
+        assert (steps["aps_local"]["status"], steps["aps_local"]["agent"]) == (
+            "dispatched",
+            "agent-so-khcn",
+        )
+    finally:
+        _lab_fault("tsl-so-khcn", "up")
+    shown = rig.finished(run_id, timeout=180)  # the agent comes back and answers its step
+    assert [o["received"] > 0 for o in _steps(shown)["aps_local"]["output"]] == [True]
+    assert shown["conclusions"][0] == (
+        "The core reaches none of Sở Khoa học và Công nghệ's switches or routers: the site's "
+        "uplink (its line, or its power) is down, not the hotspot itself."
+    )
+    assert not any("the hotspot is down" in line for line in shown["conclusions"])
 
 
 # --- camera-group -----------------------------------------------------------------------------
