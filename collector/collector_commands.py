@@ -30,6 +30,7 @@ from netwarden.collector.systemd import UNIT_PATH, render_unit
 from netwarden.collector.token_commands import app as token_app
 from netwarden.command_group import command_group
 from netwarden.errors import NetwardenError, UsageError
+from netwarden.hostport import hostport_option
 
 app = command_group("Run and administer the collector agents connect to.")
 app.add_typer(token_app, name="token")
@@ -113,6 +114,13 @@ def serve_command(
             help="A directory of the province's own playbooks, run beside the built-in ones.",
         ),
     ] = None,
+    smtp: Annotated[
+        str,
+        typer.Option("--smtp", help="HOST:PORT of the SMTP relay playbooks' e-mail notify uses."),
+    ] = "localhost:25",
+    mail_from: Annotated[
+        str, typer.Option("--mail-from", help="The sender of playbooks' e-mails.")
+    ] = "netwarden@localhost",
 ) -> None:
     """Serve the collector API until SIGTERM/SIGINT (SIGHUP reloads the inventory)."""
     from netwarden.collector.incidents.retention import parse_retention
@@ -121,6 +129,7 @@ def serve_command(
     from netwarden.reports.national.config_loader import load_reporting
 
     host, port = parse_listen(listen)
+    relay = hostport_option("--smtp", smtp)
     retention = parse_retention(incident_retention)
     limits = _limits(
         max_connections,
@@ -150,6 +159,8 @@ def serve_command(
         event_retention=events_kept,
         reporting=load_reporting(reporting) if reporting is not None else ReportingConfig(),
         playbooks=playbooks or [],
+        smtp=(relay.host, relay.port),
+        mail_from=mail_from,
     )
     serve(settings)
 

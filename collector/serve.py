@@ -83,6 +83,8 @@ class ServeSettings:
     event_retention: Retention = field(default_factory=lambda: parse_retention(DEFAULT))
     reporting: ReportingConfig = field(default_factory=ReportingConfig)  # --reporting FILE
     playbooks: list[Path] = field(default_factory=list)  # --playbooks DIR: the province's own
+    smtp: tuple[str, int] = ("localhost", 25)  # --smtp: the relay of playbooks' e-mails
+    mail_from: str = "netwarden@localhost"  # --mail-from
 
 
 def server_names(host: str, extra: Sequence[str]) -> list[str]:
@@ -217,7 +219,9 @@ def serve(settings: ServeSettings) -> None:
             incidents=incidents,
             connections=connections,
             event_retention=settings.event_retention,
-            playbook_services=build_playbooks(store, incidents, library),
+            playbook_services=build_playbooks(
+                store, incidents, library, smtp=settings.smtp, sender=settings.mail_from
+            ),
         )
         sock = _bind(settings.host, settings.port)
         config = uvicorn.Config(

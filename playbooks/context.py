@@ -40,6 +40,25 @@ def link_context(inventory: Inventory, link: Link, device: str | None) -> dict[s
     return found
 
 
+def site_context(inventory: Inventory, site: Any) -> dict[str, Any]:
+    """A site with ``devices``: each of its devices' ``id``, ``address``, ``role`` and the
+    ``agent`` that polls it (``for_each`` over a camera group or a hotspot's access points)."""
+    found = _dump(site)
+    members = []
+    for device in inventory.devices:
+        if device.site != site.id:
+            continue
+        try:
+            agent: str | None = inventory.agent_of(device.id)
+        except LookupError:  # no agent polls it: a step for it needs a 'from'
+            agent = None
+        members.append(
+            {"id": device.id, "address": str(device.address), "role": device.role, "agent": agent}
+        )
+    found["devices"] = members
+    return found
+
+
 def _named(inventory: Inventory, labels: Mapping[str, str]) -> dict[str, Any]:
     devices = {d.id: d for d in inventory.devices}
     device = devices.get(labels.get("device", ""))
@@ -50,7 +69,7 @@ def _named(inventory: Inventory, labels: Mapping[str, str]) -> dict[str, Any]:
     return {
         "device": _dump(device) if device is not None else None,
         "link": link_context(inventory, link, labels.get("device")) if link else None,
-        "site": _dump(site) if site is not None else None,
+        "site": site_context(inventory, site) if site is not None else None,
         "service": _dump(service) if service is not None else None,
         "province": inventory.province,
     }

@@ -37,6 +37,8 @@ log = logging.getLogger("netwarden.playbooks")
 DEFAULT_STEP_TIMEOUT = 300.0  # an agent step's time to answer once its agent took the job
 LEASE_MARGIN = 60.0  # a job's lease: the step's timeout and this (the result's trip back)
 MAX_MOVES = 50  # steps one pass may move a run through (bounded: at most 100 steps)
+LATE_WINDOW = 8 * 86400.0  # the agent keeps its job record a week: a result may come that late
+MAX_ITEMS = 200  # jobs one for_each step may queue (a camera group, a hotspot's APs)
 WAITING = ("dispatched", "waiting", "running")
 DONE_OK = ("ok", "skipped")
 
@@ -154,18 +156,25 @@ class Engine:
         for step in playbook.steps:
             entry: dict[str, Any] = {"step": step.id, "action": step.action, "when": step.when}
             try:
-                args = render_value(step.args, context)
-                entry["args"] = args
-                spec = CATALOGUE[step.action]
-                if spec.runs_on == "collector":
-                    entry["agent"] = "collector"
-                else:
-                    placement = parse(render_text(step.from_, context)) if step.from_ else None
-                    entry["agent"] = resolve(placement, self.inventory(), args, labels)
-            except (TemplateError, PlacementError) as exc:
+                calls = [(item, _args(step, context, item)) for item in _items(step, context)]
+                agents = [self._dry_agent(step, context | {"item": i}, a, labels) for i, a in calls]
+                if step.for_each is None:
+                    entry["args"], entry["agent"] = calls[0][1], agents[0]
+                else:  # one job per item: every item's args, the agents that would run them
+                    entry["args"] = [args for _, args in calls]
+                    entry["agent"] = ", ".join(dict.fromkeys(agents)) or "(no items)"
+            except (TemplateError, PlacementError, StepFailed) as exc:
                 entry["error"] = str(exc)
             found.append(entry)
         return found
+
+    def _dry_agent(
+        self, step: Step, context: dict[str, Any], args: dict[str, Any], labels: Mapping[str, str]
+    ) -> str:
+        if CATALOGUE[step.action].runs_on == "collector":
+            return "collector"
+        placement = parse(render_text(step.from_, context)) if step.from_ else None
+        return resolve(placement, self.inventory(), args, labels)
 
     # --- recovery --------------------------------------------------------------------------
     def recover(self, now: float) -> int:
@@ -194,7 +203,61 @@ class Engine:
             except Exception:  # one broken run must not stop the others
                 log.exception("playbook run %s: the engine failed on it", run_id)
                 self._end(run_id, "failed", "the engine failed on this run (see its log)", now)
+        try:
+            moved += self.late_results(now)
+        except Exception:  # a late result must not stop the runs moving on
+            log.exception("playbook engine: keeping late results failed")
         return moved
+
+    def late_results(self, now: float) -> int:
+        """Keep the results that came after their step timed out (the agent was slow, or
+        its answer waited in its disk queue for the link): on the attempt, marked late, with
+        its evidence, without re-opening the step; how many were kept."""
+        kept = 0
+        for row in self.runs.timed_out(now - LATE_WINDOW):
+            answers = [self._late_answer(entry) for entry in json.loads(row["jobs"])]
+            if not answers or any(a is None for a in answers):
+                continue
+            kept += self._record_late(row, [a for a in answers if a is not None], now)
+        return kept
+
+    def _late_answer(self, entry: dict[str, Any]) -> Attempt | None:
+        job = self.jobs.job(entry["job"])
+        if job is None or job.state != "done" or job.result_id is None:
+            return None
+        return _from_payload(self.jobs.job_result(entry["agent"], job.result_id) or {})
+
+    def _record_late(self, row: RowMapping, answers: list[Attempt], now: float) -> int:
+        run_id, step_id = row["run_id"], row["step_id"]
+        run = self.runs.run_row(run_id)
+        if run is None:
+            return 0
+        step = self._playbook(run).step(step_id)
+        attempt = _combine(answers, each=step.for_each is not None)
+        outcome = "ok" if attempt.status == "ok" else f"{attempt.status}: {attempt.error}"
+        error = f"{row['error']}; a late result came afterwards ({outcome})"
+        values: dict[str, Any] = {
+            "output": json.dumps(attempt.output) if attempt.output is not None else None,
+            "text": attempt.text,
+            "error": error,
+        }
+        agent = row["agent_id"]
+        line = f"{run_id} step {step_id} ({row['action']}) late result on {agent} ({outcome})"
+        line += (
+            f", kept on the step that had timed out {now - (row['ended_at'] or now):.0f} s before"
+        )
+        if step.evidence and run["incident_id"] is not None and self.evidence is not None:
+            late = Attempt("late", attempt.output, attempt.text, error)
+            name, data = _evidence_file(run_id, step, late, None)
+            values["evidence"] = self.evidence(
+                run["incident_id"],
+                name=name.removesuffix(".txt") + "-late.txt",
+                data=data,
+                source=f"agent:{agent}",
+                step=f"{run_id}/{step_id}",
+                now=now,
+            )
+        return int(self.runs.record_late(run_id, row["seq"], values, line, now))
 
     def _playbook(self, row: RowMapping) -> Playbook:
         key = f"{row['playbook_id']}@{row['sha256']}"
@@ -268,6 +331,7 @@ class Engine:
                 "error": row["error"],
                 "agent": row["agent_id"],
                 "attempt": row["attempt"],
+                "late": bool(row["late"]),
             }
         found["steps"] = steps
         found["run"] = {"id": run["id"], "playbook": run["playbook_id"]}
@@ -287,21 +351,26 @@ class Engine:
                 values = base | {"status": "skipped", "ended_at": now}
                 self.runs.add_step(run_id, values, f"{run_id} step {step.id} skipped", now)
                 return
-            args = render_value(step.args, context)
-            if not isinstance(args, dict):
-                raise StepFailed("args do not render to a mapping")
+            # Each item renders its own args (they read ``item``), each checked on its own.
+            calls = [(item, _args(step, context, item)) for item in _items(step, context)]
             spec = CATALOGUE[step.action]
-            params = validate(step.action, args)
+            params = [validate(step.action, args) for _, args in calls]
         except (TemplateError, ActionError, StepFailed) as exc:
             self._fail_at_start(run_id, step, base, str(exc), now)
             return
-        if spec.runs_on == "collector" and params is not None:
+        if not calls:
+            values = base | {"status": "ok", "ended_at": now, "output": "[]"}
+            text = f"{run_id} step {step.id} ok: for_each gave no items"
+            self.runs.add_step(run_id, values, text, now)
+            return
+        first = params[0]
+        if spec.runs_on == "collector" and first is not None:
             # The collector acts on the validated params (durations in seconds, defaults).
-            values = params.model_dump(mode="json")
+            values = first.model_dump(mode="json")
             self._collector_step(run, step, base | {"args": json.dumps(values)}, values, now)
             return
         try:
-            self._dispatch(run, step, base, args=args, context=context, now=now)
+            self._dispatch(run, step, base, calls=calls, context=context, now=now)
         except (TemplateError, PlacementError, StepFailed) as exc:
             self._fail_at_start(run_id, step, base, str(exc), now)
 
@@ -324,23 +393,20 @@ class Engine:
         step: Step,
         base: dict[str, Any],
         *,
-        args: dict[str, Any],
+        calls: list[tuple[Any, dict[str, Any]]],
         context: dict[str, Any],
         now: float,
     ) -> None:
         run_id = run["id"]
-        agent = self._agent(run, step, args, context)
         timeout = step.timeout or DEFAULT_STEP_TIMEOUT
         queue = step.queue_timeout or DEFAULT_QUEUE_TIMEOUT
-        items: list[Any] = [None]
-        if step.for_each is not None:
-            value = render_value("{{ " + step.for_each + " }}", context)
-            if not isinstance(value, list):
-                raise StepFailed("for_each must give a list")
-            items = value
+        # Every placement first: a step whose item has no agent queues no job at all.
+        placed = [
+            (self._agent(run, step, args, context | {"item": item}), item, args)
+            for item, args in calls
+        ]
         jobs = []
-        for item in items:
-            params = args if item is None else render_value(step.args, context | {"item": item})
+        for agent, item, params in placed:
             job = self.jobs.create_job(
                 agent,
                 step.action,
@@ -351,16 +417,20 @@ class Engine:
                 lease=timeout + LEASE_MARGIN,
             )
             jobs.append({"job": job, "agent": agent, "item": item})
-        self._queued_for.add(agent)
+            self._queued_for.add(agent)
+        agents = sorted({agent for agent, _, _ in placed})
+        shown = calls[0][1] if step.for_each is None else [args for _, args in calls]
         values = base | {
             "status": "dispatched",
-            "agent_id": agent,
-            "args": json.dumps(args),
+            "agent_id": placed[0][0],
+            "args": json.dumps(shown),
             "jobs": json.dumps(jobs),
             "timeout": timeout,
             "deadline": now + queue,
         }
-        text = f"{run_id} step {step.id} ({step.action}) queued for {agent}"
+        text = f"{run_id} step {step.id} ({step.action}) queued for {', '.join(agents)}"
+        if step.for_each is not None:
+            text += f" ({len(jobs)} items)"
         self.runs.add_step(run_id, values, text, now)
 
     def _collector_step(
@@ -411,7 +481,8 @@ class Engine:
         if any(a is None for a in answers):
             return
         done = [a for a in answers if a is not None]
-        self._end_step(run, step, row["seq"], _combine(done), now=now, agent=row["agent_id"])
+        combined = _combine(done, each=step.for_each is not None)
+        self._end_step(run, step, row["seq"], combined, now=now, agent=row["agent_id"])
 
     def _answer(self, entry: dict[str, Any], row: RowMapping, now: float) -> Attempt | None:
         """A job's outcome, or None while it may still come."""
@@ -420,11 +491,7 @@ class Engine:
         if job is None:
             return Attempt("interrupted", error=f"job {entry['job']} is gone from the store")
         if job.state == "done" and job.result_id is not None:
-            payload = self.jobs.job_result(agent, job.result_id) or {}
-            ok = bool(payload.get("ok"))
-            error = None if ok else str(payload.get("error") or "failed without a reason")
-            status = "ok" if ok else "failed"
-            return Attempt(status, payload.get("output"), payload.get("text"), error)
+            return _from_payload(self.jobs.job_result(agent, job.result_id) or {})
         if job.state == "expired" or (
             job.state == "pending" and job.expires_at is not None and now >= job.expires_at
         ):
@@ -511,6 +578,32 @@ class Engine:
         return None
 
 
+def _from_payload(payload: dict[str, Any]) -> Attempt:
+    """A job-result payload as an attempt's outcome."""
+    ok = bool(payload.get("ok"))
+    error = None if ok else str(payload.get("error") or "failed without a reason")
+    return Attempt("ok" if ok else "failed", payload.get("output"), payload.get("text"), error)
+
+
+def _items(step: Step, context: dict[str, Any]) -> list[Any]:
+    """The items of a ``for_each`` step (a list), or one ``None`` for a plain step."""
+    if step.for_each is None:
+        return [None]
+    value = render_value("{{ " + step.for_each + " }}", context)
+    if not isinstance(value, list):
+        raise StepFailed(f"for_each must give a list, not {type(value).__name__}")
+    if len(value) > MAX_ITEMS:
+        raise StepFailed(f"for_each gave {len(value)} items, at most {MAX_ITEMS} are run")
+    return value
+
+
+def _args(step: Step, context: dict[str, Any], item: Any) -> dict[str, Any]:
+    args = render_value(step.args, context if item is None else context | {"item": item})
+    if not isinstance(args, dict):
+        raise StepFailed("args do not render to a mapping")
+    return args
+
+
 def _after_failure(playbook: Playbook, step: Step, last: RowMapping) -> int | str:
     """Where a step that failed for good sends the run: a step index, or why it ends."""
     if step.goto is not None:
@@ -520,8 +613,10 @@ def _after_failure(playbook: Playbook, step: Step, last: RowMapping) -> int | st
     return f"step {step.id} {last['status']}: {last['error'] or 'no reason given'}"
 
 
-def _combine(answers: list[Attempt]) -> Attempt:
-    if len(answers) == 1:
+def _combine(answers: list[Attempt], *, each: bool) -> Attempt:
+    """One attempt from its jobs' answers; a ``for_each`` step's output is the list of its
+    items' outputs (in item order), even for one item."""
+    if not each and len(answers) == 1:
         return answers[0]
     failed = [a for a in answers if a.status != "ok"]
     text = "\n".join(a.text or a.error or "" for a in answers)

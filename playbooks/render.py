@@ -40,7 +40,9 @@ def _duration(step: dict[str, Any]) -> str:
 def _step_lines(step: dict[str, Any]) -> list[str]:
     where = f" on {step['agent']}" if step["agent"] else ""
     attempt = f" (attempt {step['attempt']})" if step["attempt"] > 1 else ""
+    late = ", then a late result (kept)" if step.get("late") else ""
     head = f"  {step['step']}{attempt}: {step['action']}{where} {step['status']}{_duration(step)}"
+    head += late
     lines = [head]
     if step["args"]:
         lines.append(f"    args: {json.dumps(step['args'], ensure_ascii=False)}")

@@ -162,12 +162,17 @@ def _no_inventory() -> Inventory:
 
 
 def build_playbooks(
-    store: Store, incidents: IncidentServices | None, library: Library
+    store: Store,
+    incidents: IncidentServices | None,
+    library: Library,
+    *,
+    smtp: tuple[str, int] = ("localhost", 25),
+    sender: str = "netwarden@localhost",
 ) -> PlaybookServices:
     """The playbook services over the collector's store; evidence and report drafts go to
-    the incident record when the collector keeps one."""
+    the incident record when the collector keeps one; ``notify`` e-mails through ``smtp``."""
     runs = PlaybookStore(store.engine)
-    actions = CollectorActions()
+    actions = CollectorActions(smtp_host=smtp[0], smtp_port=smtp[1], sender=sender)
     engine = Engine(runs, store, _no_inventory, actions=actions)
     if incidents is not None:
         engine.evidence = IncidentEvidence(incidents)

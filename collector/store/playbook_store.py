@@ -97,6 +97,7 @@ def step_json(row: RowMapping) -> dict[str, Any]:
         "text": row["text"],
         "error": row["error"],
         "evidence": row["evidence"],
+        "late": bool(row["late"]),
     }
 
 
@@ -223,6 +224,22 @@ class PlaybookStore:
             query = sa.select(pr.c.id).where(pr.c.status.in_(ACTIVE_RUN)).order_by(pr.c.id)
             return list(conn.execute(query).scalars())
 
+    def timed_out(self, since: float) -> list[RowMapping]:
+        """Agent step attempts that timed out at ``since`` or later and have no late result
+        yet (their jobs may still answer: see ``record_late``)."""
+        query = (
+            sa.select(ps)
+            .where(
+                ps.c.status == "timeout",
+                ps.c.late.is_(False),
+                ps.c.jobs != "[]",
+                ps.c.ended_at >= since,
+            )
+            .order_by(ps.c.run_id, ps.c.seq)
+        )
+        with db.read(self._engine) as conn:
+            return list(conn.execute(query).mappings())
+
     def active_on(self, incident_id: str) -> int:
         """How many runs still run on the incident."""
         with db.read(self._engine) as conn:
@@ -251,6 +268,28 @@ class PlaybookStore:
                 ps.update()
                 .where(ps.c.run_id == run_id, ps.c.seq == seq, ps.c.status.in_(LIVE_STEP))
                 .values(**values)
+            )
+            if done.rowcount != 1:
+                return False
+            self._touch(conn, run_id, {}, log, now)
+            return True
+
+    def record_late(
+        self, run_id: str, seq: int, values: Mapping[str, Any], log: str | None, now: float
+    ) -> bool:
+        """Keep a result that came after its step timed out, on that attempt (``late``); the
+        attempt's status stays as it ended: a late result never re-opens a step. False if it
+        was recorded already."""
+        with db.write(self._engine) as conn:
+            done = conn.execute(
+                ps.update()
+                .where(
+                    ps.c.run_id == run_id,
+                    ps.c.seq == seq,
+                    ps.c.status == "timeout",
+                    ps.c.late.is_(False),
+                )
+                .values(late=True, **values)
             )
             if done.rowcount != 1:
                 return False

@@ -33,7 +33,14 @@ def ok_answer(kind: str, params: dict[str, Any]) -> dict[str, Any]:
 
 
 class Rig:
-    def __init__(self, root: Path, clock: Clock, province_dirs: list[Path] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        clock: Clock,
+        province_dirs: list[Path] | None = None,
+        inventory: Path = PROVINCE,
+        agents: tuple[tuple[str, str], ...] = (("agent-core", "core"), ("agent-so-tc", "so-tc")),
+    ) -> None:
         self.clock = clock
         self.store = open_store(f"sqlite:///{root / 'collector.db'}")
         self.record = IncidentServices(
@@ -44,7 +51,7 @@ class Rig:
         )
         app = create_app(
             self.store,
-            [PROVINCE],
+            [inventory],
             insecure=True,
             clock=clock,
             incidents=self.record,
@@ -56,7 +63,7 @@ class Rig:
             for role in ("viewer", "responder", "admin", "webhook")
         }
         self.credentials: dict[str, str] = {}
-        for agent, site in (("agent-core", "core"), ("agent-so-tc", "so-tc")):
+        for agent, site in agents:
             secret = self.store.create_join_token(agent, site, 600, "test", clock.now)
             enrolled = self.store.redeem_join_token(secret, agent, "0.1", clock.now)
             self.credentials[agent] = enrolled.credential
