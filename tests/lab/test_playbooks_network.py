@@ -15,6 +15,7 @@ conclusions. Every fault is undone on the way out, whatever happened.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -76,9 +77,17 @@ class Rig:
         return wait_for(what, check, 180, every=0.3, describe=lambda: self.show(run_id))
 
     def finished(self, run_id: str) -> dict[str, Any]:
+        """The ended run as JSON; its text form (what a person reads) holds its conclusions.
+        ``NW_PLAYBOOK_SHOW=DIR`` keeps each text form there."""
         found: dict[str, Any] = self.wait(
             run_id, lambda r: r["status"] not in ("running", "waiting"), f"{run_id} ended"
         )
+        text = self.cli("viewer", "show", run_id)
+        flat = " ".join(text.split())
+        assert all(" ".join(c.split()) in flat for c in found["conclusions"]), text
+        keep = os.environ.get("NW_PLAYBOOK_SHOW")
+        if keep:
+            Path(keep, f"{found['playbook']}-{run_id}.txt").write_text(text)
         return found
 
 
