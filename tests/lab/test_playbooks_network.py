@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.lab.alerting_stack import free_port_in
 from tests.lab.conftest import Lab
@@ -41,7 +42,30 @@ AGENTS = {
     "agent-dc": ("nwl-dc", "198.18.10.1"),
 }
 IF_DESCR, IF_ADMIN, IF_OPER = "1.3.6.1.2.1.2.2.1.2", "1.3.6.1.2.1.2.2.1.7", "1.3.6.1.2.1.2.2.1.8"
+IF_ALIAS = "1.3.6.1.2.1.31.1.1.1.18"
 SWITCH, SWITCH_NS, SWITCH_ADDRESS, PORT = "sw-so-tc-core", "nwl-a2", "198.18.2.2", "ap0"
+
+
+REPO = Path(__file__).resolve().parents[2]
+# Labels a rule sets to the same value for every alert it raises (or one of a few).
+RULE_CONSTANTS = {"alertname", "severity", "job", "kind", "symptom", "probe", "direction", "method"}
+
+
+def rule_labels(alertname: str, **values: str) -> dict[str, str]:
+    """The labels the shipped rule gives ``alertname``, as its promtool test (run against the
+    real rule by `promtool test rules`) expects them, with this lab's ``values`` for every
+    label that names something: a label the rule does not give, or one left out, fails."""
+    for path in sorted((REPO / "prometheus" / "tests").glob("*.yml")):
+        for test in yaml.safe_load(path.read_text(encoding="utf-8"))["tests"]:
+            for case in test.get("alert_rule_test", []):
+                if case["alertname"] == alertname and case.get("exp_alerts"):
+                    expected = {k: str(v) for k, v in case["exp_alerts"][0]["exp_labels"].items()}
+                    assert set(values) <= set(expected), set(values) - set(expected)
+                    assert set(expected) - set(values) <= RULE_CONSTANTS, set(expected) - set(
+                        values
+                    )
+                    return {**expected, **values, "alertname": alertname}
+    raise AssertionError(f"no promtool test expects {alertname}")
 
 
 @dataclass
@@ -50,15 +74,23 @@ class Rig:
     tmp: Path
     collector: LabCollector
     tokens: dict[str, str]
+    instances: dict[str, str]  # agent -> the address:port Prometheus would scrape
 
     def cli(self, role: str, *args: str) -> str:
         env = {"NETWARDEN_COLLECTOR": self.collector.url, "NETWARDEN_TOKEN": self.tokens[role]}
         return ok(netwarden("playbook", *args, "--ca-file", str(self.collector.ca_file), env=env))
 
-    def start(self, playbook: str, name: str, *inputs: str, **labels: str) -> str:
+    def start(self, playbook: str, labels: dict[str, str], *inputs: str) -> str:
         """``playbook run`` for one firing alert (a webhook body, as Alertmanager posts it)."""
         path = self.tmp / f"{playbook}-{time.monotonic_ns()}.json"
-        path.write_text(json.dumps(body(alert(name, starts=time.time() - 30, **labels))))
+        rest = {k: v for k, v in labels.items() if k not in ("alertname", "severity")}
+        fired = alert(
+            labels["alertname"],
+            starts=time.time() - 30,
+            severity=labels.get("severity", "warning"),
+            **rest,
+        )
+        path.write_text(json.dumps(body(fired)))
         args = [a for i in inputs for a in ("--input", i)]
         answer = json.loads(
             self.cli("responder", "run", playbook, "--alert", str(path), *args, "-o", "json")
@@ -124,7 +156,7 @@ def rig(lab: Lab) -> Iterator[Rig]:
             ]
             for role in ("viewer", "responder", "admin")
         }
-        yield Rig(lab, tmp, collector, tokens)
+        yield Rig(lab, tmp, collector, tokens, {a.agent: a.address for a in agents})
     finally:
         for agent in agents:
             agent.stop()
@@ -177,9 +209,16 @@ def test_shut_flapping_port_waits_for_an_admin_rejected_changes_nothing_approved
     rig: Rig,
 ) -> None:
     index = _ifindex(rig.lab, SWITCH_ADDRESS, PORT)
-    labels = {"device": SWITCH, "ifName": PORT, "ifIndex": index, "site": "so-tc"}
+    # By hand, for an access port (the flapping rule covers the ports of links only).
+    labels = {
+        "alertname": "NetwardenLinkFlapping",
+        "device": SWITCH,
+        "ifName": PORT,
+        "ifIndex": index,
+        "site": "so-tc",
+    }
     try:
-        rejected = rig.start("shut-flapping-port", "NetwardenLinkFlapping", **labels)
+        rejected = rig.start("shut-flapping-port", labels)
         waiting = rig.wait(rejected, lambda r: r["status"] == "waiting", "the approval")
         status = steps_of(waiting)["status"]
         assert (status["status"], status["agent"]) == ("ok", "agent-so-tc")
@@ -191,7 +230,7 @@ def test_shut_flapping_port_waits_for_an_admin_rejected_changes_nothing_approved
         assert "shut" not in steps_of(ended)  # the change never ran
         assert _admin(rig.lab, index) in ("1", "up")
 
-        approved = rig.start("shut-flapping-port", "NetwardenLinkFlapping", **labels)
+        approved = rig.start("shut-flapping-port", labels)
         rig.wait(approved, lambda r: r["status"] == "waiting", "the second approval")
         rig.cli("admin", "approve", approved, "ok_to_shut")
         done = rig.finished(approved)
@@ -207,37 +246,29 @@ def test_shut_flapping_port_waits_for_an_admin_rejected_changes_nothing_approved
     wait_for("ifAdminStatus up(1) again", lambda: _admin(rig.lab, index) in ("1", "up"), 20)
 
 
-def _flapping_labels(lab: Lab, wan: str, link: str) -> dict[str, str]:
-    """NetwardenLinkFlapping's labels (the rule's) for core-rtr's end of an agency's line."""
+def _flapping_labels(lab: Lab, instances: dict[str, str], wan: str, link: str) -> dict[str, str]:
+    """NetwardenLinkFlapping's labels for core-rtr's end of an agency's line."""
     index = _ifindex(lab, "198.18.100.1", wan)
-    return {
-        "incident": f"link/{link}",
-        "link": link,
-        "kind": "dedicated-data-network",
-        "job": "netwarden-agents",
-        "instance": "198.18.100.1:9430",
-        "agent": "agent-core",
-        "device": "core-rtr",
-        "site": "core",
-        "role": "router",
-        "ifIndex": index,
-        "ifName": wan,
-        "ifDescr": wan,
-    }
+    return rule_labels(
+        "NetwardenLinkFlapping",
+        incident=f"link/{link}",
+        link=link,
+        instance=instances["agent-core"],
+        agent="agent-core",
+        device="core-rtr",
+        site="core",
+        role="router",
+        ifIndex=index,
+        ifName=wan,
+        ifDescr=wan,
+        ifAlias=lab.snmp_value("198.18.100.1", f"{IF_ALIAS}.{index}"),
+    )
 
 
 def test_interface_trouble_on_a_quiet_port_then_on_a_flapping_one(rig: Rig) -> None:
     # Two ports: the playbook's throttle (one run per port in 30 min) holds for runs by hand.
-    quiet_labels = _flapping_labels(rig.lab, "wan2", "tsl-so-tc")
-    quiet = rig.finished(
-        rig.start(
-            "interface-trouble",
-            "NetwardenLinkFlapping",
-            "watch=2",
-            severity="warning",
-            **quiet_labels,
-        )
-    )
+    quiet_labels = _flapping_labels(rig.lab, rig.instances, "wan2", "tsl-so-tc")
+    quiet = rig.finished(rig.start("interface-trouble", quiet_labels, "watch=2"))
     assert quiet["status"] == "succeeded", quiet
     steps = steps_of(quiet)
     assert steps["now"]["agent"] == "agent-core"
@@ -246,11 +277,9 @@ def test_interface_trouble_on_a_quiet_port_then_on_a_flapping_one(rig: Rig) -> N
     assert quiet["conclusions"][0].startswith("core-rtr wan2 kept its state for the 2 s")
     assert quiet["conclusions"][1].startswith("core-rtr wan2 counted no new errors in")
 
-    labels = _flapping_labels(rig.lab, "wan1", "tsl-so-khcn")
+    labels = _flapping_labels(rig.lab, rig.instances, "wan1", "tsl-so-khcn")
 
-    flapping = rig.start(
-        "interface-trouble", "NetwardenLinkFlapping", "watch=60", severity="warning", **labels
-    )
+    flapping = rig.start("interface-trouble", labels, "watch=60")
     rig.wait(flapping, lambda r: "watch" in steps_of(r), "the watch step")
     oper = f"{IF_OPER}.{labels['ifIndex']}"
     try:
@@ -276,18 +305,16 @@ def test_interface_trouble_on_a_quiet_port_then_on_a_flapping_one(rig: Rig) -> N
     )
 
 
-DC_SERVER = {
-    "device": "dc-web-01",
-    "site": "dc",
-    "role": "server",
-    "agent": "agent-dc",
-    "job": "netwarden-agents",
-    "instance": "198.18.10.1:9430",
-    "incident": "device/dc-web-01",
-}
-
-
 def test_device_unreachable_a_dead_server_on_a_live_lan_is_the_device(rig: Rig) -> None:
+    dc_server = rule_labels(
+        "NetwardenDeviceDown",
+        incident="device/dc-web-01",
+        instance=rig.instances["agent-dc"],
+        agent="agent-dc",
+        device="dc-web-01",
+        site="dc",
+        role="host",
+    )
     mac = json.loads(
         subprocess.run(
             ["ip", "-n", "nwl-dc-web", "-j", "link", "show", "eth0"],
@@ -302,7 +329,7 @@ def test_device_unreachable_a_dead_server_on_a_live_lan_is_the_device(rig: Rig) 
     subprocess.run([*keep, "net.ipv6.conf.eth0.keep_addr_on_down=1"], check=True, timeout=10)
     try:
         _ip("nwl-dc-web", "link", "set", "eth0", "down")
-        done = rig.finished(rig.start("device-unreachable", "NetwardenDeviceDown", **DC_SERVER))
+        done = rig.finished(rig.start("device-unreachable", dc_server))
     finally:
         _ip("nwl-dc-web", "link", "set", "eth0", "up")
         subprocess.run([*keep, "net.ipv6.conf.eth0.keep_addr_on_down=0"], check=True, timeout=10)
@@ -334,18 +361,18 @@ def test_device_unreachable_a_dead_server_on_a_live_lan_is_the_device(rig: Rig) 
 
 
 def test_device_unreachable_an_agency_cut_off_is_its_uplink_or_power(rig: Rig) -> None:
-    labels = {
-        "device": "sw-so-khcn-core",
-        "site": "so-khcn",
-        "role": "switch",
-        "agent": "agent-so-khcn",
-        "job": "netwarden-agents",
-        "instance": "198.18.1.2:9430",
-        "incident": "device/sw-so-khcn-core",
-    }
+    labels = rule_labels(
+        "NetwardenDeviceDown",
+        incident="device/sw-so-khcn-core",
+        instance="198.18.1.2:9430",  # its agent is not started: the address it would serve on
+        agent="agent-so-khcn",
+        device="sw-so-khcn-core",
+        site="so-khcn",
+        role="switch",
+    )
     try:
         ok(netwarden("lab", "fault", "tsl-so-khcn", "down"))
-        done = rig.finished(rig.start("device-unreachable", "NetwardenDeviceDown", **labels))
+        done = rig.finished(rig.start("device-unreachable", labels))
     finally:
         ok(netwarden("lab", "fault", "tsl-so-khcn", "up"))
     assert done["status"] == "succeeded", done
@@ -364,25 +391,21 @@ def test_device_unreachable_an_agency_cut_off_is_its_uplink_or_power(rig: Rig) -
 
 
 def test_link_degraded_a_lossy_line_is_the_line_not_a_port(rig: Rig) -> None:
-    labels = {
-        "incident": "link/tsl-so-tc",
-        "symptom": "loss",
-        "link": "tsl-so-tc",
-        "kind": "dedicated-data-network",
-        "job": "netwarden-agents",
-        "instance": "198.18.2.2:9430",
-        "agent": "agent-so-tc",
-        "probe": "icmp",
-        "device": SWITCH,
-        "site": "so-tc",
-        "role": "switch",
-        "target": SWITCH_ADDRESS,
-    }
+    labels = rule_labels(
+        "NetwardenLinkDegraded",
+        incident="link/tsl-so-tc",
+        link="tsl-so-tc",
+        instance=rig.instances["agent-so-tc"],
+        agent="agent-so-tc",
+        device=SWITCH,
+        site="so-tc",
+        role="switch",
+        target=SWITCH_ADDRESS,
+    )
+    assert labels["symptom"] == "loss"
     try:
         ok(netwarden("lab", "impair", "tsl-so-tc", "--loss", "30"))
-        done = rig.finished(
-            rig.start("link-degraded", "NetwardenLinkDegraded", severity="warning", **labels)
-        )
+        done = rig.finished(rig.start("link-degraded", labels))
     finally:
         ok(netwarden("lab", "impair", "tsl-so-tc", "--clear"))
     assert done["status"] == "succeeded", done

@@ -14,7 +14,7 @@ import pytest
 from netwarden.playbooks.context import uplink_context
 from tests.unit.collector.conftest import Clock
 from tests.unit.incidents.province import province
-from tests.unit.incidents.webhooks import BASE
+from tests.unit.incidents.webhooks import BASE, alert, body
 from tests.unit.playbooks.collector_rig import Rig
 from tests.waiting import wait_for
 
@@ -147,3 +147,23 @@ def test_uplink_is_the_devices_own_link_from_its_b_end_first() -> None:
     assert switch["far"]["device"] == "core-rtr"
     assert uplink_context(inventory, "srv-so-tc") is None  # no link names it
     assert uplink_context(inventory, "hs-sw") is None  # only a link to an external end
+
+
+@pytest.mark.parametrize(
+    ("name", "labels", "playbook"),
+    [
+        ("NetwardenInterfaceErrors", {"device": "sw-so-tc", "ifIndex": "3", "ifName": "wan0"},
+         "interface-trouble"),
+        ("NetwardenLinkFlapping", {"device": "core-rtr", "ifIndex": "1", "ifName": "wan1",
+                                   "link": "tsl-so-tc"}, "interface-trouble"),
+        ("NetwardenLinkDegraded", {"device": "sw-so-tc", "link": "tsl-so-tc"}, "link-degraded"),
+        ("NetwardenDeviceDown", {"device": "srv-so-tc", "site": "so-tc"}, "device-unreachable"),
+    ],
+)  # fmt: skip
+def test_the_alert_starts_its_playbook(
+    rig: Rig, name: str, labels: dict[str, str], playbook: str
+) -> None:
+    fired = alert(name, severity="warning", **labels)
+    rig.call("POST", "/api/v1/alerts/alertmanager", "webhook", json=body(fired))
+    runs = rig.call("GET", "/api/v1/playbook-runs", "viewer")["runs"]
+    assert [r["playbook"] for r in runs] == [playbook]
