@@ -34,9 +34,16 @@ def _values(oids: list[str], figures: dict[str, int]) -> list[dict[str, Any]]:
     """snmp_get's values: each OID's column (its last-but-one arc) read from ``figures``."""
     column = {"1.3.6.1.2.1.1.3": "uptime"} | {
         f"1.3.6.1.2.1.2.2.1.{n}": name
-        for n, name in ((7, "admin"), (8, "oper"), (9, "last"), (13, "in_discards"),
-                        (14, "in_errors"), (19, "out_discards"), (20, "out_errors"))
-    }  # fmt: skip
+        for n, name in (
+            (7, "admin"),
+            (8, "oper"),
+            (9, "last"),
+            (13, "in_discards"),
+            (14, "in_errors"),
+            (19, "out_discards"),
+            (20, "out_errors"),
+        )
+    }
     return [
         {"oid": oid, "type": "Counter32", "value": figures[column[oid.rsplit(".", 1)[0]]]}
         for oid in oids
@@ -46,8 +53,10 @@ def _values(oids: list[str], figures: dict[str, int]) -> list[dict[str, Any]]:
 class FakeDevices:
     """Agents' answers: each device's counters grow by ``growth`` between two reads."""
 
-    def __init__(self, growth: dict[str, dict[str, int]], loss: float = 0.0) -> None:
-        self.growth, self.loss, self.reads = growth, loss, Counter[str]()
+    def __init__(
+        self, growth: dict[str, dict[str, int]], loss: float = 0.0, p95: float = 0.004
+    ) -> None:
+        self.growth, self.loss, self.p95, self.reads = growth, loss, p95, Counter[str]()
 
     def __call__(self, kind: str, params: dict[str, Any]) -> dict[str, Any]:
         output: dict[str, Any]
@@ -55,21 +64,42 @@ class FakeDevices:
             device = params["device"]
             read = self.reads[device]
             self.reads[device] += 1
-            base = {"uptime": 100_000, "admin": 1, "oper": 1, "last": 4_000, "in_errors": 7,
-                    "out_errors": 0, "in_discards": 0, "out_discards": 0}  # fmt: skip
+            base = {
+                "uptime": 100_000,
+                "admin": 1,
+                "oper": 1,
+                "last": 4_000,
+                "in_errors": 7,
+                "out_errors": 0,
+                "in_discards": 0,
+                "out_discards": 0,
+            }
             grown = {k: v + read * self.growth.get(device, {}).get(k, 0) for k, v in base.items()}
             output = {"device": device, "values": _values(params["oids"], grown)}
         elif kind == "snmp_walk":
-            rows = [{"oid": f"{IF_DESCR}.{i}", "type": "STRING", "value": name}
-                    for i, name in ((1, "wan1"), (3, "wan0"))]  # fmt: skip
+            rows = [
+                {"oid": f"{IF_DESCR}.{i}", "type": "STRING", "value": name}
+                for i, name in ((1, "wan1"), (3, "wan0"))
+            ]
             output = {"device": params["device"], "rows": rows, "truncated": False, "total": 2}
         elif kind == "ping":
-            output = {"host": params["host"], "sent": 50, "received": round(50 * (1 - self.loss)),
-                      "loss_ratio": self.loss, "rtt": {"p95": 0.004}, "jitter": 0.001}  # fmt: skip
+            output = {
+                "host": params["host"],
+                "sent": 50,
+                "received": round(50 * (1 - self.loss)),
+                "loss_ratio": self.loss,
+                "rtt": {"p95": self.p95},
+                "jitter": 0.012,
+            }
         else:  # wait_until: the port kept its state
             output = {"met": False, "checks": 60, "after_seconds": 30.0, "last": None}
-            return {"ok": False, "kind": kind, "output": output, "text": "not met",
-                    "error": "condition not met within 30 s"}  # fmt: skip
+            return {
+                "ok": False,
+                "kind": kind,
+                "output": output,
+                "text": "not met",
+                "error": "condition not met within 30 s",
+            }
         return {"ok": True, "kind": kind, "output": output, "text": f"{kind}: {output}"}
 
 
@@ -90,8 +120,13 @@ def _run(rig: Rig, playbook: str, labels: dict[str, str], devices: FakeDevices) 
 
 
 def test_interface_trouble_counts_the_errors_of_the_interval(rig: Rig) -> None:
-    labels = {"alertname": "NetwardenInterfaceErrors", "device": "sw-so-tc", "ifIndex": "3",
-              "ifName": "wan0", "direction": "in"}  # fmt: skip
+    labels = {
+        "alertname": "NetwardenInterfaceErrors",
+        "device": "sw-so-tc",
+        "ifIndex": "3",
+        "ifName": "wan0",
+        "direction": "in",
+    }
     growth = {"sw-so-tc": {"uptime": 3000, "in_errors": 120, "out_errors": 3}}
     run = _run(rig, "interface-trouble", labels, FakeDevices(growth))
     assert run["status"] == "succeeded", run
@@ -104,8 +139,12 @@ def test_interface_trouble_counts_the_errors_of_the_interval(rig: Rig) -> None:
 
 
 def test_link_degraded_names_the_port_that_counts_errors(rig: Rig) -> None:
-    labels = {"alertname": "NetwardenLinkDegraded", "device": "sw-so-tc", "link": "tsl-so-tc",
-              "symptom": "loss"}  # fmt: skip
+    labels = {
+        "alertname": "NetwardenLinkDegraded",
+        "device": "sw-so-tc",
+        "link": "tsl-so-tc",
+        "symptom": "loss",
+    }
     run = _run(rig, "link-degraded", labels, FakeDevices({"sw-so-tc": {"in_errors": 40}}, 0.2))
     assert run["status"] == "succeeded", run
     steps = {s["step"]: s for s in run["steps"]}
@@ -129,6 +168,19 @@ def test_link_degraded_without_errors_blames_the_line(rig: Rig) -> None:
         " 30.0% the other way were lost, while neither port (sw-so-tc wan0, core-rtr wan1)"
         " counted an error: the loss is between the ports, on the provider's line; report it"
         " with these figures."
+    ]
+
+
+def test_link_degraded_a_slow_clean_line(rig: Rig) -> None:
+    labels = {
+        "alertname": "NetwardenLinkDegraded",
+        "device": "sw-so-tc",
+        "link": "tsl-so-tc",
+        "symptom": "latency",
+    }
+    run = _run(rig, "link-degraded", labels, FakeDevices({}, 0.0, p95=0.1504))
+    assert run["conclusions"] == [
+        "Round trips across tsl-so-tc are slow: p95 150.4 ms from core-rtr, jitter 12.0 ms."
     ]
 
 
