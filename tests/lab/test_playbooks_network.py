@@ -350,14 +350,19 @@ def test_device_unreachable_a_dead_server_on_a_live_lan_is_the_device(rig: Rig) 
         "agent-dc",
         "sw-dc-core",
     )
-    (row,) = [r for r in arp["output"]["rows"] if r["oid"].endswith(".4.198.18.10.5")]
-    assert _octets(row["value"]) == bytes.fromhex(mac.replace(":", ""))  # its real MAC
+    rows = [r for r in arp["output"]["rows"] if r["oid"].endswith(".4.198.18.10.5")]
     assert len(done["conclusions"]) == 1, done["conclusions"]
     assert done["conclusions"][0].startswith(
         "The device: dc-web-01 answers neither the core nor its own agent on its LAN, while its"
         " site answers (the next hop 198.19.254.2 replies): the device (or its power) is down."
     )
-    assert "sw-dc-core still holds its MAC address in its ARP table" in done["conclusions"][0]
+    # Linux keeps a neighbour reachable for 15-45 s after its last answer: on a slow machine
+    # the entry may be gone by the walk. Either way the conclusion says what the table held.
+    if rows:
+        assert _octets(rows[0]["value"]) == bytes.fromhex(mac.replace(":", ""))  # its real MAC
+        assert "sw-dc-core still holds its MAC address in its ARP table" in done["conclusions"][0]
+    else:
+        assert done["conclusions"][0].endswith("sw-dc-core has no ARP entry for it.")
 
 
 def test_device_unreachable_an_agency_cut_off_is_its_uplink_or_power(rig: Rig) -> None:
