@@ -4,6 +4,7 @@ The lab runs them against real devices (tests/lab/test_playbooks_network.py)."""
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from netwarden.collector.store.rows import ResultIn
+from netwarden.playbooks.collector_actions import CollectorActions
 from netwarden.playbooks.context import uplink_context
 from tests.unit.collector.conftest import Clock
 from tests.unit.incidents.province import province
@@ -128,9 +131,37 @@ def test_interface_trouble_counts_the_errors_of_the_interval(rig: Rig) -> None:
         "direction": "in",
     }
     growth = {"sw-so-tc": {"uptime": 3000, "in_errors": 120, "out_errors": 3}}
+    now = rig.clock.now
+    table = (
+        (1200, "linkDown", "sw-so-tc", "wan0"),  # too old
+        (40, "linkDown", "sw-so-tc", "wan0"),
+        (35, "linkDown", "core-rtr", "wan1"),  # another device
+        (30, "linkUp", "sw-so-tc", "wan0"),
+    )
+    logged = [
+        ResultIn(
+            str(uuid.uuid4()),
+            "device-event",
+            now - ago,
+            None,
+            {"source": "trap", "kind": kind, "device": device, "message": f"{kind} {port}"},
+        )
+        for ago, kind, device, port in table
+    ]
+    rig.store.add_results("agent-so-tc", logged, now)
     run = _run(rig, "interface-trouble", labels, FakeDevices(growth))
     assert run["status"] == "succeeded", run
-    assert run["conclusions"] == [
+    log = next(s for s in run["steps"] if s["step"] == "device_log")
+    assert (log["agent"], log["output"]["count"], log["output"]["truncated"]) == (
+        "collector",
+        2,
+        False,
+    )
+    assert [e["message"] for e in log["output"]["events"]] == ["linkDown wan0", "linkUp wan0"]
+    assert run["conclusions"][2:] == [
+        "sw-so-tc logged 2 events in the last 15 minutes; the last: linkUp wan0"
+    ]
+    assert run["conclusions"][:2] == [
         "sw-so-tc wan0 kept its state for the 30 s we watched (oper status up, last change 990 s"
         " ago).",
         "sw-so-tc wan0 counted 120 input and 3 output errors in 30.0 s: the port, its cable or"
@@ -219,3 +250,25 @@ def test_the_alert_starts_its_playbook(
     rig.call("POST", "/api/v1/alerts/alertmanager", "webhook", json=body(fired))
     runs = rig.call("GET", "/api/v1/playbook-runs", "viewer")["runs"]
     assert [r["playbook"] for r in runs] == [playbook]
+
+
+def test_events_keeps_the_newest_and_says_when_it_cut() -> None:
+    asked: list[tuple[str, float, float, int]] = []
+
+    def reader(device: str, since: float, until: float, limit: int) -> list[dict[str, Any]]:
+        asked.append((device, since, until, limit))
+        return [{"at": 1000.0 + i, "source": "syslog", "kind": "syslog", "severity": None,
+                 "message": f"line {i}"} for i in range(limit)]  # fmt: skip
+
+    outcome = CollectorActions(event_reader=reader).events(
+        {"device": "sw-so-tc", "window": 60.0, "limit": 3}, now=2000.0
+    )
+    assert asked == [("sw-so-tc", 1940.0, 2000.0, 4)]
+    assert outcome.output["truncated"] is True and outcome.output["count"] == 3
+    assert [e["message"] for e in outcome.output["events"]] == ["line 1", "line 2", "line 3"]
+    assert outcome.text.splitlines() == [
+        "3 events of sw-so-tc in the last 60 s (the newest)",
+        "1970-01-01 00:16:41Z syslog syslog: line 1",
+        "1970-01-01 00:16:42Z syslog syslog: line 2",
+        "1970-01-01 00:16:43Z syslog syslog: line 3",
+    ]
