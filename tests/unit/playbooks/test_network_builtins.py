@@ -60,6 +60,7 @@ class FakeDevices:
         self, growth: dict[str, dict[str, int]], loss: float = 0.0, p95: float = 0.004
     ) -> None:
         self.growth, self.loss, self.p95, self.reads = growth, loss, p95, Counter[str]()
+        self.met = False
 
     def __call__(self, kind: str, params: dict[str, Any]) -> dict[str, Any]:
         output: dict[str, Any]
@@ -94,6 +95,8 @@ class FakeDevices:
                 "rtt": {"p95": self.p95},
                 "jitter": 0.012,
             }
+        elif self.met:  # wait_until: the port changed state
+            output = {"met": True, "checks": 3, "after_seconds": 1.04, "last": None}
         else:  # wait_until: the port kept its state
             output = {"met": False, "checks": 60, "after_seconds": 30.0, "last": None}
             return {
@@ -167,6 +170,24 @@ def test_interface_trouble_counts_the_errors_of_the_interval(rig: Rig) -> None:
         "sw-so-tc wan0 counted 120 input and 3 output errors in 30.0 s: the port, its cable or"
         " optic, or a duplex mismatch.",
     ]
+
+
+def test_interface_trouble_a_port_shut_while_watched_is_not_a_flap(rig: Rig) -> None:
+    labels = {
+        "alertname": "NetwardenLinkFlapping",
+        "device": "sw-so-tc",
+        "ifIndex": "3",
+        "ifName": "wan0",
+        "link": "tsl-so-tc",
+    }
+    devices = FakeDevices({"sw-so-tc": {"uptime": 200, "admin": 1, "oper": 1, "last": 90}})
+    devices.met = True
+    run = _run(rig, "interface-trouble", labels, devices)
+    assert run["conclusions"][0] == (
+        "sw-so-tc wan0 changed state again while we watched (within 1.0 s; oper status now"
+        " down): it is administratively down now: someone shut it, so check the change log"
+        " before the cable."
+    )
 
 
 def test_link_degraded_names_the_port_that_counts_errors(rig: Rig) -> None:
@@ -257,8 +278,16 @@ def test_events_keeps_the_newest_and_says_when_it_cut() -> None:
 
     def reader(device: str, since: float, until: float, limit: int) -> list[dict[str, Any]]:
         asked.append((device, since, until, limit))
-        return [{"at": 1000.0 + i, "source": "syslog", "kind": "syslog", "severity": None,
-                 "message": f"line {i}"} for i in range(limit)]  # fmt: skip
+        return [
+            {
+                "at": 1000.0 + i,
+                "source": "syslog",
+                "kind": "syslog",
+                "severity": None,
+                "message": f"line {i}",
+            }
+            for i in range(limit)
+        ]
 
     outcome = CollectorActions(event_reader=reader).events(
         {"device": "sw-so-tc", "window": 60.0, "limit": 3}, now=2000.0
