@@ -1,5 +1,6 @@
-"""The actions the collector runs itself: ``notify`` (a webhook or an e-mail) and ``report``
-(a national report draft of the incident, kept as evidence). ``approval`` is the engine's
+"""The actions the collector runs itself: ``notify`` (a webhook or an e-mail), ``report``
+(a national report draft of the incident, kept as evidence) and ``events`` (a device's traps
+and syslog lines from the collector's events store). ``approval`` is the engine's
 own (it waits for a person). Each blocks; the engine calls them from a worker thread.
 """
 
@@ -9,6 +10,7 @@ import hashlib
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any, Protocol
 
@@ -30,6 +32,14 @@ class Outcome:
     evidence: tuple[str, bytes] | None = None  # (file name, bytes)
 
 
+class EventReader(Protocol):
+    """The newest ``limit`` events of ``device`` in [since, until], oldest first."""
+
+    def __call__(
+        self, device: str, since: float, until: float, limit: int
+    ) -> list[dict[str, Any]]: ...
+
+
 class ReportMaker(Protocol):
     """Makes a report draft of an incident: (file name, bytes)."""
 
@@ -41,6 +51,7 @@ class CollectorActions:
     """``notify`` and ``report``; SMTP host and sender from ``collector serve``'s settings."""
 
     report_maker: ReportMaker | None = None
+    event_reader: EventReader | None = None
     smtp_host: str = "localhost"
     smtp_port: int = 25
     sender: str = "netwarden@localhost"
@@ -86,3 +97,31 @@ class CollectorActions:
         sha = hashlib.sha256(data).hexdigest()
         output = {"form": form, "format": fmt, "sha256": sha, "size": len(data)}
         return Outcome(output, f"{form} report draft {name} ({len(data)} bytes)", (name, data))
+
+    def events(self, args: dict[str, Any], now: float) -> Outcome:
+        if self.event_reader is None:
+            raise ActionFailed("this collector keeps no events (no events store)")
+        device, limit = str(args["device"]), int(args.get("limit", 100))
+        since = now - float(args.get("window", 900.0))
+        # One more than kept: tells a full window from one that holds exactly ``limit``.
+        found = self.event_reader(device, since, now, limit + 1)
+        kept = found[-limit:]
+        truncated = len(found) > limit
+        output = {
+            "device": device,
+            "since": since,
+            "count": len(kept),
+            "events": kept,
+            "truncated": truncated,
+        }
+        head = f"{len(kept)} events of {device} in the last {now - since:g} s"
+        head += " (the newest)" if truncated else ""
+        return Outcome(output, "\n".join([head, *(_event_line(e) for e in kept)]))
+
+
+def _event_line(event: dict[str, Any]) -> str:
+    at = datetime.fromtimestamp(float(event["at"]), UTC).strftime("%Y-%m-%d %H:%M:%S")
+    level = f" {event['severity']}" if event.get("severity") else ""
+    return (
+        f"{at}Z {event.get('source', '?')} {event.get('kind', 'other')}{level}: {event['message']}"
+    )

@@ -3,7 +3,8 @@ name, the incident and the inputs (kept in the run, JSON, so it finishes as it b
 
 ``link`` also has ``near`` and ``far``: the end whose device raised the alert, and the other
 one (the agency side of a dedicated-data-network line seen down from the core), each with
-its device's ``address`` and ``site``. No credential is ever put in the context.
+its device's ``address`` and ``site``; ``uplink`` is the alert's device's own link (the switch it
+hangs from), with the same keys. No credential is ever put in the context.
 """
 
 from __future__ import annotations
@@ -59,6 +60,16 @@ def site_context(inventory: Inventory, site: Any) -> dict[str, Any]:
     return found
 
 
+def uplink_context(inventory: Inventory, device: str) -> dict[str, Any] | None:
+    """The device's uplink: a link between two devices with ``device`` at its ``b`` end
+    (inventories list the upstream end as ``a``), else at either end; ``near`` is the device."""
+    linked = [k for k in inventory.links if k.a.device is not None and k.b.device is not None]
+    found = next((k for k in linked if k.b.device == device), None) or next(
+        (k for k in linked if k.a.device == device), None
+    )
+    return link_context(inventory, found, device) if found is not None else None
+
+
 def _named(inventory: Inventory, labels: Mapping[str, str]) -> dict[str, Any]:
     devices = {d.id: d for d in inventory.devices}
     device = devices.get(labels.get("device", ""))
@@ -70,6 +81,8 @@ def _named(inventory: Inventory, labels: Mapping[str, str]) -> dict[str, Any]:
         "device": _dump(device) if device is not None else None,
         "link": link_context(inventory, link, labels.get("device")) if link else None,
         "site": site_context(inventory, site) if site is not None else None,
+        # A device-down playbook reads the switch the device hangs from (its ARP table).
+        "uplink": uplink_context(inventory, device.id) if device is not None else None,
         "service": _dump(service) if service is not None else None,
         "province": inventory.province,
     }

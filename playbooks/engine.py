@@ -457,6 +457,8 @@ class Engine:
         try:
             if step.action == "notify":
                 outcome = self.actions.notify(args, run_id)
+            elif step.action == "events":
+                outcome = self.actions.events(args, now)
             else:
                 outcome = self.actions.report(args, run["incident_id"], now)
         except (ActionFailed, NetwardenError) as exc:

@@ -33,6 +33,7 @@ NAMES = (
     "incident",
     "device",
     "link",
+    "uplink",
     "site",
     "service",
     "province",

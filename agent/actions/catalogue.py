@@ -80,6 +80,9 @@ _ACTIONS = (
            "send a message to a webhook or an e-mail address", ("sent", "to")),
     Action("report", "collector", False, p.ReportParams,
            "draft a report of the incident", ("form", "format", "evidence")),
+    Action("events", "collector", False, p.EventsParams,
+           "the device's traps and syslog lines the collector stored (the newest)",
+           ("device", "since", "count", "events", "truncated")),
 )
 # fmt: on
 

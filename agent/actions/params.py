@@ -210,3 +210,9 @@ class NotifyParams(Params):
 class ReportParams(Params):
     form: Literal["notice", "initial", "final"]
     format: Literal["md", "docx", "pdf"] = "md"
+
+
+class EventsParams(Params):
+    device: DeviceId
+    window: Seconds = Field(default=900.0, gt=0, le=7 * 86400.0)  # back from the step's start
+    limit: int = Field(default=100, ge=1, le=1000)  # the newest kept

@@ -24,6 +24,7 @@ from netwarden.collector.api.longpoll import JobSignals
 from netwarden.collector.incidents.payload import AlertIn, Webhook
 from netwarden.collector.store import Store
 from netwarden.collector.store.errors import StoreError
+from netwarden.collector.store.events import EventQuery
 from netwarden.collector.store.playbook_store import PlaybookStore, RunRefused
 from netwarden.inventory.model import Inventory
 from netwarden.playbooks.collector_actions import CollectorActions
@@ -172,13 +173,26 @@ def build_playbooks(
     """The playbook services over the collector's store; evidence and report drafts go to
     the incident record when the collector keeps one; ``notify`` e-mails through ``smtp``."""
     runs = PlaybookStore(store.engine)
-    actions = CollectorActions(smtp_host=smtp[0], smtp_port=smtp[1], sender=sender)
+    actions = CollectorActions(
+        smtp_host=smtp[0], smtp_port=smtp[1], sender=sender, event_reader=StoredEvents(store)
+    )
     engine = Engine(runs, store, _no_inventory, actions=actions)
     if incidents is not None:
         engine.evidence = IncidentEvidence(incidents)
         # create_app replaces engine.inventory: read it when the report is made.
         actions.report_maker = ReportDrafts(incidents, lambda: engine.inventory())  # noqa: PLW0108
     return PlaybookServices(library, runs, engine)
+
+
+@dataclass
+class StoredEvents:
+    """``events``: a device's newest events from the collector's events store."""
+
+    store: Store
+
+    def __call__(self, device: str, since: float, until: float, limit: int) -> list[dict[str, Any]]:
+        query = EventQuery(since=since, until=until, device=device, limit=limit, newest=True)
+        return self.store.events(query)[0]
 
 
 @dataclass

@@ -119,8 +119,14 @@ def test_dry_run_renders_every_step_and_its_agent_and_stores_nothing(rig: Rig) -
         (
             "device-unreachable",
             {"alertname": "NetwardenDeviceDown", "device": "sw-so-tc", "site": "so-tc"},
-            {"ping_local": "agent-so-tc", "ping_core": "agent-core"},
-            ("ping_core", "host", "198.18.1.2"),
+            {
+                "ping_core": "agent-core",
+                "route_core": "agent-core",
+                "ping_next_hop": None,  # its host comes from route_core's answer
+                "ping_local": "agent-so-tc",
+                "arp_site": "agent-core",  # the far end of sw-so-tc's line: core-rtr
+            },
+            ("route_core", "command", "show ip route 198.18.1.2"),
         ),
         (
             "config-change",

@@ -24,7 +24,7 @@ AGENT = (
     "set_interface_admin",
     "wait_until",
 )
-COLLECTOR = ("approval", "notify", "report")
+COLLECTOR = ("approval", "notify", "report", "events")
 
 
 def _is_template(value: object) -> bool:
