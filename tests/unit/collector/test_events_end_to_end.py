@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -190,8 +193,17 @@ def _logger(port: int, *args: str) -> None:
     )
 
 
-def _agent_listening(log: Path) -> bool:
-    return b"metrics on http://" in log.read_bytes()
+def _agent_ready(log: Path) -> bool:
+    """The agent serves /metrics and has its assignment (/-/ready): before that it knows no
+    device, and an event's sender would not be matched to one."""
+    found = re.search(rb"metrics on (http://\S+)/metrics", log.read_bytes())
+    if found is None:
+        return False
+    try:
+        with urllib.request.urlopen(found.group(1).decode() + "/-/ready", timeout=5) as answer:
+            return int(answer.status) == 200
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 def test_traps_and_syslog_reach_events_tail_and_search_across_a_collector_outage(
@@ -199,8 +211,8 @@ def test_traps_and_syslog_reach_events_tail_and_search_across_a_collector_outage
 ) -> None:
     tail: Follower = stack["tail"]
     wait_for(
-        "the agent started",
-        lambda: _agent_listening(stack["log"]),
+        "the agent started with its assignment",
+        lambda: _agent_ready(stack["log"]),
         60,
         describe=lambda: stack["log"].read_text(errors="replace")[-800:],
     )
