@@ -39,9 +39,12 @@ class SenderDirectory:
         info = polled.info
         return Sender(address, info.device, info.site, info.role), polled
 
-    def keys(self, polled: PolledDevice | None, user: str, engine_id: bytes) -> LocalKeys | None:
-        """The sender's v3 keys for ``user`` localised to ``engine_id`` (the sender's own engine:
-        a notification's authoritative engine is its sender's), None if it has no such user."""
+    def keys(
+        self, polled: PolledDevice | None, user: str, engine_id: bytes, *, ours: bool = False
+    ) -> LocalKeys | None:
+        """The sender's v3 keys for ``user`` localised to ``engine_id``, None if it has no such
+        user. A trap's authoritative engine is its sender's (checked against the one the poller
+        discovered); an inform's is ours (``ours``)."""
         if polled is None or polled.target is None:
             return None
         creds = polled.target.credentials
@@ -50,7 +53,7 @@ class SenderDirectory:
         if creds.auth_protocol is None:
             return None
         discovered = getattr(polled.session, "engine_id", None)
-        if isinstance(discovered, bytes) and discovered != engine_id:
+        if not ours and isinstance(discovered, bytes) and discovered != engine_id:
             # Not the engine the poller talks to: a replay, or a box answering in its place.
             raise TrapError(
                 "engine-id",

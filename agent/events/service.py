@@ -15,8 +15,10 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from netwarden.agent.events.inform_dedupe import RecentInforms
 from netwarden.agent.events.listeners import (
     SyslogTcpServer,
     SyslogUdpProtocol,
@@ -24,12 +26,14 @@ from netwarden.agent.events.listeners import (
     TrapProtocol,
     open_tcp,
 )
+from netwarden.agent.events.local_engine import LocalEngine
 from netwarden.agent.events.metrics import EventCounters, EventsCollector
 from netwarden.agent.events.normalise import DeviceEvent, Sender, syslog_event, trap_event
 from netwarden.agent.events.senders import SenderDirectory
 from netwarden.agent.events.syslog_parse import parse_syslog
-from netwarden.agent.events.trap_decode import TrapError, decode_notification
+from netwarden.agent.events.trap_decode import Report, TrapError, decode_notification
 from netwarden.agent.parts import AgentContext
+from netwarden.agent.snmp.ber import PduType
 from netwarden.agent.sync.disk_queue import Item, QueueStats
 from netwarden.hostport import HostPort, format_hostport
 
@@ -57,6 +61,7 @@ class EventsOptions:
     trap: HostPort | None  # None: no trap listener
     syslog: HostPort | None  # None: no syslog listeners
     tcp: TcpLimits = field(default_factory=TcpLimits)
+    engine_file: Path | None = None  # where our SNMP engine ID and boots are kept
 
 
 class EventsService:
@@ -74,8 +79,13 @@ class EventsService:
         self._tcp: SyslogTcpServer | None = None
         self._added = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self.engine: LocalEngine | None = None  # ours: the authoritative engine of v3 informs
+        self._informs = RecentInforms()
 
     async def start(self, agent: AgentContext) -> None:
+        if self.options.trap is not None:
+            # A file read and an fsync: off the event loop, once.
+            self.engine = await asyncio.to_thread(LocalEngine.load, self.options.engine_file)
         self._sink = agent.sink if isinstance(agent.sink, EventSink) else None
         self._senders = SenderDirectory(agent.runtime)
         sink = self._sink
@@ -149,15 +159,25 @@ class EventsService:
 
     # --- handlers (on the event loop, synchronous) -----------------------------------
     def on_trap(self, data: bytes, address: str) -> bytes | None:
-        senders = self._senders
+        senders, engine = self._senders, self.engine
         assert senders is not None
         sender, polled = senders.find(address)
+        ours = engine.engine_id if engine is not None else None
         try:
-            note = decode_notification(data, lambda user, eid: senders.keys(polled, user, eid))
+            note = decode_notification(
+                data, lambda user, eid: senders.keys(polled, user, eid, ours=eid == ours), engine
+            )
         except TrapError as exc:
             self.counters.drop("trap", exc.reason)
             log.debug("trap from %s refused: %s", address, exc)
-            return None
+            return exc.reply
+        if isinstance(note, Report):
+            return note.reply  # engine discovery: a step of the protocol, not an event
+        if note.pdu.type is PduType.INFORM and not self._informs.first_time(
+            (address, note.community or (note.user or "").encode(), note.pdu.request_id)
+        ):
+            self.counters.drop("trap", "duplicate")  # answered again, kept once
+            return note.reply
         names = polled.poller.if_names() if polled is not None and polled.poller else {}
         event = trap_event(note, sender, time.time(), names)
         self.counters.traps[

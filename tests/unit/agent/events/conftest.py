@@ -95,7 +95,11 @@ class Running:
 @asynccontextmanager
 async def running_agent(tmp_path: Path, limits: TcpLimits | None = None) -> AsyncIterator[Running]:
     loopback = HostPort("127.0.0.1", 0)
-    service = EventsService(EventsOptions(loopback, loopback, limits or TcpLimits()))
+    service = EventsService(
+        EventsOptions(
+            loopback, loopback, limits or TcpLimits(), engine_file=tmp_path / "snmp-engine.json"
+        )
+    )
     sink = KeepingSink()
     path = inventory(tmp_path / "inventory.json")
     agent = AgentLifecycle(
