@@ -22,6 +22,7 @@ from netwarden.agent.configs.locations import store_path
 from netwarden.agent.event_loop import AgentEventLoop
 from netwarden.agent.events.local_engine import ENGINE_FILE
 from netwarden.agent.events.service import EventsOptions, EventsService
+from netwarden.agent.events.sockets import ANY
 from netwarden.agent.lifecycle import AgentLifecycle, RuntimeSettings
 from netwarden.agent.malloc_arenas import limit_malloc_arenas
 from netwarden.agent.parts import AgentPart, InventorySource, ResultSink
@@ -146,8 +147,9 @@ def _listen_option(option: str, text: str) -> HostPort | None:
     """An events listener's address; ``off`` turns it off, ``:PORT`` is every address."""
     if text.strip().lower() == "off":
         return None
-    # Devices on the agency LAN send to the agent's LAN address: every address by default.
-    return hostport_option(option, text, default_host="0.0.0.0")  # noqa: S104
+    # Devices on the agency LAN send to the agent's LAN address: every address of both
+    # families by default (ANY: one dual-stack socket, see agent/events/sockets.py).
+    return hostport_option(option, text, default_host=ANY)
 
 
 def _inventory_files(

@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
 from netwarden.agent.events.metrics import EventCounters
+from netwarden.agent.events.sockets import ANY, any_address_socket, sender_address
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,7 @@ class TrapProtocol(asyncio.DatagramProtocol):
         if len(data) > TRAP_MAX:
             self._counters.drop("trap", "oversized")
             return
-        reply = self._handle(data, str(addr[0]))
+        reply = self._handle(data, sender_address(str(addr[0])))
         if reply is not None and self.transport is not None:
             self.transport.sendto(reply, addr)
 
@@ -55,7 +57,7 @@ class SyslogUdpProtocol(asyncio.DatagramProtocol):
         if len(data) > SYSLOG_MAX:
             self._counters.drop("syslog-udp", "oversized")
             return
-        self._handle(data, str(addr[0]), "syslog-udp")
+        self._handle(data, sender_address(str(addr[0])), "syslog-udp")
 
     def error_received(self, exc: Exception) -> None:
         log.debug("syslog socket: %s", exc)
@@ -92,7 +94,7 @@ class SyslogTcpServer:
             self._tasks.add(task)
         counters.tcp_connections += 1
         peer = writer.get_extra_info("peername")
-        sender = str(peer[0]) if peer else "?"
+        sender = sender_address(str(peer[0])) if peer else "?"
         try:
             await self._frames(reader, sender)
         except TimeoutError:
@@ -166,6 +168,11 @@ async def open_tcp(
     server: SyslogTcpServer, host: str, port: int, limits: TcpLimits
 ) -> asyncio.Server:
     # The reader's limit is the frame bound: a longer line raises instead of growing the buffer.
+    if host == ANY:
+        sock = any_address_socket(socket.SOCK_STREAM, port)
+        return await asyncio.start_server(
+            server.serve, sock=sock, limit=limits.max_frame + 2, backlog=1024
+        )
     return await asyncio.start_server(
         server.serve, host, port, limit=limits.max_frame + 2, backlog=1024
     )

@@ -30,6 +30,7 @@ from netwarden.agent.events.local_engine import LocalEngine
 from netwarden.agent.events.metrics import EventCounters, EventsCollector
 from netwarden.agent.events.normalise import DeviceEvent, Sender, syslog_event, trap_event
 from netwarden.agent.events.senders import SenderDirectory
+from netwarden.agent.events.sockets import ANY, any_address_socket
 from netwarden.agent.events.syslog_parse import parse_syslog
 from netwarden.agent.events.trap_decode import Report, TrapError, decode_notification
 from netwarden.agent.parts import AgentContext
@@ -131,18 +132,12 @@ class EventsService:
             del self.bound["syslog-udp"]
 
     async def _open_trap(self, address: HostPort) -> None:
-        loop = asyncio.get_running_loop()
-        transport, _ = await loop.create_datagram_endpoint(
-            lambda: TrapProtocol(self.on_trap, self.counters), local_addr=address
-        )
-        self._bind("trap", transport)
+        protocol = TrapProtocol(self.on_trap, self.counters)
+        self._bind("trap", await _datagram_endpoint(address, protocol))
 
     async def _open_syslog_udp(self, address: HostPort) -> None:
-        loop = asyncio.get_running_loop()
-        transport, _ = await loop.create_datagram_endpoint(
-            lambda: SyslogUdpProtocol(self.on_syslog, self.counters), local_addr=address
-        )
-        self._bind("syslog-udp", transport)
+        protocol = SyslogUdpProtocol(self.on_syslog, self.counters)
+        self._bind("syslog-udp", await _datagram_endpoint(address, protocol))
 
     async def _open_syslog_tcp(self, address: HostPort) -> None:
         self._tcp = SyslogTcpServer(self.on_syslog, self.counters, self.options.tcp)
@@ -242,6 +237,22 @@ class EventsService:
             self._writer.cancel()
             await asyncio.gather(self._writer, return_exceptions=True)
         await self.flush()  # what was received before the stop is kept
+
+
+async def _datagram_endpoint(
+    address: HostPort, protocol: asyncio.DatagramProtocol
+) -> asyncio.BaseTransport:
+    loop = asyncio.get_running_loop()
+    if address.host != ANY:
+        transport, _ = await loop.create_datagram_endpoint(lambda: protocol, local_addr=address)
+        return transport
+    sock = any_address_socket(socket.SOCK_DGRAM, address.port)
+    try:
+        transport, _ = await loop.create_datagram_endpoint(lambda: protocol, sock=sock)
+    except BaseException:
+        sock.close()
+        raise
+    return transport
 
 
 def _grow_receive_buffer(sock: socket.socket) -> None:
