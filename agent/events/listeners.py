@@ -17,12 +17,13 @@ from typing import cast
 
 from netwarden.agent.events.metrics import EventCounters
 from netwarden.agent.events.sockets import ANY, any_address_socket, sender_address
+from netwarden.agent.events.tcp_framing import FrameError, Framer
 
 log = logging.getLogger(__name__)
 
 TRAP_MAX = 16 * 1024  # bytes of one notification; a bigger datagram is no trap we accept
 SYSLOG_MAX = 16 * 1024  # bytes of one syslog message (RFC 5424 asks for at least 2,048)
-_COUNT_DIGITS = 8  # an octet count longer than this is not a frame header
+READ_CHUNK = 65536  # octets read from a TCP connection at a time
 
 TrapHandler = Callable[[bytes, str], bytes | None]  # datagram, sender -> reply (informs)
 SyslogHandler = Callable[[bytes, str, str], None]  # message, sender, listener
@@ -70,12 +71,6 @@ class TcpLimits:
     max_frame: int = SYSLOG_MAX
 
 
-class _FrameError(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 class SyslogTcpServer:
     """Accepts syslog over TCP (RFC 6587): each connection's framing is read per frame."""
 
@@ -99,7 +94,7 @@ class SyslogTcpServer:
             await self._frames(reader, sender)
         except TimeoutError:
             counters.drop("syslog-tcp", "idle-timeout")
-        except _FrameError as exc:
+        except FrameError as exc:
             counters.drop("syslog-tcp", exc.reason)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass  # the client went away; a partial last frame is not a message
@@ -112,51 +107,19 @@ class SyslogTcpServer:
                 await writer.wait_closed()
 
     async def _frames(self, reader: asyncio.StreamReader, sender: str) -> None:
+        framer, handle, counters = Framer(self._limits.max_frame), self._handle, self._counters
         timeout = self._limits.idle_timeout
         for _ in range(1 << 62):  # a connection lives as long as the client sends
-            first = await asyncio.wait_for(reader.read(1), timeout)
-            if not first:
-                return
-            if first.isdigit():
-                frame = await self._counted(reader, first)
-            else:
-                frame = await self._line(reader, first)
-            if frame is not None and frame.strip():
-                self._handle(frame, sender, "syslog-tcp")
-
-    async def _counted(self, reader: asyncio.StreamReader, first: bytes) -> bytes | None:
-        head = first + await asyncio.wait_for(reader.readuntil(b" "), self._limits.idle_timeout)
-        digits = head[:-1]
-        if not digits.isdigit() or len(digits) > _COUNT_DIGITS:
-            raise _FrameError("bad-frame")
-        length = int(digits)
-        if length <= self._limits.max_frame:
-            return await asyncio.wait_for(reader.readexactly(length), self._limits.idle_timeout)
-        self._counters.drop("syslog-tcp", "oversized")
-        while length > 0:  # skip the frame without holding it
-            chunk = await asyncio.wait_for(
-                reader.read(min(length, 65536)), self._limits.idle_timeout
-            )
+            async with asyncio.timeout(timeout):
+                chunk = await reader.read(READ_CHUNK)
             if not chunk:
-                return None
-            length -= len(chunk)
-        return None
-
-    async def _line(self, reader: asyncio.StreamReader, first: bytes) -> bytes | None:
-        timeout = self._limits.idle_timeout
-        try:
-            return first + await asyncio.wait_for(reader.readuntil(b"\n"), timeout)
-        except asyncio.LimitOverrunError as exc:
-            overrun = exc
-        self._counters.drop("syslog-tcp", "oversized")
-        for _ in range(1 << 40):  # skip to the end of the over-long line, a buffer at a time
-            await asyncio.wait_for(reader.readexactly(overrun.consumed), timeout)
-            try:
-                await asyncio.wait_for(reader.readuntil(b"\n"), timeout)
-                return None
-            except asyncio.LimitOverrunError as exc:
-                overrun = exc
-        return None
+                return  # a partial last frame is not a message
+            frames, oversized = framer.feed(chunk)
+            for _ in range(oversized):
+                counters.drop("syslog-tcp", "oversized")
+            for frame in frames:
+                if frame.strip():
+                    handle(frame, sender, "syslog-tcp")
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -167,12 +130,8 @@ class SyslogTcpServer:
 async def open_tcp(
     server: SyslogTcpServer, host: str, port: int, limits: TcpLimits
 ) -> asyncio.Server:
-    # The reader's limit is the frame bound: a longer line raises instead of growing the buffer.
+    # The reader holds at most a chunk or two: the framer bounds frames, not the reader.
     if host == ANY:
         sock = any_address_socket(socket.SOCK_STREAM, port)
-        return await asyncio.start_server(
-            server.serve, sock=sock, limit=limits.max_frame + 2, backlog=1024
-        )
-    return await asyncio.start_server(
-        server.serve, host, port, limit=limits.max_frame + 2, backlog=1024
-    )
+        return await asyncio.start_server(server.serve, sock=sock, limit=READ_CHUNK, backlog=1024)
+    return await asyncio.start_server(server.serve, host, port, limit=READ_CHUNK, backlog=1024)

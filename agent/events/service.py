@@ -9,6 +9,7 @@ counted in /metrics and logged at debug level only.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import socket
 import time
@@ -33,6 +34,7 @@ from netwarden.agent.events.senders import SenderDirectory
 from netwarden.agent.events.sockets import ANY, any_address_socket
 from netwarden.agent.events.syslog_parse import parse_syslog
 from netwarden.agent.events.trap_decode import Report, TrapError, decode_notification
+from netwarden.agent.events.udp_reader import UdpReader
 from netwarden.agent.parts import AgentContext
 from netwarden.agent.snmp.ber import PduType
 from netwarden.agent.sync.disk_queue import Item, QueueStats
@@ -242,17 +244,33 @@ class EventsService:
 async def _datagram_endpoint(
     address: HostPort, protocol: asyncio.DatagramProtocol
 ) -> asyncio.BaseTransport:
-    loop = asyncio.get_running_loop()
-    if address.host != ANY:
-        transport, _ = await loop.create_datagram_endpoint(lambda: protocol, local_addr=address)
-        return transport
-    sock = any_address_socket(socket.SOCK_DGRAM, address.port)
+    if address.host == ANY:
+        sock = any_address_socket(socket.SOCK_DGRAM, address.port)
+    else:
+        sock = await _bound_udp(address)
     try:
-        transport, _ = await loop.create_datagram_endpoint(lambda: protocol, sock=sock)
+        return UdpReader(sock, protocol)
     except BaseException:
         sock.close()
         raise
-    return transport
+
+
+async def _bound_udp(address: HostPort) -> socket.socket:
+    """A UDP socket bound to ``address`` (an address literal, or a name resolved off the loop)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(
+        address.host, address.port, type=socket.SOCK_DGRAM
+    )
+    if not infos:
+        raise OSError(errno.EADDRNOTAVAIL, f"{address.host} has no address")
+    family, kind, proto, _, where = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setblocking(False)
+        sock.bind(where)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 def _grow_receive_buffer(sock: socket.socket) -> None:
