@@ -29,7 +29,7 @@ from netwarden.agent.events.listeners import (
 )
 from netwarden.agent.events.local_engine import LocalEngine
 from netwarden.agent.events.metrics import EventCounters, EventsCollector
-from netwarden.agent.events.normalise import DeviceEvent, Sender, syslog_event, trap_event
+from netwarden.agent.events.normalise import DeviceEvent, syslog_event, trap_event
 from netwarden.agent.events.senders import SenderDirectory
 from netwarden.agent.events.sockets import ANY, any_address_socket
 from netwarden.agent.events.syslog_parse import parse_syslog
@@ -177,9 +177,7 @@ class EventsService:
             return note.reply
         names = polled.poller.if_names() if polled is not None and polled.poller else {}
         event = trap_event(note, sender, time.time(), names)
-        self.counters.traps[
-            (*_labels(sender), event.kind if event.kind != "other" else "other")
-        ] += 1
+        self.counters.traps[(*sender.labels, event.kind if event.kind != "other" else "other")] += 1
         self._keep(event)
         return note.reply
 
@@ -190,12 +188,12 @@ class EventsService:
         for flag in msg.flags:
             self.counters.drop(listener, flag)  # counted, and the message is still kept
         event = syslog_event(msg, sender, time.time())
-        self.counters.syslog[(*_labels(sender), msg.severity_name)] += 1
+        self.counters.syslog[(*sender.labels, msg.severity_name)] += 1
         self._keep(event)
 
     def _keep(self, event: DeviceEvent) -> None:
         if event.kind in LINK_KINDS and event.sender.device is not None:
-            key = (*_labels(event.sender), str(event.if_index or ""), event.if_name or "",
+            key = (*event.sender.labels, str(event.if_index or ""), event.if_name or "",
                    event.kind)  # fmt: skip
             self.counters.if_events[key] = event.at
         if self._sink is None:
@@ -286,7 +284,3 @@ def _grow_receive_buffer(sock: socket.socket) -> None:
             return
         except OSError:
             continue
-
-
-def _labels(sender: Sender) -> tuple[str, str, str]:
-    return (sender.device or "unknown", sender.site or "", sender.role or "")

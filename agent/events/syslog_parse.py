@@ -31,7 +31,7 @@ _RFC3164 = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: see DeviceEvent (a storm builds 10,000 a second)
 class SyslogMessage:
     """One message; ``timestamp`` is the sender's (None when absent or unparseable)."""
 
