@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from netwarden.agent.events.tcp_framing import Framer, FrameError
+from netwarden.agent.events.tcp_framing import FrameError, Framer
 
 STREAM = (
     b"11 <13>counted"

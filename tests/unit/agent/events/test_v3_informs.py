@@ -63,3 +63,18 @@ async def test_a_wrong_key_or_unknown_user_fails_the_sender_and_is_counted(tmp_p
         code, out = await run_tool(*_inform(target))
         assert code == 0, out
         await wait_for(lambda: agent.sink.payloads(kind="linkUp"), what="the good inform")
+
+
+@run_async
+async def test_a_sender_with_stale_boots_resynchronises_from_our_report(tmp_path: Path) -> None:
+    async with running_agent(tmp_path) as agent:
+        engine = agent.service.engine
+        assert engine is not None
+        argv = list(_inform(f"127.0.0.1:{agent.port('trap')}", retries="1"))
+        # As a device that knew our engine before the agent restarted: right ID, old boots.
+        at = argv.index("-t")
+        argv[at:at] = ["-e", "0x" + engine.engine_id.hex(), "-Z", f"{engine.boots + 4},100"]
+        code, out = await run_tool(*argv)
+        assert code == 0, out  # it took our usmStatsNotInTimeWindows, resynced, and resent
+        assert agent.dropped("trap", "not-in-time-window") == 1
+        await wait_for(lambda: agent.sink.payloads(kind="linkUp"), what="the resent inform")
