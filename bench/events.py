@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -140,7 +141,9 @@ def send_at(port: int, data: bytes, rate: int, seconds: float) -> tuple[int, flo
         while sent < total:
             due = min(total, int((time.perf_counter() - start) * rate) + 1)
             while sent < due:
-                send(data)
+                # A receiver that is not there (yet) refuses: the datagram counts as lost.
+                with contextlib.suppress(ConnectionRefusedError):
+                    send(data)
                 sent += 1
             if sent < total:
                 time.sleep(0.0005)
@@ -218,8 +221,21 @@ class Snmptrapd:
         self.proc = subprocess.Popen(
             argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        settle(self.count, 1, 2.0)  # a moment to bind
+        self._wait_bound()
         self.base = 0
+
+    def _wait_bound(self, limit: float = 60.0) -> None:
+        """Until snmptrapd's socket is in /proc/net/udp: on a loaded machine it may take
+        seconds to start, and a trap sent before then is refused, not counted."""
+        local = f"0100007F:{self.port:04X}"
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"snmptrapd exited with {self.proc.returncode}")
+            if local in Path("/proc/net/udp").read_text():
+                return
+            time.sleep(0.05)
+        raise SystemExit(f"snmptrapd did not bind udp:127.0.0.1:{self.port} in {limit:.0f} s")
 
     def count(self) -> int:
         try:
