@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -74,8 +74,15 @@ class TcpLimits:
 class SyslogTcpServer:
     """Accepts syslog over TCP (RFC 6587): each connection's framing is read per frame."""
 
-    def __init__(self, handle: SyslogHandler, counters: EventCounters, limits: TcpLimits) -> None:
+    def __init__(
+        self,
+        handle: SyslogHandler,
+        counters: EventCounters,
+        limits: TcpLimits,
+        room: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
         self._handle, self._counters, self._limits = handle, counters, limits
+        self._room = room  # returns when there is room for more events: TCP backpressure
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -109,7 +116,10 @@ class SyslogTcpServer:
     async def _frames(self, reader: asyncio.StreamReader, sender: str) -> None:
         framer, handle, counters = Framer(self._limits.max_frame), self._handle, self._counters
         timeout = self._limits.idle_timeout
+        room = self._room
         for _ in range(1 << 62):  # a connection lives as long as the client sends
+            if room is not None:
+                await room()  # the sender waits in its socket buffer, nothing is lost
             async with asyncio.timeout(timeout):
                 chunk = await reader.read(READ_CHUNK)
             if not chunk:

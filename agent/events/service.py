@@ -44,6 +44,11 @@ log = logging.getLogger(__name__)
 
 EVENT_KIND = "device-event"  # the result kind the collector stores as an event
 BUFFER_MAX = 100_000  # events waiting for the queue's writer; more are counted as buffer-full
+# TCP senders can wait (UDP ones cannot): past PAUSE_TCP_AT the TCP listener stops reading
+# until the writer has brought the buffer under RESUME_TCP_AT, so a TCP flood slows its
+# senders instead of filling the buffer that UDP senders need.
+PAUSE_TCP_AT = BUFFER_MAX // 2
+RESUME_TCP_AT = BUFFER_MAX // 4
 BATCH = 2000
 FLUSH_EVERY = 0.1  # seconds: an event reaches the disk queue this soon
 LINK_KINDS = ("linkDown", "linkUp")
@@ -81,6 +86,8 @@ class EventsService:
         self._servers: list[asyncio.Server] = []
         self._tcp: SyslogTcpServer | None = None
         self._added = asyncio.Event()
+        self._room = asyncio.Event()  # set: TCP listeners may read
+        self._room.set()
         self._writer: asyncio.Task[None] | None = None
         self.engine: LocalEngine | None = None  # ours: the authoritative engine of v3 informs
         self._informs = RecentInforms()
@@ -142,7 +149,9 @@ class EventsService:
         self._bind("syslog-udp", await _datagram_endpoint(address, protocol))
 
     async def _open_syslog_tcp(self, address: HostPort) -> None:
-        self._tcp = SyslogTcpServer(self.on_syslog, self.counters, self.options.tcp)
+        self._tcp = SyslogTcpServer(
+            self.on_syslog, self.counters, self.options.tcp, room=self._room.wait
+        )
         server = await open_tcp(self._tcp, address.host, address.port, self.options.tcp)
         self._servers.append(server)
         self.bound["syslog-tcp"] = server.sockets[0].getsockname()[:2]
@@ -204,6 +213,8 @@ class EventsService:
             return
         self.buffer.append(event)
         self._added.set()
+        if len(self.buffer) >= PAUSE_TCP_AT:
+            self._room.clear()
 
     async def _write(self, stop: asyncio.Event) -> None:
         while not stop.is_set() or self.buffer:
@@ -220,6 +231,8 @@ class EventsService:
         """Write what is buffered to the events queue (bounded batches)."""
         while self.buffer and self._sink is not None:
             batch = [self.buffer.popleft() for _ in range(min(BATCH, len(self.buffer)))]
+            if len(self.buffer) < RESUME_TCP_AT:
+                self._room.set()
             items = [Item(EVENT_KIND, e.payload(), e.at) for e in batch]
             await self._sink.put_events(items)
             self.counters.queued += len(items)

@@ -99,6 +99,7 @@ async def running_agent(
     *,
     host: str = "127.0.0.1",
     addresses: tuple[str, str] = ("127.0.0.1", "127.0.0.2"),
+    sink: KeepingSink | None = None,
 ) -> AsyncIterator[Running]:
     loopback = HostPort(host, 0)
     service = EventsService(
@@ -106,7 +107,7 @@ async def running_agent(
             loopback, loopback, limits or TcpLimits(), engine_file=tmp_path / "snmp-engine.json"
         )
     )
-    sink = KeepingSink()
+    sink = sink or KeepingSink()
     path = inventory(tmp_path / "inventory.json", addresses)
     agent = AgentLifecycle(
         InventoryFiles([path], AGENT), sink, FakeDevices().settings(), services=[service]
