@@ -224,8 +224,10 @@ def _v3_to_us(data: bytes, head: _Header, keys_for: KeysFor, engine: LocalEngine
     try:
         msg = _open(data, keys, user)
     except TrapError as exc:
-        column = DECRYPTION_ERRORS if isinstance(exc.__context__, DecryptionError) else 0
-        exc.reply = _unauthenticated(engine, head, column or WRONG_DIGESTS, None)
+        if exc.reason == "auth":  # a malformed message gets no Report: none says "malformed"
+            decrypt = isinstance(exc.__context__, DecryptionError)
+            column = DECRYPTION_ERRORS if decrypt else WRONG_DIGESTS
+            exc.reply = _unauthenticated(engine, head, column, None)
         raise
     if not engine.in_window(usm.boots, usm.time):
         raise TrapError(

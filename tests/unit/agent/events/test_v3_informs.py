@@ -16,10 +16,10 @@ IF_INDEX_2 = ("1.3.6.1.2.1.2.2.1.1.2", "i", "2")
 
 
 def _inform(target: str, *, auth: str = V3_AUTH, user: str = V3_USER, level: str = "authPriv",
-            retries: str = "0") -> tuple[str, ...]:  # fmt: skip
+            retries: str = "0", priv: str = V3_PRIV) -> tuple[str, ...]:  # fmt: skip
     return (
         "snmpinform", "-v3", "-u", user, "-l", level, "-a", "SHA", "-A", auth, "-x", "AES",
-        "-X", V3_PRIV, "-t", "2", "-r", retries, "--clientaddr=127.0.0.2", target, "", LINK_UP,
+        "-X", priv, "-t", "2", "-r", retries, "--clientaddr=127.0.0.2", target, "", LINK_UP,
         *IF_INDEX_2,
     )  # fmt: skip
 
@@ -51,10 +51,16 @@ async def test_a_wrong_key_or_unknown_user_fails_the_sender_and_is_counted(tmp_p
     async with running_agent(tmp_path) as agent:
         target = f"127.0.0.1:{agent.port('trap')}"
         code, out = await run_tool(*_inform(target, auth="not-the-right-key"))
-        assert code != 0, out  # our usmStatsWrongDigests Report, or a timeout: never a Response
+        assert code != 0, out  # never a Response
+        assert "Authentication failure" in out  # our usmStatsWrongDigests Report
         await wait_for(lambda: agent.dropped("trap", "auth") >= 1, what="the auth drop")
         code, out = await run_tool(*_inform(target, user="nobody"))
         assert code != 0, out
+        assert "Unknown user name" in out  # our usmStatsUnknownUserNames Report
+        code, out = await run_tool(*_inform(target, priv="not-the-right-priv"))
+        assert code != 0, out
+        assert "Decryption error" in out  # usmStatsDecryptionErrors: the auth key was right
+        await wait_for(lambda: agent.dropped("trap", "auth") >= 2, what="the decryption drop")
         await wait_for(lambda: agent.dropped("trap", "unknown-user") >= 1, what="unknown-user")
         assert not agent.sink.payloads(kind="linkUp")
         text = agent.metrics()
