@@ -71,3 +71,13 @@ async def test_an_explicit_ipv6_address_is_bound_as_given(tmp_path: Path) -> Non
         # The IPv6 socket alone: an IPv4 client at that port is refused.
         with pytest.raises(ConnectionRefusedError):
             await asyncio.open_connection("127.0.0.1", agent.port("syslog-tcp"))
+
+
+def test_listen_options_port_alone_is_every_address_of_both_families() -> None:
+    from netwarden.agent.agent_run import _listen_option
+    from netwarden.hostport import HostPort
+
+    assert _listen_option("--trap-listen", ":162") == HostPort(ANY, 162)
+    assert _listen_option("--trap-listen", "[::1]:162") == HostPort("::1", 162)
+    assert _listen_option("--trap-listen", "198.18.1.2:162") == HostPort("198.18.1.2", 162)
+    assert _listen_option("--syslog-listen", "off") is None
