@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,9 @@ import typer
 
 from netwarden.agent.configs.locations import store_path
 from netwarden.agent.event_loop import AgentEventLoop
+from netwarden.agent.events.local_engine import ENGINE_FILE
 from netwarden.agent.events.service import EventsOptions, EventsService
+from netwarden.agent.events.sockets import ANY
 from netwarden.agent.lifecycle import AgentLifecycle, RuntimeSettings
 from netwarden.agent.malloc_arenas import limit_malloc_arenas
 from netwarden.agent.parts import AgentPart, InventorySource, ResultSink
@@ -30,6 +33,8 @@ from netwarden.agent.ssh.netmiko_runner import NetmikoRunner
 from netwarden.agent.standalone import InventoryFiles, NoSink
 from netwarden.errors import UsageError
 from netwarden.hostport import HostPort, hostport_option
+
+ENGINE_FILE_ENV = "NETWARDEN_SNMP_ENGINE_FILE"
 
 if TYPE_CHECKING:
     from netwarden.agent.sync.collector_link import CollectorLink
@@ -110,6 +115,7 @@ def run_agent(options: RunOptions, enrolled: EnrolledMode, spool_dir: Path | Non
         EventsOptions(
             _listen_option("--trap-listen", options.trap_listen),
             _listen_option("--syslog-listen", options.syslog_listen),
+            engine_file=engine_file(enrolled.state_dir),
         )
     )
     if spool_dir is None:
@@ -129,12 +135,21 @@ def run_agent(options: RunOptions, enrolled: EnrolledMode, spool_dir: Path | Non
         runner.run(_serve(source, sink, settings, address, [push, events]))
 
 
+def engine_file(state_dir: Path | None) -> Path:
+    """Where the agent's SNMP engine ID and boots are kept: ``$NETWARDEN_SNMP_ENGINE_FILE``,
+    else the state dir's, else beside the default spool (a standalone agent has no state dir)."""
+    if os.environ.get(ENGINE_FILE_ENV):
+        return Path(os.environ[ENGINE_FILE_ENV])
+    return (state_dir or DEFAULT_SPOOL_DIR.parent) / ENGINE_FILE
+
+
 def _listen_option(option: str, text: str) -> HostPort | None:
     """An events listener's address; ``off`` turns it off, ``:PORT`` is every address."""
     if text.strip().lower() == "off":
         return None
-    # Devices on the agency LAN send to the agent's LAN address: every address by default.
-    return hostport_option(option, text, default_host="0.0.0.0")  # noqa: S104
+    # Devices on the agency LAN send to the agent's LAN address: every address of both
+    # families by default (ANY: one dual-stack socket, see agent/events/sockets.py).
+    return hostport_option(option, text, default_host=ANY)
 
 
 def _inventory_files(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -86,7 +87,7 @@ class _QueueSink:
 async def _serve(state: Path) -> None:
     from netwarden.agent.events.service import EventsOptions, EventsService
     from netwarden.agent.lifecycle import AgentLifecycle, RuntimeSettings
-    from netwarden.agent.snmp.engines import ENGINES, EngineName
+    from netwarden.agent.snmp.engines import EngineName, session_factory
     from netwarden.agent.standalone import InventoryFiles
     from netwarden.hostport import HostPort
 
@@ -103,7 +104,7 @@ async def _serve(state: Path) -> None:
     agent = AgentLifecycle(
         InventoryFiles([inventory], "agent-bench"),
         sink,
-        RuntimeSettings(ENGINES[EngineName.fast], probers=None),
+        RuntimeSettings(session_factory(EngineName.fast), probers=None),
         services=[events],
     )
     await agent.start("127.0.0.1", 0)
@@ -140,7 +141,9 @@ def send_at(port: int, data: bytes, rate: int, seconds: float) -> tuple[int, flo
         while sent < total:
             due = min(total, int((time.perf_counter() - start) * rate) + 1)
             while sent < due:
-                send(data)
+                # A receiver that is not there (yet) refuses: the datagram counts as lost.
+                with contextlib.suppress(ConnectionRefusedError):
+                    send(data)
                 sent += 1
             if sent < total:
                 time.sleep(0.0005)
@@ -218,8 +221,21 @@ class Snmptrapd:
         self.proc = subprocess.Popen(
             argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        settle(self.count, 1, 2.0)  # a moment to bind
+        self._wait_bound()
         self.base = 0
+
+    def _wait_bound(self, limit: float = 60.0) -> None:
+        """Until snmptrapd's socket is in /proc/net/udp: on a loaded machine it may take
+        seconds to start, and a trap sent before then is refused, not counted."""
+        local = f"0100007F:{self.port:04X}"
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"snmptrapd exited with {self.proc.returncode}")
+            if local in Path("/proc/net/udp").read_text():
+                return
+            time.sleep(0.05)
+        raise SystemExit(f"snmptrapd did not bind udp:127.0.0.1:{self.port} in {limit:.0f} s")
 
     def count(self) -> int:
         try:
@@ -266,6 +282,61 @@ def ladder(
     return rows
 
 
+def send_tcp_at(port: int, line: bytes, rate: int, seconds: float) -> tuple[int, float]:
+    """Send ``rate * seconds`` newline-framed lines over one TCP connection, paced as UDP is;
+    TCP pushes back instead of losing, so a rate the agent cannot take shows as a send that
+    takes longer than ``seconds``."""
+    total = int(rate * seconds)
+    frame = line + b"\n"
+    sent = 0
+    start = time.perf_counter()
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        while sent < total:
+            due = min(total, int((time.perf_counter() - start) * rate) + 1)
+            if due > sent:
+                sock.sendall(frame * (due - sent))  # one write per slice, as a relay batches
+                sent = due
+            if sent < total:
+                time.sleep(0.0005)
+    return sent, time.perf_counter() - start
+
+
+def tcp_ladder(
+    port: int, line: bytes, count: Callable[[], int], *, rates: list[int], seconds: float
+) -> list[dict[str, Any]]:
+    """Sustained: every line counted, and the sending kept pace (within 5 % of ``seconds``)."""
+    rows = []
+    for rate in rates:
+        before = count()
+        sent, took = send_tcp_at(port, line, rate, seconds)
+        got = settle(count, before + sent) - before
+        kept_pace = took <= seconds * 1.05
+        row = {
+            "receiver": "agent-syslog-tcp",
+            "offered": rate,
+            "sent": sent,
+            "send_seconds": round(took, 3),
+            "received": got,
+            "lost": sent - got if kept_pace else max(1, sent - got),
+        }
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+        if row["lost"]:
+            break
+    return rows
+
+
+def default_rates(start: int, top: int) -> list[int]:
+    """A doubling ladder from ``start``, with 2,000-step rungs from 8,000 to 16,000 where the
+    syslog target (10,000/s) lies."""
+    rates, r = [], start
+    while r <= top:
+        rates.append(r)
+        r *= 2
+    fine = [n for n in range(8000, 16001, 2000) if start <= n <= top]
+    return sorted({*rates, *fine})
+
+
 def best(rows: list[dict[str, Any]]) -> int:
     return max((r["offered"] for r in rows if r["lost"] == 0), default=0)
 
@@ -276,61 +347,69 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--start-rate", type=int, default=1000)
     parser.add_argument("--max-rate", type=int, default=128_000)
+    parser.add_argument("--rates", help="comma-separated offered rates (default: the ladder)")
+    parser.add_argument("--only", choices=("traps", "syslog"), help="one half of the bench")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     if args.serve is not None:
         serve(args.serve)
         return
     os.sched_setaffinity(0, {SENDER_CPU})
-    rates, r = [], args.start_rate
-    while r <= args.max_rate:
-        rates.append(r)
-        r *= 2
+    if args.rates:
+        rates = [int(r) for r in args.rates.split(",")]
+    else:
+        rates = default_rates(args.start_rate, args.max_rate)
+    result = run(rates, args.seconds, args.only)
+    print(json.dumps({k: v for k, v in result.items() if k != "rows"}, indent=2))
+    if args.json is not None:
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+def run(rates: list[int], seconds: float, only: str | None) -> dict[str, Any]:
     trap = trap_bytes()
+    agent_traps: list[dict[str, Any]] = []
+    trapd_traps: list[dict[str, Any]] = []
+    syslog_rows: list[dict[str, Any]] = []
+    tcp_rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="nw-bench-events-") as tmp_name:
         tmp = Path(tmp_name)
         agent = Agent(tmp)
+        queued = lambda: int(agent.counters()["queued"])  # noqa: E731
         try:
             # The agent process is pinned to CPU 0 by itself; its queue thread shares the core.
-            agent_traps = ladder(
-                "agent",
-                agent.ports["trap"],
-                trap,
-                lambda: int(agent.counters()["queued"]),
-                rates=rates,
-                seconds=args.seconds,
-            )
-            trapd = Snmptrapd(tmp)
-            try:
-                trapd_traps = ladder(
-                    "snmptrapd", trapd.port, trap, trapd.count, rates=rates, seconds=args.seconds
+            if only != "syslog":
+                agent_traps = ladder(
+                    "agent", agent.ports["trap"], trap, queued, rates=rates, seconds=seconds
                 )
-            finally:
-                trapd.stop()
-            syslog_rows = ladder(
-                "agent-syslog",
-                agent.ports["syslog-udp"],
-                LINE,
-                lambda: int(agent.counters()["queued"]),
-                rates=rates,
-                seconds=args.seconds,
-            )
+                trapd = Snmptrapd(tmp)
+                try:
+                    trapd_traps = ladder(
+                        "snmptrapd", trapd.port, trap, trapd.count, rates=rates, seconds=seconds
+                    )
+                finally:
+                    trapd.stop()
+            if only != "traps":
+                syslog_rows = ladder(
+                    "agent-syslog", agent.ports["syslog-udp"], LINE, queued, rates=rates,
+                    seconds=seconds,
+                )  # fmt: skip
+                tcp_rows = tcp_ladder(
+                    agent.ports["syslog-tcp"], LINE, queued, rates=rates, seconds=seconds
+                )
             final = agent.counters()
         finally:
             agent.stop()
-    result = {
+    return {
         "agent_traps_per_s": best(agent_traps),
         "snmptrapd_traps_per_s": best(trapd_traps),
         "agent_syslog_per_s": best(syslog_rows),
+        "agent_syslog_tcp_per_s": best(tcp_rows),
         "ratio_traps": round(best(agent_traps) / max(1, best(trapd_traps)), 2),
         "ratio_syslog_target": round(best(syslog_rows) / 10_000, 2),
         "agent_dropped": final["dropped"],
         "load_average": os.getloadavg(),
-        "rows": agent_traps + trapd_traps + syslog_rows,
+        "rows": agent_traps + trapd_traps + syslog_rows + tcp_rows,
     }
-    print(json.dumps({k: v for k, v in result.items() if k != "rows"}, indent=2))
-    if args.json is not None:
-        args.json.write_text(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   python3 python3-venv            # the runtime
   snmpd snmp                      # net-snmp: lab devices' agents and the reference client
+  snmptrapd                       # net-snmp: the anchor the events benchmark compares against
   openssh-server openssh-client   # sshd for lab devices (Linux shell and IOS-like CLI)
   iproute2 nftables ethtool       # namespaces, NAT, offload switches for the WAN bridge
   iputils-ping curl openssl procps util-linux passwd

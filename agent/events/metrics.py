@@ -14,7 +14,7 @@ from netwarden.agent.sync.disk_queue import DROP_REASONS, QueueStats
 # Every reason each listener can count, exported from 0 so the first one is a visible increase.
 DROP_REASONS_BY_LISTENER = {
     "trap": ("malformed", "not-notification", "version", "auth", "unknown-user", "engine-id",
-             "oversized"),
+             "oversized", "not-in-time-window", "duplicate"),
     "syslog-udp": ("oversized", "invalid-utf8", "no-pri"),
     "syslog-tcp": ("oversized", "idle-timeout", "too-many-connections", "invalid-utf8",
                    "no-pri", "bad-frame"),

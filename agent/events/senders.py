@@ -20,6 +20,7 @@ from netwarden.agent.snmp.types import V3Credentials
 from netwarden.agent.snmp.usm import LocalKeys
 
 KEY_CACHE_MAX = 4096
+FOUND_CACHE_MAX = 65536  # senders remembered between inventory loads
 
 
 class SenderDirectory:
@@ -28,20 +29,33 @@ class SenderDirectory:
         self._stamp = -1.0
         self._by_address: dict[str, PolledDevice] = {}
         self._keys: dict[tuple[str, str, bytes], LocalKeys | None] = {}
+        self._found: dict[str, tuple[Sender, PolledDevice | None]] = {}
         self._resolving: set[asyncio.Task[None]] = set()
 
     def find(self, address: str) -> tuple[Sender, PolledDevice | None]:
         if self._runtime.reload_time != self._stamp:
             self._rebuild()
+        found = self._found.get(address)
+        if found is None:
+            # Parsing the address costs more than the rest of a syslog line: once per sender.
+            if len(self._found) >= FOUND_CACHE_MAX:
+                self._found.clear()  # only a flood of spoofed sources gets here
+            found = self._found[address] = self._lookup(address)
+        return found
+
+    def _lookup(self, address: str) -> tuple[Sender, PolledDevice | None]:
         polled = self._by_address.get(_canonical(address))
         if polled is None:
             return Sender(address), None
         info = polled.info
         return Sender(address, info.device, info.site, info.role), polled
 
-    def keys(self, polled: PolledDevice | None, user: str, engine_id: bytes) -> LocalKeys | None:
-        """The sender's v3 keys for ``user`` localised to ``engine_id`` (the sender's own engine:
-        a notification's authoritative engine is its sender's), None if it has no such user."""
+    def keys(
+        self, polled: PolledDevice | None, user: str, engine_id: bytes, *, ours: bool = False
+    ) -> LocalKeys | None:
+        """The sender's v3 keys for ``user`` localised to ``engine_id``, None if it has no such
+        user. A trap's authoritative engine is its sender's (checked against the one the poller
+        discovered); an inform's is ours (``ours``)."""
         if polled is None or polled.target is None:
             return None
         creds = polled.target.credentials
@@ -50,7 +64,7 @@ class SenderDirectory:
         if creds.auth_protocol is None:
             return None
         discovered = getattr(polled.session, "engine_id", None)
-        if isinstance(discovered, bytes) and discovered != engine_id:
+        if not ours and isinstance(discovered, bytes) and discovered != engine_id:
             # Not the engine the poller talks to: a replay, or a box answering in its place.
             raise TrapError(
                 "engine-id",
@@ -67,6 +81,7 @@ class SenderDirectory:
     def _rebuild(self) -> None:
         self._stamp = self._runtime.reload_time
         self._keys.clear()
+        self._found.clear()
         by_address: dict[str, PolledDevice] = {}
         names: list[tuple[str, PolledDevice]] = []
         for polled in self._runtime.devices.values():
@@ -95,6 +110,7 @@ class SenderDirectory:
                 continue
             for info in infos:
                 by_address.setdefault(_canonical(str(info[4][0])), polled)
+            self._found.clear()  # a sender seen before its name resolved is known now
 
 
 def _canonical(address: str) -> str:

@@ -9,14 +9,17 @@ counted in /metrics and logged at debug level only.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import socket
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from netwarden.agent.events.inform_dedupe import RecentInforms
 from netwarden.agent.events.listeners import (
     SyslogTcpServer,
     SyslogUdpProtocol,
@@ -24,12 +27,16 @@ from netwarden.agent.events.listeners import (
     TrapProtocol,
     open_tcp,
 )
+from netwarden.agent.events.local_engine import LocalEngine
 from netwarden.agent.events.metrics import EventCounters, EventsCollector
-from netwarden.agent.events.normalise import DeviceEvent, Sender, syslog_event, trap_event
+from netwarden.agent.events.normalise import DeviceEvent, syslog_event, trap_event
 from netwarden.agent.events.senders import SenderDirectory
+from netwarden.agent.events.sockets import ANY, any_address_socket
 from netwarden.agent.events.syslog_parse import parse_syslog
-from netwarden.agent.events.trap_decode import TrapError, decode_notification
+from netwarden.agent.events.trap_decode import Report, TrapError, decode_notification
+from netwarden.agent.events.udp_reader import UdpReader
 from netwarden.agent.parts import AgentContext
+from netwarden.agent.snmp.ber import PduType
 from netwarden.agent.sync.disk_queue import Item, QueueStats
 from netwarden.hostport import HostPort, format_hostport
 
@@ -37,6 +44,11 @@ log = logging.getLogger(__name__)
 
 EVENT_KIND = "device-event"  # the result kind the collector stores as an event
 BUFFER_MAX = 100_000  # events waiting for the queue's writer; more are counted as buffer-full
+# TCP senders can wait (UDP ones cannot): past PAUSE_TCP_AT the TCP listener stops reading
+# until the writer has brought the buffer under RESUME_TCP_AT, so a TCP flood slows its
+# senders instead of filling the buffer that UDP senders need.
+PAUSE_TCP_AT = BUFFER_MAX // 2
+RESUME_TCP_AT = BUFFER_MAX // 4
 BATCH = 2000
 FLUSH_EVERY = 0.1  # seconds: an event reaches the disk queue this soon
 LINK_KINDS = ("linkDown", "linkUp")
@@ -57,6 +69,7 @@ class EventsOptions:
     trap: HostPort | None  # None: no trap listener
     syslog: HostPort | None  # None: no syslog listeners
     tcp: TcpLimits = field(default_factory=TcpLimits)
+    engine_file: Path | None = None  # where our SNMP engine ID and boots are kept
 
 
 class EventsService:
@@ -73,9 +86,16 @@ class EventsService:
         self._servers: list[asyncio.Server] = []
         self._tcp: SyslogTcpServer | None = None
         self._added = asyncio.Event()
+        self._room = asyncio.Event()  # set: TCP listeners may read
+        self._room.set()
         self._writer: asyncio.Task[None] | None = None
+        self.engine: LocalEngine | None = None  # ours: the authoritative engine of v3 informs
+        self._informs = RecentInforms()
 
     async def start(self, agent: AgentContext) -> None:
+        if self.options.trap is not None:
+            # A file read and an fsync: off the event loop, once.
+            self.engine = await asyncio.to_thread(LocalEngine.load, self.options.engine_file)
         self._sink = agent.sink if isinstance(agent.sink, EventSink) else None
         self._senders = SenderDirectory(agent.runtime)
         sink = self._sink
@@ -121,21 +141,17 @@ class EventsService:
             del self.bound["syslog-udp"]
 
     async def _open_trap(self, address: HostPort) -> None:
-        loop = asyncio.get_running_loop()
-        transport, _ = await loop.create_datagram_endpoint(
-            lambda: TrapProtocol(self.on_trap, self.counters), local_addr=address
-        )
-        self._bind("trap", transport)
+        protocol = TrapProtocol(self.on_trap, self.counters)
+        self._bind("trap", await _datagram_endpoint(address, protocol))
 
     async def _open_syslog_udp(self, address: HostPort) -> None:
-        loop = asyncio.get_running_loop()
-        transport, _ = await loop.create_datagram_endpoint(
-            lambda: SyslogUdpProtocol(self.on_syslog, self.counters), local_addr=address
-        )
-        self._bind("syslog-udp", transport)
+        protocol = SyslogUdpProtocol(self.on_syslog, self.counters)
+        self._bind("syslog-udp", await _datagram_endpoint(address, protocol))
 
     async def _open_syslog_tcp(self, address: HostPort) -> None:
-        self._tcp = SyslogTcpServer(self.on_syslog, self.counters, self.options.tcp)
+        self._tcp = SyslogTcpServer(
+            self.on_syslog, self.counters, self.options.tcp, room=self._room.wait
+        )
         server = await open_tcp(self._tcp, address.host, address.port, self.options.tcp)
         self._servers.append(server)
         self.bound["syslog-tcp"] = server.sockets[0].getsockname()[:2]
@@ -149,20 +165,28 @@ class EventsService:
 
     # --- handlers (on the event loop, synchronous) -----------------------------------
     def on_trap(self, data: bytes, address: str) -> bytes | None:
-        senders = self._senders
+        senders, engine = self._senders, self.engine
         assert senders is not None
         sender, polled = senders.find(address)
+        ours = engine.engine_id if engine is not None else None
         try:
-            note = decode_notification(data, lambda user, eid: senders.keys(polled, user, eid))
+            note = decode_notification(
+                data, lambda user, eid: senders.keys(polled, user, eid, ours=eid == ours), engine
+            )
         except TrapError as exc:
             self.counters.drop("trap", exc.reason)
             log.debug("trap from %s refused: %s", address, exc)
-            return None
+            return exc.reply
+        if isinstance(note, Report):
+            return note.reply  # engine discovery: a step of the protocol, not an event
+        if note.pdu.type is PduType.INFORM and not self._informs.first_time(
+            (address, note.community or (note.user or "").encode(), note.pdu.request_id)
+        ):
+            self.counters.drop("trap", "duplicate")  # answered again, kept once
+            return note.reply
         names = polled.poller.if_names() if polled is not None and polled.poller else {}
         event = trap_event(note, sender, time.time(), names)
-        self.counters.traps[
-            (*_labels(sender), event.kind if event.kind != "other" else "other")
-        ] += 1
+        self.counters.traps[(*sender.labels, event.kind if event.kind != "other" else "other")] += 1
         self._keep(event)
         return note.reply
 
@@ -173,12 +197,12 @@ class EventsService:
         for flag in msg.flags:
             self.counters.drop(listener, flag)  # counted, and the message is still kept
         event = syslog_event(msg, sender, time.time())
-        self.counters.syslog[(*_labels(sender), msg.severity_name)] += 1
+        self.counters.syslog[(*sender.labels, msg.severity_name)] += 1
         self._keep(event)
 
     def _keep(self, event: DeviceEvent) -> None:
         if event.kind in LINK_KINDS and event.sender.device is not None:
-            key = (*_labels(event.sender), str(event.if_index or ""), event.if_name or "",
+            key = (*event.sender.labels, str(event.if_index or ""), event.if_name or "",
                    event.kind)  # fmt: skip
             self.counters.if_events[key] = event.at
         if self._sink is None:
@@ -189,6 +213,8 @@ class EventsService:
             return
         self.buffer.append(event)
         self._added.set()
+        if len(self.buffer) >= PAUSE_TCP_AT:
+            self._room.clear()
 
     async def _write(self, stop: asyncio.Event) -> None:
         while not stop.is_set() or self.buffer:
@@ -205,6 +231,8 @@ class EventsService:
         """Write what is buffered to the events queue (bounded batches)."""
         while self.buffer and self._sink is not None:
             batch = [self.buffer.popleft() for _ in range(min(BATCH, len(self.buffer)))]
+            if len(self.buffer) < RESUME_TCP_AT:
+                self._room.set()
             items = [Item(EVENT_KIND, e.payload(), e.at) for e in batch]
             await self._sink.put_events(items)
             self.counters.queued += len(items)
@@ -224,6 +252,38 @@ class EventsService:
         await self.flush()  # what was received before the stop is kept
 
 
+async def _datagram_endpoint(
+    address: HostPort, protocol: asyncio.DatagramProtocol
+) -> asyncio.BaseTransport:
+    if address.host == ANY:
+        sock = any_address_socket(socket.SOCK_DGRAM, address.port)
+    else:
+        sock = await _bound_udp(address)
+    try:
+        return UdpReader(sock, protocol)
+    except BaseException:
+        sock.close()
+        raise
+
+
+async def _bound_udp(address: HostPort) -> socket.socket:
+    """A UDP socket bound to ``address`` (an address literal, or a name resolved off the loop)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(
+        address.host, address.port, type=socket.SOCK_DGRAM
+    )
+    if not infos:
+        raise OSError(errno.EADDRNOTAVAIL, f"{address.host} has no address")
+    family, kind, proto, _, where = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setblocking(False)
+        sock.bind(where)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 def _grow_receive_buffer(sock: socket.socket) -> None:
     """A storm (a flapping core port, a syslog burst) must wait in the kernel, not be lost
     there: ask for RECEIVE_BUFFER (root may exceed net.core.rmem_max; others get what it
@@ -237,7 +297,3 @@ def _grow_receive_buffer(sock: socket.socket) -> None:
             return
         except OSError:
             continue
-
-
-def _labels(sender: Sender) -> tuple[str, str, str]:
-    return (sender.device or "unknown", sender.site or "", sender.role or "")

@@ -24,7 +24,7 @@ from netwarden.agent.snmp.ber import (
     read_octets,
 )
 from netwarden.agent.snmp.types import Tag
-from netwarden.agent.snmp.usm import FLAG_AUTH, FLAG_PRIV, LocalKeys, UsmError
+from netwarden.agent.snmp.usm import FLAG_AUTH, FLAG_PRIV, DecryptionError, LocalKeys, UsmError
 
 VERSION_2C = 1
 VERSION_3 = 3
@@ -166,11 +166,22 @@ def _read_usm(data: bytes, pos: int, end: int) -> tuple[UsmParams, int, int]:
 def read_usm_params(data: bytes) -> UsmParams:
     """The USM parameters of a v3 message, unchecked (an agent needs the user name to pick
     the keys that check the rest)."""
+    return read_v3_header(data)[2]
+
+
+def read_v3_header(data: bytes) -> tuple[int, int, UsmParams]:
+    """(msgID, msgFlags, USM parameters) of a v3 message, unchecked: what a Report to a
+    message that cannot be opened is built from."""
     version, pos, end = _message_start(data)
     if version != VERSION_3:
         raise BerError(f"not an SNMPv3 message (version {version})")
-    _, pos = expect(data, pos, end, SEQUENCE)
-    return _read_usm(data, pos, end)[0]
+    start, pos = expect(data, pos, end, SEQUENCE)
+    msg_id, p = read_integer(data, start, pos)
+    _, p = read_integer(data, p, pos)
+    flag_octets, _ = read_octets(data, p, pos)
+    if len(flag_octets) != 1:
+        raise BerError("msgFlags is not one octet")
+    return msg_id, flag_octets[0], _read_usm(data, pos, end)[0]
 
 
 def _check_mac(data: bytes, usm: UsmParams, auth_at: int, keys: LocalKeys | None) -> None:
@@ -209,7 +220,7 @@ def open_v3(data: bytes, keys: LocalKeys | None) -> V3Message:
         try:
             ctx_id, ctx_name, pdu = _read_scoped_pdu(scoped, 0, len(scoped), padded=True)
         except BerError as exc:
-            raise UsmError(f"decryption error (privacy key mismatch?): {exc}") from None
+            raise DecryptionError(f"decryption error (privacy key mismatch?): {exc}") from None
     else:
         ctx_id, ctx_name, pdu = _read_scoped_pdu(data, pos, end, padded=False)
     auth = bool(flags & FLAG_AUTH)

@@ -57,6 +57,10 @@ class UsmError(Exception):
     """A message failed authentication or decryption (maps to ``Reason.auth``)."""
 
 
+class DecryptionError(UsmError):
+    """The message was authentic but does not decrypt (usmStatsDecryptionErrors)."""
+
+
 def _auth(protocol: str) -> _Auth:
     try:
         return AUTH_PROTOCOLS[protocol]
@@ -153,10 +157,10 @@ class LocalKeys:
         if self._cipher is None:
             raise UsmError("encrypted message but no privacy protocol configured")
         if len(salt) != 8:
-            raise UsmError("decryption error: privacy parameters are not 8 octets")
+            raise DecryptionError("decryption error: privacy parameters are not 8 octets")
         if self.priv == "des":
             if len(ciphertext) % 8:
-                raise UsmError("decryption error: DES ciphertext is not whole blocks")
+                raise DecryptionError("decryption error: DES ciphertext is not whole blocks")
             iv = bytes(a ^ b for a, b in zip(salt, self._pre_iv, strict=True))
             mode = ciphers.cbc(iv)
         else:

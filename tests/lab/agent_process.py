@@ -52,6 +52,7 @@ class AgentProcess:
         env = {
             "NETWARDEN_CONFIG_STORE": str(log.parent / f"configs-{agent}"),
             "NETWARDEN_KNOWN_HOSTS": str(log.parent / f"known_hosts-{agent}"),
+            "NETWARDEN_SNMP_ENGINE_FILE": str(log.parent / f"snmp-engine-{agent}.json"),
             **os.environ,
         }
         with log.open("wb") as out:

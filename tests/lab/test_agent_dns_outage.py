@@ -107,7 +107,10 @@ class OutageAgent:
         self.port = free_port()
         argv = [sys.executable, "-m", "netwarden", "agent", "run", "-i", str(inventory),
                 "--agent", "a", "--listen", f"127.0.0.1:{self.port}"]  # fmt: skip
-        env = {"NETWARDEN_CONFIG_STORE": str(log.parent / "configs")}
+        env = {
+            "NETWARDEN_CONFIG_STORE": str(log.parent / "configs"),
+            "NETWARDEN_SNMP_ENGINE_FILE": str(log.parent / "snmp-engine.json"),
+        }
         self.log = log
         with log.open("wb") as out:
             self.proc = subprocess.Popen(

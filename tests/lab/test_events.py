@@ -296,3 +296,36 @@ def test_a_v3_trap_with_a_wrong_key_is_counted_as_an_auth_error(events: Events) 
         20,
         describe=lambda: _trap_state(events),
     )
+
+
+def _inform(events: Events, auth: str, marker: int) -> subprocess.CompletedProcess[str]:
+    """A v3 authPriv inform from the switch's address to the agent: net-snmp discovers the
+    agent's own engine first (the receiver of an inform is authoritative)."""
+    argv = [
+        "ip", "netns", "exec", AGENT_NS, "snmpinform", "-v3", "-u", SNMP_V3_USER,
+        "-l", "authPriv", "-a", "SHA", "-A", auth, "-x", "AES",
+        "-X", events.lab.secret("snmp-priv"), "-t", "3", "-r", "1",
+        f"{AGENT_ADDRESS}:162", "", f"1.3.6.1.4.1.99999.0.{marker}",
+    ]  # fmt: skip
+    return subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+
+
+def test_a_v3_inform_is_answered_by_the_agents_own_engine(events: Events) -> None:
+    marker = time.time_ns() % 1_000_000
+    done = _inform(events, events.lab.secret("snmp-auth"), marker)
+    assert done.returncode == 0, done.stderr  # snmpinform got the agent's Response
+    oid = f"1.3.6.1.4.1.99999.0.{marker}"
+    event = wait_for("the inform in events tail", lambda: events.tail.find(trap_oid=oid), 30)
+    assert (event["device"], event["version"], event["pdu"]) == (SWITCH, "v3", "inform")
+    engine = json.loads((events.agent.state_dir / "snmp-engine.json").read_text())
+    assert engine["engine_id"].startswith("80007ed905") and engine["boots"] >= 1
+    before = events.agent.value("netwarden_events_dropped_total", listener="trap", reason="auth")
+    assert _inform(events, "not-the-lab-key", marker + 1).returncode != 0
+    wait_for(
+        "the wrong key counted",
+        lambda: (
+            (events.agent.value("netwarden_events_dropped_total", listener="trap", reason="auth")
+             or 0) > (before or 0)
+        ),
+        20,
+    )  # fmt: skip

@@ -53,11 +53,11 @@ class KeepingSink:
         ]
 
 
-def inventory(path: Path) -> Path:
+def inventory(path: Path, addresses: tuple[str, str] = ("127.0.0.1", "127.0.0.2")) -> Path:
     """sw-1 at 127.0.0.1 (v2c), sw-3 at 127.0.0.2 (v3 authPriv): loopback senders."""
     doc = assignment(("sw-1", "sw-3"))
-    doc["devices"][0]["address"] = "127.0.0.1"
-    doc["devices"][1]["address"] = "127.0.0.2"
+    doc["devices"][0]["address"] = addresses[0]
+    doc["devices"][1]["address"] = addresses[1]
     doc["devices"][1]["snmp"]["credential"] = "snmp-v3"
     doc["credentials"]["snmp-v3"] = {
         "snmp": {
@@ -93,11 +93,22 @@ class Running:
 
 
 @asynccontextmanager
-async def running_agent(tmp_path: Path, limits: TcpLimits | None = None) -> AsyncIterator[Running]:
-    loopback = HostPort("127.0.0.1", 0)
-    service = EventsService(EventsOptions(loopback, loopback, limits or TcpLimits()))
-    sink = KeepingSink()
-    path = inventory(tmp_path / "inventory.json")
+async def running_agent(
+    tmp_path: Path,
+    limits: TcpLimits | None = None,
+    *,
+    host: str = "127.0.0.1",
+    addresses: tuple[str, str] = ("127.0.0.1", "127.0.0.2"),
+    sink: KeepingSink | None = None,
+) -> AsyncIterator[Running]:
+    loopback = HostPort(host, 0)
+    service = EventsService(
+        EventsOptions(
+            loopback, loopback, limits or TcpLimits(), engine_file=tmp_path / "snmp-engine.json"
+        )
+    )
+    sink = sink or KeepingSink()
+    path = inventory(tmp_path / "inventory.json", addresses)
     agent = AgentLifecycle(
         InventoryFiles([path], AGENT), sink, FakeDevices().settings(), services=[service]
     )

@@ -119,7 +119,9 @@ async def test_fuzz_10000_datagrams_per_udp_listener_every_one_counted(tmp_path:
         reasons = {
             r for (lst, r), n in agent.service.counters.dropped.items() if lst == "trap" and n
         }
-        assert {"malformed"} <= reasons <= {"malformed", "not-notification", "version"}
+        # A mutant turned into an inform with the request-id of an earlier one is a retry.
+        allowed = {"malformed", "not-notification", "version", "duplicate"}
+        assert {"malformed"} <= reasons <= allowed
         line = b"<189>Dec  7 04:00:00 sw-1 %SYS-5-CONFIG_I: Configured from console by admin"
         lines = _mutants(SEED + 1, line, FUZZ)
         await _send_paced(agent, agent.port("syslog-udp"), lines, lambda: _syslog_seen(agent))
@@ -198,22 +200,30 @@ async def test_a_1mb_line_is_skipped_in_bounded_memory_and_the_connection_goes_o
 
 
 @run_async
-async def test_a_half_frame_times_out_and_1000_idle_connections_are_held_cheaply(
-    tmp_path: Path,
-) -> None:
-    async with running_agent(tmp_path, TcpLimits(max_connections=1000, idle_timeout=3.0)) as agent:
-        port = agent.port("syslog-tcp")
-        _, half = await asyncio.open_connection("127.0.0.1", port)
+async def test_a_half_frame_times_out(tmp_path: Path) -> None:
+    async with running_agent(tmp_path, TcpLimits(idle_timeout=1.0)) as agent:
+        _, half = await asyncio.open_connection("127.0.0.1", agent.port("syslog-tcp"))
         half.write(b"100 only part of the frame")
         await half.drain()
         await wait_for(lambda: agent.dropped("syslog-tcp", "idle-timeout") == 1, 20, "the timeout")
+        await _still_answers(agent)
+        half.close()
+
+
+@run_async
+async def test_1000_idle_connections_are_held_cheaply(tmp_path: Path) -> None:
+    # The idle timeout is far beyond the time it takes to open 1,000 connections on a loaded
+    # machine (with tracemalloc on): otherwise the first ones time out before the last open.
+    limits = TcpLimits(max_connections=1000, idle_timeout=300.0)
+    async with running_agent(tmp_path, limits) as agent:
+        port = agent.port("syslog-tcp")
         tracemalloc.start()
         try:
             writers = []
             for _ in range(1000):
                 _, w = await asyncio.open_connection("127.0.0.1", port)
                 writers.append(w)
-            await wait_for(lambda: agent.service.counters.tcp_connections == 1000, 30, "1000 open")
+            await wait_for(lambda: agent.service.counters.tcp_connections == 1000, 60, "1000 open")
             memory, _ = tracemalloc.get_traced_memory()
             _, extra = await asyncio.open_connection("127.0.0.1", port)  # the 1001st
             await wait_for(
@@ -226,7 +236,7 @@ async def test_a_half_frame_times_out_and_1000_idle_connections_are_held_cheaply
         # Both ends of each connection live in this process: well under 64 KiB a connection.
         assert memory < 1000 * 64 * 1024, memory
         await _still_answers(agent)
-        for w in [half, extra, *writers]:
+        for w in [extra, *writers]:
             w.close()
         await wait_for(
             lambda: agent.service.counters.tcp_connections == 0,

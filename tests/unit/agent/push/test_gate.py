@@ -90,7 +90,8 @@ def _modules_of_agent_run(tmp_path: Path, metrics: str) -> list[str]:
         [sys.executable, "-c", _PROBE, str(port), "-i", str(inventory), "--agent", AGENT,
          "--listen", f"127.0.0.1:{port}", "--spool-dir", str(tmp_path / "spool")],
         capture_output=True, text=True, timeout=120, check=False,
-        env={**os.environ, COMMUNITY_ENV: "public"},
+        env={**os.environ, COMMUNITY_ENV: "public",
+             "NETWARDEN_SNMP_ENGINE_FILE": str(tmp_path / "snmp-engine.json")},
     )  # fmt: skip
     lines = [line for line in done.stderr.splitlines() if line.startswith("MODULES ")]
     assert lines, done.stderr
