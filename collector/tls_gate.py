@@ -10,10 +10,8 @@ without ``ssl`` and each accepted connection meets this gate first, which:
 * counts it (``ConnectionStats.enter``) and, when a limit is reached, aborts it at once: no TLS
   and no HTTP answer (there is nothing to speak TLS with yet); the refusal is counted by
   reason as in plain HTTP;
-* otherwise upgrades it with ``loop.start_tls`` (bounded by ``TLS_HANDSHAKE_TIMEOUT``), when
-  the handshake pacer gives it its turn (``handshake_pacing.py``: a burst of handshakes must
-  not stall the loop), and hands the TLS transport, with the connection's admission, to the
-  HTTP protocol;
+* otherwise upgrades it with ``loop.start_tls`` (bounded by ``TLS_HANDSHAKE_TIMEOUT``) and
+  hands the TLS transport, with the connection's admission, to the HTTP protocol;
 * releases the admission itself if the handshake fails, times out or the client leaves first:
   every connection is counted once and released once (``Admission.release``).
 
@@ -33,7 +31,6 @@ from typing import cast
 
 from netwarden.collector.connections import TLS_HANDSHAKE_TIMEOUT, Admission, ConnectionStats
 from netwarden.collector.guarded_protocol import GuardedHttpToolsProtocol
-from netwarden.collector.handshake_pacing import HandshakePacer
 
 
 class TlsGate(asyncio.Protocol):
@@ -44,13 +41,10 @@ class TlsGate(asyncio.Protocol):
         stats: ConnectionStats,
         context: ssl.SSLContext,
         make_protocol: Callable[[], GuardedHttpToolsProtocol],
-        pacer: HandshakePacer,
         handshake_timeout: float = TLS_HANDSHAKE_TIMEOUT,
     ) -> None:
         self.stats, self.context, self.make_protocol = stats, context, make_protocol
-        self.pacer = pacer
         self.handshake_timeout = handshake_timeout
-        self.transport: asyncio.Transport | None = None
         self.admission: Admission | None = None
         self.protocol: GuardedHttpToolsProtocol | None = None  # once handed over
         self.raw = True  # start_tls has not taken the connection yet
@@ -68,31 +62,17 @@ class TlsGate(asyncio.Protocol):
             stream.abort()  # before any TLS byte: refusing costs no handshake
             return
         self.admission = entered
-        self.transport = stream
-        self.pacer.submit(self._start)
-
-    def _start(self) -> None:
-        """Its turn to shake hands (handshake_pacing.py)."""
-        if self.lost or self.transport is None:
-            return  # gone while it waited: already released
         loop = asyncio.get_running_loop()
-        self.task = loop.create_task(self._upgrade(self.transport))
+        self.task = loop.create_task(self._upgrade(stream))
         # Runs right after the task's first step, which is start_tls up to its wait: the TLS
         # layer is then the transport's protocol and has not begun its handshake yet.
-        loop.call_soon(self._pass_on_hello, self.transport)
+        loop.call_soon(self._pass_on_hello, stream)
 
     def data_received(self, data: bytes) -> None:
         # Before start_tls: the ClientHello (uvloop starts reading once connection_made
-        # returns, so pausing there would not hold it in the socket); reading then pauses
-        # until start_tls resumes it, so a client cannot pile up bytes while it waits its
-        # turn. After the handshake: requests sent with its end, before the HTTP protocol has
-        # taken over.
-        if self.raw:
-            self.hello.append(data)
-            if self.transport is not None:
-                self.transport.pause_reading()
-            return
-        self.early.append(data)
+        # returns, so pausing here would not hold it in the socket). After the handshake:
+        # requests sent with its end, before the HTTP protocol has taken over.
+        (self.hello if self.raw else self.early).append(data)
 
     def _pass_on_hello(self, transport: asyncio.Transport) -> None:
         """Give the TLS layer what the gate read before it existed, through its (buffered)
@@ -182,9 +162,6 @@ def gate_factory(
     context: ssl.SSLContext,
     make_protocol: Callable[[], GuardedHttpToolsProtocol],
     handshake_timeout: float = TLS_HANDSHAKE_TIMEOUT,
-    pacer: HandshakePacer | None = None,
 ) -> Callable[[], TlsGate]:
-    """The protocol factory for a server created without ``ssl``: a gate per connection, its
-    handshakes paced together (``pacer``, by default one for this server)."""
-    shared = pacer or HandshakePacer()
-    return lambda: TlsGate(stats, context, make_protocol, shared, handshake_timeout)
+    """The protocol factory for a server created without ``ssl``: a gate per connection."""
+    return lambda: TlsGate(stats, context, make_protocol, handshake_timeout)
