@@ -18,12 +18,12 @@ import gc
 import json
 import os
 import resource
-import ssl
 import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench import collector_histogram as histogram
@@ -32,10 +32,14 @@ from bench.collector_histogram import Buckets
 from bench.collector_load import Pace, Recorder, SimAgent, close_all, enroll_all, run_load
 from bench.collector_report import Report, Usage, as_json, build, render
 from bench.collector_server import Collector, tree_cpu
-from bench.collector_slow import SlowKind, SlowPlan, render_slow, run_slow_clients, slow_json
+from bench.collector_slow import SlowKind, records_from_json, render_slow, slow_json
 from bench.targets import BenchError
 
 CLI_TOKENS = 3  # join tokens made by the real CLI; the rest come from the store API
+# s the slow clients' process may outlive the run: a connection attempt in flight at the end
+# waits up to 15 s (bench/collector_slow.py), and Python takes a second to start.
+SLOW_GRACE = 30.0
+REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
@@ -96,22 +100,56 @@ def _cpu_self() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _slow_plan(collector: Collector, args: argparse.Namespace) -> SlowPlan | None:
+@dataclass(frozen=True)
+class SlowRun:
+    """How to start the slow clients' process against this collector."""
+
+    port: int
+    cafile: Path | None  # None: plain HTTP
+    per_kind: int
+    flood: int
+
+
+def _slow_run(collector: Collector, args: argparse.Namespace, folder: Path) -> SlowRun | None:
     if not args.slow_clients:
         return None
-    tls = collector.verify()
-    context = tls if isinstance(tls, ssl.SSLContext) else None
-    return SlowPlan("127.0.0.1", collector.port, context, args.slow_clients, args.flood)
+    cafile = None
+    if not args.insecure:
+        cafile = folder / "collector-ca.pem"
+        cafile.write_text(collector.ca_pem, encoding="ascii")
+    return SlowRun(collector.port, cafile, args.slow_clients, args.flood)
+
+
+async def _slow_clients(slow: SlowRun, duration: float) -> dict[str, SlowKind]:
+    """The slow clients in a process of their own (bench/collector_slow.py), as attackers are
+    other machines: in this process's event loop their handshakes and reconnects delayed the
+    agents' timing. Bounded: killed if it outlives the run by SLOW_GRACE."""
+    argv = ["--port", str(slow.port), "--per-kind", str(slow.per_kind)]
+    argv += ["--flood", str(slow.flood), "--duration", f"{duration:g}"]
+    argv += ["--cafile", str(slow.cafile)] if slow.cafile is not None else []
+    command = [sys.executable, "-m", "bench.collector_slow", *argv]
+    proc = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, cwd=REPOSITORY
+    )
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), duration + SLOW_GRACE)
+    except TimeoutError as exc:
+        proc.kill()
+        await proc.wait()
+        raise BenchError(f"the slow clients did not stop within {SLOW_GRACE:g} s") from exc
+    if proc.returncode != 0:
+        raise BenchError(f"the slow clients' process failed (exit {proc.returncode})")
+    return records_from_json(json.loads(out))
 
 
 async def _load(
-    agents: list[SimAgent], pace: Pace, duration: float, rec: Recorder, slow: SlowPlan | None
+    agents: list[SimAgent], pace: Pace, duration: float, rec: Recorder, slow: SlowRun | None
 ) -> tuple[float, dict[str, SlowKind]]:
     """The agents' load, with the slow clients beside it when asked for."""
     if slow is None:
         return await run_load(agents, pace, duration, rec), {}
     wall, attacks = await asyncio.gather(
-        run_load(agents, pace, duration, rec), run_slow_clients(slow, duration)
+        run_load(agents, pace, duration, rec), _slow_clients(slow, duration)
     )
     return wall, attacks
 
@@ -123,7 +161,7 @@ async def _drive(
     duration: float,
     db_pid: int | None,
     *,
-    slow: SlowPlan | None = None,
+    slow: SlowRun | None = None,
 ) -> tuple[Recorder, Usage, Buckets, int, dict[str, SlowKind]]:
     rec = Recorder()
     agents: list[SimAgent] = await enroll_all(collector.url, collector.verify(), tokens, rec)
@@ -160,7 +198,7 @@ def run_one(kind: str, args: argparse.Namespace, pace: Pace) -> tuple[Report, di
                 by_cli = specs[:CLI_TOKENS]
                 tokens = {s.id: collector.cli_token(s.id, inventory) for s in by_cli}
                 tokens |= collector.store_tokens([(s.id, s.site) for s in specs[CLI_TOKENS:]])
-                slow = _slow_plan(collector, args)
+                slow = _slow_run(collector, args, folder)
                 rec, usage, server, enrolled, attacks = asyncio.run(
                     _drive(collector, tokens, pace, args.duration, db_pid, slow=slow)
                 )

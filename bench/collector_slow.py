@@ -15,15 +15,27 @@ the attack lasts the whole run. Each connection is held at most ``cap`` s by the
 one the collector has not closed by then is counted as *kept*, a failure of its guards. The
 report gives, per kind, the connections made, how long the collector let them live (p50, max),
 its answers (408, 503...) and how many were still open when the run ended.
+
+The clients run in a process of their own (``python -m bench.collector_slow``, started and
+stopped by ``bench.collector``), as real attackers are other machines: in the load generator's
+own event loop, their TLS handshakes and reconnect storms delayed the simulated agents' timing,
+and the agents' latencies measured that contention instead of the collector. Over TLS, a
+connection the collector refuses at its limits is closed before the handshake: the client sees
+it as a connection error (``connect errors``), not as an answer.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import ssl
+import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 KINDS = ("no-handshake", "silent", "slow-headers", "slow-body", "flood")
 FLOOD_ADDRESS = "127.3.0.1"
@@ -209,3 +221,39 @@ def slow_json(records: dict[str, SlowKind]) -> dict[str, object]:
         }
         for kind, r in records.items()
     }
+
+
+def records_from_json(data: dict[str, Any]) -> dict[str, SlowKind]:
+    """What ``slow_json`` wrote, back as records (the child process's report)."""
+    return {
+        kind: SlowKind(
+            kind,
+            clients=int(r["clients"]),
+            held=[float(h) for h in r["held"]],
+            answers=Counter({str(k): int(v) for k, v in r["answers"].items()}),
+            kept=int(r["kept"]),
+            open_at_end=int(r["open_at_end"]),
+            connect_errors=int(r["connect_errors"]),
+        )
+        for kind, r in data.items()
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The slow clients on their own: ``slow_json`` of what happened, on stdout."""
+    p = argparse.ArgumentParser(prog="python -m bench.collector_slow", description=__doc__)
+    p.add_argument("--port", type=int, required=True, help="the collector's port on 127.0.0.1")
+    p.add_argument("--cafile", help="the collector's CA (PEM); without it: plain HTTP")
+    p.add_argument("--per-kind", type=int, required=True, help="clients of each kind")
+    p.add_argument("--flood", type=int, required=True, help="connections from the flood address")
+    p.add_argument("--duration", type=float, required=True, help="s the attack lasts")
+    args = p.parse_args(argv)
+    tls = ssl.create_default_context(cafile=args.cafile) if args.cafile else None
+    plan = SlowPlan("127.0.0.1", args.port, tls, args.per_kind, args.flood)
+    records = asyncio.run(run_slow_clients(plan, args.duration))
+    sys.stdout.write(json.dumps(slow_json(records)) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -36,6 +36,7 @@ REASONS = (
     "url_too_long",  # 414
     "headers_too_large",  # 431
     "malformed",  # 400 from the HTTP parser
+    "tls_handshake",  # the TLS handshake failed or took longer than TLS_HANDSHAKE_TIMEOUT
 )
 
 
@@ -56,6 +57,22 @@ class ConnectionLimits:
             raise ValueError("the per-address limit must be from 1 to the total limit")
         if self.read_timeout <= 0 or self.idle_timeout <= 0:
             raise ValueError("read timeouts must be positive")
+
+
+class Admission:
+    """One admitted connection's place in the counts, given back exactly once: a connection
+    can end on several paths (a failed TLS handshake, the HTTP protocol's ``connection_lost``)
+    and only the first of them may release it."""
+
+    __slots__ = ("address", "held", "stats")
+
+    def __init__(self, stats: ConnectionStats, address: str) -> None:
+        self.stats, self.address, self.held = stats, address, True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self.stats.release(self.address)
 
 
 @dataclass
@@ -82,6 +99,12 @@ class ConnectionStats:
         self.open_total += 1
         self.by_address[address] += 1
         return None
+
+    def enter(self, address: str) -> Admission | str:
+        """Admit a connection from ``address`` (its place, to release once it ends) or the
+        reason it is refused (counted, and logged at most every LOG_EVERY s)."""
+        refused = self.admit(address)
+        return refused if refused is not None else Admission(self, address)
 
     def release(self, address: str) -> None:
         """An admitted connection from ``address`` ended."""

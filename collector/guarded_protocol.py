@@ -11,7 +11,8 @@ is called only once the headers are complete, and it cannot close a connection.
 So this protocol, per connection:
 
 * **admits** it or closes it at once with a 503 when the collector holds ``max_connections``,
-  or ``max_per_address`` from the same source address (``ConnectionStats.admit``);
+  or ``max_per_address`` from the same source address (``ConnectionStats.enter``); over TLS
+  the gate (``tls_gate.py``) has done that before the handshake and hands its admission over;
 * gives a **request** ``idle_timeout`` of silence at most (from the connection's start, and
   between the bytes of a request) and ``read_timeout`` in all, plus a second per ``min_rate``
   bytes of body received, to arrive from its first byte to its last; a request over its time
@@ -38,7 +39,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.protocols.utils import get_remote_addr
 from uvicorn.server import ServerState
 
-from netwarden.collector.connections import ConnectionStats
+from netwarden.collector.connections import Admission, ConnectionStats
 
 
 class _Refused(Exception):
@@ -65,7 +66,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.stats = stats
         self.limits = stats.limits
         self.peer = "unknown"
-        self.admitted = False
+        # Its place in the connection counts: given by the TLS gate (tls_gate.py), which
+        # admits TLS connections before their handshake, or taken in connection_made.
+        self.admission: Admission | None = None
         self.done = False  # answered by this protocol and closing: ignore what still comes
         self.reading = False  # a request is due (a new connection) or being received
         self.started = 0.0  # loop time its first byte came (or the connection was made)
@@ -76,26 +79,31 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     # --- the connection -------------------------------------------------------------------
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        peer = get_remote_addr(transport)
-        self.peer = peer[0] if peer else "unknown"
-        refused = self.stats.admit(self.peer)
-        if refused is not None:
-            # Closed before uvicorn knows of it: it costs nothing more than this answer.
-            self.transport = transport
-            self.done = True
-            limit = "the collector's" if refused == "limit_total" else f"{self.peer}'s"
-            transport.write(self._answer(503, f"too many connections: {limit} limit is reached"))
-            transport.close()
-            return
-        self.admitted = True
+        if self.admission is None:  # plain HTTP: admitted here, at TCP accept
+            peer = get_remote_addr(transport)
+            self.peer = peer[0] if peer else "unknown"
+            entered = self.stats.enter(self.peer)
+            if isinstance(entered, str):
+                self._turn_away(transport, entered)
+                return
+            self.admission = entered
+        self.peer = self.admission.address
         super().connection_made(transport)
         self._begin()
 
+    def _turn_away(self, transport: asyncio.Transport, reason: str) -> None:
+        """Closed before uvicorn knows of it: it costs nothing more than this answer."""
+        self.transport = transport
+        self.done = True
+        limit = "the collector's" if reason == "limit_total" else f"{self.peer}'s"
+        transport.write(self._answer(503, f"too many connections: {limit} limit is reached"))
+        transport.close()
+
     def connection_lost(self, exc: Exception | None) -> None:
-        if not self.admitted:
-            return
-        self.admitted = False
-        self.stats.release(self.peer)
+        admission, self.admission = self.admission, None
+        if admission is None:
+            return  # turned away: uvicorn never saw it
+        admission.release()
         self._stop_timer()
         super().connection_lost(exc)
 

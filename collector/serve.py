@@ -14,7 +14,6 @@ garbage collector to rescan. The figures are in bench/README.md.
 from __future__ import annotations
 
 import asyncio
-import functools
 import gc
 import logging
 import os
@@ -23,7 +22,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -37,7 +36,7 @@ from netwarden.collector.api import create_app
 from netwarden.collector.api.incident_state import IncidentServices
 from netwarden.collector.api.playbook_state import build_playbooks
 from netwarden.collector.api.state import AppState
-from netwarden.collector.connections import TLS_HANDSHAKE_TIMEOUT, ConnectionLimits, ConnectionStats
+from netwarden.collector.connections import ConnectionLimits, ConnectionStats
 from netwarden.collector.guarded_protocol import guarded_protocol
 from netwarden.collector.incidents.evidence import EvidenceFiles
 from netwarden.collector.incidents.retention import DEFAULT, Retention, parse_retention
@@ -45,6 +44,7 @@ from netwarden.collector.incidents.silences import AlertmanagerSilences
 from netwarden.collector.store import Store, open_store
 from netwarden.collector.store.incident_store import IncidentStore
 from netwarden.collector.tls import TlsFiles, ensure_tls, existing_ca_sha256
+from netwarden.collector.tls_gate import gate_factory
 from netwarden.errors import UsageError
 from netwarden.hostport import format_hostport
 from netwarden.playbooks.library import load_library
@@ -99,22 +99,31 @@ def server_names(host: str, extra: Sequence[str]) -> list[str]:
 class _Server(uvicorn.Server):
     """uvicorn's server, ending the app's long-polls as soon as a stop signal arrives."""
 
-    def __init__(self, config: uvicorn.Config, state: AppState) -> None:
+    def __init__(self, config: uvicorn.Config, state: AppState, stats: ConnectionStats) -> None:
         super().__init__(config)
         self.nw_state = state
+        self.connections = stats
         self.loop: asyncio.AbstractEventLoop | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        # uvicorn creates its server without a TLS handshake timeout (the loop's default is
-        # 60 s): a client that connects and never finishes the handshake is not yet a
-        # connection the protocol sees, so bound it here, for this call only.
-        if self.config.ssl is None:
+        # uvicorn would create its server with ``ssl``: the loop would then finish each TLS
+        # handshake before any protocol of ours saw the connection, and a connection over a
+        # limit would cost a handshake to refuse. Instead the server listens without ``ssl``
+        # and a gate per connection admits it, then starts TLS (tls_gate.py); for this call
+        # only, as uvicorn offers no hook for it.
+        context = self.config.ssl
+        if context is None:
             await super().startup(sockets)
             return
         loop = cast(Any, asyncio.get_running_loop())
-        loop.create_server = functools.partial(
-            loop.create_server, ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT
-        )
+        create_server = loop.create_server
+        stats = self.connections
+
+        def gated(factory: Callable[[], Any], *args: Any, **kwargs: Any) -> Any:
+            kwargs["ssl"] = None
+            return create_server(gate_factory(stats, context, factory), *args, **kwargs)
+
+        loop.create_server = gated
         try:
             await super().startup(sockets)
         finally:
@@ -237,7 +246,7 @@ def serve(settings: ServeSettings) -> None:
             ws="none",  # no WebSocket route: an upgrade would leave the guarded protocol
             timeout_keep_alive=KEEP_ALIVE,
         )
-        server = _Server(config, app.state.nw)
+        server = _Server(config, app.state.nw, connections)
         host, port = sock.getsockname()[:2]
         scheme = "http" if settings.insecure else "https"
         sys.stdout.write(f"collector listening on {scheme}://{format_hostport(host, port)}\n")

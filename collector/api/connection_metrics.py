@@ -20,7 +20,8 @@ class ConnectionCollector(Collector):
     def collect(self) -> Iterable[Metric]:
         stats = self.stats
         opened = GaugeMetricFamily(
-            "netwarden_collector_connections", "Client connections open now (TLS established)"
+            "netwarden_collector_connections",
+            "Client connections open now (from TCP accept, TLS handshakes in progress included)",
         )
         opened.add_metric([], float(stats.open_total))
         limit = GaugeMetricFamily(

@@ -38,3 +38,34 @@ def test_a_small_fleet_runs_without_errors_and_reports(tmp_path: Path) -> None:
     assert report["worst_p99"] == max(
         routes[r]["p99"] for r in ("heartbeat", "assignment", "results")
     )
+
+
+def test_slow_clients_run_in_their_own_process_and_are_refused_before_tls(
+    tmp_path: Path,
+) -> None:
+    """Every kind of slow client (bench/collector_slow.py, a process of its own) is closed by
+    the collector within its idle time; the flood address's connections over its limit are
+    closed before the TLS handshake (connection errors, never a 503 over TLS)."""
+    out = tmp_path / "report.json"
+    fleet = [
+        "--agents",
+        "5",
+        "--duration",
+        "8",
+        "--heartbeat",
+        "1",
+        "--results",
+        "2",
+        "--wait",
+        "2",
+    ]
+    attack = "--slow-clients 2 --flood 6 --max-connections-per-address 4 --read-idle-timeout 2s"
+    argv = [*fleet, *attack.split(), "--json", str(out)]
+    assert main(argv) == 0
+    (report,) = json.loads(out.read_text())
+    assert report["errors"] == 0, report["error_samples"]
+    slow = report["slow"]
+    assert set(slow) == {"no-handshake", "silent", "slow-headers", "slow-body", "flood"}
+    assert all(kind["kept"] == 0 for kind in slow.values()), slow
+    assert slow["silent"]["answers"].get("408", 0) >= 2, slow["silent"]
+    assert slow["flood"]["connect_errors"] > 0 and "503" not in slow["flood"]["answers"]

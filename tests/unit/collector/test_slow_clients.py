@@ -8,6 +8,7 @@ same at the defaults. Bounds are checked with slack for a loaded machine, never 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import socket
@@ -212,19 +213,71 @@ def test_oversized_or_malformed_requests_get_a_json_error(
     assert b"connection: close" in data.lower()
 
 
-def test_a_client_that_never_starts_tls_is_dropped(tmp_path: Path) -> None:
-    proc = _collector(tmp_path, insecure=False)
+@pytest.fixture(scope="module")
+def tls_collector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CollectorProcess]:
+    proc = _collector(tmp_path_factory.mktemp("slow-tls"), insecure=False)
     proc.start()
     try:
-        data, took = _until_closed(_connect(proc))
-        assert data == b"" and took <= 10 + SLACK  # the TLS handshake gets 10 s
-        # A TLS client that completes the handshake and then stays silent meets the idle time.
-        context = ssl.create_default_context(cafile=str(proc.data_dir / "tls" / "ca.pem"))
-        with context.wrap_socket(_connect(proc), server_hostname="127.0.0.1") as tls:
-            start = time.monotonic()
-            tls.settimeout(30)
-            answer = tls.recv(65536)
-            assert IDLE - 0.5 <= time.monotonic() - start <= IDLE + SLACK
-        assert _status_and_error(answer)[0] == 408
+        yield proc
     finally:
         proc.stop(signal.SIGKILL)
+
+
+def _client_context(proc: CollectorProcess) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(proc.data_dir / "tls" / "ca.pem"))
+
+
+def test_a_client_that_never_starts_tls_is_dropped(tls_collector: CollectorProcess) -> None:
+    data, took = _until_closed(_connect(tls_collector, "127.0.0.4"))
+    assert data == b"" and took <= 10 + SLACK  # the TLS handshake gets 10 s
+    # A TLS client that completes the handshake and then stays silent meets the idle time.
+    context = _client_context(tls_collector)
+    with context.wrap_socket(
+        _connect(tls_collector, "127.0.0.4"), server_hostname="127.0.0.1"
+    ) as tls:
+        start = time.monotonic()
+        tls.settimeout(30)
+        answer = tls.recv(65536)
+        assert IDLE - 0.5 <= time.monotonic() - start <= IDLE + SLACK
+    assert _status_and_error(answer)[0] == 408
+
+
+def test_over_tls_a_connection_over_the_limit_is_closed_before_any_handshake(
+    tls_collector: CollectorProcess,
+) -> None:
+    """The limits apply at TCP accept: a refused client's ClientHello gets no ServerHello (no
+    byte at all), so refusing costs the collector no handshake; admitted ones speak TLS."""
+    context = _client_context(tls_collector)
+    source = "127.0.0.5"
+    hello_bio = ssl.MemoryBIO()
+    hello_obj = context.wrap_bio(ssl.MemoryBIO(), hello_bio, server_hostname="127.0.0.1")
+    with contextlib.suppress(ssl.SSLWantReadError):
+        hello_obj.do_handshake()
+    hello = hello_bio.read()
+    request = b"GET /-/healthy HTTP/1.1\r\nHost: c\r\n\r\n"
+    held = [
+        context.wrap_socket(_connect(tls_collector, source), server_hostname="127.0.0.1")
+        for _ in range(PER_ADDRESS)
+    ]
+    try:
+        over = _connect(tls_collector, source)
+        over.sendall(hello)
+        data, took = _until_closed(over)
+        assert data == b"" and took < IDLE  # closed at once, before any TLS byte
+        for sock in held:  # the admitted ones, each after its TLS handshake
+            sock.settimeout(30)
+            sock.sendall(request)
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+    finally:
+        for sock in held:
+            sock.close()
+    metrics = ""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the slots come back once the server sees the closes
+        metrics = httpx.get(f"{tls_collector.url}/metrics", verify=context, timeout=10).text
+        if "netwarden_collector_connections 1.0" in metrics:  # this scrape's own connection
+            break
+        time.sleep(0.1)
+    assert "netwarden_collector_connections 1.0" in metrics
+    line = 'netwarden_collector_connections_closed_total{reason="limit_per_address"}'
+    assert float(metrics.split(line, 1)[1].split()[0]) >= 1
