@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from netwarden.lab import build, processes
 from netwarden.lab.state import DEFAULT_DIR, LabState, load
 
 HERE = Path(__file__).parent
+WORLD = HERE / "world.sh"  # puts an xdist worker in namespaces of its own (docs/testing.md)
 DEFAULT_SIZE: dict[str, int] = {"agencies": 3, "nat": 1, "scale_devices": 0, "big_ports": 0}
 BUILDS: list[str] = []  # why each lab of this session was built, for the summary
 
@@ -41,6 +43,21 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"lab: {len(BUILDS)} built or torn down in this session:")
         for why in BUILDS:
             terminalreporter.write_line(f"  {why}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In parallel (``-n N``), each worker runs in a world of its own (``world.sh``): its own
+    network, mount and PID namespaces, so every worker builds its own lab beside the others.
+    A module's tests stay on one worker, in the order below (so each worker still builds as
+    few labs as it can)."""
+    specs: list[str] = getattr(config.option, "tx", None) or []
+    if not specs or hasattr(config, "workerinput") or os.geteuid() != 0:
+        return
+    python = f"{WORLD} {sys.executable}"
+    config.option.tx = [f"popen//python={python}" if s == "popen" else s for s in specs]
+    if config.option.dist in ("load", "no"):
+        config.option.dist = "loadfile"
+    config.option.loadscopereorder = False  # xdist's reorder (largest file first) undoes ours
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -186,6 +203,18 @@ def lab(lab_pool: LabPool, request: pytest.FixtureRequest) -> Iterator[Lab]:
     running (for developing against one long-lived lab; tests that change links skip)."""
     yield lab_pool.get(**getattr(request.module, "LAB_SIZE", {}))
     lab_pool.check(request.module.__name__)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_world() -> None:
+    """Workers that share the machine's namespaces would build the one lab over each other."""
+    if os.environ.get("PYTEST_XDIST_WORKER") and not os.environ.get("NETWARDEN_LAB_WORLD"):
+        pytest.fail(
+            "lab tests in parallel need a world per worker: run them as"
+            " `pytest tests/lab -n N` (the lab tier's conftest sets the workers up), not"
+            " beside other tiers",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session", autouse=True)
