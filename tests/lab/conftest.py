@@ -38,6 +38,20 @@ def _lab_group(module: object, items: list[pytest.Item]) -> int:
     return 2 if getattr(module, "LAB_SIZE", None) else 1
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A worker hands its builds to the controller, which prints the summary."""
+    output: dict[str, Any] | None = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["lab_builds"] = list(BUILDS)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """xdist's controller: a worker ended; keep what it built, under the worker's name."""
+    builds = getattr(node, "workeroutput", {}).get("lab_builds", [])
+    BUILDS.extend(f"{node.gateway.id}: {why}" for why in builds)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if BUILDS:
         terminalreporter.write_line(f"lab: {len(BUILDS)} built or torn down in this session:")
