@@ -27,6 +27,19 @@ from netwarden.lab.state import DEFAULT_DIR, LabState, load
 HERE = Path(__file__).parent
 WORLD = HERE / "world.sh"  # puts an xdist worker in namespaces of its own (docs/testing.md)
 DEFAULT_SIZE: dict[str, int] = {"agencies": 3, "nat": 1, "scale_devices": 0, "big_ports": 0}
+# The lab modules that take longest (setup + tests, measured: 2-5 min each with the lab tier
+# in four workers at a load of 20), longest first; the rest keep their file order after them.
+LONG_FIRST = (
+    "test_availability_report",
+    "test_alerting_pages",
+    "test_dashboard_queries",
+    "test_playbook_link_down",
+    "test_fleet",
+    "test_push",
+    "test_report_drafts_lab",
+    "test_actions_via_collector",
+    "test_config_backup",
+)
 BUILDS: list[str] = []  # why each lab of this session was built, for the summary
 
 
@@ -37,6 +50,14 @@ def _lab_group(module: object, items: list[pytest.Item]) -> int:
     if not any("lab" in getattr(item, "fixturenames", ()) for item in items):
         return 0
     return 2 if getattr(module, "LAB_SIZE", None) else 1
+
+
+def _module_order(item: pytest.Item, group: dict[object, int]) -> tuple[int, int]:
+    """Lab group first; within it the longest modules first, so that in parallel they start
+    at once and the short ones fill in around them (longest-first scheduling)."""
+    module = getattr(item, "module", None)
+    name = Path(str(item.fspath)).stem
+    return group[module], LONG_FIRST.index(name) if name in LONG_FIRST else len(LONG_FIRST)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -83,7 +104,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         by_module.setdefault(getattr(items[i], "module", None), []).append(items[i])
     group = {module: _lab_group(module, tests) for module, tests in by_module.items()}
     # A stable sort by module keeps each module's tests together and in file order.
-    ordered = sorted((items[i] for i in ours), key=lambda it: group[getattr(it, "module", None)])
+    ordered = sorted((items[i] for i in ours), key=lambda it: _module_order(it, group))
     for i, item in zip(ours, ordered, strict=True):
         items[i] = item
 
