@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import termios
-from collections.abc import Iterator
 from typing import BinaryIO, Protocol
 
 
@@ -29,13 +27,18 @@ class ChannelClosed(Exception):
 class StdioTerminal:
     """:class:`Terminal` on file descriptors, normally the pty sshd allocated for the session.
 
-    When the input is a tty its line discipline does the echo, exactly as netmiko expects from
-    a real device; only the enable password is read with ECHO off.
+    When the input is a tty, the CLI echoes each line itself after reading it, as a device
+    does, instead of leaving the echo to the line discipline: the kernel echoes input the
+    moment it arrives, so two RETURNs sent quickly (netmiko's ``find_prompt`` sends a second
+    when the first prompt is slow, as on a loaded machine) came back as both echoes and then
+    ``sw#sw#`` on one line, which netmiko took for the prompt and then waited for in vain.
+    The enable password is read without an echo.
     """
 
     def __init__(self, stdin: BinaryIO, stdout_fd: int) -> None:
         self._stdin = stdin
         self._stdout_fd = stdout_fd
+        self._echo = _take_over_echo(stdin)
 
     def write(self, text: str) -> None:
         data = text.encode("utf-8", errors="replace")
@@ -46,31 +49,35 @@ class StdioTerminal:
             raise ChannelClosed from exc
 
     def readline(self) -> str | None:
+        line = self._read()
+        if line is not None and self._echo:
+            self.write(line + "\n")
+        return line
+
+    def read_secret(self, prompt: str) -> str | None:
+        self.write(prompt)
+        line = self._read()
+        # The user's Enter was not echoed either; end the prompt line ourselves.
+        self.write("\n")
+        return line
+
+    def _read(self) -> str | None:
         line = self._stdin.readline()
         if not line:
             return None
         return line.decode("utf-8", errors="replace").rstrip("\r\n")
 
-    def read_secret(self, prompt: str) -> str | None:
-        with self._echo_off():
-            self.write(prompt)
-            line = self.readline()
-        # The user's Enter was not echoed either; end the prompt line ourselves.
-        self.write("\n")
-        return line
 
-    @contextlib.contextmanager
-    def _echo_off(self) -> Iterator[None]:
-        fd = self._stdin.fileno()
-        if not os.isatty(fd):
-            yield
-            return
-        saved = termios.tcgetattr(fd)
-        quiet = termios.tcgetattr(fd)
-        quiet[3] &= ~termios.ECHO
-        # TCSADRAIN, not TCSAFLUSH: input typed ahead (a scripted client) must not be lost.
-        termios.tcsetattr(fd, termios.TCSADRAIN, quiet)
-        try:
-            yield
-        finally:
-            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+def _take_over_echo(stdin: BinaryIO) -> bool:
+    """Switch the tty's echo off (the CLI echoes itself); False when the input is no tty."""
+    try:
+        fd = stdin.fileno()
+    except (OSError, ValueError):  # io.UnsupportedOperation is both
+        return False
+    if not os.isatty(fd):
+        return False
+    attrs = termios.tcgetattr(fd)
+    attrs[3] &= ~termios.ECHO
+    # TCSADRAIN, not TCSAFLUSH: input typed ahead (a scripted client) must not be lost.
+    termios.tcsetattr(fd, termios.TCSADRAIN, attrs)
+    return True

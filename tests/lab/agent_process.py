@@ -83,35 +83,31 @@ class AgentProcess:
         wait_for("agent ready", ready, timeout, every=0.1,
                  describe=lambda: self.log.read_text()[-2000:])  # fmt: skip
 
-    def samples(self) -> dict[str, list[tuple[dict[str, str], float]]]:
+    def samples(self) -> Samples:
         """name -> [(labels, value)] from one scrape, parsed by prometheus-client's parser."""
         status, body = self.get("/metrics")
         assert status == 200
-        found: dict[str, list[tuple[dict[str, str], float]]] = {}
-        exposed = {
-            line.split("{")[0].split(" ")[0] for line in body.splitlines() if line[:1] != "#"
-        }
-        for family in text_string_to_metric_families(body):
-            for sample in family.samples:
-                # prometheus-client's parser renames a counter's samples to NAME_total even
-                # when the text says NAME (as snmp_exporter's IF-MIB counters do): key by the
-                # name actually exposed.
-                name = sample.name if sample.name in exposed else family.name
-                assert name in exposed, sample.name
-                found.setdefault(name, []).append((sample.labels, sample.value))
-        return found
+        return _parse(body)
 
     def value(self, name: str, **labels: str) -> float | None:
-        for got, value in self.samples().get(name, []):
-            if all(got.get(k) == v for k, v in labels.items()):
-                return value
-        return None
+        return _pick(self.samples(), name, labels)
 
     def wait_value(self, name: str, want: float, timeout: float = 30, **labels: str) -> float:
-        """Seconds until ``name{labels}`` reads ``want`` on /metrics (fails after ``timeout``)."""
+        """Seconds until ``name{labels}`` reads ``want`` on /metrics (fails after ``timeout``).
+
+        A scrape that fails while waiting is a state not reached yet, not the end of the wait:
+        on a loaded machine one scrape can outlast its 30 s (a dead agent still fails the wait,
+        and ``describe`` then says the scrape failed)."""
         began = time.monotonic()
-        wait_for(f"{name}{labels} == {want}", lambda: self.value(name, **labels) == want,
-                 timeout, every=0.1, describe=lambda: self.value(name, **labels))  # fmt: skip
+
+        def now() -> float | str | None:
+            status, body = self.get("/metrics")
+            if status != 200:
+                return f"scrape failed (HTTP status {status or 'none'})"
+            return _pick(_parse(body), name, labels)
+
+        wait_for(f"{name}{labels} == {want}", lambda: now() == want,
+                 timeout, every=0.1, describe=now)  # fmt: skip
         return time.monotonic() - began
 
     def hup(self) -> None:
@@ -125,3 +121,27 @@ class AgentProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
+
+
+Samples = dict[str, list[tuple[dict[str, str], float]]]
+
+
+def _parse(body: str) -> Samples:
+    found: Samples = {}
+    exposed = {line.split("{")[0].split(" ")[0] for line in body.splitlines() if line[:1] != "#"}
+    for family in text_string_to_metric_families(body):
+        for sample in family.samples:
+            # prometheus-client's parser renames a counter's samples to NAME_total even
+            # when the text says NAME (as snmp_exporter's IF-MIB counters do): key by the
+            # name actually exposed.
+            name = sample.name if sample.name in exposed else family.name
+            assert name in exposed, sample.name
+            found.setdefault(name, []).append((sample.labels, sample.value))
+    return found
+
+
+def _pick(samples: Samples, name: str, labels: dict[str, str]) -> float | None:
+    for got, value in samples.get(name, []):
+        if all(got.get(k) == v for k, v in labels.items()):
+            return value
+    return None

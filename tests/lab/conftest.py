@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +25,21 @@ from netwarden.lab import build, processes
 from netwarden.lab.state import DEFAULT_DIR, LabState, load
 
 HERE = Path(__file__).parent
+WORLD = HERE / "world.sh"  # puts an xdist worker in namespaces of its own (docs/testing.md)
 DEFAULT_SIZE: dict[str, int] = {"agencies": 3, "nat": 1, "scale_devices": 0, "big_ports": 0}
+# The lab modules that take longest (setup + tests, measured: 2-5 min each with the lab tier
+# in four workers at a load of 20), longest first; the rest keep their file order after them.
+LONG_FIRST = (
+    "test_availability_report",
+    "test_alerting_pages",
+    "test_dashboard_queries",
+    "test_playbook_link_down",
+    "test_fleet",
+    "test_push",
+    "test_report_drafts_lab",
+    "test_actions_via_collector",
+    "test_config_backup",
+)
 BUILDS: list[str] = []  # why each lab of this session was built, for the summary
 
 
@@ -36,11 +52,48 @@ def _lab_group(module: object, items: list[pytest.Item]) -> int:
     return 2 if getattr(module, "LAB_SIZE", None) else 1
 
 
+def _module_order(item: pytest.Item, group: dict[object, int]) -> tuple[int, int]:
+    """Lab group first; within it the longest modules first, so that in parallel they start
+    at once and the short ones fill in around them (longest-first scheduling)."""
+    module = getattr(item, "module", None)
+    name = Path(str(item.fspath)).stem
+    return group[module], LONG_FIRST.index(name) if name in LONG_FIRST else len(LONG_FIRST)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A worker hands its builds to the controller, which prints the summary."""
+    output: dict[str, Any] | None = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["lab_builds"] = list(BUILDS)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """xdist's controller: a worker ended; keep what it built, under the worker's name."""
+    builds = getattr(node, "workeroutput", {}).get("lab_builds", [])
+    BUILDS.extend(f"{node.gateway.id}: {why}" for why in builds)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if BUILDS:
         terminalreporter.write_line(f"lab: {len(BUILDS)} built or torn down in this session:")
         for why in BUILDS:
             terminalreporter.write_line(f"  {why}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In parallel (``-n N``), each worker runs in a world of its own (``world.sh``): its own
+    network, mount and PID namespaces, so every worker builds its own lab beside the others.
+    A module's tests stay on one worker, in the order below (so each worker still builds as
+    few labs as it can)."""
+    specs: list[str] = getattr(config.option, "tx", None) or []
+    if not specs or hasattr(config, "workerinput") or os.geteuid() != 0:
+        return
+    python = shlex.join([str(WORLD), sys.executable])  # execnet splits it like a shell
+    config.option.tx = [f"popen//python={python}" if s == "popen" else s for s in specs]
+    if config.option.dist in ("load", "no"):
+        config.option.dist = "loadfile"
+    config.option.loadscopereorder = False  # xdist's reorder (largest file first) undoes ours
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -51,7 +104,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         by_module.setdefault(getattr(items[i], "module", None), []).append(items[i])
     group = {module: _lab_group(module, tests) for module, tests in by_module.items()}
     # A stable sort by module keeps each module's tests together and in file order.
-    ordered = sorted((items[i] for i in ours), key=lambda it: group[getattr(it, "module", None)])
+    ordered = sorted((items[i] for i in ours), key=lambda it: _module_order(it, group))
     for i, item in zip(ours, ordered, strict=True):
         items[i] = item
 
@@ -186,6 +239,20 @@ def lab(lab_pool: LabPool, request: pytest.FixtureRequest) -> Iterator[Lab]:
     running (for developing against one long-lived lab; tests that change links skip)."""
     yield lab_pool.get(**getattr(request.module, "LAB_SIZE", {}))
     lab_pool.check(request.module.__name__)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_world() -> None:
+    """Workers that share the machine's namespaces would build the one lab over each other."""
+    if os.geteuid() != 0:
+        return  # the lab and each rig say they need root
+    if os.environ.get("PYTEST_XDIST_WORKER") and not os.environ.get("NETWARDEN_LAB_WORLD"):
+        pytest.fail(
+            "lab tests in parallel need a world per worker: run them as"
+            " `pytest tests/lab -n N` (the lab tier's conftest sets the workers up), not"
+            " beside other tiers",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session", autouse=True)

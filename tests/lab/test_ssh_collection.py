@@ -23,7 +23,7 @@ from tests.lab.agent_process import AgentProcess, fast_inventory
 from tests.lab.conftest import Lab
 from tests.waiting import wait_for
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = pytest.mark.timeout(300)
 
 IF_NAME = "1.3.6.1.2.1.31.1.1.1.1"
 IF_OPER = "1.3.6.1.2.1.2.2.1.8"
@@ -157,13 +157,14 @@ def test_agent_run_exports_ssh_metrics(lab: Lab, tmp_path: Path) -> None:
         core.wait_ready()
         # Every device's first collection lands on its own schedule (an IOS-like session takes
         # longer than a Linux shell, more so under load): wait for each value asserted, never
-        # for one device's and then read another's.
-        dc.wait_value("netwarden_ssh_up", 1, timeout=60, device="dc-web-01")
+        # for one device's and then read another's. 120 s: the lab tier in parallel at a load of
+        # 20 took 45 s for the first.
+        dc.wait_value("netwarden_ssh_up", 1, timeout=120, device="dc-web-01")
         dc.wait_value("netwarden_host_filesystem_size_bytes", 64 * MIB, device="dc-web-01",
                       mountpoint="/mnt", fstype="tmpfs")  # fmt: skip
         dc.wait_value("netwarden_host_systemd_available", 0, device="dc-web-01")
-        dc.wait_value("netwarden_ssh_up", 1, timeout=60, device="sw-dc-core")
-        core.wait_value("netwarden_ssh_interface_up", 1, timeout=60, device="core-rtr",
+        dc.wait_value("netwarden_ssh_up", 1, timeout=120, device="sw-dc-core")
+        core.wait_value("netwarden_ssh_interface_up", 1, timeout=120, device="core-rtr",
                         interface="wan1")  # fmt: skip
         core.wait_value("netwarden_ssh_device_info", 1, device="core-rtr", platform="cisco_ios")
         # Parsed by the collection just waited for: no parse error counted.

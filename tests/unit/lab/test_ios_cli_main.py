@@ -112,6 +112,19 @@ def test_on_a_tty_the_enable_secret_is_not_echoed_and_echo_comes_back(tty: Pty) 
     assert tty.expect("sw-unit#") == "terminal length 0\r\nsw-unit#"
 
 
+def test_on_a_tty_two_quick_returns_give_two_prompts_on_their_own_lines(tty: Pty) -> None:
+    # Both RETURNs are in the pty before the CLI reads either (netmiko's find_prompt sends a
+    # second when the first prompt is slow). A kernel echo answered both at once, so the two
+    # prompts came out together on one line ("sw-unit>sw-unit>"), taken by netmiko for the
+    # prompt and then never seen again: each echo must come with its own prompt.
+    tty.expect("sw-unit>")
+    os.write(tty.master, b"\r\r")
+    tty.send("show clock")
+    shown = tty.expect("sw-unit>") + tty.expect("sw-unit>") + tty.expect("show clock")
+
+    assert shown == "\r\nsw-unit>\r\nsw-unit>show clock"
+
+
 def test_on_a_tty_ctrl_c_does_not_kill_the_session(tty: Pty) -> None:
     tty.expect("sw-unit>")
     os.write(tty.master, b"\x03\x1a\x1c")  # ^C, ^Z and ^\ raise SIGINT, SIGTSTP, SIGQUIT
