@@ -12,6 +12,7 @@ import signal
 import ssl
 import subprocess
 import sys
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.cli_in_process import run_in_process
 from tests.waiting import wait_for
 
 NETWARDEN = [sys.executable, "-m", "netwarden"]
@@ -38,9 +40,28 @@ def netwarden(
                           timeout=timeout, check=False, env=full_env)  # fmt: skip
 
 
+# run_in_process swaps sys.stdout, sys.argv and os.environ for the whole process: one at a time.
+_IN_PROCESS = threading.Lock()
+
+
+def netwarden_here(
+    *args: str, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``netwarden ARGS`` in the test's own process (``netwarden.cli.main``, the same parsing,
+    output and exit code), for commands run on the test's host that are not the subject: a
+    subprocess costs 0.4-1.1 CPU-s of interpreter start and imports each time. Thread-safe."""
+    with _IN_PROCESS:
+        return run_in_process(*args, env=dict(env or {}))
+
+
 def ok(done: subprocess.CompletedProcess[str]) -> str:
     assert done.returncode == 0, f"{done.args}: exit {done.returncode}\n{done.stderr}"
     return done.stdout
+
+
+def lab_fault(link: str, *, down: bool) -> None:
+    """``netwarden lab fault LINK down|up`` (in the test's process: it only runs ``ip``)."""
+    ok(netwarden_here("lab", "fault", link, "down" if down else "up"))
 
 
 def stop_process(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
@@ -77,7 +98,7 @@ class LabCollector:
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(in_ns(self.ns, self.argv), stdout=out,
                                          stderr=subprocess.STDOUT)  # fmt: skip
-        wait_for("collector ready", self._ready, 60)
+        wait_for("collector ready", self._ready, 120)  # a hang bound: at a load of 40, 60 s failed
 
     def _ready(self) -> bool:
         assert self.proc is not None and self.proc.poll() is None, self.log.read_text()
@@ -110,8 +131,12 @@ class LabCollector:
             stop_process(self.proc)
 
     def cli(self, *args: str) -> dict[str, Any]:
-        """A ``collector`` CLI command on this collector's store (run on its host), as JSON."""
-        done = netwarden("collector", *args, "--data-dir", str(self.data_dir), "--output", "json")
+        """A ``collector`` CLI command on this collector's store (run on its host), as JSON.
+
+        In the test's process: the store is a directory here, and `collector token create`
+        as a subprocess cost 1.07 CPU-s a token (24 a lab tier)."""
+        done = netwarden_here("collector", *args, "--data-dir", str(self.data_dir),
+                              "--output", "json")  # fmt: skip
         return dict(json.loads(ok(done)))
 
 
@@ -151,14 +176,22 @@ class LabAgent:
         )  # fmt: skip
         return done.stdout if done.returncode == 0 else ""
 
-    def wait_serving(self, timeout: float = 30) -> None:
-        """Until its /metrics answers (the agent starts polling before it serves)."""
+    def wait_serving(self, timeout: float = 120) -> None:
+        """Until its /metrics answers (the agent starts polling before it serves). The default
+        is a hang bound: at a load of 26-42 an agent took more than the 30 s it once was."""
+        # every 0.5 s: each look is an `ip netns exec` and a curl
         wait_for(f"{self.agent} serving /metrics", lambda: bool(self.metrics_text()), timeout,
+                 every=0.5,
                  describe=lambda: self.log.read_text(errors="replace")[-1500:])  # fmt: skip
 
     def value(self, name: str, **labels: str) -> float | None:
         """The first sample of ``name`` with ``labels`` in one scrape, None if absent."""
-        for family in text_string_to_metric_families(self.metrics_text()):
+        # Only that sample's lines are parsed (as untyped): waits call this a few times a
+        # second, and parsing the whole page each time was most of the test process's CPU.
+        prefixes = (f"{name}{{", f"{name} ")
+        page = self.metrics_text()
+        lines = "".join(f"{line}\n" for line in page.splitlines() if line.startswith(prefixes))
+        for family in text_string_to_metric_families(lines):
             for sample in family.samples:
                 if sample.name == name and all(sample.labels.get(k) == v
                                                for k, v in labels.items()):  # fmt: skip
@@ -201,7 +234,7 @@ class Prometheus:
         self.log = folder / "prometheus.log"
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(in_ns(ns, argv), stdout=out, stderr=subprocess.STDOUT)
-        wait_for("prometheus ready", self._ready, 30)
+        wait_for("prometheus ready", self._ready, 120)  # a hang bound, for a loaded machine
 
     def _ready(self) -> bool:
         assert self.proc.poll() is None, self.log.read_text()[-2000:]
