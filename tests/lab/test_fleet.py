@@ -29,7 +29,8 @@ from tests.lab.fleet_lab import (
     LabAgent,
     LabCollector,
     Prometheus,
-    netwarden,
+    lab_fault,
+    netwarden_here,
     ok,
 )
 from tests.waiting import wait_for
@@ -54,10 +55,12 @@ AGENT_IDS = list(AGENTS)
 NAT_AGENT = "agent-p-phan-dinh-phung"
 ROUTABLE = sorted(set(AGENTS) - {NAT_AGENT})
 WAN_AGENT, WAN_LINK, WAN_SWITCH = "agent-so-khcn", "tsl-so-khcn", "sw-so-khcn-core"
-# s: long enough for the collector to see the agent stale (STALE_AFTER), the agent to see the
-# collector gone and the uploader's backoff to grow to 16-32 s; the queue drains within a
-# heartbeat of the link's return (a request that gets through ends the backoff).
-OUTAGE = 30.0
+# s: long enough for the collector to see the agent stale (STALE_AFTER 4 s), the agent to see
+# the collector gone (a 5 s connect timeout) and the uploader's backoff to grow past 8 s, so
+# that the drain proves a request that gets through ends the backoff (the queue drains within
+# a heartbeat of the link's return); at least six samples of a growing queue are taken
+# whatever the load (the loop below). 30 s before: the backoff's size is not what is proven.
+OUTAGE = 20.0
 REVOKED = "agent-so-tc"
 # A camera group with no agent of its own, polled by agency 2's agent (lab/topology.py).
 CAMERA, CAMERA_AGENT = "cam-qt-vo-nguyen-giap-01", "agent-so-tc"
@@ -76,7 +79,7 @@ class Fleet:
 
     def fleet_status(self) -> dict[str, dict[str, Any]]:
         """``netwarden fleet status --output json`` as a viewer, by agent id."""
-        done = netwarden("fleet", "status", "--collector", self.collector.url, "--ca-file",
+        done = netwarden_here("fleet", "status", "--collector", self.collector.url, "--ca-file",
                          str(self.collector.ca_file), "--output", "json",
                          env={"NETWARDEN_TOKEN": self.viewer})  # fmt: skip
         return {row["id"]: row for row in json.loads(ok(done))["agents"]}
@@ -117,17 +120,17 @@ def fleet(lab: Lab) -> Iterator[Fleet]:
     try:
         (tmp / "agents").mkdir()
         collector.start()
-        # Each token and each enrolment is a CLI process of its own: run them side by side
-        # (the store takes concurrent writers; the collector concurrent enrolments).
+        # Tokens in the test's process (milliseconds each); each enrolment is an agent CLI
+        # process in its agency's namespace: those side by side (the collector takes
+        # concurrent enrolments).
         requests = {"admin": ("--user", "lead", "--role", "admin"),
                     "viewer": ("--user", "prom", "--role", "viewer")}  # fmt: skip
         requests |= {a: ("--agent", a, "-i", lab.state.inventory) for a in agents}
-        with ThreadPoolExecutor(max_workers=len(requests)) as pool:
-            tokens = dict(zip(requests, pool.map(
-                lambda args: str(collector.cli("token", "create", *args)["token"]),
-                requests.values()), strict=True))  # fmt: skip
-            admin, viewer = tokens["admin"], tokens["viewer"]
-            collector.fetch_ca(expected_sha256=tokens[AGENT_IDS[0]].split(".")[2])
+        tokens = {name: str(collector.cli("token", "create", *args)["token"])
+                  for name, args in requests.items()}  # fmt: skip
+        admin, viewer = tokens["admin"], tokens["viewer"]
+        collector.fetch_ca(expected_sha256=tokens[AGENT_IDS[0]].split(".")[2])
+        with ThreadPoolExecutor(max_workers=len(agents)) as pool:
             list(pool.map(lambda agent: agent.enroll(collector.url, tokens[agent.agent]),
                           agents.values()))  # fmt: skip
         for agent in agents.values():
@@ -331,7 +334,7 @@ def test_malformed_and_oversized_requests_get_a_clear_4xx(fleet: Fleet) -> None:
 
 def cut_link(link: str, *, down: bool) -> None:
     """``netwarden lab fault LINK down|up``: both ends of the WAN link lose carrier."""
-    ok(netwarden("lab", "fault", link, "down" if down else "up"))
+    lab_fault(link, down=down)
 
 
 @pytest.mark.skipif(os.environ.get("NW_LAB_REUSE") == "1",
@@ -383,10 +386,10 @@ def test_wan_fault_agent_keeps_polling_queues_and_delivers_after(fleet: Fleet) -
 def test_revoked_agent_is_refused_and_leaves_sd(fleet: Fleet) -> None:
     c = fleet.collector
     argv = ["fleet", "revoke", REVOKED, "--collector", c.url, "--ca-file", str(c.ca_file)]
-    refused = netwarden(*argv, env={"NETWARDEN_TOKEN": fleet.viewer})
+    refused = netwarden_here(*argv, env={"NETWARDEN_TOKEN": fleet.viewer})
     assert refused.returncode == 1, refused.stderr
     assert "admin" in refused.stderr
-    ok(netwarden(*argv, env={"NETWARDEN_TOKEN": fleet.admin}))
+    ok(netwarden_here(*argv, env={"NETWARDEN_TOKEN": fleet.admin}))
     heartbeat = {"sent_at": time.time(), "version": "0", "started_at": time.time(),
                  "devices_assigned": 0, "devices_healthy": 0, "polls_ok": 0, "polls_failed": 0,
                  "queue_depth": 0, "queue_dropped": 0, "assignment_etag": None,
