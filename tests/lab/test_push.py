@@ -1,11 +1,11 @@
 """Issue 19 on the lab: the NAT'd agency's agent pushes (remote write) to a central receiver
-that cannot reach it, through a 60 s cut of its WAN link and a kill -9 of the agent in the
+that cannot reach it, through a 30 s cut of its WAN link and a kill -9 of the agent in the
 middle of it. Every poll of the outage reaches the receiver, once, with the values the agent
 polled; a pull agent in another agency, cut at the same time, shows the gap pull leaves.
 
 Receivers: Prometheus 2.42 (its remote-write receiver on, and scraping the pull agent) and
 VictoriaMetrics, in the root namespace on the lab-side address the core routes to; one
-scenario each (about 80 s). Agents are standalone (``agent run -i INVENTORY --agent ID``) in
+scenario each (about 50 s). Agents are standalone (``agent run -i INVENTORY --agent ID``) in
 their agency's namespace, polling every 2 s.
 """
 
@@ -30,18 +30,25 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.lab.conftest import Lab
-from tests.lab.fleet_lab import NETWARDEN, in_ns, netwarden, ok, stop_process, wait_for
+from tests.lab.fleet_lab import NETWARDEN, in_ns, lab_fault, stop_process, wait_for
 from tests.lab.receivers import PrometheusReceiver, Receiver, VictoriaMetricsReceiver
 
 HOST = "198.19.255.1"  # the root namespace's lab-side address: the core routes to it
 POLL = 2.0  # s, the agents' SNMP interval
-OUTAGE = 60.0  # s
+# s: 15 polls, the kill -9 at half way leaves the restarted agent (2-10 s to start under load)
+# polls of its own to spool before the link returns; the pull agent's gap (> OUTAGE - 10 s)
+# stays far above its 1 s scrapes. 60 s before: nothing asserted needs more.
+OUTAGE = 30.0
+# s between the test's looks at the push agent's /metrics: each poll's values stay there for
+# POLL s, so every poll is seen at least twice (0.3 s before: a curl and a parse each time).
+LOOK = 0.5
 PUSH_AGENT, PUSH_NS, PUSH_LINK = "agent-p-phan-dinh-phung", "nwl-a3", "tsl-p-phan-dinh-phung"
 PUSH_DEVICE, PUSH_SITE = "sw-p-phan-dinh-phung-core", "p-phan-dinh-phung"
 PULL_AGENT, PULL_NS, PULL_LINK = "agent-so-khcn", "nwl-a1", "tsl-so-khcn"
 PULL_DEVICE, PULL_LISTEN = "sw-so-khcn-core", "198.18.1.2:19431"
 PUSH_LISTEN = "127.0.0.1:19430"  # inside the agency's namespace: only the test reads it
 SERIES = ("sysUpTime", "netwarden_snmp_last_success_timestamp_seconds", "netwarden_device_up")
+SPOOL_DEPTH = "netwarden_push_spool_samples"
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("NW_LAB_REUSE") == "1", reason="cuts WAN links: runs only on its own lab"
@@ -92,7 +99,8 @@ class Agent:
         return (self.folder / f"{self.agent}-{self.starts}.log").read_text(errors="replace")
 
     def metrics(self) -> dict[str, dict[str, float]]:
-        """One scrape of /metrics from inside the namespace: name -> labels JSON -> value."""
+        """One scrape of /metrics from inside the namespace: name -> labels JSON -> value, of
+        SERIES and the spool depth only (the test parses nothing else, twice a second)."""
         done = subprocess.run(
             in_ns(self.ns, ["curl", "-s", "-m", "3", f"http://{self.listen}/metrics"]),
             capture_output=True, text=True, timeout=10, check=False,
@@ -100,7 +108,7 @@ class Agent:
         out: dict[str, dict[str, float]] = {}
         if done.returncode != 0 or not done.stdout:
             return out
-        for family in text_string_to_metric_families(done.stdout):
+        for family in text_string_to_metric_families(_wanted_lines(done.stdout)):
             for sample in family.samples:
                 key = json.dumps(sample.labels, sort_keys=True)
                 out.setdefault(sample.name, {})[key] = float(sample.value)
@@ -113,6 +121,12 @@ class Agent:
     def stop(self) -> None:
         if self.proc is not None:
             stop_process(self.proc)
+
+
+def _wanted_lines(page: str) -> str:
+    """The sample lines of SERIES and SPOOL_DEPTH from an exposition page (as untyped)."""
+    prefixes = tuple(f"{name}{end}" for name in (*SERIES, SPOOL_DEPTH) for end in ("{", " "))
+    return "".join(line + "\n" for line in page.splitlines() if line.startswith(prefixes))
 
 
 def _device_value(scrape: dict[str, dict[str, float]], name: str, device: str) -> float | None:
@@ -146,7 +160,7 @@ class Seen:
 
 
 def cut(link: str, *, down: bool) -> None:
-    ok(netwarden("lab", "fault", link, "down" if down else "up"))
+    lab_fault(link, down=down)
 
 
 @dataclass
@@ -162,20 +176,21 @@ class Outcome:
 
 def _outage(receiver: Receiver, push: Agent, pull: Agent | None) -> Outcome:
     """Both agents running; cut both agencies' WAN for OUTAGE s, kill -9 and restart the
-    push agent half way; restore; wait for the spool to drain; read the receiver."""
+    push agent half way; restore; wait for the spool to drain; read the receiver. The first
+    waits are hang bounds: at a load of 26-42 an agent took 45 s and more to start."""
     selector = f'{{device="{PUSH_DEVICE}",agent="{PUSH_AGENT}"}}'
     wait_for("the push agent's samples at the receiver",
-             lambda: receiver.raw(f"sysUpTime{selector}", time.time() - 30, time.time()), 45,
+             lambda: receiver.raw(f"sysUpTime{selector}", time.time() - 30, time.time()), 120,
              describe=lambda: push.log()[-1500:])  # fmt: skip
     if pull is not None:
         wait_for("the pull agent scraped by the receiver",
                  lambda: receiver.raw(f'sysUpTime{{device="{PULL_DEVICE}"}}', time.time() - 5,
-                                      time.time()), 45)  # fmt: skip
+                                      time.time()), 120)  # fmt: skip
     seen = Seen()
     start = time.time()
     while time.time() < start + 3 * POLL:  # a few polls before the cut, as a reference
         seen.note(push.metrics())
-        time.sleep(0.3)
+        time.sleep(LOOK)
     links = [PUSH_LINK] + ([PULL_LINK] if pull is not None else [])
     down_at, killed_at = _cut_with_kill(push, links, seen)
     up_at = time.time()
@@ -183,10 +198,13 @@ def _outage(receiver: Receiver, push: Agent, pull: Agent | None) -> Outcome:
     def drained() -> bool:
         scrape = push.metrics()
         seen.note(scrape)
-        depth = scrape.get("netwarden_push_spool_samples", {})
-        return bool(depth) and max(depth.values()) == 0
+        depth = scrape.get(SPOOL_DEPTH, {})
+        # ... and the restarted agent polled 4 times, so that the window judged below (up to
+        # 2 polls ago) holds polls of both agents whatever its start-up took under load.
+        restarted = sum(poll > killed_at for poll in seen.polls) >= 4
+        return bool(depth) and max(depth.values()) == 0 and restarted
 
-    wait_for("the push spool drained after the outage", drained, 40,
+    wait_for("the push spool drained after the outage", drained, 90,
              describe=lambda: push.log()[-1500:])  # fmt: skip
     # The last polls may still be on their way: judge the window up to a little before.
     window = (down_at - 2 * POLL, time.time() - 2 * POLL)
@@ -211,7 +229,7 @@ def _cut_with_kill(push: Agent, links: list[str], seen: Seen) -> tuple[float, fl
                 push.kill()
                 killed_at = time.time()
                 push.start()
-            time.sleep(0.3)
+            time.sleep(LOOK)
     finally:
         for link in links:
             cut(link, down=False)
@@ -288,7 +306,10 @@ def _check_every_poll_once(outcome: Outcome, receiver: str) -> None:
     # the poll's time (its last-success time, in ms), with the values /metrics showed.
     at_receiver = {name: dict(outcome.push[name]) for name in SERIES}
     inside = [p for p in outcome.seen.polls if outcome.window[0] + 1 < p < outcome.window[1]]
-    assert len(inside) >= (OUTAGE / POLL) * 0.8, f"the test saw too few polls: {len(inside)}"
+    # The test saw at least 80 % of the polls the agent made in the outage: it made none while
+    # killed and restarting (restart[0] s: up to 10 of a 30 s outage on a loaded machine).
+    polled_in_outage = (OUTAGE - restart[0]) / POLL
+    assert len(inside) >= polled_in_outage * 0.8, f"the test saw too few polls: {len(inside)}"
     for poll_time in inside:
         stamp = math.floor(poll_time * 1000)
         assert stamp in at_receiver["sysUpTime"], f"{receiver}: the poll at {poll_time} is missing"
