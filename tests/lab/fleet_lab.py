@@ -13,6 +13,7 @@ import ssl
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,21 @@ def stop_process(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> No
     except subprocess.TimeoutExpired:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
+
+
+def stop_all(procs: list[subprocess.Popen[bytes] | None]) -> None:
+    """End our own children together: SIGTERM to each, then wait for each (SIGKILL if one
+    lingers); one after the other, a fleet's five agents and two servers took 13 s at a load
+    of 40, each shutting down while the others waited their turn."""
+    running = [proc for proc in procs if proc is not None and proc.poll() is None]
+    for proc in running:
+        os.kill(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for proc in running:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            stop_process(proc, signal.SIGKILL)
 
 
 class LabCollector:

@@ -32,6 +32,7 @@ from tests.lab.fleet_lab import (
     lab_fault,
     netwarden_here,
     ok,
+    stop_all,
 )
 from tests.waiting import wait_for
 
@@ -142,11 +143,8 @@ def fleet(lab: Lab) -> Iterator[Fleet]:
                                 viewer, collector.ca_file)  # fmt: skip
         yield Fleet(lab, collector, agents, prometheus, sites, admin, viewer)
     finally:
-        for agent in agents.values():
-            agent.stop()
-        if prometheus is not None:
-            prometheus.stop()
-        collector.stop()
+        stop_all([*(agent.proc for agent in agents.values()), collector.proc,
+                  prometheus.proc if prometheus is not None else None])  # fmt: skip
         shutil.rmtree(tmp, ignore_errors=True)
 
 
