@@ -33,6 +33,8 @@ import httpx
 import pytest
 import yaml
 
+from netwarden.lab import wan  # `lab fault`/`lab impair`'s own functions (test_lab_wan: the CLI)
+from netwarden.lab.state import DEFAULT_DIR
 from tests.lab.alerting_stack import free_port_in
 from tests.lab.collector_tokens import join_token, user_token
 from tests.lab.conftest import Lab
@@ -456,10 +458,10 @@ def test_device_unreachable_an_agency_cut_off_is_its_uplink_or_power(rig: Rig) -
         role="switch",
     )
     try:
-        ok(netwarden("lab", "fault", "tsl-so-khcn", "down"))
+        wan.fault(DEFAULT_DIR, "tsl-so-khcn", down=True)
         done = rig.finished(rig.start("device-unreachable", labels))
     finally:
-        ok(netwarden("lab", "fault", "tsl-so-khcn", "up"))
+        wan.fault(DEFAULT_DIR, "tsl-so-khcn", down=False)
     assert done["status"] == "succeeded", done
     steps = steps_of(done)
     assert steps["ping_core"]["output"]["received"] == 0
@@ -489,10 +491,10 @@ def test_link_degraded_a_lossy_line_is_the_line_not_a_port(rig: Rig) -> None:
     )
     assert labels["symptom"] == "loss"
     try:
-        ok(netwarden("lab", "impair", "tsl-so-tc", "--loss", "30"))
+        wan.impair(DEFAULT_DIR, "tsl-so-tc", delay_ms=0.0, loss_pct=30.0, jitter_ms=0.0)
         done = rig.finished(rig.start("link-degraded", labels))
     finally:
-        ok(netwarden("lab", "impair", "tsl-so-tc", "--clear"))
+        wan.impair(DEFAULT_DIR, "tsl-so-tc", delay_ms=0.0, loss_pct=0.0, jitter_ms=0.0)  # --clear
     assert done["status"] == "succeeded", done
     steps = steps_of(done)
     assert all(s["status"] == "ok" for s in done["steps"]), done["steps"]

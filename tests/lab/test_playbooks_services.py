@@ -46,6 +46,7 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
+from netwarden.lab.state import DEFAULT_DIR
 from tests.lab.alerting_stack import free_port_in
 from tests.lab.collector_tokens import join_token, user_token
 from tests.lab.conftest import Lab
@@ -286,7 +287,11 @@ def _steps(shown: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _lab_fault(target: str, state: str) -> None:
-    ok(netwarden("lab", "fault", target, state))
+    """What `netwarden lab fault TARGET STATE` does (its own function: test_lab_wan proves the
+    command), without a Python start per fault."""
+    from netwarden.lab import wan
+
+    wan.fault(DEFAULT_DIR, target, down=state == "down")
 
 
 def _resident(lab: Lab, device: str) -> int:
