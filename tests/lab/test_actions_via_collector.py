@@ -18,6 +18,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from typing import Any
 import pytest
 
 from netwarden.agent.sync.state_dir import StateDir
+from tests.lab.collector_tokens import join_token, user_token
 from tests.lab.conftest import Lab
 from tests.lab.fleet_lab import LabAgent, LabCollector, stop_process
 from tests.waiting import wait_for
@@ -98,10 +100,16 @@ class Rig:
         finally:
             db.close()
 
-    def restart(self, agent: str, sig: int = signal.SIGTERM) -> None:
+    def restart(self, agent: str, sig: int = signal.SIGTERM, *, due_again: str) -> None:
+        """Stop the agent with ``sig``; while it is down, its job ``due_again`` passes its lease
+        (``hand_out_again``); then it starts again. In that order, as a lease passes while an
+        agent is away: the new agent's first jobs request takes the job at once. (Set pending
+        after the start, the job would wait out the running long poll, 30 s: a row changed in
+        the store wakes nobody.)"""
         running = self.agents[agent]
         assert running.proc is not None
         stop_process(running.proc, sig)
+        self.hand_out_again(due_again)
         running.start(advertise=False, heartbeat=1.0, summary=5.0)
         running.wait_serving()
 
@@ -118,18 +126,13 @@ def rig(lab: Lab) -> Iterator[Rig]:
     try:
         (tmp / "agents").mkdir(parents=True)
         collector.start()
-        responder = str(
-            collector.cli("token", "create", "--user", "ops", "--role", "responder")["token"]
-        )
-        tokens = {
-            a: str(
-                collector.cli("token", "create", "--agent", a, "-i", lab.state.inventory)["token"]
-            )
-            for a in agents
-        }
+        responder = user_token(collector, "ops", "responder")
+        tokens = {a: join_token(collector, a, lab.state.inventory) for a in agents}
         collector.fetch_ca(expected_sha256=tokens["agent-core"].split(".")[2])
+        # Enrolments are independent subprocesses: side by side, not one after the other.
+        with ThreadPoolExecutor(len(agents)) as pool:
+            list(pool.map(lambda a: a.enroll(collector.url, tokens[a.agent]), agents.values()))
         for agent in agents.values():
-            agent.enroll(collector.url, tokens[agent.agent])
             agent.start(advertise=False, heartbeat=1.0, summary=5.0)
         for agent in agents.values():
             agent.wait_serving()
@@ -197,8 +200,7 @@ def test_a_job_handed_out_again_after_a_restart_is_answered_not_run(rig: Rig) ->
     first = rig.result("agent-core", job)
     assert first["ok"] is True
     wait_for("the job closed by its result", lambda: rig.job_state(job) == "done", 30)
-    rig.restart("agent-core")
-    rig.hand_out_again(job)
+    rig.restart("agent-core", due_again=job)
     answers = wait_for(
         "a second answer", lambda: (a := rig.answers("agent-core", job))[1:] and a, 60, every=0.5
     )
@@ -219,8 +221,7 @@ def test_a_job_the_agent_died_in_is_answered_as_interrupted(rig: Rig) -> None:
     # would leave a job the agent never started, which it would rightly run after the restart.
     wait_for("the job claimed by the agent", lambda: rig.claimed("agent-core", job), 60)
     claimed = time.time()
-    rig.restart("agent-core", signal.SIGKILL)  # no chance to say anything
-    rig.hand_out_again(job)
+    rig.restart("agent-core", signal.SIGKILL, due_again=job)  # no chance to say anything
     answer = rig.result("agent-core", job)
     assert answer["ok"] is False and answer["interrupted"] is True
     assert answer["kind"] == "wait_until"

@@ -29,7 +29,7 @@ from netwarden.agent.snmp.client import UdpSnmpSession
 from netwarden.agent.ssh.netmiko_runner import NetmikoRunner
 from netwarden.agent.ssh.pool import SshPool
 from netwarden.agent.sync.jobs import JobOutcome
-from netwarden.inventory import load_inventory
+from netwarden.inventory import Inventory, load_inventory
 from netwarden.lab.state import DEFAULT_DIR
 from tests.lab.conftest import Lab
 from tests.waiting import wait_for
@@ -46,8 +46,10 @@ SWITCH, SWITCH_AGENT, SWITCH_NS, PORT = "sw-so-tc-core", "agent-so-tc", "nwl-a2"
 class Agent:
     """Runs actions as agent ``agent_id`` of the lab inventory would, each in its own loop."""
 
-    def __init__(self, lab: Lab, agent_id: str, store: Path) -> None:
-        self.inventory = load_inventory([Path(lab.state.inventory)])
+    def __init__(
+        self, lab: Lab, agent_id: str, store: Path, inventory: Inventory | None = None
+    ) -> None:
+        self.inventory = inventory or load_inventory([Path(lab.state.inventory)])
         self.agent_id, self.store = agent_id, store
 
     def run(self, action: str, params: dict[str, Any]) -> JobOutcome:
@@ -77,7 +79,8 @@ class Agent:
 @pytest.fixture(scope="module")
 def agents(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Agent]:
     store = tmp_path_factory.mktemp("configs")
-    return lambda agent_id: Agent(lab, agent_id, store)
+    inventory = load_inventory([Path(lab.state.inventory)])  # read and checked once, not per test
+    return lambda agent_id: Agent(lab, agent_id, store, inventory)
 
 
 def ok(outcome: JobOutcome) -> dict[str, Any]:
