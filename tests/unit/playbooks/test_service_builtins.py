@@ -88,7 +88,7 @@ def _run(
 
     # Each of the run's steps needs a poll to serve its jobs: a short pause between polls
     # (a few SQLite reads each) instead of wait_for's 0.25 s, paid once per step.
-    run: dict[str, Any] = wait_for(f"{playbook} ended", ended, timeout=30, every=0.05)
+    run: dict[str, Any] = wait_for(f"{playbook} ended", ended, timeout=30, every=0.1)
     assert run["status"] == "succeeded", run
     return run
 
