@@ -20,7 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.unit.collector.collector_process import CollectorProcess, run_cli
+from tests.cli_in_process import run_in_process
+from tests.unit.collector.collector_process import CollectorProcess
 from tests.unit.collector.conftest import CONTRACT
 
 IDLE, READ = 2.0, 4.0
@@ -148,7 +149,7 @@ def test_a_big_body_arriving_steadily_gets_more_than_the_read_timeout(
 def test_an_answer_may_take_longer_than_the_read_timeout(collector: CollectorProcess) -> None:
     """Only the request's arrival is timed: a jobs long-poll waits its 6 s and answers."""
     where = ["-i", str(collector.inventory), "--data-dir", str(collector.data_dir), "--insecure"]
-    made = run_cli("collector", "token", "create", "--agent", "agent-so-khcn", *where)
+    made = run_in_process("collector", "token", "create", "--agent", "agent-so-khcn", *where)
     assert made.returncode == 0, made.stderr
     body = {"token": made.stdout.strip(), "hostname": "h", "version": "1"}
     enrolled = httpx.post(f"{collector.url}/api/v1/enroll", json=body, timeout=30)
@@ -228,9 +229,10 @@ def _client_context(proc: CollectorProcess) -> ssl.SSLContext:
 
 
 def test_a_client_that_never_starts_tls_is_dropped(tls_collector: CollectorProcess) -> None:
-    data, took = _until_closed(_connect(tls_collector, "127.0.0.4"))
-    assert data == b"" and took <= 10 + SLACK  # the TLS handshake gets 10 s
-    # A TLS client that completes the handshake and then stays silent meets the idle time.
+    plain = _connect(tls_collector, "127.0.0.4")
+    connected = time.monotonic()
+    # While the plain client waits out its handshake time: a TLS client that completes the
+    # handshake and then stays silent meets the idle time.
     context = _client_context(tls_collector)
     with context.wrap_socket(
         _connect(tls_collector, "127.0.0.4"), server_hostname="127.0.0.1"
@@ -240,6 +242,9 @@ def test_a_client_that_never_starts_tls_is_dropped(tls_collector: CollectorProce
         answer = tls.recv(65536)
         assert IDLE - 0.5 <= time.monotonic() - start <= IDLE + SLACK
     assert _status_and_error(answer)[0] == 408
+    data, _ = _until_closed(plain)
+    took = time.monotonic() - connected
+    assert data == b"" and took <= 10 + SLACK  # the TLS handshake gets 10 s
 
 
 def test_over_tls_a_connection_over_the_limit_is_closed_before_any_handshake(
