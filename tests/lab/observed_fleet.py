@@ -247,6 +247,7 @@ def observed_fleet(lab: Lab, scrape_interval: int) -> Iterator[ObservedFleet]:
         a: LabAgent(a, ns, address, tmp / "agents" / a) for a, (ns, address) in AGENTS.items()
     }
     prometheus: PrometheusServer | None = None
+    began = time.monotonic()
     try:
         (tmp / "agents").mkdir()
         collector.start()
@@ -281,6 +282,7 @@ def observed_fleet(lab: Lab, scrape_interval: int) -> Iterator[ObservedFleet]:
         # Prometheus cannot scrape the agent behind NAT: ask it directly (from its namespace).
         for name in sorted(set(AGENTS) - set(SCRAPED)):
             agents[name].wait_serving()
+        print(f"observed fleet up in {time.monotonic() - began:.1f} s")  # -rP shows it
         yield ObservedFleet(lab, inventory, collector, agents, prometheus, viewer)
     finally:
         _stop_together([a.proc for a in agents.values()], prometheus)
