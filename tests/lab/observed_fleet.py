@@ -251,6 +251,7 @@ def observed_fleet(lab: Lab, scrape_interval: int) -> Iterator[ObservedFleet]:
     try:
         (tmp / "agents").mkdir()
         collector.start()
+        marks = {"collector ready": time.monotonic() - began}
         store = CollectorStore(collector.data_dir)
         viewer = store.user_token("grafana", "viewer")
         sites = {a.id: a.site for a in load_inventory([inventory]).agents if a.id in agents}
@@ -264,9 +265,11 @@ def observed_fleet(lab: Lab, scrape_interval: int) -> Iterator[ObservedFleet]:
             scrape_interval,
         )
         _enroll_all(collector.url, tokens, agents)
+        marks["tokens and enrolments"] = time.monotonic() - began
         for agent in agents.values():
             agent.start(advertise=True, heartbeat=1.0, summary=5.0)
         _wait_prometheus_ready(prometheus)
+        marks["prometheus ready"] = time.monotonic() - began
         expected = {f"netwarden-agents/{a}" for a in SCRAPED} | {"netwarden-collector/"}
         wait_for(
             "every scraped agent and the collector up in Prometheus",
@@ -275,14 +278,18 @@ def observed_fleet(lab: Lab, scrape_interval: int) -> Iterator[ObservedFleet]:
                 if prometheus
                 else False
             ),
-            90,
+            # A hang bound: it also covers the agents' start-up (5 Python processes at once),
+            # which took 80 s at a load of 35.
+            180,
             every=1,
             describe=lambda: prometheus.targets_up() if prometheus else None,
         )
         # Prometheus cannot scrape the agent behind NAT: ask it directly (from its namespace).
         for name in sorted(set(AGENTS) - set(SCRAPED)):
             agents[name].wait_serving()
-        print(f"observed fleet up in {time.monotonic() - began:.1f} s")  # -rP shows it
+        marks["every target up"] = time.monotonic() - began
+        # -rP shows it: where the start-up's time went, at this run's load.
+        print("observed fleet up: " + ", ".join(f"{k} {v:.1f} s" for k, v in marks.items()))
         yield ObservedFleet(lab, inventory, collector, agents, prometheus, viewer)
     finally:
         _stop_together([a.proc for a in agents.values()], prometheus)
