@@ -1,13 +1,19 @@
 """``netwarden report availability`` on the lab: a real Prometheus scrapes the agents every
-5 s while a dedicated-data-network link is cut twice (``netwarden lab fault``); the report
-over a window that holds both outages finds them, and with ``--exclude`` over the second one
-counts only the first.
+2 s while a dedicated-data-network link is cut twice (as ``netwarden lab fault`` does); the
+report over a window that holds both outages finds them, and with ``--exclude`` over the
+second one counts only the first.
 
 How close: each outage the report finds is within one scrape interval of the outage as the
-core's agent saw it (a watcher reads the agent's /metrics five times a second and takes the
-time of the polls that saw the link go down and come back), and within one scrape interval
-plus the SNMP path's lag of the injected one: the agent polls the core router every second and
-net-snmp's snmpd shows a carrier change 0.1 to 3 s late (its interface cache; lab-notes).
+core's agent saw it (a watcher reads the agent's /metrics twice a second, faster than the
+agent's 1 s polls, and takes the time of the polls that saw the link go down and come back),
+and within one scrape interval plus the SNMP path's lag of the injected one: the agent polls
+the core router every second and net-snmp's snmpd shows a carrier change 0.1 to 3 s late (its
+interface cache; lab-notes).
+
+The sizes (2 s scrape and step, outages of about 20 s and 12 s, 12 s between them): every
+outage spans several steps beyond those bounds (6 s), so the report's two outages, their
+lengths and the excluded one are told apart as with longer ones; the report rounds minutes
+to 6 decimals (``render.minutes``), far inside the 0.1 s the comparisons allow for it.
 
 Cuts a WAN link: runs only on the module's own lab (not with NW_LAB_REUSE=1).
 """
@@ -24,11 +30,12 @@ from typing import Any
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
+from netwarden.lab import wan
 from netwarden.reports.window import VIETNAM
+from tests.cli_in_process import run_in_process
 from tests.lab.conftest import Lab
-from tests.lab.fleet_lab import netwarden, ok, wait_for
+from tests.lab.fleet_lab import wait_for
 from tests.lab.observed_fleet import ObservedFleet, observed_fleet
 
 # The budget counts the first test's share of the module's fleet start, which took up to
@@ -39,13 +46,18 @@ pytestmark = [
     ),
     pytest.mark.timeout(600),
 ]
-SCRAPE = 5  # s: the Prometheus scrape interval, and the report's step
+SCRAPE = 2  # s: the Prometheus scrape interval, and the report's step
 LINK, AGENCY = "tsl-so-khcn", "so-khcn"
-FIRST, BETWEEN, SECOND = 60.0, 40.0, 30.0  # s: outage, link up, outage
+# s: outage, link up, outage. Each outage is longer than the 6 s of lag either bound below
+# allows; BETWEEN starts once Prometheus shows the link and the ping up again, and leaves the
+# exclusion's 5 s margin before the second cut clear of the first outage's end by 3+ steps.
+FIRST, BETWEEN, SECOND = 20.0, 12.0, 12.0
 # s: the core pings the agency switch every 2 s (observed_fleet), a probe lasting up to 1.8 s
 REACH_LAG = 2.0 + 1.8
 SNMP_LAG = 1.0 + 3.0  # s: the core router's poll interval, snmpd's lag
 CORE_AGENT_METRICS = "http://198.18.100.1:9430/metrics"
+POLLED = "netwarden_snmp_last_success_timestamp_seconds{"
+STATUS = "ifOperStatus{"
 LINK_STATE = (
     f'min(ifOperStatus{{device="core-rtr"}} * on(device, ifName) group_left(link)'
     f' netwarden_link_info{{link="{LINK}"}})'
@@ -59,6 +71,20 @@ def fleet(lab: Lab) -> Iterator[ObservedFleet]:
         yield observed
 
 
+def _core_rtr_wan1(text: str) -> tuple[float, bool] | None:
+    """(the core router's last poll, wan1 up) from the agent's exposition text: two series
+    picked by their lines, not the whole page parsed (the watcher reads it twice a second)."""
+    polled, state = None, None
+    for line in text.splitlines():
+        if 'device="core-rtr"' not in line:
+            continue
+        if line.startswith(POLLED):
+            polled = float(line.rsplit(" ", 1)[1])
+        elif line.startswith(STATUS) and 'ifName="wan1"' in line:
+            state = float(line.rsplit(" ", 1)[1]) == 1
+    return (polled, state) if polled is not None and state is not None else None
+
+
 class AgentWatch:
     """The core agent's own view of the link: (poll time, up) at each change of ifOperStatus."""
 
@@ -67,24 +93,13 @@ class AgentWatch:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _read(self, client: httpx.Client) -> tuple[float, bool] | None:
-        polled, state = None, None
-        text = client.get(CORE_AGENT_METRICS).text
-        for family in text_string_to_metric_families(text):
-            for sample in family.samples:
-                if sample.labels.get("device") != "core-rtr":
-                    continue
-                if sample.name == "netwarden_snmp_last_success_timestamp_seconds":
-                    polled = sample.value
-                elif sample.name == "ifOperStatus" and sample.labels.get("ifName") == "wan1":
-                    state = sample.value == 1
-        return (polled, state) if polled is not None and state is not None else None
-
     def _run(self) -> None:
+        # Twice a second: each change is stamped with the time of the poll that saw it, so
+        # reading faster than the 1 s polls only has to see every poll, not be quick.
         with httpx.Client(timeout=2) as client:
-            while not self._stop.wait(0.2):
+            while not self._stop.wait(0.5):
                 try:
-                    seen = self._read(client)
+                    seen = _core_rtr_wan1(client.get(CORE_AGENT_METRICS).text)
                 except httpx.HTTPError:
                     continue
                 if seen and (not self.changes or self.changes[-1][1] != seen[1]):
@@ -122,10 +137,24 @@ def _wait_state(fleet: ObservedFleet, up: bool) -> None:
     )
 
 
-def _fault(down: bool) -> float:
-    """Cut or restore the link; the time it is done (the command ends right after)."""
-    ok(netwarden("lab", "fault", LINK, "down" if down else "up"))
+def _fault(fleet: ObservedFleet, down: bool) -> float:
+    """Cut or restore the link as ``netwarden lab fault`` does (its own tests run the command);
+    the time it is done."""
+    wan.fault(fleet.lab.root, LINK, down=down)
     return time.time()
+
+
+def _wait_scraped_past(fleet: ObservedFleet, end: float) -> None:
+    """Until Prometheus holds a scrape of the core agent (the link's state and the ping both
+    come from it) taken after ``end``: every step of a window ending there is then final."""
+    # timestamp() of the raw series: of an aggregation it would be the evaluation time.
+    newest = 'max(timestamp(ifOperStatus{device="core-rtr", ifName="wan1"}))'
+    wait_for(
+        "Prometheus scraped past the window's end",
+        lambda: (_value(fleet, newest) or 0.0) > end,
+        60,
+        every=1,
+    )
 
 
 def _local(at: float) -> str:
@@ -135,7 +164,7 @@ def _local(at: float) -> str:
 def _report(
     fleet: ObservedFleet, start: float, end: float, *extra: str, output: str = "json"
 ) -> str:
-    done = netwarden(
+    done = run_in_process(
         "report",
         "availability",
         "--prometheus",
@@ -151,9 +180,9 @@ def _report(
         "--output",
         output,
         *extra,
-        timeout=120,
     )
-    return ok(done)
+    assert done.returncode == 0, f"{done.args}: exit {done.returncode}\n{done.stderr}"
+    return done.stdout
 
 
 def _rows(report: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
@@ -166,12 +195,12 @@ def _outage_seconds(row: dict[str, Any]) -> list[float]:
 
 def _inject(fleet: ObservedFleet, seconds: float) -> float:
     """One outage of about ``seconds``: its injected length."""
-    cut = _fault(down=True)
+    cut = _fault(fleet, down=True)
     try:
         _wait_state(fleet, up=False)
         time.sleep(max(0.0, cut + seconds - time.time()))
     finally:
-        restored = _fault(down=False)
+        restored = _fault(fleet, down=False)
     _wait_state(fleet, up=True)
     return restored - cut
 
@@ -188,8 +217,8 @@ def test_the_report_finds_the_injected_outages_and_leaves_out_an_excluded_one(
         cut2 = time.time()
         second = _inject(fleet, SECOND)
         restored2 = time.time()
-        end = time.time() + 3 * SCRAPE
-        wait_for("Prometheus past the window's end", lambda: time.time() > end + 2 * SCRAPE, 60)
+        end = time.time() + 3 * SCRAPE  # the window closes with the link up
+        _wait_scraped_past(fleet, end)
     seen = watch.outages()
     assert len(seen) == 2, watch.changes
 

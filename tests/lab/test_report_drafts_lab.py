@@ -20,11 +20,12 @@ import httpx
 import pytest
 
 from netwarden.lab import wan
+from tests.cli_in_process import run_in_process
 from tests.incidents.alertmanager_process import AlertmanagerProcess, config
 from tests.lab.agent_process import AgentProcess, fast_inventory, free_port
 from tests.lab.conftest import Lab
 from tests.report_reading import addresses, docx_text, pdf_pages, pdf_text
-from tests.unit.collector.collector_process import CollectorProcess, run_cli
+from tests.unit.collector.collector_process import CollectorProcess
 from tests.waiting import wait_for
 
 # The budget counts the first test's share of the module's fleet start, which took up to
@@ -107,11 +108,13 @@ class Pipeline:
     tokens: dict[str, str]
 
     def cli(self, *args: str) -> str:
+        """An ``incident`` command in this process (docs/testing.md: the same parsing, output
+        and exit code, without a Python start-up per command)."""
         env = {
             "NETWARDEN_COLLECTOR": self.collector.url,
             "NETWARDEN_TOKEN": self.tokens["responder"],
         }
-        done = run_cli("incident", *args, "--insecure", env=env)
+        done = run_in_process("incident", *args, "--insecure", env=env)
         assert done.returncode == 0, done.stderr
         return str(done.stdout)
 
@@ -128,7 +131,7 @@ def pipeline(lab: Lab, tmp_path: Path) -> Iterator[Pipeline]:
     data_dir = tmp_path / "collector"
     tokens = {}
     for role in ("webhook", "responder"):
-        done = run_cli(
+        done = run_in_process(
             "collector",
             "token",
             "create",
@@ -151,10 +154,9 @@ def pipeline(lab: Lab, tmp_path: Path) -> Iterator[Pipeline]:
     ]
     started: list[object] = []
     try:
+        # The agent starts polling while the collector, Alertmanager and Prometheus start.
         agent = AgentProcess(fast, "agent-core", tmp_path / "agent.log")
         started.append(agent)
-        agent.wait_ready()
-        agent.wait_value("ifOperStatus", 1, device="core-rtr", ifName="wan2")
         collector = CollectorProcess(fast, data_dir, insecure=True, extra=extra)
         collector.start()
         started.append(collector)
@@ -164,6 +166,14 @@ def pipeline(lab: Lab, tmp_path: Path) -> Iterator[Pipeline]:
         am.start()
         started.append(am)
         started.append(Prometheus(tmp_path / "prometheus", agent.port, am_port))
+        agent.wait_ready()
+        # The link is up before the test cuts it (each look parses a whole page: 1 s apart).
+        wait_for(
+            "core-rtr wan2 up on the agent",
+            lambda: agent.value("ifOperStatus", device="core-rtr", ifName="wan2") == 1,
+            60,
+            every=1,
+        )
         yield Pipeline(lab, collector, tokens)
     finally:
         for process in reversed(started):
@@ -195,6 +205,7 @@ def test_a_lab_link_cut_becomes_report_drafts(pipeline: Pipeline, tmp_path: Path
             "the incident from the lab",
             lambda: [i for i in p.incidents() if i["key"] == f"link/{LINK}"],
             90,
+            every=1,
         )
         inc = str(found[0]["id"])
         p.cli(
@@ -225,6 +236,7 @@ def test_a_lab_link_cut_becomes_report_drafts(pipeline: Pipeline, tmp_path: Path
         "the lab incident resolved",
         lambda: [i for i in p.incidents() if i["id"] == inc and i["status"] == "resolved"],
         90,
+        every=1,
     )
     for fmt in ("md", "docx", "pdf"):
         p.cli(
