@@ -9,6 +9,8 @@ root namespace's route into the lab. Every process is started here and ended by 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import threading
 import time
@@ -87,6 +89,20 @@ def enroll_together(
     outputs = [(proc.communicate(timeout=120)[0], proc.returncode) for proc in running]
     for agent, (output, code) in zip(agents, outputs, strict=True):
         assert code == 0, f"{agent.agent}: agent enroll exit {code}\n{output}"
+
+
+def stop_together(processes: Sequence[subprocess.Popen[bytes] | None]) -> None:
+    """End our own children by PID: SIGTERM to all first, so their shutdowns overlap instead
+    of queueing one after the other; then each waited for (SIGKILL if it lingers)."""
+    live = [proc for proc in processes if proc is not None and proc.poll() is None]
+    for proc in live:
+        os.kill(proc.pid, signal.SIGTERM)
+    for proc in live:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
 
 
 def quicker_polls(inventory: str, intervals: Mapping[str, str], target: Path) -> Path:

@@ -40,6 +40,7 @@ from tests.lab.alerting_stack import (
     free_port_in,
     join_tokens,
     quicker_polls,
+    stop_together,
     user_token,
 )
 from tests.lab.conftest import Lab
@@ -207,6 +208,7 @@ def _wait_watching(stack: Stack) -> None:
 @contextmanager
 def running_stack(lab: Lab, prefix: str) -> Iterator[Stack]:
     """The lab's fleet watched by Prometheus and Alertmanager, everything ended on exit."""
+    began = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
     collector: LabCollector | None = None
     agents: dict[str, LabAgent] = {}
@@ -233,13 +235,12 @@ def running_stack(lab: Lab, prefix: str) -> Iterator[Stack]:
         )
         built = Stack(lab, tmp, collector, agents, sink, alertmanager, prometheus, {})
         _wait_watching(built)
+        built.timings["stack started and watched (s)"] = round(time.monotonic() - began, 1)
         yield built
     finally:
-        for agent in agents.values():
-            agent.stop()
-        for process in (prometheus, alertmanager, collector):
-            if process is not None:
-                process.stop()
+        # The agents first: a stopping agent may still talk to the collector.
+        stop_together([agent.proc for agent in agents.values()])
+        stop_together([s.proc for s in (prometheus, alertmanager, collector) if s is not None])
         sink.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
