@@ -121,6 +121,7 @@ def test_a_cut_line_runs_link_down_from_the_core_then_from_the_agency(stack: Sta
     finally:
         ok(netwarden("lab", "fault", CUT_LINK, "up"))
         restored = True
+        stack.timings["fault -> line restored (s)"] = round(time.time() - cut_at, 1)
     assert restored
     wait_for(
         "the run's end",
@@ -128,6 +129,7 @@ def test_a_cut_line_runs_link_down_from_the_core_then_from_the_agency(stack: Sta
         240,
         every=0.5,
     )
+    stack.timings["fault -> run ended (s)"] = round(time.time() - cut_at, 1)
     # Once ended, the run as `playbook show -o json` prints it.
     done = json.loads(_cli(stack, viewer, "show", run_id, "-o", "json"))
     assert done["status"] == "succeeded", done
@@ -139,6 +141,7 @@ def test_a_cut_line_runs_link_down_from_the_core_then_from_the_agency(stack: Sta
         240,
         every=0.5,
     )
+    stack.timings["fault -> incident resolved (s)"] = round(time.time() - cut_at, 1)
     assert resolved["resolved_by"] == "collector"
     # The steps' evidence, in order (the events of the incident's devices come as one more
     # file, without a step, when it resolves).
