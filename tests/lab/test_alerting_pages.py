@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,12 @@ from tests.lab.alerting_stack import (
     Notification,
     RulesPrometheus,
     WebhookSink,
+    enroll_together,
     free_port_in,
+    join_tokens,
+    quicker_polls,
+    stop_together,
+    user_token,
 )
 from tests.lab.conftest import Lab
 from tests.lab.fleet_lab import LabAgent, LabCollector, netwarden, ok, wait_for
@@ -63,9 +69,14 @@ SCRAPED = sorted(set(AGENTS) - {"agent-p-phan-dinh-phung"})
 CUT_LINK, CUT_SITE = "tsl-so-khcn", "so-khcn"
 STOPPED_AGENT, STOPPED_SITE = "agent-so-tc", "so-tc"
 PEOPLE, LEAD, DEADMAN = "/people", "/lead", "/deadman"
-# Alertmanager flushes a group every group_interval (2 s here): a notification that was going
-# to be sent has been sent after a few of those.
-SETTLE = 6.0
+# Alertmanager flushes a group every group_interval (1 s here; no CPU to speak of): a
+# notification that was going to be sent has been sent after two of those; four leave room
+# for a loaded machine.
+QUICK = {"group_wait": "1s", "group_interval": "1s", "repeat_interval": "1h"}
+SETTLE = 4.0
+# The core router sees the cut line: polled every 2 s instead of the lab's 5 s, the line down
+# fires sooner and well before the agent down it must hold back (alerting-thresholds.yml).
+QUICK_POLLS = {"core-rtr": "2s"}
 
 
 @dataclass
@@ -105,22 +116,21 @@ def _render_rules(folder: Path) -> Path:
 
 def _alertmanager_config(tmp: Path, inventory: str, collector: LabCollector, sink: str) -> Path:
     """alerting.yaml for the lab, then `netwarden alerting generate --output` and amtool."""
-    token = collector.cli("token", "create", "--user", "alertmanager", "--role", "responder")
-    (tmp / "collector-alerts.token").write_text(token["token"])
-    quick = {"group_wait": "1s", "group_interval": "2s", "repeat_interval": "1h"}
+    token = user_token(collector.data_dir, "alertmanager", "responder")
+    (tmp / "collector-alerts.token").write_text(token)
     config = {
         "collector": {
             "url": collector.url,
             "ca_file": str(collector.ca_file),
             "token_file": str(tmp / "collector-alerts.token"),
-            "timing": quick,
+            "timing": QUICK,
         },
         "receivers": {
             "people": {"webhook": [{"url": sink + PEOPLE}]},
             "lead": {"webhook": [{"url": sink + LEAD}]},
             "deadman": {"webhook": [{"url": sink + DEADMAN}]},
         },
-        "people": {"receiver": "people", "timing": quick},
+        "people": {"receiver": "people", "timing": QUICK},
         "escalation": {"receiver": "lead"},
         "watchdog": {"receiver": "deadman", "repeat_interval": "1m"},
     }
@@ -150,28 +160,26 @@ def _alertmanager_config(tmp: Path, inventory: str, collector: LabCollector, sin
     return out
 
 
-def _start_fleet(lab: Lab, tmp: Path) -> tuple[LabCollector, dict[str, LabAgent]]:
+def _start_fleet(lab: Lab, tmp: Path, inventory: str) -> tuple[LabCollector, dict[str, LabAgent]]:
     listen = f"{DC_HOST}:{free_port_in(DC_HOST_NS, DC_HOST)}"
-    collector = LabCollector(
-        DC_HOST_NS, listen, lab.state.inventory, tmp / "collector" / "data", STALE_AFTER
-    )
+    collector = LabCollector(DC_HOST_NS, listen, inventory, tmp / "collector" / "data", STALE_AFTER)
     collector.start()
-    agents = {}
     (tmp / "agents").mkdir()
-    for agent_id, (ns, address) in AGENTS.items():
-        agent = LabAgent(
+    agents = {
+        agent_id: LabAgent(
             agent_id, ns, f"{address}:{free_port_in(ns, address)}", tmp / "agents" / agent_id
         )
-        agents[agent_id] = agent
-        token = collector.cli("token", "create", "--agent", agent_id, "-i", lab.state.inventory)[
-            "token"
-        ]
-        if not collector.ca_file.exists():
-            collector.fetch_ca(expected_sha256=token.split(".")[2])
-        agent.enroll(collector.url, token)
-        agent.start(advertise=True, heartbeat=HEARTBEAT, summary=SUMMARY)
+        for agent_id, (ns, address) in AGENTS.items()
+    }
+    sites = {a.id: a.site for a in load_inventory([Path(inventory)]).agents}
+    tokens = join_tokens(collector.data_dir, {agent_id: sites[agent_id] for agent_id in agents})
+    collector.fetch_ca(expected_sha256=next(iter(tokens.values())).split(".")[2])
+    enroll_together(list(agents.values()), collector.url, tokens)
     for agent in agents.values():
-        agent.wait_serving()
+        agent.start(advertise=True, heartbeat=HEARTBEAT, summary=SUMMARY)
+    # Five agents start at once: at a load of 30+ the last serves a minute later (a hang bound).
+    for agent in agents.values():
+        agent.wait_serving(timeout=120)
     return collector, agents
 
 
@@ -190,29 +198,33 @@ def _wait_watching(stack: Stack) -> None:
         "Prometheus scraping every pulled agent and the collector",
         ready,
         90,
+        every=0.5,
         describe=stack.prometheus.targets,
     )
     groups = {g["name"] for g in stack.prometheus.rule_groups()}
     assert {"netwarden-links", "netwarden-fleet", "netwarden-devices"} <= groups, groups
 
 
-@pytest.fixture(scope="module")
-def stack(lab: Lab) -> Iterator[Stack]:
-    tmp = Path(tempfile.mkdtemp(prefix="nw-alerting-"))
+@contextmanager
+def running_stack(lab: Lab, prefix: str) -> Iterator[Stack]:
+    """The lab's fleet watched by Prometheus and Alertmanager, everything ended on exit."""
+    began = time.monotonic()
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     collector: LabCollector | None = None
     agents: dict[str, LabAgent] = {}
     sink = WebhookSink()
     alertmanager: Alertmanager | None = None
     prometheus: RulesPrometheus | None = None
     try:
-        inventory = load_inventory([Path(lab.state.inventory)])
-        assert {a.id for a in inventory.agents} == set(AGENTS), "the lab's agents changed"
+        inventory = str(quicker_polls(lab.state.inventory, QUICK_POLLS, tmp / "inventory.yaml"))
+        assert {a.id for a in load_inventory([Path(inventory)]).agents} == set(AGENTS), (
+            "the lab's agents changed"
+        )
         rules = _render_rules(tmp)
-        collector, agents = _start_fleet(lab, tmp)
-        config = _alertmanager_config(tmp, lab.state.inventory, collector, sink.url)
+        collector, agents = _start_fleet(lab, tmp, inventory)
+        config = _alertmanager_config(tmp, inventory, collector, sink.url)
         alertmanager = Alertmanager(tmp / "alertmanager", config)
-        viewer = collector.cli("token", "create", "--user", "prometheus", "--role", "viewer")
-        (tmp / "viewer.token").write_text(viewer["token"])
+        (tmp / "viewer.token").write_text(user_token(collector.data_dir, "prometheus", "viewer"))
         prometheus = RulesPrometheus(
             tmp / "prometheus",
             rules,
@@ -223,16 +235,21 @@ def stack(lab: Lab) -> Iterator[Stack]:
         )
         built = Stack(lab, tmp, collector, agents, sink, alertmanager, prometheus, {})
         _wait_watching(built)
+        built.timings["stack started and watched (s)"] = round(time.monotonic() - began, 1)
         yield built
-        _write_timings(built)
     finally:
-        for agent in agents.values():
-            agent.stop()
-        for process in (prometheus, alertmanager, collector):
-            if process is not None:
-                process.stop()
+        # The agents first: a stopping agent may still talk to the collector.
+        stop_together([agent.proc for agent in agents.values()])
+        stop_together([s.proc for s in (prometheus, alertmanager, collector) if s is not None])
         sink.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def stack(lab: Lab) -> Iterator[Stack]:
+    with running_stack(lab, "nw-alerting-") as built:
+        yield built
+        _write_timings(built)
 
 
 def _write_timings(stack: Stack) -> None:
@@ -257,6 +274,7 @@ def _wait_quiet(stack: Stack, sites: set[str], incident: str) -> None:
         f"no alert about {sorted(sites)} in Alertmanager",
         quiet,
         120,
+        every=0.5,
         describe=lambda: [a["labels"] for a in stack.active() if _about(a, sites, incident)],
     )
 
@@ -304,6 +322,7 @@ def _hidden(stack: Stack, names: set[str], agent: str, by: str) -> None:
         f"{sorted(names)} of {agent} inhibited by {by}",
         hidden,
         120,
+        every=0.5,
         describe=lambda: [
             (a["labels"]["alertname"], a["labels"].get("agent"), a["status"])
             for a in stack.alertmanager.alerts()

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -25,16 +23,10 @@ from typing import Any
 
 import pytest
 
-from tests.lab.alerting_stack import Alertmanager, RulesPrometheus, WebhookSink
+from tests.lab.alerting_stack import user_token
 from tests.lab.conftest import Lab
-from tests.lab.fleet_lab import LabAgent, LabCollector, netwarden, ok, wait_for
-from tests.lab.test_alerting_pages import (
-    Stack,
-    _alertmanager_config,
-    _render_rules,
-    _start_fleet,
-    _wait_watching,
-)
+from tests.lab.fleet_lab import netwarden, ok, wait_for
+from tests.lab.test_alerting_pages import Stack, running_stack
 
 pytestmark = [
     pytest.mark.timeout(900),
@@ -53,38 +45,8 @@ def _seconds(text: str) -> float:
 
 @pytest.fixture(scope="module")
 def stack(lab: Lab) -> Iterator[Stack]:
-    tmp = Path(tempfile.mkdtemp(prefix="nw-playbook-"))
-    collector: LabCollector | None = None
-    agents: dict[str, LabAgent] = {}
-    sink = WebhookSink()
-    alertmanager: Alertmanager | None = None
-    prometheus: RulesPrometheus | None = None
-    try:
-        rules = _render_rules(tmp)
-        collector, agents = _start_fleet(lab, tmp)
-        config = _alertmanager_config(tmp, lab.state.inventory, collector, sink.url)
-        alertmanager = Alertmanager(tmp / "alertmanager", config)
-        viewer = collector.cli("token", "create", "--user", "prometheus", "--role", "viewer")
-        (tmp / "viewer.token").write_text(viewer["token"])
-        prometheus = RulesPrometheus(
-            tmp / "prometheus",
-            rules,
-            collector.url.removeprefix("https://"),
-            collector.ca_file,
-            tmp / "viewer.token",
-            alertmanager.url,
-        )
-        built = Stack(lab, tmp, collector, agents, sink, alertmanager, prometheus, {})
-        _wait_watching(built)
+    with running_stack(lab, "nw-playbook-") as built:
         yield built
-    finally:
-        for agent in agents.values():
-            agent.stop()
-        for process in (prometheus, alertmanager, collector):
-            if process is not None:
-                process.stop()
-        sink.close()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _cli(stack: Stack, token: str, *args: str) -> str:
@@ -93,21 +55,30 @@ def _cli(stack: Stack, token: str, *args: str) -> str:
     return ok(netwarden(*argv, env=env))
 
 
-def _runs(stack: Stack, token: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = json.loads(_cli(stack, token, "runs", "--output", "json"))["runs"]
-    return found
-
-
-def _incident(stack: Stack, token: str, incident: str) -> dict[str, Any]:
+def _get(stack: Stack, token: str, path: str) -> dict[str, Any]:
+    """One API answer, as the CLI's ``--output json`` prints it (a poll costs no Python start)."""
     with stack.collector.client(token) as client:
-        answer = client.get(f"/api/v1/incidents/{incident}")
+        answer = client.get(path)
     assert answer.status_code == 200, answer.text
     found: dict[str, Any] = answer.json()
     return found
 
 
+def _runs(stack: Stack, token: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = _get(stack, token, "/api/v1/playbook-runs")["runs"]
+    return found
+
+
+def _run(stack: Stack, token: str, run_id: str) -> dict[str, Any]:
+    return _get(stack, token, f"/api/v1/playbook-runs/{run_id}")
+
+
+def _incident(stack: Stack, token: str, incident: str) -> dict[str, Any]:
+    return _get(stack, token, f"/api/v1/incidents/{incident}")
+
+
 def test_a_cut_line_runs_link_down_from_the_core_then_from_the_agency(stack: Stack) -> None:
-    viewer = stack.collector.cli("token", "create", "--user", "duty", "--role", "viewer")["token"]
+    viewer = user_token(stack.collector.data_dir, "duty", "viewer")
     ok(netwarden("lab", "fault", CUT_LINK, "down"))
     cut_at = time.time()
     restored = False
@@ -116,6 +87,7 @@ def test_a_cut_line_runs_link_down_from_the_core_then_from_the_agency(stack: Sta
             "the link-down run",
             lambda: next((r for r in _runs(stack, viewer) if r["playbook"] == "link-down"), None),
             180,
+            every=0.5,
             describe=lambda: stack.collector.log.read_text(errors="replace")[-2000:],
         )
         run_id, incident = run["id"], run["incident"]
@@ -123,7 +95,7 @@ def test_a_cut_line_runs_link_down_from_the_core_then_from_the_agency(stack: Sta
             "the first evidence",
             lambda: _incident(stack, viewer, incident)["evidence"],
             120,
-            every=0.2,
+            every=0.5,
         )
         first_evidence = _seconds(evidence[0]["at"])
         stack.timings["fault -> first evidence (s)"] = round(first_evidence - cut_at, 1)
@@ -132,11 +104,11 @@ def test_a_cut_line_runs_link_down_from_the_core_then_from_the_agency(stack: Sta
         )
 
         def core_done() -> dict[str, Any] | None:
-            shown: dict[str, Any] = json.loads(_cli(stack, viewer, "show", run_id, "-o", "json"))
+            shown = _run(stack, viewer, run_id)
             steps = {s["step"]: s for s in shown["steps"]}
             return shown if "agency_side" in steps else None
 
-        shown = wait_for("the core steps done", core_done, 180)
+        shown = wait_for("the core steps done", core_done, 180, every=0.5)
         steps = {s["step"]: s for s in shown["steps"]}
         assert steps["ping_far"]["agent"] == "agent-core"
         assert steps["ping_far"]["status"] == "ok", steps["ping_far"]
@@ -149,16 +121,17 @@ def test_a_cut_line_runs_link_down_from_the_core_then_from_the_agency(stack: Sta
     finally:
         ok(netwarden("lab", "fault", CUT_LINK, "up"))
         restored = True
+        stack.timings["fault -> line restored (s)"] = round(time.time() - cut_at, 1)
     assert restored
-    done = wait_for(
+    wait_for(
         "the run's end",
-        lambda: (
-            (r := json.loads(_cli(stack, viewer, "show", run_id, "-o", "json")))["status"]
-            != "running"
-            and r
-        ),
+        lambda: _run(stack, viewer, run_id)["status"] != "running",
         240,
+        every=0.5,
     )
+    stack.timings["fault -> run ended (s)"] = round(time.time() - cut_at, 1)
+    # Once ended, the run as `playbook show -o json` prints it.
+    done = json.loads(_cli(stack, viewer, "show", run_id, "-o", "json"))
     assert done["status"] == "succeeded", done
     agency = next(s for s in done["steps"] if s["step"] == "agency_side")
     assert agency["status"] == "ok" and agency["output"]["received"] > 0, agency
@@ -166,7 +139,9 @@ def test_a_cut_line_runs_link_down_from_the_core_then_from_the_agency(stack: Sta
         "the incident resolved",
         lambda: (i := _incident(stack, viewer, incident))["status"] == "resolved" and i,
         240,
+        every=0.5,
     )
+    stack.timings["fault -> incident resolved (s)"] = round(time.time() - cut_at, 1)
     assert resolved["resolved_by"] == "collector"
     # The steps' evidence, in order (the events of the incident's devices come as one more
     # file, without a step, when it resolves).
