@@ -9,26 +9,20 @@ root namespace's route into the lab. Every process is started here and ended by 
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import yaml
 
-from netwarden.collector.command_options import db_url, local_actor
 from tests.lab.agent_process import free_port
-from tests.lab.fleet_lab import NETWARDEN, LabAgent, in_ns, stop_process, wait_for
-
-if TYPE_CHECKING:
-    from netwarden.collector.store import Role
+from tests.lab.fleet_lab import in_ns, stop_process, wait_for
 
 
 def free_port_in(ns: str, address: str) -> int:
@@ -40,69 +34,6 @@ def free_port_in(ns: str, address: str) -> int:
         in_ns(ns, ["python3", "-c", code]), capture_output=True, text=True, timeout=20, check=True
     )
     return int(done.stdout)
-
-
-def user_token(data_dir: Path, user: str, role: Role) -> str:
-    """A user token from the collector's store, as `collector token create --user` makes it,
-    without a Python start of the CLI per token (these tests are not about that command)."""
-    from netwarden.collector.store import open_store  # SQLAlchemy: only for modules that use it
-
-    store = open_store(db_url(None, data_dir))
-    try:
-        return store.create_user_token(user, role, local_actor(), time.time())
-    finally:
-        store.close()
-
-
-def join_tokens(data_dir: Path, sites: Mapping[str, str], ttl: float = 3600) -> dict[str, str]:
-    """A join token per agent (agent id -> site), as `collector token create --agent` makes
-    it (``nwj.<secret>.<CA sha256>``), all from one opening of the store."""
-    from netwarden.collector.store import open_store
-    from netwarden.collector.tls import existing_ca_sha256
-
-    fingerprint = existing_ca_sha256(data_dir)
-    assert fingerprint is not None, f"no collector CA in {data_dir}"
-    store = open_store(db_url(None, data_dir))
-    try:
-        now, actor = time.time(), local_actor()
-        return {
-            agent: f"nwj.{store.create_join_token(agent, site, ttl, actor, now)}.{fingerprint}"
-            for agent, site in sites.items()
-        }
-    finally:
-        store.close()
-
-
-def enroll_together(
-    agents: Sequence[LabAgent], collector_url: str, tokens: Mapping[str, str]
-) -> None:
-    """`agent enroll` of every agent in its namespace, all at once rather than one by one."""
-    running = []
-    for agent in agents:
-        argv = [*NETWARDEN, "agent", "enroll", "--collector", collector_url, "--token",
-                tokens[agent.agent], "--state-dir", str(agent.state_dir)]  # fmt: skip
-        running.append(
-            subprocess.Popen(
-                in_ns(agent.ns, argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-            )
-        )
-    outputs = [(proc.communicate(timeout=120)[0], proc.returncode) for proc in running]
-    for agent, (output, code) in zip(agents, outputs, strict=True):
-        assert code == 0, f"{agent.agent}: agent enroll exit {code}\n{output}"
-
-
-def stop_together(processes: Sequence[subprocess.Popen[bytes] | None]) -> None:
-    """End our own children by PID: SIGTERM to all first, so their shutdowns overlap instead
-    of queueing one after the other; then each waited for (SIGKILL if it lingers)."""
-    live = [proc for proc in processes if proc is not None and proc.poll() is None]
-    for proc in live:
-        os.kill(proc.pid, signal.SIGTERM)
-    for proc in live:
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 def quicker_polls(inventory: str, intervals: Mapping[str, str], target: Path) -> Path:

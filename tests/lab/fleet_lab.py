@@ -14,15 +14,19 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.cli_in_process import run_in_process
 from tests.waiting import wait_for
+
+if TYPE_CHECKING:
+    from netwarden.collector.store import Role
 
 NETWARDEN = [sys.executable, "-m", "netwarden"]
 JOB = "netwarden-agents"  # the one scrape job name, as in docs/collector.md and the demo
@@ -92,6 +96,16 @@ def stop_all(procs: list[subprocess.Popen[bytes] | None]) -> None:
             stop_process(proc, signal.SIGKILL)
 
 
+def enroll_together(
+    agents: Iterable[LabAgent], collector_url: str, tokens: Mapping[str, str]
+) -> None:
+    """``agent enroll`` of every agent in its own namespace (across the lab's WAN, as in the
+    field), side by side rather than one after the other: independent subprocesses."""
+    everyone = list(agents)
+    with ThreadPoolExecutor(max_workers=max(1, len(everyone))) as pool:
+        list(pool.map(lambda agent: agent.enroll(collector_url, tokens[agent.agent]), everyone))
+
+
 class LabCollector:
     """``netwarden collector serve`` in a namespace, restartable on the same data dir."""
 
@@ -123,6 +137,42 @@ class LabCollector:
                 return client.get(f"{self.url}/-/ready").status_code == 200
         except httpx.HTTPError:
             return False
+
+    def user_token(self, user: str, role: Role) -> str:
+        """A user token from the collector's store, as ``collector token create --user`` makes
+        it, without a Python start of the CLI per token (~1 CPU-s each; the command has its own
+        tests, here it is only a means)."""
+        from netwarden.collector.command_options import db_url, local_actor
+        from netwarden.collector.store import open_store  # SQLAlchemy: only for who uses it
+
+        store = open_store(db_url(None, self.data_dir))
+        try:
+            return store.create_user_token(user, role, local_actor(), time.time())
+        finally:
+            store.close()
+
+    def join_tokens(self, agents: Iterable[str], ttl: float = 3600) -> dict[str, str]:
+        """A join token per agent (its site from the collector's inventory), as ``collector
+        token create --agent`` makes it (``nwj.<secret>.<CA sha256>``), from one opening of
+        the store."""
+        from netwarden.collector.command_options import db_url, local_actor
+        from netwarden.collector.store import open_store
+        from netwarden.collector.tls import existing_ca_sha256
+        from netwarden.inventory import load_inventory
+
+        sites = {a.id: a.site for a in load_inventory([Path(self.inventory)]).agents}
+        fingerprint = existing_ca_sha256(self.data_dir)
+        assert fingerprint is not None, f"no collector CA in {self.data_dir}"
+        store = open_store(db_url(None, self.data_dir))
+        try:
+            now, actor = time.time(), local_actor()
+            return {
+                agent: f"nwj.{store.create_join_token(agent, sites[agent], ttl, actor, now)}"
+                f".{fingerprint}"
+                for agent in agents
+            }
+        finally:
+            store.close()
 
     def fetch_ca(self, expected_sha256: str) -> Path:
         """The CA as an agent gets it: unverified, then checked against the join token's hash."""

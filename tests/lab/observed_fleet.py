@@ -10,10 +10,8 @@ reachability from the core side) and a portal check that fails (a failed probe i
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -26,13 +24,9 @@ from typing import Any
 import httpx
 import yaml
 
-from netwarden.agent.sync.enroll import enroll
-from netwarden.collector.command_options import db_url
-from netwarden.collector.store import Role, open_store
-from netwarden.collector.tls import existing_ca_sha256
 from netwarden.inventory import load_inventory
 from tests.lab.conftest import Lab
-from tests.lab.fleet_lab import LabAgent, LabCollector, in_ns, wait_for
+from tests.lab.fleet_lab import LabAgent, LabCollector, enroll_together, in_ns, stop_all, wait_for
 from tests.unit.incidents.webhooks import BASE, alert, body
 
 DC_HOST_NS, DC_HOST = "nwl-dc-db", "198.18.10.6"
@@ -179,48 +173,6 @@ def _wait_prometheus_ready(server: PrometheusServer) -> None:
     wait_for("prometheus ready", ready, 30, every=0.5)
 
 
-class CollectorStore:
-    """The collector's store, opened in the test's process: what ``collector token create``
-    does, without a Python start-up and the inventory's load per token (0.7-1.1 CPU-s each).
-    The ``collector token`` commands have their own tests; here they are only a means."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-
-    def user_token(self, user: str, role: Role) -> str:
-        store = open_store(db_url(None, self.data_dir))
-        try:
-            return store.create_user_token(user, role, "cli:test", time.time())
-        finally:
-            store.close()
-
-    def join_tokens(self, sites: dict[str, str]) -> dict[str, str]:
-        """One join token per agent (``agent: site``), pinning the collector's CA."""
-        fingerprint = existing_ca_sha256(self.data_dir)
-        assert fingerprint is not None, f"no collector CA in {self.data_dir}"
-        store = open_store(db_url(None, self.data_dir))
-        try:
-            return {
-                agent: f"nwj.{store.create_join_token(agent, site, 3600, 'cli:test', time.time())}"
-                f".{fingerprint}"
-                for agent, site in sites.items()
-            }
-        finally:
-            store.close()
-
-
-def _enroll_all(url: str, tokens: dict[str, str], agents: dict[str, LabAgent]) -> None:
-    """``agent enroll`` of every agent at once, in this process (``agent enroll`` has its own
-    tests): the agent's hostname and the collector's answer are the same from any namespace."""
-
-    async def everyone() -> None:
-        await asyncio.gather(
-            *(enroll(url, tokens[a], agent.state_dir) for a, agent in agents.items())
-        )
-
-    asyncio.run(everyone())
-
-
 @dataclass
 class ObservedFleet:
     lab: Lab
@@ -252,10 +204,8 @@ def observed_fleet(lab: Lab, scrape_interval: int) -> Iterator[ObservedFleet]:
         (tmp / "agents").mkdir()
         collector.start()
         marks = {"collector ready": time.monotonic() - began}
-        store = CollectorStore(collector.data_dir)
-        viewer = store.user_token("grafana", "viewer")
-        sites = {a.id: a.site for a in load_inventory([inventory]).agents if a.id in agents}
-        tokens = store.join_tokens(sites)
+        viewer = collector.user_token("grafana", "viewer")
+        tokens = collector.join_tokens(agents)
         collector.fetch_ca(expected_sha256=tokens[next(iter(tokens))].split(".")[2])
         prometheus = _start_prometheus(
             tmp / "prometheus",
@@ -264,7 +214,7 @@ def observed_fleet(lab: Lab, scrape_interval: int) -> Iterator[ObservedFleet]:
             collector.ca_file,
             scrape_interval,
         )
-        _enroll_all(collector.url, tokens, agents)
+        enroll_together(agents.values(), collector.url, tokens)
         marks["tokens and enrolments"] = time.monotonic() - began
         for agent in agents.values():
             agent.start(advertise=True, heartbeat=1.0, summary=5.0)
@@ -292,35 +242,16 @@ def observed_fleet(lab: Lab, scrape_interval: int) -> Iterator[ObservedFleet]:
         print("observed fleet up: " + ", ".join(f"{k} {v:.1f} s" for k, v in marks.items()))
         yield ObservedFleet(lab, inventory, collector, agents, prometheus, viewer)
     finally:
-        _stop_together([a.proc for a in agents.values()], prometheus)
+        stop_all([*(a.proc for a in agents.values()), prometheus and prometheus.proc])
         collector.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _stop_together(
-    procs: list[subprocess.Popen[bytes] | None], prometheus: PrometheusServer | None
-) -> None:
-    """SIGTERM to every agent and Prometheus first, then wait for each (SIGKILL if it
-    lingers): they shut down side by side, not one after the other."""
-    ours = [p for p in procs if p is not None]
-    if prometheus is not None:
-        ours.append(prometheus.proc)
-    for proc in ours:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-    for proc in ours:
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def open_incident(fleet: ObservedFleet) -> str:
     """Post one firing alert to the collector's webhook as Alertmanager does (the portal check
     that fails by design), with a ``webhook``-role token; returns the incident it opened, left
     unacknowledged."""
-    token = CollectorStore(fleet.collector.data_dir).user_token("alertmanager", "webhook")
+    token = fleet.collector.user_token("alertmanager", "webhook")
     firing = alert(
         "NetwardenPortalDown",
         starts=time.time() - BASE,

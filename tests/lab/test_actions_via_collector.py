@@ -18,7 +18,6 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,9 +25,8 @@ from typing import Any
 import pytest
 
 from netwarden.agent.sync.state_dir import StateDir
-from tests.lab.collector_tokens import join_token, user_token
 from tests.lab.conftest import Lab
-from tests.lab.fleet_lab import LabAgent, LabCollector, stop_process
+from tests.lab.fleet_lab import LabAgent, LabCollector, enroll_together, stop_process
 from tests.waiting import wait_for
 
 pytestmark = pytest.mark.timeout(300)
@@ -126,12 +124,10 @@ def rig(lab: Lab) -> Iterator[Rig]:
     try:
         (tmp / "agents").mkdir(parents=True)
         collector.start()
-        responder = user_token(collector, "ops", "responder")
-        tokens = {a: join_token(collector, a, lab.state.inventory) for a in agents}
+        responder = collector.user_token("ops", "responder")
+        tokens = collector.join_tokens(agents)
         collector.fetch_ca(expected_sha256=tokens["agent-core"].split(".")[2])
-        # Enrolments are independent subprocesses: side by side, not one after the other.
-        with ThreadPoolExecutor(len(agents)) as pool:
-            list(pool.map(lambda a: a.enroll(collector.url, tokens[a.agent]), agents.values()))
+        enroll_together(agents.values(), collector.url, tokens)
         for agent in agents.values():
             agent.start(advertise=False, heartbeat=1.0, summary=5.0)
         for agent in agents.values():

@@ -36,15 +36,19 @@ from tests.lab.alerting_stack import (
     Notification,
     RulesPrometheus,
     WebhookSink,
-    enroll_together,
     free_port_in,
-    join_tokens,
     quicker_polls,
-    stop_together,
-    user_token,
 )
 from tests.lab.conftest import Lab
-from tests.lab.fleet_lab import LabAgent, LabCollector, netwarden, ok, wait_for
+from tests.lab.fleet_lab import (
+    LabAgent,
+    LabCollector,
+    enroll_together,
+    netwarden,
+    ok,
+    stop_all,
+    wait_for,
+)
 
 # The budget counts the first test's share of the module's fleet start, which took up to
 # 140 s at a load of 20 (lab tier -n 4 beside other engineers' runs): a hang bound, no more.
@@ -116,7 +120,7 @@ def _render_rules(folder: Path) -> Path:
 
 def _alertmanager_config(tmp: Path, inventory: str, collector: LabCollector, sink: str) -> Path:
     """alerting.yaml for the lab, then `netwarden alerting generate --output` and amtool."""
-    token = user_token(collector.data_dir, "alertmanager", "responder")
+    token = collector.user_token("alertmanager", "responder")
     (tmp / "collector-alerts.token").write_text(token)
     config = {
         "collector": {
@@ -171,8 +175,7 @@ def _start_fleet(lab: Lab, tmp: Path, inventory: str) -> tuple[LabCollector, dic
         )
         for agent_id, (ns, address) in AGENTS.items()
     }
-    sites = {a.id: a.site for a in load_inventory([Path(inventory)]).agents}
-    tokens = join_tokens(collector.data_dir, {agent_id: sites[agent_id] for agent_id in agents})
+    tokens = collector.join_tokens(agents)
     collector.fetch_ca(expected_sha256=next(iter(tokens.values())).split(".")[2])
     enroll_together(list(agents.values()), collector.url, tokens)
     for agent in agents.values():
@@ -224,7 +227,7 @@ def running_stack(lab: Lab, prefix: str) -> Iterator[Stack]:
         collector, agents = _start_fleet(lab, tmp, inventory)
         config = _alertmanager_config(tmp, inventory, collector, sink.url)
         alertmanager = Alertmanager(tmp / "alertmanager", config)
-        (tmp / "viewer.token").write_text(user_token(collector.data_dir, "prometheus", "viewer"))
+        (tmp / "viewer.token").write_text(collector.user_token("prometheus", "viewer"))
         prometheus = RulesPrometheus(
             tmp / "prometheus",
             rules,
@@ -239,8 +242,8 @@ def running_stack(lab: Lab, prefix: str) -> Iterator[Stack]:
         yield built
     finally:
         # The agents first: a stopping agent may still talk to the collector.
-        stop_together([agent.proc for agent in agents.values()])
-        stop_together([s.proc for s in (prometheus, alertmanager, collector) if s is not None])
+        stop_all([agent.proc for agent in agents.values()])
+        stop_all([s.proc for s in (prometheus, alertmanager, collector) if s is not None])
         sink.close()
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -16,7 +16,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from tests.lab.fleet_lab import (
     LabAgent,
     LabCollector,
     Prometheus,
+    enroll_together,
     lab_fault,
     netwarden_here,
     ok,
@@ -131,9 +131,7 @@ def fleet(lab: Lab) -> Iterator[Fleet]:
                   for name, args in requests.items()}  # fmt: skip
         admin, viewer = tokens["admin"], tokens["viewer"]
         collector.fetch_ca(expected_sha256=tokens[AGENT_IDS[0]].split(".")[2])
-        with ThreadPoolExecutor(max_workers=len(agents)) as pool:
-            list(pool.map(lambda agent: agent.enroll(collector.url, tokens[agent.agent]),
-                          agents.values()))  # fmt: skip
+        enroll_together(agents.values(), collector.url, tokens)
         for agent in agents.values():
             agent.start(advertise=True, heartbeat=HEARTBEAT, summary=SUMMARY)
         for agent in agents.values():

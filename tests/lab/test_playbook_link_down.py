@@ -23,7 +23,6 @@ from typing import Any
 
 import pytest
 
-from tests.lab.alerting_stack import user_token
 from tests.lab.conftest import Lab
 from tests.lab.fleet_lab import netwarden, ok, wait_for
 from tests.lab.test_alerting_pages import Stack, running_stack
@@ -78,7 +77,7 @@ def _incident(stack: Stack, token: str, incident: str) -> dict[str, Any]:
 
 
 def test_a_cut_line_runs_link_down_from_the_core_then_from_the_agency(stack: Stack) -> None:
-    viewer = user_token(stack.collector.data_dir, "duty", "viewer")
+    viewer = stack.collector.user_token("duty", "viewer")
     ok(netwarden("lab", "fault", CUT_LINK, "down"))
     cut_at = time.time()
     restored = False

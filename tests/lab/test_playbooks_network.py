@@ -25,7 +25,6 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,11 +34,16 @@ import httpx
 import pytest
 import yaml
 
-from tests.cli_in_process import run_in_process
 from tests.lab.alerting_stack import free_port_in
-from tests.lab.collector_tokens import join_token, user_token
 from tests.lab.conftest import Lab
-from tests.lab.fleet_lab import LabAgent, LabCollector, ok, wait_for
+from tests.lab.fleet_lab import (
+    LabAgent,
+    LabCollector,
+    enroll_together,
+    netwarden_here,
+    ok,
+    wait_for,
+)
 from tests.unit.incidents.webhooks import alert, body
 
 pytestmark = pytest.mark.timeout(600)
@@ -95,7 +99,7 @@ class Rig:
         # The CLI's own main in this process: the same parsing, requests and output, without
         # an interpreter start and every import (about 0.45 CPU-s) per command.
         return ok(
-            run_in_process("playbook", *args, "--ca-file", str(self.collector.ca_file), env=env)
+            netwarden_here("playbook", *args, "--ca-file", str(self.collector.ca_file), env=env)
         )
 
     def start(self, playbook: str, labels: dict[str, str], *inputs: str) -> str:
@@ -166,18 +170,16 @@ def rig(lab: Lab) -> Iterator[Rig]:
             )
             agents.append(agent)
             cleanup.callback(agent.stop)
-        joins = {a.agent: join_token(collector, a.agent, lab.state.inventory) for a in agents}
+        joins = collector.join_tokens(a.agent for a in agents)
         collector.fetch_ca(expected_sha256=joins["agent-core"].split(".")[2])
-        # Enrolments are independent subprocesses: side by side, not one after the other.
-        with ThreadPoolExecutor(len(agents)) as pool:
-            list(pool.map(lambda a: a.enroll(collector.url, joins[a.agent]), agents))
+        enroll_together(agents, collector.url, joins)
         for agent in agents:
             # The agency switch sends its linkDown/linkUp traps to its agent (lab/daemons.py).
             trap_address = AGENTS[agent.agent][1]
             traps = ("--trap-listen", f"{trap_address}:162") if agent.agent == "agent-so-tc" else ()
             agent.start(advertise=True, heartbeat=1.0, summary=5.0, extra=traps)
         roles = ("viewer", "responder", "admin")
-        tokens = {role: user_token(collector, f"duty-{role}", role) for role in roles}
+        tokens = {role: collector.user_token(f"duty-{role}", role) for role in roles}
         for agent in agents:
             agent.wait_serving()
         viewer = cleanup.enter_context(collector.client(tokens["viewer"]))
@@ -463,10 +465,10 @@ def test_device_unreachable_an_agency_cut_off_is_its_uplink_or_power(rig: Rig) -
         role="switch",
     )
     try:
-        ok(run_in_process("lab", "fault", "tsl-so-khcn", "down"))
+        ok(netwarden_here("lab", "fault", "tsl-so-khcn", "down"))
         done = rig.finished(rig.start("device-unreachable", labels))
     finally:
-        ok(run_in_process("lab", "fault", "tsl-so-khcn", "up"))
+        ok(netwarden_here("lab", "fault", "tsl-so-khcn", "up"))
     assert done["status"] == "succeeded", done
     steps = steps_of(done)
     assert steps["ping_core"]["output"]["received"] == 0
@@ -496,10 +498,10 @@ def test_link_degraded_a_lossy_line_is_the_line_not_a_port(rig: Rig) -> None:
     )
     assert labels["symptom"] == "loss"
     try:
-        ok(run_in_process("lab", "impair", "tsl-so-tc", "--loss", "30"))
+        ok(netwarden_here("lab", "impair", "tsl-so-tc", "--loss", "30"))
         done = rig.finished(rig.start("link-degraded", labels))
     finally:
-        ok(run_in_process("lab", "impair", "tsl-so-tc", "--clear"))
+        ok(netwarden_here("lab", "impair", "tsl-so-tc", "--clear"))
     assert done["status"] == "succeeded", done
     steps = steps_of(done)
     assert all(s["status"] == "ok" for s in done["steps"]), done["steps"]

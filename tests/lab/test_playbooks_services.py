@@ -37,7 +37,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,11 +49,9 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.cli_in_process import run_in_process
 from tests.lab.alerting_stack import free_port_in
-from tests.lab.collector_tokens import join_token, user_token
 from tests.lab.conftest import Lab
-from tests.lab.fleet_lab import LabAgent, LabCollector, ok
+from tests.lab.fleet_lab import LabAgent, LabCollector, enroll_together, netwarden_here, ok
 from tests.lab.test_playbook_actions import Agent
 from tests.waiting import wait_for
 
@@ -138,7 +135,7 @@ class Rig:
         # The CLI's own main in this process: the same parsing, requests and output, without
         # an interpreter start and every import (about 0.45 CPU-s) per command.
         return ok(
-            run_in_process("playbook", *args, "--ca-file", str(self.collector.ca_file), env=env)
+            netwarden_here("playbook", *args, "--ca-file", str(self.collector.ca_file), env=env)
         )
 
     def start(self, playbook: str, labels: dict[str, str], *inputs: str) -> str:
@@ -232,15 +229,13 @@ def _start_fleet(lab: Lab, tmp: Path, playbooks: Path, mailbox: Mailbox, cleanup
             agent_id, ns, f"{address}:{free_port_in(ns, address)}", tmp / "agents" / agent_id
         )
         cleanup.callback(agents[agent_id].stop)
-    joins = {a: join_token(collector, a, lab.state.inventory) for a in agents}
+    joins = collector.join_tokens(agents)
     collector.fetch_ca(expected_sha256=joins["agent-core"].split(".")[2])
-    # Enrolments are independent subprocesses: side by side, not one after the other.
-    with ThreadPoolExecutor(len(agents)) as pool:
-        list(pool.map(lambda a: a.enroll(collector.url, joins[a.agent]), agents.values()))
+    enroll_together(agents.values(), collector.url, joins)
     for agent in agents.values():
         agent.start(advertise=True, heartbeat=HEARTBEAT, summary=SUMMARY)
-    rig.responder = user_token(collector, "duty", "responder")
-    rig.viewer = user_token(collector, "watch", "viewer")
+    rig.responder = collector.user_token("duty", "responder")
+    rig.viewer = collector.user_token("watch", "viewer")
     for agent in agents.values():
         agent.wait_serving()
     wait_for(
@@ -295,7 +290,7 @@ def _steps(shown: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _lab_fault(target: str, state: str) -> None:
-    ok(run_in_process("lab", "fault", target, state))
+    ok(netwarden_here("lab", "fault", target, state))
 
 
 def _resident(lab: Lab, device: str) -> int:
