@@ -99,17 +99,20 @@ class SnapshotCollector:
         ~380,000 rows, which all at once set its peak RSS at every scrape. Each interface's
         label set is built once per scrape and shared by its families."""
         pairs = list(self._source())  # one consistent view for the whole scrape
-        interfaces = [
-            (_interface_labels(_device_labels(snapshot), interface), interface)
+        # Two flat lists, not a list of pairs: 25,000 pair tuples are 1.4 MiB more per scrape.
+        interfaces = [i for snapshot, _ in pairs if snapshot.up for i in snapshot.interfaces]
+        labels = [
+            _interface_labels(device, interface)
             for snapshot, _ in pairs
             if snapshot.up
+            for device in (_device_labels(snapshot),)
             for interface in snapshot.interfaces
         ]
         for spec in IF_COUNTERS:
-            yield from _interface_family(spec, interfaces, counters=True)
+            yield from _interface_family(spec, labels, interfaces, counters=True)
         for spec in IF_GAUGES:
-            yield from _interface_family(spec, interfaces, counters=False)
-        del interfaces
+            yield from _interface_family(spec, labels, interfaces, counters=False)
+        del interfaces, labels
         families = _empty(with_interfaces=False)
         for snapshot, counters in pairs:
             _add_device(families, snapshot, counters, interfaces=False)
@@ -124,11 +127,15 @@ def _empty(*, with_interfaces: bool = True) -> Families:
 
 
 def _interface_family(
-    spec: MetricSpec, interfaces: Sequence[tuple[Labels, InterfaceSample]], *, counters: bool
+    spec: MetricSpec,
+    labels_of: Sequence[Labels],
+    interfaces: Sequence[InterfaceSample],
+    *,
+    counters: bool,
 ) -> Iterator[Family]:
     family = Family(spec.name, spec.help, spec.type)
     name = spec.name
-    for labels, interface in interfaces:
+    for labels, interface in zip(labels_of, interfaces, strict=True):
         value = (interface.counters if counters else interface.gauges).get(name)
         if value is not None:
             family.add(labels, value)

@@ -57,15 +57,19 @@ def _family_chunks(family: Family) -> Iterator[bytes]:
     for start in range(0, len(values), CHUNK_ROWS):
         end = start + CHUNK_ROWS
         part = labels[start:end]
+        # Appended line by line to one buffer: each line's bytes are freed at once, where a
+        # list of 4,096 lines held ~0.8 MB of small objects among the polls' (fragmenting
+        # the heap that the agent's RSS then keeps).
+        chunk = bytearray()
         if family.finite:
             # Values are ints (exact, |v| <= 2**53) or finite floats; %r of either is what
             # Go's ParseFloat reads back as the same float64 (repr: the shortest exact text).
-            rows = zip(part, values[start:end], strict=True)
-            lines = [b"%b%b %r\n" % (wire_name, lab, v) for lab, v in rows]
+            for lab, v in zip(part, values[start:end], strict=True):
+                chunk += b"%b%b %r\n" % (wire_name, lab, v)
         else:
-            texts = zip(part, [format_value(v).encode() for v in values[start:end]], strict=True)
-            lines = [b"%b%b %b\n" % (wire_name, lab, t) for lab, t in texts]
-        yield b"".join(lines)
+            for lab, v in zip(part, values[start:end], strict=True):
+                chunk += b"%b%b %b\n" % (wire_name, lab, format_value(v).encode())
+        yield bytes(chunk)
 
 
 class _Only:

@@ -3,11 +3,18 @@
 A 500-device agent keeps ~25,000 interface rows between polls, each with a counters and a
 gauges mapping: as dicts they cost ~700 bytes a row (17 MiB), as a shared tuple of names and a
 tuple of values ~300. Rows of the same shape share one names tuple.
+
+The values are packed in an ``array('Q')`` (8 bytes each) rather than a tuple of ints (8 bytes
+of pointer plus a 28-32 byte int object each): counters are non-negative and at most 2**64-1,
+so every SNMP counter, gauge and TimeTicks fits. That is ~10 MiB less held by a 500-device
+agent, and the big ints of a poll die with its walk instead of living until the next poll.
+A row with a value that does not fit (a negative INTEGER from an odd device) keeps a tuple.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 _SHAPES: dict[tuple[str, ...], tuple[str, ...]] = {}  # each distinct tuple of names, once
@@ -28,7 +35,7 @@ class RowValues(Mapping[str, int]):
             if len(_SHAPES) < MAX_SHAPES:
                 _SHAPES[names] = names
         self._names = shared
-        self._values = tuple(pairs.values())
+        self._values = _packed(pairs.values())
 
     def __getitem__(self, key: str) -> int:
         try:
@@ -52,3 +59,12 @@ class RowValues(Mapping[str, int]):
         # dataclasses.asdict deep-copies what is not a dict: `poll --output json` then gets a
         # plain dict, which json writes as before.
         return self.plain()
+
+
+def _packed(values: Iterable[int]) -> Sequence[int]:
+    """``values`` as unsigned 64-bit machine words, or a tuple when one does not fit."""
+    items = tuple(values)  # an array built from a sized sequence is allocated exactly
+    try:
+        return array("Q", items)
+    except (OverflowError, TypeError):  # negative, above 2**64-1, or not an int
+        return items

@@ -163,6 +163,8 @@ def test_a_large_family_is_written_in_slices_of_whole_lines(finite: bool) -> Non
     body = [c for c in chunks if not c.startswith(b"# ")]
     # Never the whole family in one piece; every piece ends on a line.
     assert [c.count(b"\n") for c in body] == [CHUNK_ROWS, CHUNK_ROWS, 5]
+    # Immutable bytes (the pieces are built in a bytearray): the server may hold them.
+    assert {type(c) for c in chunks} == {bytes}
     text = b"".join(body).decode()
     assert text.splitlines()[-1] == f'ifHCInOctets{{ifIndex="{rows - 1}"}} ' + (
         f"{rows - 1}" if finite else "+Inf"

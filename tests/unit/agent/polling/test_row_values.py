@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from array import array
 
 import pytest
 
@@ -37,3 +38,18 @@ def test_poll_output_json_is_unchanged() -> None:
         snapshot.interfaces = [InterfaceSample(1, "Gi0/1", "d", "a", *values)]
         text = json.dumps(dataclasses.asdict(snapshot))
         assert json.loads(text)["interfaces"][0]["counters"] == counters
+
+
+def test_values_are_packed_machine_words_when_they_fit() -> None:
+    # The point: no int object per value is kept between polls.
+    row = RowValues({"ifHCInOctets": 2**64 - 1, "ifInErrors": 2**40})
+    assert isinstance(row._values, array) and row._values.typecode == "Q"
+    assert row["ifHCInOctets"] == 2**64 - 1 and type(row["ifInErrors"]) is int
+
+
+@pytest.mark.parametrize("odd", [-1, 2**64, 2.5])
+def test_a_value_that_does_not_fit_keeps_the_row_exact(odd: float) -> None:
+    pairs = {"ifOperStatus": 1, "ifOdd": odd}
+    row = RowValues(pairs)  # type: ignore[arg-type]  # a device's odd value, not an int
+    assert isinstance(row._values, tuple)
+    assert row == pairs and row["ifOdd"] == odd
