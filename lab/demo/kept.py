@@ -42,8 +42,10 @@ def stop_sh(repo: Path, processes: Mapping[str, tuple[int, str]]) -> str:
         "  done",
         '  kill -9 "$pid" 2>/dev/null || true',
         "}",
+        # A zombie (state Z) has ended: its parent has not reaped it yet, but waiting on it
+        # would only run out the clock and SIGKILL a dead process.
         "_start() {  # the process' start time (field 22 of /proc/PID/stat), empty when gone",
-        '  awk \'{sub(/.*\\) /, ""); print $20}\' "/proc/$1/stat" 2>/dev/null',
+        '  awk \'{sub(/.*\\) /, ""); if ($1 != "Z") print $20}\' "/proc/$1/stat" 2>/dev/null',
         "}",
     ]
     lines += [f"stop {shlex.quote(name)} {pid} {start}" for name, (pid, start) in processes.items()]

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from netwarden.collector.store import Store, open_store
+from tests.migrated import prepare_at_head
 from tests.pg_server import PgServer
 
 
@@ -26,8 +27,11 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    """A migrated store on each database kind, closed after the test."""
+def store(store_url: str, request: pytest.FixtureRequest) -> Iterator[Store]:
+    """A migrated store on each database kind, closed after the test (a copy of a template
+    migrated once per test process: tests/migrated.py)."""
+    server = None if store_url.startswith("sqlite") else request.getfixturevalue("pg_server")
+    prepare_at_head(store_url, server)
     s = open_store(store_url)
     try:
         yield s

@@ -1,6 +1,8 @@
 """Migrations: head on both databases, idempotent, and identical to schema.py."""
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -119,3 +121,25 @@ def test_a_0001_database_upgrades_to_the_incident_record_keeping_its_data(store_
         assert kept == ["ana"]
     finally:
         upgraded.close()
+
+
+def test_head_read_from_the_scripts_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    assert migrate.head() == ScriptDirectory.from_config(migrate.config()).get_current_head()
+
+
+def test_a_store_at_head_opens_without_importing_alembic(tmp_path: Path) -> None:
+    # The CLI's start-up cost: opening a migrated store must not pay for Alembic (and Mako).
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    open_store(url).close()
+    probe = (
+        "import sys\nfrom netwarden.collector.store import open_store\n"
+        f"open_store({url!r}).close()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

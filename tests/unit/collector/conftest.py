@@ -36,8 +36,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
         yield FakeStore()
         return
     from netwarden.collector.store import open_store
+    from tests.migrated import sqlite_at_head
 
-    real = open_store(f"sqlite:///{tmp_path / 'collector.db'}")
+    real = open_store(sqlite_at_head(tmp_path / "collector.db"))
     try:
         yield real
     finally:
@@ -155,7 +156,9 @@ class IncidentApp:
         from tests.unit.incidents.province import PROVINCE
 
         self.clock = clock
-        self.store = open_store(db_url or f"sqlite:///{root / 'collector.db'}")
+        from tests.migrated import sqlite_at_head
+
+        self.store = open_store(db_url or sqlite_at_head(root / "collector.db"))
         self.silences = FakeSilences()
         self.record = IncidentServices(
             IncidentStore(self.store.engine),

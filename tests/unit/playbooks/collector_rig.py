@@ -16,6 +16,7 @@ from netwarden.collector.store import open_store
 from netwarden.collector.store.incident_store import IncidentStore
 from netwarden.collector.store.rows import ResultIn
 from netwarden.playbooks.library import load_library
+from tests.migrated import sqlite_at_head
 from tests.unit.collector.asgi_client import AsgiClient
 from tests.unit.collector.conftest import Clock, bearer
 from tests.unit.incidents.province import PROVINCE
@@ -42,7 +43,7 @@ class Rig:
         agents: tuple[tuple[str, str], ...] = (("agent-core", "core"), ("agent-so-tc", "so-tc")),
     ) -> None:
         self.clock = clock
-        self.store = open_store(f"sqlite:///{root / 'collector.db'}")
+        self.store = open_store(sqlite_at_head(root / "collector.db"))
         self.record = IncidentServices(
             IncidentStore(self.store.engine), EvidenceFiles(root / "evidence")
         )

@@ -22,6 +22,7 @@ from netwarden.reports.national.config import ReportingConfig
 from netwarden.reports.national.config_loader import load_reporting
 from netwarden.reports.national.deadlines import due_times
 from netwarden.reports.national.templates import FORMS, template, versions
+from tests.migrated import sqlite_at_head
 from tests.report_reading import addresses, docx_text, normalised
 from tests.unit.collector.asgi_client import AsgiClient
 from tests.unit.collector.conftest import Clock, bearer
@@ -34,7 +35,7 @@ ONE = f"/api/v1/incidents/{INC}"
 
 class ReportApp:
     def __init__(self, root: Path, clock: Clock, reporting: ReportingConfig) -> None:
-        self.store = open_store(f"sqlite:///{root / 'collector.db'}")
+        self.store = open_store(sqlite_at_head(root / "collector.db"))
         record = IncidentServices(
             IncidentStore(self.store.engine), EvidenceFiles(root / "evidence"), reporting=reporting
         )

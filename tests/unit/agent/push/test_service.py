@@ -66,6 +66,12 @@ def _agent(tmp_path: Path, receivers: Receivers, push: dict[str, Any] | None) ->
                           services=[service])  # fmt: skip
 
 
+def _started(agent: AgentLifecycle, device: str) -> float:
+    """When ``device``'s latest poll started (0 before its first)."""
+    latest = agent.runtime.devices[device].latest
+    return 0.0 if latest is None else latest.started
+
+
 def _polls(agent: AgentLifecycle) -> list[float]:
     return [d.latest.started for d in agent.runtime.devices.values() if d.latest is not None]
 
@@ -136,9 +142,16 @@ async def test_outage_spools_then_delivers_everything_once(tmp_path: Path) -> No
         service = next(p for p in agent.parts if isinstance(p, PushService))
         await wait_for(lambda: (service.heartbeat_fields()["spool_depth"] or 0) > 0, 10,
                        "samples spooled during the outage")  # fmt: skip
-        await asyncio.sleep(2.5)
-        text = render(agent.context.registry).decode()
-        assert "netwarden_push_samples_retried_total" in text
+        began = _started(agent, "sw-2")
+
+        def retried_over_two_more_polls() -> bool:
+            text = render(agent.context.registry).decode()
+            return "netwarden_push_samples_retried_total" in text and (
+                _started(agent, "sw-2") >= began + 2.0
+            )
+
+        # An outage over two more polls (the hole check below needs them), retries counted.
+        await wait_for(retried_over_two_more_polls, 10, "retries over two more polls")
         receivers.last.down = False
         await wait_for(lambda: service.heartbeat_fields()["spool_depth"] == 0, 10,
                        "the spool drained")  # fmt: skip
@@ -192,8 +205,9 @@ async def test_a_failing_disk_keeps_the_samples_in_memory_until_it_works(
     monkeypatch.setattr(Spool, "append", append)
     await agent.start("127.0.0.1", 0)
     try:
-        await wait_for(lambda: len(_polls(agent)) == 2, 10, "the first polls")
-        await asyncio.sleep(1.5)  # several polls while nothing can be stored
+        service = next(p for p in agent.parts if isinstance(p, PushService))
+        # Two rounds of both devices' polls taken while nothing can be stored.
+        await wait_for(lambda: len(service._pending) >= 4, 10, "polls held in memory")
         assert not receivers.last.samples
         broken["on"] = False
         await wait_for(lambda: len(receivers.last.series("sysUpTime", device="sw-1")) >= 3, 10,
@@ -225,9 +239,10 @@ async def test_beyond_the_memory_bound_the_oldest_are_dropped_and_counted(
     monkeypatch.setattr(Spool, "append", append)
     await agent.start("127.0.0.1", 0)
     try:
-        await asyncio.sleep(3)  # two devices polled every second: more than 3 blocks
-        broken["on"] = False
         service = next(p for p in agent.parts if isinstance(p, PushService))
+        # Two devices polled every second: more than 3 blocks while nothing can be stored.
+        await wait_for(lambda: service._overflow > 0, 10, "more blocks than the memory bound")
+        broken["on"] = False
 
         def counted() -> bool:
             return service.spool is not None and service.spool.stats().dropped["overflow"] > 0
