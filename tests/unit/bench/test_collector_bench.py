@@ -38,8 +38,10 @@ def test_a_small_fleet_runs_without_errors_and_reports(tmp_path: Path) -> None:
     assert set(routes) == {"heartbeat", "assignment", "results", LONG_POLL, SETUP}
     assert routes[SETUP]["requests"] == 20
     # Every agent heartbeats about once a second for 6 s (first one within the first second),
-    # then asks for its assignment; the run may end between the two.
-    assert routes["heartbeat"]["requests"] >= 20 * 3
+    # then asks for its assignment; the run may end between the two. About 120 on an idle
+    # machine, 45 at a load of 30 (heartbeats answered in seconds): no rate is asserted (the
+    # docstring), only that the agents kept heartbeating, more than once each.
+    assert routes["heartbeat"]["requests"] > 20
     assert 0 <= routes["heartbeat"]["requests"] - routes["assignment"]["requests"] <= 20
     for route in ("heartbeat", "assignment", "results"):
         figures = routes[route]

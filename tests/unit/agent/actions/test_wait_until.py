@@ -93,7 +93,9 @@ async def test_not_met_by_the_timeout_is_a_failed_step_with_the_last_check(
     outcome = await r.run("wait_until", params)
     assert not outcome.ok
     assert outcome.output is not None
-    assert (outcome.output["met"], outcome.output["checks"]) == (False, 4)
+    # One check at once and one per 0.1 s that still starts within 0.35 s: 4 at most, never
+    # more; fewer when a loaded machine wakes the loop late, but always checked again.
+    assert outcome.output["met"] is False and 2 <= outcome.output["checks"] <= 4
     assert outcome.output["last"] == {"error": f"timeout: fake: timeout for {OPER}"}
     assert outcome.error == (
         f"condition not met within 0.35 s (sw-1 {OPER} below 2.0; last: "
