@@ -23,7 +23,7 @@ import uvloop
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
-from netwarden.collector.connections import ConnectionLimits, ConnectionStats
+from netwarden.collector.connections import Admission, ConnectionLimits, ConnectionStats
 from netwarden.collector.guarded_protocol import GuardedHttpToolsProtocol, guarded_protocol
 from netwarden.collector.tls import TlsFiles, ensure_tls
 from netwarden.collector.tls_gate import gate_factory
@@ -58,27 +58,47 @@ async def _who(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 @dataclass
+class SeenStats(ConnectionStats):
+    """The collector's counts, plus how many connections the gate has seen (admitted or not)."""
+
+    seen: int = 0
+
+    def enter(self, address: str) -> Admission | str:
+        self.seen += 1
+        return super().enter(address)
+
+
+@dataclass
 class Gated:
-    stats: ConnectionStats
+    stats: SeenStats
     port: int
     client: ssl.SSLContext
+    connected: int = 0  # connections the test's clients opened (one client thread at a time)
 
     def connect(self, source: str = "127.0.0.1") -> socket.socket:
-        return socket.create_connection(
+        sock = socket.create_connection(
             ("127.0.0.1", self.port), timeout=WITHIN, source_address=(source, 0)
         )
+        self.connected += 1
+        return sock
 
     def tls(self, source: str = "127.0.0.1") -> ssl.SSLSocket:
         return self.client.wrap_socket(self.connect(source), server_hostname="127.0.0.1")
 
     async def settled(self) -> None:
-        """Wait (bounded) until every connection is released; a release missed or made twice
-        leaves the counts off zero."""
+        """Wait (bounded) until the gate has seen every connection the clients opened and
+        every one is released; a release missed or made twice leaves the counts off zero.
+        Zero open before the server has even accepted a connection (a client that left at
+        once) proves nothing, and the test's loop would then close with that socket open."""
         deadline = time.monotonic() + WITHIN
         for _ in range(int(WITHIN / 0.02)):
-            if not (self.stats.open_total or self.stats.by_address) or time.monotonic() > deadline:
+            done = self.stats.seen == self.connected
+            if (done and not self.stats.open_total and not self.stats.by_address) or (
+                time.monotonic() > deadline
+            ):
                 break
             await asyncio.sleep(0.02)
+        assert self.stats.seen == self.connected, (self.stats.seen, self.connected)
         assert self.stats.open_total == 0 and not self.stats.by_address, self.stats
 
 
@@ -86,7 +106,7 @@ class Gated:
 async def _gated(files: TlsFiles, limits: ConnectionLimits) -> AsyncIterator[Gated]:
     """A server as ``collector serve`` builds it over TLS: no ``ssl`` on the listener, a gate
     per connection, the guarded protocol after the handshake."""
-    stats = ConnectionStats(limits)
+    stats = SeenStats(limits)
     config = Config(_who, http=guarded_protocol(stats), lifespan="off", log_config=None)
     config.load()
     state = ServerState()
