@@ -547,7 +547,12 @@ def test_a_real_config_change_is_the_runs_diff(rig: Rig) -> None:
         )
         assert shut.ok and shut.output["changed"] is True, shut.error  # type: ignore[index]
         changed = rig.job(agent, "collect_config", {"device": switch})["output"]
-        assert (changed["status"], changed["changed"]) == ("changed", True), changed
+        # The agent also backs the switch up every 30 s (the lab's inventory): a scheduled
+        # backup between the shut and this job stores the change first, and this job then
+        # finds it unchanged. Either way the device's newest revision is a new one (a backup
+        # commits only what differs), and the run's diff below must show the shut.
+        assert changed["status"] in ("changed", "unchanged"), changed
+        assert changed["revision"] != before["revision"], (before, changed)
         labels = {
             "alertname": "NetwardenConfigChanged",
             "severity": "warning",
