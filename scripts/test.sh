@@ -11,12 +11,14 @@ echo "test: ruff format --check"
 echo "test: mypy --strict"
 .venv/bin/mypy
 
-# Both tiers mostly wait (daemons starting, Prometheus evaluating, `for:` windows), so they run
-# side by side: the unit tier in the background in two workers, the lab tier in the foreground
-# in three, each lab worker in a world of its own (tests/lab/world.sh: its own network, mount
-# and PID namespaces, so each builds its own lab). The arrangement and its measurements are in
-# docs/testing.md; NW_LAB_WORKERS changes the lab tier's count (1 = one world, serial).
+# The tiers run side by side: the unit tier in the background in three workers, the lab tier
+# in the foreground in three, each lab worker in a world of its own (tests/lab/world.sh: its
+# own network, mount and PID namespaces, so each builds its own lab). Together they keep both
+# cores busy; the lab tier ends first, and the unit tier's third worker uses what it leaves.
+# The arrangement and its measurements are in docs/testing.md; NW_LAB_WORKERS and
+# NW_UNIT_WORKERS change the counts (NW_LAB_WORKERS=1: one world, serial).
 lab_workers=${NW_LAB_WORKERS:-3}
+unit_workers=${NW_UNIT_WORKERS:-3}
 unit_log=$(mktemp)
 unit=""
 cleanup() {
@@ -24,8 +26,8 @@ cleanup() {
   rm -f "$unit_log"
 }
 trap cleanup EXIT
-echo "test: pytest, the unit tier (everything but tests/lab) in the background (its report follows the lab tier's)"
-.venv/bin/pytest tests --ignore=tests/lab -n 2 --durations=15 >"$unit_log" 2>&1 &
+echo "test: pytest, the unit tier (everything but tests/lab) in $unit_workers workers in the background (its report follows the lab tier's)"
+.venv/bin/pytest tests --ignore=tests/lab -n "$unit_workers" --durations=15 >"$unit_log" 2>&1 &
 unit=$!
 echo "test: pytest, the lab tier in $lab_workers workers, each in its own namespaces"
 lab_rc=0
