@@ -140,7 +140,10 @@ async def take_jobs(request: Request) -> Response:
     from (its last heartbeat, or this request's arrival, within ``stale_after``): a request
     held open since before the agent's line was cut cannot carry its answer back, and a job
     put into it would sit leased to an agent that never saw it. Such a job stays pending for
-    the agent's next request, which it makes once the line is back."""
+    the agent's next request, which it makes once the line is back. Nor is one handed to a
+    request whose agent has hung up (an agent restarting drops its long poll, and its new
+    process asks again at once): the answer would go nowhere, and the job would sit leased
+    to that dead request until its lease passed."""
     agent_id = request.path_params["agent_id"]
     await agent_caller(request, agent_id)
     wait = number_param(request, "wait", default=0.0, low=0.0, high=MAX_WAIT)
@@ -151,6 +154,8 @@ async def take_jobs(request: Request) -> Response:
     # Bounded: each round either returns or waits for a wake-up or the deadline.
     for round_ in range(1000):
         event = state.signals.event(agent_id)  # before the query: see longpoll.py
+        if round_ > 0 and await request.is_disconnected():
+            break
         if round_ == 0 or await _heard_from(request, agent_id, arrived):
             jobs = await state.call(state.store.take_jobs, agent_id, state.clock(), JOBS_PER_ANSWER)
         if jobs or state.signals.closing:

@@ -215,13 +215,13 @@ def test_a_job_the_agent_died_in_is_answered_as_interrupted(rig: Rig) -> None:
     job = rig.post("agent-core", "wait_until", params)
     # Claimed in the agent's record, not only leased by the collector: a kill between the two
     # would leave a job the agent never started, which it would rightly run after the restart.
-    # A hang bound, not a latency: the agent restarted by the previous test may be backing
-    # off (up to a minute) after a long poll its restart cut; a job is never lost to that.
+    # The agent was restarted by the previous test: its old process's long poll, dropped, must
+    # not take this job (the collector checks; before, the job sat leased to it for minutes).
     log = rig.agents["agent-core"].log
     wait_for(
         "the job claimed by the agent",
         lambda: rig.claimed("agent-core", job),
-        120,
+        60,
         describe=lambda: log.read_text(errors="replace")[-1500:],
     )
     claimed = time.time()

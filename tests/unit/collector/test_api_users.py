@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -179,6 +182,44 @@ def test_long_poll_held_since_the_agent_went_silent_keeps_a_new_job(
     created = client.post(f"/api/v1/agents/{AGENT}/jobs", headers=fleet.user("responder"),
                           json={"kind": "echo"})  # fmt: skip
     assert waiting.result(10).json() == {"jobs": []}
+    taken = client.get(f"/api/v1/agents/{AGENT}/jobs", headers=bearer(cred)).json()["jobs"]
+    assert [j["id"] for j in taken] == [created.json()["id"]]
+
+
+def test_long_poll_whose_agent_hung_up_leaves_a_new_job_for_its_next_request(
+    fleet: Fleet, client: AsgiClient
+) -> None:
+    """An agent that restarts drops its long poll and asks again at once from its new process.
+    The dropped request, still waiting in the collector, must not take a job created then: its
+    answer would go nowhere and the job would sit leased to it until the lease passed (a lab
+    test waited two minutes for such a job). The agent's next request gets it."""
+    cred = fleet.enrol()
+    answered: list[Any] = []
+    hung_up = threading.Event()
+
+    async def receive() -> dict[str, Any]:
+        # As uvicorn answers: once the connection is lost, every receive says so.
+        if hung_up.is_set():
+            return {"type": "http.disconnect"}
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        answered.append(message)
+
+    headers = [(k.lower().encode(), v.encode()) for k, v in bearer(cred).items()]
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "GET", "scheme": "http", "path": f"/api/v1/agents/{AGENT}/jobs",
+             "raw_path": f"/api/v1/agents/{AGENT}/jobs".encode(), "query_string": b"wait=30",
+             "root_path": "", "headers": [(b"host", b"collector"), *headers],
+             "client": ("127.0.0.1", 40000), "server": ("collector", 80)}  # fmt: skip
+    dropped = asyncio.run_coroutine_threadsafe(client.app(scope, receive, send), client._loop)
+    _wait_until_long_polling(client)
+    hung_up.set()  # the agent restarts
+    created = client.post(f"/api/v1/agents/{AGENT}/jobs", headers=fleet.user("responder"),
+                          json={"kind": "echo"})  # fmt: skip
+    dropped.result(10)  # woken by the job, it ends without taking it
+    body = b"".join(m.get("body", b"") for m in answered if m["type"] == "http.response.body")
+    assert json.loads(body) == {"jobs": []}
     taken = client.get(f"/api/v1/agents/{AGENT}/jobs", headers=bearer(cred)).json()["jobs"]
     assert [j["id"] for j in taken] == [created.json()["id"]]
 
