@@ -90,8 +90,14 @@ def resolve_variables(
             continue
         selector, label = split_label_values(variable_query(variable))
         selector = substitute(selector, values)
-        found = prometheus.api(f"label/{label}/values", **{"match[]": selector})
-        assert found, f"{name}: ${variable['name']} has no values ({selector})"
+        # Waited for: a probe's first result lands on its own interval after the fleet's
+        # start (the cameras' and hotspots' once missed the first pass of a quick start).
+        found = wait_for(
+            f"{name}: ${variable['name']} has values ({selector})",
+            lambda s=selector, lb=label: prometheus.api(f"label/{lb}/values", **{"match[]": s}),
+            60,
+            every=1,
+        )
         if variable.get("multi"):
             values[variable["name"]] = "(" + "|".join(_regex_escape(v) for v in found) + ")"
             continue
