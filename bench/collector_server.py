@@ -22,6 +22,7 @@ import httpx
 
 from bench.procstat import cpu_seconds, status_kib
 from bench.targets import BenchError
+from netwarden.join_token import format_join_token
 
 READY_TIMEOUT = 60.0  # s: migrations on a fresh database, CA generation, inventory load
 TOKEN_TTL = 3600.0
@@ -157,7 +158,7 @@ class Collector:
         return context
 
     def wire_token(self, secret: str) -> str:
-        return f"nwj.{secret}" if self.insecure else f"nwj.{secret}.{self.ca_sha256}"
+        return format_join_token(secret, None if self.insecure else self.ca_sha256)
 
     def cli_token(self, agent: str, inventory: Path) -> str:
         """One join token through the real CLI, as an admin on the collector host does."""

@@ -32,6 +32,7 @@ from netwarden.collector.command_options import seconds as parse_seconds
 from netwarden.command_group import command_group
 from netwarden.errors import UsageError
 from netwarden.inventory.ids import ID_PATTERN
+from netwarden.join_token import format_join_token
 
 app = command_group("Create join tokens (agents) and user tokens.")
 
@@ -56,9 +57,9 @@ def _agent_site(agent: str, site: str | None, inventory: list[Path]) -> str:
     return listed.site
 
 
-def _ca_part(data_dir: Path, insecure: bool) -> str:
+def _ca_sha256(data_dir: Path, insecure: bool) -> str | None:
     if insecure:
-        return ""
+        return None
     from netwarden.collector.tls import existing_ca_sha256  # cryptography: on use only
 
     fingerprint = existing_ca_sha256(data_dir)
@@ -67,7 +68,7 @@ def _ca_part(data_dir: Path, insecure: bool) -> str:
             f"no collector CA in {data_dir / 'tls'}: start `netwarden collector serve` once "
             "(it creates the CA), or pass --insecure for a plain-HTTP lab collector"
         )
-    return f".{fingerprint}"
+    return fingerprint
 
 
 @app.command("create")
@@ -104,8 +105,8 @@ def create(
     if agent is not None:
         ttl_s = parse_seconds(ttl, "--ttl")
         where = _agent_site(agent, site, inventory or [])
-        ca_part = _ca_part(data_dir, insecure)  # checked before a token is stored
-        _join_token(agent, where, ttl_s, ca_part, url=db_url(db, data_dir), output=output)
+        ca_sha256 = _ca_sha256(data_dir, insecure)  # checked before a token is stored
+        _join_token(agent, where, ttl_s, ca_sha256, url=db_url(db, data_dir), output=output)
     else:
         if role not in ROLES:
             raise UsageError("--user needs --role admin, responder, viewer or webhook")
@@ -118,7 +119,7 @@ def create(
 
 
 def _join_token(
-    agent: str, where: str, ttl: float, ca_part: str, *, url: str, output: TokenOutput
+    agent: str, where: str, ttl: float, ca_sha256: str | None, *, url: str, output: TokenOutput
 ) -> None:
     from netwarden.collector.store import open_store
 
@@ -128,7 +129,7 @@ def _join_token(
         secret = store.create_join_token(agent, where, ttl, local_actor(), now)
     finally:
         store.close()
-    token = f"nwj.{secret}{ca_part}"
+    token = format_join_token(secret, ca_sha256)
     _emit(output, token, {"token": token, "agent": agent, "site": where, "expires_at": now + ttl})
     if output is TokenOutput.text:
         expires = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now + ttl))

@@ -11,10 +11,8 @@ never used without the admin asking for it.
 from __future__ import annotations
 
 import hmac
-import re
 import socket
 import time
-from dataclasses import dataclass
 from hashlib import sha256
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,33 +25,9 @@ from netwarden.agent.sync.client import CollectorClient
 from netwarden.agent.sync.replies import Outcome, Reply
 from netwarden.agent.sync.state_dir import AgentIdentity, StateDir
 from netwarden.errors import NetwardenError, UsageError
+from netwarden.join_token import JoinToken, parse_token
 
-_HASH = re.compile(r"[0-9a-f]{64}")
 CA_MISMATCH = "collector CA does not match the join token — wrong URL or a man-in-the-middle"
-
-
-@dataclass(frozen=True)
-class JoinToken:
-    """A parsed join token. ``text`` is sent as given; its value is never printed."""
-
-    text: str
-    ca_sha256: str | None
-
-    def __repr__(self) -> str:
-        return f"JoinToken(<secret>, ca_sha256={self.ca_sha256!r})"
-
-
-def parse_token(text: str) -> JoinToken:
-    """Split ``nwj.<secret>[.<ca-sha256>]``; error messages never repeat the token."""
-    parts = text.strip().split(".")
-    if len(parts) not in (2, 3) or parts[0] != "nwj" or not parts[1]:
-        raise UsageError("the join token must look like nwj.<secret>[.<ca-sha256>]")
-    if len(parts) == 2:
-        return JoinToken(text.strip(), None)
-    digest = parts[2].lower()
-    if not _HASH.fullmatch(digest):
-        raise UsageError("the join token's last part must be the collector CA's SHA-256 (hex)")
-    return JoinToken(text.strip(), digest)
 
 
 def check_transport(url: str, token: JoinToken, *, insecure: bool) -> None:

@@ -22,6 +22,7 @@ from netwarden.collector.api.params import number_param
 from netwarden.collector.api.state import app_state
 from netwarden.collector.store.errors import TokenError
 from netwarden.collector.store.rows import Heartbeat, Job, ResultIn
+from netwarden.join_token import join_secret
 
 MAX_WAIT = 60.0  # the contract's bound on a jobs long-poll
 JOBS_PER_ANSWER = 20
@@ -36,13 +37,6 @@ async def ca(request: Request) -> Response:
     if pem is None:
         raise ApiError(404, "this collector serves plain HTTP (--insecure): it has no CA")
     return JSONResponse({"ca_pem": pem})
-
-
-def join_secret(token: str) -> str:
-    """The secret of a join token ``nwj.<secret>[.<ca-sha256>]`` (a bare secret passes)."""
-    if token.startswith("nwj."):
-        return token[4:].split(".", 1)[0]
-    return token
 
 
 async def enroll(request: Request) -> Response:

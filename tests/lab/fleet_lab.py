@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from netwarden.join_token import format_join_token
 from tests.cli_in_process import run_in_process
 from tests.waiting import wait_for
 
@@ -167,8 +168,9 @@ class LabCollector:
         try:
             now, actor = time.time(), local_actor()
             return {
-                agent: f"nwj.{store.create_join_token(agent, sites[agent], ttl, actor, now)}"
-                f".{fingerprint}"
+                agent: format_join_token(
+                    store.create_join_token(agent, sites[agent], ttl, actor, now), fingerprint
+                )
                 for agent in agents
             }
         finally:
