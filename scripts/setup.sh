@@ -24,10 +24,38 @@ packages=(
   fonts-dejavu-core fonts-liberation2   # every Vietnamese glyph; Times New Roman metrics
   poppler-utils                   # pdftotext/pdftoppm: tests read and look at the PDF drafts
 )
+# The virtualenv and netwarden in it. The install is editable: code changes need no reinstall,
+# only a changed pyproject.toml (a new dependency) does. The stamp keeps a second run from
+# spending half a minute in pip.
+install_python() {
+  if [ ! -x .venv/bin/python ]; then
+    echo "setup: creating the virtualenv .venv"
+    /usr/bin/python3 -m venv .venv
+  fi
+  local stamp=.venv/.netwarden-installed wanted
+  wanted=$(sha256sum pyproject.toml | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ] && .venv/bin/python -c 'import netwarden' 2>/dev/null; then
+    echo "setup: netwarden already installed in .venv (pyproject.toml unchanged)"
+  else
+    echo "setup: installing netwarden and its tools into .venv"
+    .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+    echo "$wanted" >"$stamp"
+  fi
+}
+
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+# pip needs only python3-venv of these: when it is there, the virtualenv is installed while
+# apt works (a fresh machine's two downloads side by side), and its output shown after apt's.
+python_log=$(mktemp)
+trap 'rm -f "$python_log"' EXIT
+python_job=""
+if [[ " ${missing[*]} " != *" python3-venv "* ]]; then
+  install_python >"$python_log" 2>&1 &
+  python_job=$!
+fi
 if ((${#missing[@]})); then
   echo "setup: installing Debian packages: ${missing[*]}"
   apt-get update -q
@@ -35,20 +63,16 @@ if ((${#missing[@]})); then
 else
   echo "setup: Debian packages present"
 fi
-
-if [ ! -x .venv/bin/python ]; then
-  echo "setup: creating the virtualenv .venv"
-  /usr/bin/python3 -m venv .venv
-fi
-# The install is editable: code changes need no reinstall, only a changed pyproject.toml (a new
-# dependency) does. The stamp keeps a second run from spending half a minute in pip.
-stamp=.venv/.netwarden-installed
-wanted=$(sha256sum pyproject.toml | cut -d' ' -f1)
-if [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ] && .venv/bin/python -c 'import netwarden' 2>/dev/null; then
-  echo "setup: netwarden already installed in .venv (pyproject.toml unchanged)"
+if [ -n "$python_job" ]; then
+  python_rc=0
+  wait "$python_job" || python_rc=$?
+  cat "$python_log"
+  if [ "$python_rc" -ne 0 ]; then
+    echo "setup: installing the virtualenv failed (exit $python_rc)" >&2
+    exit "$python_rc"
+  fi
 else
-  echo "setup: installing netwarden and its tools into .venv"
-  .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
-  echo "$wanted" >"$stamp"
+  install_python
 fi
+
 echo "setup: done ($(.venv/bin/netwarden --version))"
