@@ -14,12 +14,13 @@ import json
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import yaml
@@ -108,6 +109,36 @@ class PrometheusServer:
         """Health by job/agent of the active targets."""
         found = self.api("targets", state="active")["activeTargets"]
         return {f"{t['labels']['job']}/{t['labels'].get('agent', '')}": t["health"] for t in found}
+
+
+class Watch:
+    """Looks at something every ``every`` s in a thread of its own while a test runs (``with``),
+    for a thing that a test's passes or waits could miss: a state that lasts only a moment,
+    or the times of changes. Subclasses say what one look does."""
+
+    every: float = 1.0
+    looks = 3600  # a bound: the test's own deadline ends it far sooner
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def look(self) -> None:
+        raise NotImplementedError
+
+    def _run(self) -> None:
+        for _ in range(self.looks):
+            if self._stop.wait(self.every):
+                return
+            self.look()
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
 
 
 def _start_prometheus(

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -36,7 +35,7 @@ from netwarden.reports.window import VIETNAM
 from tests.cli_in_process import run_in_process
 from tests.lab.conftest import Lab
 from tests.lab.fleet_lab import wait_for
-from tests.lab.observed_fleet import ObservedFleet, observed_fleet
+from tests.lab.observed_fleet import ObservedFleet, Watch, observed_fleet
 
 # The budget counts the first test's share of the module's fleet start, which took up to
 # 140 s at a load of 20 (lab tier -n 4 beside other engineers' runs): a hang bound, no more.
@@ -85,33 +84,29 @@ def _core_rtr_wan1(text: str) -> tuple[float, bool] | None:
     return (polled, state) if polled is not None and state is not None else None
 
 
-class AgentWatch:
+class AgentWatch(Watch):
     """The core agent's own view of the link: (poll time, up) at each change of ifOperStatus."""
 
+    # Twice a second: each change is stamped with the time of the poll that saw it, so
+    # reading faster than the 1 s polls only has to see every poll, not be quick.
+    every = 0.5
+
     def __init__(self) -> None:
+        super().__init__()
         self.changes: list[tuple[float, bool]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._client = httpx.Client(timeout=2)
 
-    def _run(self) -> None:
-        # Twice a second: each change is stamped with the time of the poll that saw it, so
-        # reading faster than the 1 s polls only has to see every poll, not be quick.
-        with httpx.Client(timeout=2) as client:
-            while not self._stop.wait(0.5):
-                try:
-                    seen = _core_rtr_wan1(client.get(CORE_AGENT_METRICS).text)
-                except httpx.HTTPError:
-                    continue
-                if seen and (not self.changes or self.changes[-1][1] != seen[1]):
-                    self.changes.append(seen)
-
-    def __enter__(self) -> AgentWatch:
-        self._thread.start()
-        return self
+    def look(self) -> None:
+        try:
+            seen = _core_rtr_wan1(self._client.get(CORE_AGENT_METRICS).text)
+        except httpx.HTTPError:
+            return
+        if seen and (not self.changes or self.changes[-1][1] != seen[1]):
+            self.changes.append(seen)
 
     def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
+        super().__exit__()
+        self._client.close()
 
     def outages(self) -> list[float]:
         """Seconds from each poll that saw the link down to the next that saw it up."""

@@ -9,7 +9,6 @@ by nature, each with its reason.
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -31,6 +30,7 @@ from tests.lab.fleet_lab import wait_for
 from tests.lab.observed_fleet import (
     ObservedFleet,
     PrometheusServer,
+    Watch,
     observed_fleet,
     open_incident,
     running_config_changed,
@@ -136,36 +136,24 @@ def test_no_data_list_names_real_queries() -> None:
     assert set(NO_DATA) | TRANSIENT <= keys, (set(NO_DATA) | TRANSIENT) - keys
 
 
-class TransientWatch:
+class TransientWatch(Watch):
     """Runs the TRANSIENT queries every second and notes those that answered: each answers
     for one backup interval only, which passes over every query (5 s apart plus their own
     time, long on a loaded machine) can miss. The passes hand it the queries they resolved."""
 
     def __init__(self, prometheus: PrometheusServer) -> None:
+        super().__init__()
         self.prometheus = prometheus
         self.queries: dict[str, tuple[Query, str]] = {}
         self.seen: set[str] = set()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _run(self) -> None:
-        for _ in range(3600):  # a bound: the test's own deadline ends it far sooner
-            if self._stop.wait(1):
-                return
-            for key, (query, expr) in list(self.queries.items()):
-                try:
-                    if _run(self.prometheus, query, expr):
-                        self.seen.add(key)
-                except (AssertionError, httpx.HTTPError):
-                    continue  # a refused query fails in the pass, with its message
-
-    def __enter__(self) -> TransientWatch:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
+    def look(self) -> None:
+        for key, (query, expr) in list(self.queries.items()):
+            try:
+                if _run(self.prometheus, query, expr):
+                    self.seen.add(key)
+            except (AssertionError, httpx.HTTPError):
+                continue  # a refused query fails in the pass, with its message
 
 
 def test_every_panel_query_is_answered_from_the_lab(fleet: ObservedFleet) -> None:
