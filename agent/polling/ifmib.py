@@ -13,9 +13,11 @@ from typing import Final
 from netwarden.agent.polling.row_values import RowValues
 from netwarden.agent.polling.snapshot import InterfaceSample
 from netwarden.agent.snmp.types import Oid, Value, VarBind
+from netwarden.agent.snmp.walk import Column
 
-Walk = Mapping[Oid, list[VarBind]]
-"""What :meth:`SnmpSession.bulk_walk` returns: each walked column -> its varbinds."""
+Walk = Mapping[Oid, Column | Sequence[VarBind]]
+"""Each walked column -> its rows: packed, as :meth:`SnmpSession.walk_columns` returns them
+(the poller's walks), or the varbinds of :meth:`SnmpSession.bulk_walk`."""
 
 IF_ENTRY: Final[Oid] = (1, 3, 6, 1, 2, 1, 2, 2, 1)  # ifTable.ifEntry
 IFX_ENTRY: Final[Oid] = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1)  # ifXTable.ifXEntry
@@ -97,9 +99,12 @@ def decode_text(raw: bytes) -> str:
 def column_values(walk: Walk, column: Oid) -> dict[int, Value]:
     """One walked column of a table indexed by a single integer -> {index: value}; exception
     values and OIDs outside the column (or with a longer index) are skipped."""
+    rows = walk.get(column, ())
+    if isinstance(rows, Column):  # walked from this root: no exceptions, no foreign OIDs
+        return rows.by_index()
     size = len(column)
     out: dict[int, Value] = {}
-    for vb in walk.get(column, ()):
+    for vb in rows:
         if vb.is_exception or len(vb.oid) != size + 1 or vb.oid[:size] != column:
             continue
         out[vb.oid[size]] = vb.value
