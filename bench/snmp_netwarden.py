@@ -34,6 +34,7 @@ from netwarden.agent.snmp.types import (
     VarBind,
     parse_oid,
 )
+from netwarden.agent.snmp.walk import Column
 
 MAX_REQUESTS = 100_000  # bound on the request loop; the benchmark sends a few dozen
 # module:attribute of the session class; the variable lets one benchmark another client
@@ -66,6 +67,11 @@ class CountingSession:
 
     async def bulk_walk(self, roots: Sequence[Oid]) -> Mapping[Oid, list[VarBind]]:
         walked = await self.inner.bulk_walk(roots)
+        self.varbinds += sum(len(v) for v in walked.values())
+        return walked
+
+    async def walk_columns(self, roots: Sequence[Oid]) -> Mapping[Oid, Column]:
+        walked = await self.inner.walk_columns(roots)
         self.varbinds += sum(len(v) for v in walked.values())
         return walked
 

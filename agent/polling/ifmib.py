@@ -13,9 +13,11 @@ from typing import Final
 from netwarden.agent.polling.row_values import RowValues
 from netwarden.agent.polling.snapshot import InterfaceSample
 from netwarden.agent.snmp.types import Oid, Value, VarBind
+from netwarden.agent.snmp.walk import Column
 
-Walk = Mapping[Oid, list[VarBind]]
-"""What :meth:`SnmpSession.bulk_walk` returns: each walked column -> its varbinds."""
+Walk = Mapping[Oid, Column | Sequence[VarBind]]
+"""Each walked column -> its rows: packed, as :meth:`SnmpSession.walk_columns` returns them
+(the poller's walks), or the varbinds of :meth:`SnmpSession.bulk_walk`."""
 
 IF_ENTRY: Final[Oid] = (1, 3, 6, 1, 2, 1, 2, 2, 1)  # ifTable.ifEntry
 IFX_ENTRY: Final[Oid] = (1, 3, 6, 1, 2, 1, 31, 1, 1, 1)  # ifXTable.ifXEntry
@@ -88,6 +90,21 @@ class IfLabels:
     high_speed: int | None = None
 
 
+_SPEEDS: dict[int, int] = {}  # each ifHighSpeed value seen, once (a fleet has a handful)
+_MAX_SPEEDS = 1024  # a bound, should devices report odd speeds; beyond it values are not shared
+
+
+def _shared_speed(value: int) -> int:
+    """One int object per distinct speed: the label cache keeps an ifHighSpeed for every
+    interface (25,500 in a 500-device agent, ~0.65 MiB as separate ints of 1000, 10000...)."""
+    shared = _SPEEDS.get(value)
+    if shared is None:
+        shared = value
+        if len(_SPEEDS) < _MAX_SPEEDS:
+            _SPEEDS[value] = value
+    return shared
+
+
 def decode_text(raw: bytes) -> str:
     """DisplayString/SnmpAdminString -> str: UTF-8, and any invalid byte as a visible ``\\xNN``
     (one bad ifAlias must never cost the device its metrics, as it does in snmp_exporter)."""
@@ -97,9 +114,12 @@ def decode_text(raw: bytes) -> str:
 def column_values(walk: Walk, column: Oid) -> dict[int, Value]:
     """One walked column of a table indexed by a single integer -> {index: value}; exception
     values and OIDs outside the column (or with a longer index) are skipped."""
+    rows = walk.get(column, ())
+    if isinstance(rows, Column):  # walked from this root: no exceptions, no foreign OIDs
+        return rows.by_index()
     size = len(column)
     out: dict[int, Value] = {}
-    for vb in walk.get(column, ()):
+    for vb in rows:
         if vb.is_exception or len(vb.oid) != size + 1 or vb.oid[:size] != column:
             continue
         out[vb.oid[size]] = vb.value
@@ -137,7 +157,7 @@ def parse_labels(if_walk: Walk | None, ifx_walk: Walk | None) -> dict[int, IfLab
     descr = {} if if_walk is None else column_texts(if_walk, IF_DESCR)
     ifx: Walk = {} if ifx_walk is None else ifx_walk
     name, alias = column_texts(ifx, IF_NAME), column_texts(ifx, IF_ALIAS)
-    speed = column_ints(ifx, IF_HIGH_SPEED)
+    speed = {i: _shared_speed(v) for i, v in column_ints(ifx, IF_HIGH_SPEED).items()}
     return {
         i: IfLabels(name.get(i), descr.get(i), alias.get(i), speed.get(i))
         for i in sorted({*descr, *name, *alias, *speed})

@@ -148,7 +148,7 @@ class DevicePoller:
             data.processor_load = hostres.parse_processor_load(load)
 
     async def _walk(self, data: _PollData, what: str, columns: tuple[Oid, ...]) -> Walk | None:
-        return await self._try(data, what, self._session.bulk_walk(columns))
+        return await self._try(data, what, self._session.walk_columns(columns))
 
     async def _try(self, data: _PollData, what: str, request: Awaitable[T]) -> T | None:
         """Await one request; a device failure becomes an error entry and ``None``."""

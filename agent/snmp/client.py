@@ -28,7 +28,7 @@ from netwarden.agent.snmp.types import (
     format_oid,
 )
 from netwarden.agent.snmp.v3 import Resync, UsmState
-from netwarden.agent.snmp.walk import BulkWalk
+from netwarden.agent.snmp.walk import BulkWalk, Column
 from netwarden.hostport import format_hostport
 
 TOO_BIG = 1
@@ -116,10 +116,17 @@ class UdpSnmpSession:
 
     async def bulk_walk(self, roots: Sequence[Oid]) -> Mapping[Oid, list[VarBind]]:
         """Walk all ``roots`` side by side with GETBULK (see :class:`BulkWalk`)."""
+        return (await self._walk(roots)).results()
+
+    async def walk_columns(self, roots: Sequence[Oid]) -> Mapping[Oid, Column]:
+        """The same walk, packed (see :class:`Column`)."""
+        return (await self._walk(roots)).columns()
+
+    async def _walk(self, roots: Sequence[Oid]) -> BulkWalk:
         walk = BulkWalk(roots)
         for _ in range(MAX_WALK_REQUESTS):
             if walk.done:
-                return walk.results()
+                return walk
             walk.consume(await self._bulk(walk.request_oids()))
         raise SnmpError(Reason.other, f"{self._where}: walk exceeded {MAX_WALK_REQUESTS} requests")
 

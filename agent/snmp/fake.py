@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from netwarden.agent.snmp.types import Oid, Reason, SnmpError, Tag, VarBind, format_oid
+from netwarden.agent.snmp.walk import Column, columns_of
 
 
 @dataclass
@@ -86,6 +87,9 @@ class FakeSnmpSession:
     async def bulk_walk(self, roots: Sequence[Oid]) -> Mapping[Oid, list[VarBind]]:
         await self._enter("walk", roots)
         return {root: self._subtree(root) for root in dict.fromkeys(roots)}
+
+    async def walk_columns(self, roots: Sequence[Oid]) -> Mapping[Oid, Column]:
+        return columns_of(await self.bulk_walk(roots))
 
     async def close(self) -> None:
         self.closed = True

@@ -31,6 +31,7 @@ from netwarden.agent.snmp.types import (
     VarBind,
     format_oid,
 )
+from netwarden.agent.snmp.walk import Column, columns_of
 from netwarden.hostport import format_hostport
 
 TOO_BIG = 1
@@ -278,6 +279,10 @@ class PysnmpSession:
                 return walk.rows
             walk.take(await self._bulk(walk.request()))
         raise SnmpError(Reason.other, f"{self._where}: walk exceeded {MAX_WALK_REQUESTS} requests")
+
+    async def walk_columns(self, roots: Sequence[Oid]) -> Mapping[Oid, Column]:
+        """The walk packed afterwards (this engine is the slow reference, not the agent's path)."""
+        return columns_of(await self.bulk_walk(roots))
 
     async def close(self) -> None:
         self._closed = True

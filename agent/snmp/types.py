@@ -5,9 +5,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from netwarden.errors import NetwardenError
+
+if TYPE_CHECKING:
+    from netwarden.agent.snmp.walk import Column
 
 Oid = tuple[int, ...]
 
@@ -137,6 +140,11 @@ class SnmpSession(Protocol):
     async def bulk_walk(self, roots: Sequence[Oid]) -> Mapping[Oid, list[VarBind]]:
         """Walk every root's subtree with GETBULK, all unfinished roots in each request
         (a table's columns walk side by side). Maps each root to its varbinds, in OID order."""
+        ...
+
+    async def walk_columns(self, roots: Sequence[Oid]) -> Mapping[Oid, Column]:
+        """The same walk, each root's rows packed as they arrive (index suffix and value, no
+        VarBinds, no OID tuples): what the poller uses, so its walks in flight stay small."""
         ...
 
     async def close(self) -> None: ...

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from netwarden.agent.polling import ifmib
 from netwarden.agent.snmp.types import Oid, Reason, SnmpError, Tag, Value, VarBind
+from netwarden.agent.snmp.walk import Column, columns_of
 
 IF = ifmib.IF_ENTRY
 IFX = ifmib.IFX_ENTRY
@@ -57,6 +58,10 @@ class FakeSession:
     async def bulk_walk(self, roots: Sequence[Oid]) -> Mapping[Oid, list[VarBind]]:
         await self._enter("walk", roots)
         return self.walk_now(roots)
+
+    async def walk_columns(self, roots: Sequence[Oid]) -> Mapping[Oid, Column]:
+        # Through bulk_walk, so a test that replaces bulk_walk still reaches the poller.
+        return columns_of(await self.bulk_walk(roots))
 
     async def close(self) -> None:
         self.closed = True

@@ -195,3 +195,16 @@ def test_parse_labels_keeps_unknown_apart_from_empty() -> None:
     assert labels == {1: IfLabels(name=None, descr="GigabitEthernet0/1")}
     full = ifmib.parse_labels(None, session.walk_now(ifmib.LABEL_IFX_COLUMNS))
     assert full == {1: IfLabels(name="Gi0/1", alias="", high_speed=1000)}
+
+
+def test_the_label_cache_shares_one_int_per_interface_speed() -> None:
+    # Each of ~25,000 cached interfaces would otherwise keep its own int object of 1000.
+    def device() -> FakeSession:  # each speed its own int object, as decoded from the wire
+        speeds = [int(text) for text in ("10000", "10000", "1000")]
+        return make_device([FakeIf(i + 1, high_speed=s) for i, s in enumerate(speeds)])
+
+    first = ifmib.parse_labels(None, device().walk_now(ifmib.LABEL_IFX_COLUMNS))
+    again = ifmib.parse_labels(None, device().walk_now(ifmib.LABEL_IFX_COLUMNS))
+    speeds = [labels.high_speed for labels in (*first.values(), *again.values())]
+    assert speeds == [10_000, 10_000, 1000, 10_000, 10_000, 1000]
+    assert len({id(s) for s in speeds}) == 2

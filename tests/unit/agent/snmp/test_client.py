@@ -95,6 +95,17 @@ def test_walk_of_columns_side_by_side_matches_the_table() -> None:
     assert all(len(pdu.varbinds) == 5 for pdu in requests if not isinstance(pdu, str))
 
 
+def test_packed_walk_has_the_rows_of_the_table_by_index() -> None:
+    async def body(agent: SimAgent, session: Callable[..., UdpSnmpSession]) -> Any:
+        return await session(max_repetitions=25).walk_columns(COLUMNS)
+
+    got = scenario(body)
+    assert {col: rows.varbinds(col) for col, rows in got.items()} == expected(
+        COLUMNS, range(1, 301)
+    )
+    assert got[COLUMNS[2]].by_index() == {r: 3 * 100000 + r for r in range(1, 301)}
+
+
 def test_walk_survives_answers_cut_in_the_middle_of_a_row() -> None:
     async def body(agent: SimAgent, session: Callable[..., UdpSnmpSession]) -> Any:
         return await session().bulk_walk(COLUMNS[:3])
