@@ -104,10 +104,14 @@ def _registry(fleet: Fleet) -> CollectorRegistry:
     return registry
 
 
-async def _arenas_mode(fleet: Fleet, rounds: int, scrape: bool) -> None:
+async def _arenas_mode(
+    fleet: Fleet, rounds: int, *, scrape: bool, warm: bool, verbose: bool
+) -> None:
     registry = _registry(fleet)
     for _ in range(rounds):
         await fleet.poll_all()
+    if warm:
+        _scrape(registry)  # whatever a scrape keeps is built here, alone
     gc.collect()
     before = (_rss_kib(), _arenas())
     loop = asyncio.get_running_loop()
@@ -117,6 +121,8 @@ async def _arenas_mode(fleet: Fleet, rounds: int, scrape: bool) -> None:
         await fleet.poll_all()
         if render is not None:
             await render
+        if verbose:
+            print(f"  round: RSS {_rss_kib() / 1024:.1f} MiB, arenas {_arenas()}")
     gc.collect()
     after = (_rss_kib(), _arenas())
     print(
@@ -135,10 +141,20 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-scrape", action="store_true")
+    parser.add_argument("--warm", action="store_true", help="one scrape alone before measuring")
+    parser.add_argument("--verbose", action="store_true", help="RSS and arenas every round")
     args = parser.parse_args()
     fleet = Fleet(args.devices, args.ports)
     if args.mode == "arenas":
-        asyncio.run(_arenas_mode(fleet, args.rounds, not args.no_scrape))
+        asyncio.run(
+            _arenas_mode(
+                fleet,
+                args.rounds,
+                scrape=not args.no_scrape,
+                warm=args.warm,
+                verbose=args.verbose,
+            )
+        )
         return
     asyncio.run(fleet.poll_all())
     registry = _registry(fleet)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
@@ -68,7 +69,7 @@ def state_a() -> Fleet:
     never = snapshot("sw-moi", up=False, last_success=None)
     host = snapshot("srv-1", [], role="host")
     wide = snapshot("sw-lon", [_row(i, base=2**40 + i) for i in range(1, 30)], site="Hà Nội")
-    return [
+    fleet = [
         (core, DeviceCounters({"timeout": 1}, {"if_number": 2, "initial": 1}, renumbered=1)),
         (old, DeviceCounters()),
         (down, DeviceCounters({"timeout": 5, "auth": 1})),
@@ -76,27 +77,34 @@ def state_a() -> Fleet:
         (host, DeviceCounters(label_refreshes={"initial": 1})),
         (wide, DeviceCounters()),
     ]
+    # One device for each single change that state_b makes to an interface's labels.
+    for change in ("name", "descr", "alias", "index", "gone", "same"):
+        fleet.append((snapshot(f"sw-{change}", [_row(1), _row(2), _row(3)]), DeviceCounters()))
+    return fleet
 
 
 def state_b() -> Fleet:
-    """``state_a`` a few polls later: an alias and an ifName changed, an interface gone, a
-    device moved to another site, one down, one removed from the inventory, one added, and
-    an interface with labels another device has (the cache must tell devices apart)."""
+    """``state_a`` a few polls later: each label of one interface changed on its own (ifName,
+    ifDescr, ifAlias, ifIndex), an interface gone, a device moved to another site (its
+    interfaces as they were), one down, one removed from the inventory, one added with the
+    very labels of another device's interfaces (the cache must tell devices apart)."""
     fleet = state_a()
-    core, counters = fleet[0]
-    core.interfaces[1] = _row(2, if_alias="uplink to core (moved)")
-    core.interfaces[0] = _row(1, if_name="Gi0/1-renamed")
-    del core.interfaces[3]
-    wide, _ = fleet[5]
-    wide.info = type(wide.info)(wide.info.device, "Huế", wide.info.role)
-    wide.interfaces = wide.interfaces[5:]
-    old, _ = fleet[1]
-    old.up = False
-    del fleet[4]  # srv-1
+    by_name = {snapshot.info.device: snapshot for snapshot, _ in fleet}
+    by_name["sw-name"].interfaces[1] = _row(2, if_name="Gi0/2-renamed")
+    by_name["sw-descr"].interfaces[1] = _row(2, if_descr="GigabitEthernet0/2 (new card)")
+    by_name["sw-alias"].interfaces[1] = _row(2, if_alias="uplink 2, moved")
+    moved = _row(7, if_name="Gi0/2", if_descr="GigabitEthernet0/2", if_alias="uplink 2")
+    by_name["sw-index"].interfaces[1] = moved
+    del by_name["sw-gone"].interfaces[2]
+    wide = by_name["sw-lon"]
+    wide.info = replace(wide.info, site="Huế")
+    by_name["sw-cu"].up = False
     twin = snapshot("sw-twin", [_row(1), _row(2, if_alias="uplink to core")], role="router")
-    fleet.append((twin, DeviceCounters(renumbered=3)))
+    core, counters = fleet[0]
     fleet[0] = (core, DeviceCounters({"timeout": 2}, counters.label_refreshes, renumbered=1))
-    return fleet
+    return [pair for pair in fleet if pair[0].info.device != "srv-1"] + [
+        (twin, DeviceCounters(renumbered=3))
+    ]
 
 
 def _collector(states: list[Fleet]) -> tuple[CollectorRegistry, list[Fleet]]:
