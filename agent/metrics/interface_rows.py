@@ -68,24 +68,23 @@ class _Encoded:
         self.texts, self.blob, self.ends = texts, bytes(blob), ends
 
     def holds_for(self, info: DeviceInfo, interfaces: Sequence[Interface]) -> bool:
-        """The labels still hold for these interfaces. When they do, the references kept
-        are moved to the snapshot's own strings, so that strings the poller has replaced
-        by equal ones (a label refresh) are not kept alive here."""
+        """The labels still hold for these interfaces. The references kept are moved to the
+        snapshot's own strings as they are compared, so that strings the poller replaced by
+        equal ones (a label refresh) are not kept alive here."""
         texts, indexes = self.texts, self.indexes
         if info != self.info or len(indexes) != len(interfaces):
             return False
-        for at, interface in enumerate(interfaces):
-            name, descr, alias = interface.if_name, interface.if_descr, interface.if_alias
-            # Mostly identity checks: the poller passes its cached strings from poll to poll.
-            if (
-                indexes[at] != interface.if_index
-                or texts[3 * at] != name
-                or texts[3 * at + 1] != descr
-                or texts[3 * at + 2] != alias
-            ):
+        at = 0
+        for index, interface in zip(indexes, interfaces, strict=True):
+            if index != interface.if_index:
                 return False
-        for at, interface in enumerate(interfaces):
-            texts[3 * at : 3 * at + 3] = (interface.if_name, interface.if_descr, interface.if_alias)
+            for text in (interface.if_name, interface.if_descr, interface.if_alias):
+                kept = texts[at]
+                if kept is not text:  # mostly the same object: the poller keeps its labels
+                    if kept != text:
+                        return False
+                    texts[at] = text
+                at += 1
         return True
 
 
