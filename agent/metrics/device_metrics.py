@@ -1,9 +1,8 @@
 """The agent's prometheus-client collector: every family of ``names.py`` from the latest polls.
 
-``collect()`` only reads the polls' state: it calls the callables it was given and builds the
-families; what it keeps between scrapes is the encoded label sets of the interfaces
-(``interface_rows.WireLabels``), so it may run in any thread while the polls go on (the
-``source`` callable must return a consistent list; it is called once per scrape).
+``collect()`` only reads: it calls the callables it was given, builds the families and keeps
+nothing between scrapes, so it may run in any thread while the polls go on (the ``source``
+callable must return a consistent list; it is called once per scrape).
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from netwarden.agent.metrics.interface_rows import (
     HIGH_CAPACITY,
     HighCapacityFamily,
     InterfaceFamily,
-    WireLabels,
+    encode_devices,
 )
 from netwarden.agent.metrics.names import (
     AGENT,
@@ -99,7 +98,6 @@ class SnapshotCollector:
         self._links = links
         self._reload = reload
         self._version = version
-        self._wire_labels = WireLabels()
         if registry is not None:
             registry.register(self)
 
@@ -111,11 +109,11 @@ class SnapshotCollector:
         """The families that have at least one series, in the order of ``names.METRICS``.
 
         The per-interface families (a 500-device agent's are ~430,000 series) are streamed:
-        written from the snapshots when rendered, with each interface's label set encoded
-        once and kept between scrapes (``interface_rows``); only the per-device families
-        (~20 series a device) are built as rows."""
+        written from the snapshots when rendered, each interface's label set encoded once a
+        scrape (``interface_rows``); only the per-device families (~20 series a device) are
+        built as rows."""
         pairs = list(self._source())  # one consistent view for the whole scrape
-        devices = self._wire_labels.devices(pairs)
+        devices = encode_devices(pairs)
         for spec in IF_COUNTERS:
             family = InterfaceFamily(spec, devices, counters=True)
             if family.has_rows():

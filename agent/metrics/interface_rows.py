@@ -5,14 +5,19 @@ as lists (each interface's label set, then each family's values), a scrape held 
 small objects that the render thread allocated among the results the polls were storing at
 the same time; freed, they left pymalloc's arenas fragmented, and each scrape added to the
 agent's RSS (bench/README.md, "second look"). Here a family is a :class:`StreamedFamily` that
-walks the devices and their interfaces when written; the label sets come from
-:class:`WireLabels`, encoded once and kept from scrape to scrape while the labels hold (they
-change a few times a year), so a line's only temporaries are its own bytes and its value.
+walks the devices and their interfaces when written, so a line's only temporaries are its own
+bytes and its value. The label sets are encoded once a scrape, a device's interfaces into one
+``bytes`` (:func:`encode_devices`): a few kilobytes a device, which malloc serves, out of
+pymalloc's arenas.
+
+Keeping those encodings from scrape to scrape (re-encoding a device only when its labels
+change) was measured and not kept: it saved ~15 ms of a scrape's ~350 ms of CPU, and held
+~4 MiB for good, which left the agent ~1.2 MiB bigger after its scrapes than encoding them
+each time (bench/README.md, "third look").
 """
 
 from __future__ import annotations
 
-import threading
 from array import array
 from collections.abc import Iterator, Sequence
 from typing import Final
@@ -28,7 +33,7 @@ from netwarden.agent.metrics.family import (
     format_value,
 )
 from netwarden.agent.metrics.names import MetricSpec
-from netwarden.agent.polling.snapshot import DeviceCounters, DeviceInfo, DeviceSnapshot
+from netwarden.agent.polling.snapshot import DeviceCounters, DeviceSnapshot
 from netwarden.agent.polling.snapshot import InterfaceSample as Interface
 
 HIGH_CAPACITY: Final = "netwarden_if_high_capacity"
@@ -40,52 +45,26 @@ interfaces, and each interface's tail (``ifIndex="…",…,ifAlias="…"}``) in 
 interface ``i``'s ending at offset ``ends[i]`` (and starting where the one before ends)."""
 
 
-class _Encoded:
-    """The encoded labels of one device and what they were encoded from.
-
-    The tails are one ``bytes`` a device (with an array of offsets), not one object an
-    interface: a cache of 25,000 small objects, allocated by a scrape among the polls'
-    objects, pinned pymalloc's arenas (measured: 4.2 MiB held took ~15 arenas), while a few
-    kilobytes a device come from malloc, out of pymalloc's way."""
-
-    __slots__ = ("blob", "ends", "head", "indexes", "info", "only", "texts")
-
-    def __init__(self, info: DeviceInfo, interfaces: Sequence[Interface]) -> None:
-        self.info = info
+def encode_devices(pairs: Sequence[tuple[DeviceSnapshot, DeviceCounters]]) -> list[Device]:
+    """The devices of ``pairs`` that answered, in order, with their label sets encoded."""
+    devices: list[Device] = []
+    for snapshot, _ in pairs:
+        if not snapshot.up:
+            continue  # a device that did not answer has no interface series
+        info = snapshot.info
         device = encode_labels((("device", info.device), ("site", info.site), ("role", info.role)))
-        self.head = device[:-1] + b","
-        self.only = encode_labels((("device", info.device),))[:-1] + b","
-        # What each tail was encoded from, for the next scrape to compare: the ifIndexes
-        # packed, the texts as references (three an interface, flat: no tuple each).
-        self.indexes = array("q", [interface.if_index for interface in interfaces])
-        texts: list[str] = []
-        blob = bytearray()
+        only = encode_labels((("device", info.device),))
+        # One buffer of tails, not a bytes an interface: 25,000 small objects that live the
+        # whole scrape are what fragmented the arenas.
+        tails = bytearray()
         ends = array("I")
-        for interface in interfaces:
-            texts += (interface.if_name, interface.if_descr, interface.if_alias)
-            blob += _tail(interface)
-            ends.append(len(blob))
-        self.texts, self.blob, self.ends = texts, bytes(blob), ends
-
-    def holds_for(self, info: DeviceInfo, interfaces: Sequence[Interface]) -> bool:
-        """The labels still hold for these interfaces. The references kept are moved to the
-        snapshot's own strings as they are compared, so that strings the poller replaced by
-        equal ones (a label refresh) are not kept alive here."""
-        texts, indexes = self.texts, self.indexes
-        if info != self.info or len(indexes) != len(interfaces):
-            return False
-        at = 0
-        for index, interface in zip(indexes, interfaces, strict=True):
-            if index != interface.if_index:
-                return False
-            for text in (interface.if_name, interface.if_descr, interface.if_alias):
-                kept = texts[at]
-                if kept is not text:  # mostly the same object: the poller keeps its labels
-                    if kept != text:
-                        return False
-                    texts[at] = text
-                at += 1
-        return True
+        for interface in snapshot.interfaces:
+            tails += _tail(interface)
+            ends.append(len(tails))
+        devices.append(
+            (device[:-1] + b",", only[:-1] + b",", snapshot.interfaces, bytes(tails), ends)
+        )
+    return devices
 
 
 def _tail(interface: Interface) -> Labels:
@@ -96,35 +75,6 @@ def _tail(interface: Interface) -> Labels:
         ("ifAlias", interface.if_alias),
     )
     return encode_labels(pairs)[1:]
-
-
-class WireLabels:
-    """Each polled device's and interface's label sets as written on the wire, kept between
-    scrapes (~170 bytes an interface) and re-encoded for a device only when its inventory
-    labels or its interfaces' labels change. Safe for scrapes in several threads."""
-
-    def __init__(self) -> None:
-        self._devices: dict[str, _Encoded] = {}
-        self._lock = threading.Lock()
-
-    def devices(self, pairs: Sequence[tuple[DeviceSnapshot, DeviceCounters]]) -> list[Device]:
-        """The devices of ``pairs`` that answered, in order, with their encoded labels."""
-        out: list[Device] = []
-        with self._lock:
-            cache = self._devices
-            for snapshot, _ in pairs:
-                if not snapshot.up:
-                    continue  # its series are gone; its cached labels wait for its return
-                info, interfaces = snapshot.info, snapshot.interfaces
-                encoded = cache.get(info.device)
-                if encoded is None or not encoded.holds_for(info, interfaces):
-                    encoded = cache[info.device] = _Encoded(info, interfaces)
-                out.append((encoded.head, encoded.only, interfaces, encoded.blob, encoded.ends))
-            # Devices no longer in the inventory: the cache never outgrows the fleet.
-            if len(cache) > len(pairs):
-                polled = {snapshot.info.device for snapshot, _ in pairs}
-                self._devices = {name: e for name, e in cache.items() if name in polled}
-        return out
 
 
 class InterfaceFamily(StreamedFamily):

@@ -3,8 +3,9 @@
 The golden files were written by that commit's code (``python -m
 tests.unit.agent.metrics.test_golden`` there); the writer has changed since (the interface
 families stream from the snapshots), and the page must not have. The same collector renders
-the states one after another, as an agent's scrapes do, so whatever it keeps between scrapes
-(the interfaces' encoded labels) must follow renames, removals and devices going down.
+the states one after another, as an agent's scrapes do: anything it kept from one scrape to
+the next (a cache of the interfaces' encoded labels was tried) would have to follow each
+label's change, removals and devices going down.
 """
 
 from __future__ import annotations
