@@ -22,7 +22,7 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
-from netwarden.agent.metrics.family import Family, format_value
+from netwarden.agent.metrics.family import Family, StreamedFamily, format_value
 
 CONTENT_TYPE: Final = "text/plain; version=0.0.4; charset=utf-8"
 """The Content-Type of :func:`render`'s output."""
@@ -49,6 +49,9 @@ def _family_chunks(family: Family) -> Iterator[bytes]:
     # HELP escapes only backslash and newline (quotes are literal there).
     doc = family.documentation.replace("\\", "\\\\").replace("\n", "\\n")
     yield f"# HELP {name} {doc}\n# TYPE {name} {family.type}\n".encode()
+    if isinstance(family, StreamedFamily):
+        yield from family.chunks()  # written from its source, never held as rows
+        return
     wire_name = name.encode()
     labels, values = family.row_labels, family.row_values
     # A family of a 2,000-device agent is ~100,000 lines: written in slices, its text is

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Final
 
 from prometheus_client.metrics_core import Metric
@@ -21,6 +21,9 @@ _NAME: Final = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 
 EXACT_LIMIT: Final = 2**53
 """Every integer of magnitude up to this is exactly a float64; beyond it only some are."""
+
+CHUNK_BYTES: Final = 256 * 1024
+"""A :class:`StreamedFamily`'s text is written in pieces of about this size, of whole lines."""
 
 
 def sample_value(value: float) -> float:
@@ -114,10 +117,29 @@ class Family(Metric):
             raise ValueError(f"not a text-format 0.0.4 metric name: {name!r}")
         if typ not in ("counter", "gauge"):
             raise ValueError(f"Family {name!r}: type must be counter or gauge, not {typ!r}")
-        self.row_labels: list[Labels] = []
-        self.row_values: list[float] = []
-        self.finite = True  # False once a NaN or infinity was added (the writer then checks)
+        self._labels: list[Labels] = []
+        self._values: list[float] = []
+        self._finite = True  # False once a NaN or infinity was added (the writer then checks)
         super().__init__(name, documentation, typ)
+
+    @property
+    def row_labels(self) -> list[Labels]:
+        """Each series' label set, in order (parallel to :attr:`row_values`)."""
+        return self._labels
+
+    @property
+    def row_values(self) -> list[float]:
+        """Each series' value, as :func:`sample_value` makes it."""
+        return self._values
+
+    @property
+    def finite(self) -> bool:
+        """No value is a NaN or an infinity (the writer can then skip the check)."""
+        return self._finite
+
+    def has_rows(self) -> bool:
+        """The family has at least one series (a family without any is not written)."""
+        return bool(self._values)
 
     def add(self, labels: Labels, value: float) -> None:
         """Append a series; ``value`` goes through :func:`sample_value` (inlined: hot path)."""
@@ -127,9 +149,9 @@ class Family(Metric):
         else:
             value = float(value)
             if value - value != 0:  # NaN or an infinity (both give NaN here)
-                self.finite = False
-        self.row_labels.append(labels)
-        self.row_values.append(value)
+                self._finite = False
+        self._labels.append(labels)
+        self._values.append(value)
 
     @property
     def samples(self) -> list[Sample]:
@@ -143,8 +165,81 @@ class Family(Metric):
     @samples.setter
     def samples(self, samples: list[Sample]) -> None:
         # Metric.__init__ assigns []; accept any samples of this family, as rows.
-        self.row_labels, self.row_values, self.finite = [], [], True
+        self._labels, self._values, self._finite = [], [], True
         for sample in samples:
             if sample.name != self.name:
                 raise ValueError(f"sample {sample.name!r} does not belong to {self.name!r}")
             self.add(encode_labels(tuple(sample.labels.items())), sample.value)
+
+
+Row = tuple[Labels, Labels, float]
+"""A streamed series: its label set in two pieces that are written one after the other (a
+device's labels without their ``}`` and an interface's, each encoded once and shared by many
+lines), and its value as the source holds it (not yet through :func:`sample_value`)."""
+
+
+class StreamedFamily(Family):
+    """A family whose rows are not stored: ``rows()`` walks the state they come from (e.g. the
+    scrape's snapshots) each time they are read, and :meth:`chunks` writes them from there.
+
+    A scrape of a 500-device agent has ~25,000 interfaces times 17 families: holding each
+    family's labels and values in lists (and the int objects unpacked from the polls' packed
+    rows) put megabytes of short-lived objects among the polls' long-lived results, which
+    fragments pymalloc's arenas and keeps the agent's RSS up. Streamed, a line's temporaries
+    are freed as the next line is written. ``rows`` must give the same rows on every call
+    (a fixed view of the state). ``row_labels``, ``row_values`` and ``samples`` are built on
+    demand, for consumers other than the writer.
+    """
+
+    def __init__(
+        self, name: str, documentation: str, typ: str, rows: Callable[[], Iterator[Row]]
+    ) -> None:
+        super().__init__(name, documentation, typ)
+        self.rows = rows
+
+    @property
+    def row_labels(self) -> list[Labels]:
+        return [head + tail for head, tail, _ in self.rows()]
+
+    @property
+    def row_values(self) -> list[float]:
+        return [sample_value(value) for _, _, value in self.rows()]
+
+    @property
+    def finite(self) -> bool:
+        return all(value - value == 0 for value in self.row_values)
+
+    def has_rows(self) -> bool:
+        return next(self.rows(), None) is not None
+
+    def add(self, labels: Labels, value: float) -> None:
+        raise TypeError(f"{self.name}: a streamed family's rows come from its source")
+
+    @property
+    def samples(self) -> list[Sample]:
+        return super().samples
+
+    @samples.setter
+    def samples(self, samples: list[Sample]) -> None:
+        if samples:  # Metric.__init__ assigns []
+            raise TypeError(f"{self.name}: a streamed family's rows come from its source")
+
+    def chunks(self) -> Iterator[bytes]:
+        """The sample lines (no HELP/TYPE) in pieces of about :data:`CHUNK_BYTES`."""
+        wire_name = self.name.encode()
+        chunk = bytearray()
+        for head, tail, value in self.rows():
+            chunk += line(wire_name, head, tail, value)
+            if len(chunk) >= CHUNK_BYTES:
+                yield bytes(chunk)
+                chunk = bytearray()
+        if chunk:
+            yield bytes(chunk)
+
+
+def line(wire_name: bytes, head: Labels, tail: Labels, value: float) -> bytes:
+    """One sample line: what :class:`Family` and the writer make of the same series."""
+    if type(value) is int and -EXACT_LIMIT <= value <= EXACT_LIMIT:
+        return b"%b%b%b %d\n" % (wire_name, head, tail, value)
+    # A big int is its nearest float, a float its repr, NaN and infinities as Go spells them.
+    return b"%b%b%b %b\n" % (wire_name, head, tail, format_value(value).encode())

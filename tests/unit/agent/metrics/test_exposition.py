@@ -18,11 +18,19 @@ from prometheus_client import (
 )
 from prometheus_client.samples import Sample
 
-from netwarden.agent.metrics import CONTENT_TYPE, Family, encode_labels, iter_render, render
+from netwarden.agent.metrics import (
+    CONTENT_TYPE,
+    Family,
+    SnapshotCollector,
+    encode_labels,
+    iter_render,
+    render,
+)
 from netwarden.agent.metrics.exposition import CHUNK_ROWS
+from netwarden.agent.metrics.family import CHUNK_BYTES, StreamedFamily
 from netwarden.agent.metrics.names import METRICS
 
-from .synthetic import full_registry, parse, registry_of, rendered
+from .synthetic import full_registry, large_fleet, parse, registry_of, rendered
 
 
 def _blocks(text: str) -> dict[str, tuple[str, str, list[str]]]:
@@ -170,3 +178,22 @@ def test_a_large_family_is_written_in_slices_of_whole_lines(finite: bool) -> Non
         f"{rows - 1}" if finite else "+Inf"
     )
     assert len(text.splitlines()) == rows
+
+
+def test_a_streamed_family_is_written_as_its_rows_would_be_in_pieces_of_whole_lines() -> None:
+    # 60 devices x 50 interfaces: an IF-MIB family is ~560 KB, written in three pieces.
+    families = list(SnapshotCollector(lambda: large_fleet(60, 50)).collect())
+    streamed = [f for f in families if isinstance(f, StreamedFamily)]
+    assert len(streamed) == 12 + 4 + 1  # 64-bit counters, IF-MIB gauges, high capacity
+    for family in streamed:
+        rows = Family(family.name, family.documentation, family.type)
+        for labels, value in zip(family.row_labels, family.row_values, strict=True):
+            rows.add(labels, value)
+        assert len(rows.row_values) == 60 * 50
+        chunks = list(iter_render(registry_of(family)))
+        assert b"".join(chunks) == render(registry_of(rows))
+        body = chunks[1:]  # after HELP and TYPE
+        assert len(body) > 1 or len(body[0]) < CHUNK_BYTES  # high capacity: 210 KB, one piece
+        # Whole lines, and never much more than CHUNK_BYTES (a piece ends after a device).
+        assert all(c.endswith(b"\n") and len(c) < CHUNK_BYTES + 50 * 400 for c in body)
+        assert {type(c) for c in chunks} == {bytes}
