@@ -21,7 +21,6 @@ import resource
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,16 +93,6 @@ def _no_gc_pauses() -> Iterator[None]:
     finally:
         gc.enable()
         gc.unfreeze()
-
-
-def _collect_abandoned_sockets() -> None:
-    """A load task cancelled at the run's end in the middle of a TLS handshake leaves its
-    socket open: httpcore 1.0 closes the stream when the handshake fails with an Exception,
-    not when it is cancelled. Once the run's loop is gone they are garbage, collected here,
-    where they were made, not as a ResourceWarning in whatever runs next in this process."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
 
 
 def _cpu_self() -> float:
@@ -218,7 +207,6 @@ def run_one(kind: str, args: argparse.Namespace, pace: Pace) -> tuple[Report, di
                 raise
             finally:
                 collector.stop()
-                _collect_abandoned_sockets()
     return build(kind, enrolled, rec, usage, server), attacks
 
 

@@ -33,6 +33,7 @@ from functools import partial
 
 import httpx
 
+from netwarden.agent.http_transport import AgentTransport
 from netwarden.agent.sync.client import KEEPALIVE_EXPIRY
 from netwarden.agent.sync.pacing import jittered
 
@@ -190,11 +191,12 @@ def make_client(
 ) -> httpx.AsyncClient:
     """One agent's client: its own pool (a heartbeat, a results post and the long-poll), idle
     connections kept as long as the real agent keeps them (agent/sync/client.py), from its
-    own source address."""
+    own source address, on the agent's transport (the run's end cancels requests that may be
+    in their TLS handshake: httpx's own would leave those sockets open)."""
     limits = httpx.Limits(
         max_connections=4, max_keepalive_connections=4, keepalive_expiry=KEEPALIVE_EXPIRY
     )
-    transport = httpx.AsyncHTTPTransport(verify=verify, limits=limits, local_address=local_address)
+    transport = AgentTransport(verify, limits=limits, trust_env=True, local_address=local_address)
     return httpx.AsyncClient(
         base_url=base_url, transport=transport, timeout=httpx.Timeout(10.0, connect=5.0)
     )

@@ -83,7 +83,24 @@ class SyslogTcpServer:
     ) -> None:
         self._handle, self._counters, self._limits = handle, counters, limits
         self._room = room  # returns when there is room for more events: TCP backpressure
-        self._tasks: set[asyncio.Task[None]] = set()
+        # Every accepted connection's handler and writer, from the moment it is accepted.
+        self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
+        self._closing = False
+
+    def accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """asyncio's callback for an accepted connection, called as the connection is made.
+        Not a coroutine: asyncio would start its task a turn of the loop later, and a close()
+        in between neither cancelled it nor closed its connection (left open and served by a
+        closed listener, or never closed if the loop ended first)."""
+        if self._closing:
+            writer.close()
+            return
+        task = asyncio.get_running_loop().create_task(self.serve(reader, writer))
+        self._connections[task] = writer
+        task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._connections.pop(task, None)
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         counters = self._counters
@@ -91,9 +108,6 @@ class SyslogTcpServer:
             counters.drop("syslog-tcp", "too-many-connections")
             writer.close()
             return
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
         counters.tcp_connections += 1
         peer = writer.get_extra_info("peername")
         sender = sender_address(str(peer[0])) if peer else "?"
@@ -107,8 +121,6 @@ class SyslogTcpServer:
             pass  # the client went away; a partial last frame is not a message
         finally:
             counters.tcp_connections -= 1
-            if task is not None:
-                self._tasks.discard(task)
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
@@ -132,9 +144,18 @@ class SyslogTcpServer:
                     handle(frame, sender, "syslog-tcp")
 
     async def close(self) -> None:
-        for task in list(self._tasks):
+        """Close every connection (and refuse any accepted from now on)."""
+        self._closing = True
+        connections = dict(self._connections)
+        for task in connections:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*connections, return_exceptions=True)
+        # A handler cancelled before its first step never ran its finally: closed here (a
+        # second close of the others is nothing).
+        for writer in connections.values():
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
 
 
 async def open_tcp(
@@ -143,5 +164,5 @@ async def open_tcp(
     # The reader holds at most a chunk or two: the framer bounds frames, not the reader.
     if host == ANY:
         sock = any_address_socket(socket.SOCK_STREAM, port)
-        return await asyncio.start_server(server.serve, sock=sock, limit=READ_CHUNK, backlog=1024)
-    return await asyncio.start_server(server.serve, host, port, limit=READ_CHUNK, backlog=1024)
+        return await asyncio.start_server(server.accept, sock=sock, limit=READ_CHUNK, backlog=1024)
+    return await asyncio.start_server(server.accept, host, port, limit=READ_CHUNK, backlog=1024)

@@ -14,6 +14,7 @@ import time
 import httpx
 
 from netwarden import __version__
+from netwarden.agent.http_transport import AgentTransport
 from netwarden.agent.push.sender import Answer
 from netwarden.errors import NetwardenError, SecretError
 from netwarden.inventory.model import PushTarget
@@ -66,7 +67,16 @@ class HttpReceiver:
                 raise NetwardenError(f"push bearer_token: {exc}") from exc
             headers["Authorization"] = f"Bearer {token}"
         timeout = httpx.Timeout(target.timeout, connect=min(CONNECT_TIMEOUT, target.timeout))
-        self._client = httpx.AsyncClient(verify=_verify(target), timeout=timeout, headers=headers)
+        # httpx's default limits and trust_env (a proxy or CA bundle from the environment), on
+        # a transport that closes a connection cancelled in its TLS handshake (the agent
+        # stopping or reloading with a post under way). The client's own verify still serves a
+        # proxy from the environment, which gets a transport of its own.
+        verify = _verify(target)
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        transport = AgentTransport(verify, limits=limits, trust_env=True)
+        self._client = httpx.AsyncClient(
+            verify=verify, timeout=timeout, headers=headers, transport=transport
+        )
 
     async def post(self, body: bytes) -> Answer:
         try:

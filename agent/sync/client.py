@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from netwarden import __version__
+from netwarden.agent.http_transport import AgentTransport
 from netwarden.agent.sync.replies import Outcome, Reply
 from netwarden.errors import NetwardenError
 from netwarden.secret import Secret
@@ -95,13 +96,18 @@ class CollectorClient:
         self._connect = connect_timeout
         self._read = read_timeout
         tls: ssl.SSLContext | bool = pinned_context(ca_pem) if ca_pem is not None else verify
+        limits = httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY)
+        # trust_env off: an HTTP(S)_PROXY or SSL_CERT_FILE meant for people must not divert the
+        # agent. AgentTransport: a request cancelled in its TLS handshake closes its socket.
+        if transport is None:
+            transport = AgentTransport(tls, limits=limits, trust_env=False)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             verify=tls,
             transport=transport,
             headers={"User-Agent": f"netwarden-agent/{__version__}"},
-            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY),
-            trust_env=False,  # an HTTP(S)_PROXY meant for people must not divert the agent
+            limits=limits,
+            trust_env=False,
         )
 
     async def request(

@@ -17,6 +17,7 @@ from netwarden.agent.sync.client import CollectorClient
 from netwarden.agent.sync.replies import Outcome, Reply
 from netwarden.errors import NetwardenError
 from netwarden.secret import Secret
+from tests.unit.agent.silent_tls import cancel_in_handshake, resource_warnings, silent_tls_server
 from tests.unit.agent.sync.conftest import run_async
 from tests.unit.agent.sync.server import ServerThread
 from tests.unit.agent.sync.tls import Tls, make_tls
@@ -148,3 +149,20 @@ async def test_unverified_client_is_only_for_fetching_the_ca(tls_server: ServerT
     client = CollectorClient(tls_server.url, verify=False)
     assert (await client.get("/s/200")).ok
     await client.aclose()
+
+
+def test_a_request_cancelled_in_the_tls_handshake_closes_its_socket(tls: Tls) -> None:
+    """The agent stopping cancels its requests; one may be in its TLS handshake (a loaded or
+    distant collector). httpcore closes the TCP connection when a handshake fails, not when it
+    is cancelled: leaked, it surfaced as an unclosed-socket ResourceWarning in whichever test
+    ran next (test_config_revisions' agent, stopped at a load of 15)."""
+
+    async def scenario() -> None:
+        async with silent_tls_server() as (port, hello):
+            client = CollectorClient(f"https://127.0.0.1:{port}", ca_pem=tls.ca_pem)
+            try:
+                await cancel_in_handshake(client.get("/s/200"), hello)
+            finally:
+                await client.aclose()
+
+    assert resource_warnings(scenario) == []
