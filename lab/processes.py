@@ -103,16 +103,24 @@ def stop(procs: list[Process], timeout: float = 3.0) -> list[str]:
     left after ``timeout``; return the names of the killed."""
     procs = [*procs, *(child for proc in procs for child in children(proc))]
     for proc in procs:
-        if alive(proc):
-            os.kill(proc.pid, signal.SIGTERM)
+        _signal(proc, signal.SIGTERM)
     _wait_gone(procs, timeout)
-    killed = []
-    for proc in procs:
-        if alive(proc):
-            os.kill(proc.pid, signal.SIGKILL)
-            killed.append(proc.name)
+    killed = [proc.name for proc in procs if _signal(proc, signal.SIGKILL)]
     _wait_gone(procs, 2.0)
     return killed
+
+
+def _signal(proc: Process, sig: signal.Signals) -> bool:
+    """Send ``sig`` to ``proc`` if it still runs; False when it had ended. It may end between
+    the check and the signal: an sshd connection's process leaving as the lab stops did, under
+    load, and the stop failed with ProcessLookupError."""
+    if not alive(proc):
+        return False
+    try:
+        os.kill(proc.pid, sig)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _wait_gone(procs: list[Process], timeout: float) -> None:

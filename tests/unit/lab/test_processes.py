@@ -45,6 +45,16 @@ def test_a_reused_pid_is_not_ours(tmp_path: Path) -> None:
     processes.stop([proc])
 
 
+def test_stop_takes_a_process_that_ends_between_the_check_and_the_signal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Seen under load: an sshd connection's process left just as the lab stopped it.
+    proc = processes.start("brief", ["sleep", "30"], tmp_path / "brief.log")
+    processes.stop([proc], timeout=2)  # ended and reaped: its PID is gone
+    monkeypatch.setattr(processes, "alive", lambda _proc: True)  # as checked just before
+    assert processes.stop([proc], timeout=0.1) == []
+
+
 def test_stop_kills_what_ignores_sigterm(tmp_path: Path) -> None:
     script = (
         "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN);"
