@@ -7,8 +7,11 @@ the state dir, ``config-revisions.json``), and queues a ``config-revision`` resu
 commit in between, oldest first. So a revision is sent whoever stored it (the agent's backup,
 or an admin's ``netwarden config backup`` into the agent's store), and none is lost when the
 agent stops between a backup and its sending: the next start sends it. The marker moves only
-after the results are on disk in the queue; a crash in between re-sends them, and the
-collector keeps each (device, commit) once.
+after the results are on disk in the queue; a crash or a stop in between (the fleet sync
+cancels the shipper between the queue's commit and the marker's write) queues them again. So
+a revision's result id is derived from the revision (``revision_result_id``), not drawn: the
+queue holds it once, and one sent again after its delivery is a duplicate the collector counts
+and drops, not a second result (its history keeps each (device, commit) once either way).
 
 Payload (``docs/collector-api.md``): ``{"device", "site", "role", "commit",
 "previous_commit", "time", "fetched_at", "sha256", "size", "config_gzip_b64"}``; the
@@ -24,6 +27,7 @@ import hashlib
 import json
 import logging
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -42,6 +46,8 @@ log = logging.getLogger(__name__)
 KIND: Final = "config-revision"
 MAX_BACKLOG: Final = 100  # revisions per device sent at once (a store kept before enrolment)
 MAX_ENCODED: Final = 768 * 1024  # bytes of base64: the result must fit a 1 MiB request
+# The namespace of the revisions' result ids (uuid5): fixed, so every start derives the same.
+RESULT_IDS: Final = uuid.UUID("5f0b6c2e-8d1a-4e0f-9b1c-7a3d2e4f6a80")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +57,11 @@ class Device:
     id: str
     site: str
     role: str
+
+
+def revision_result_id(device: str, commit: str) -> str:
+    """The result id of ``device``'s revision ``commit``: the same whenever it is queued."""
+    return str(uuid.uuid5(RESULT_IDS, f"{KIND}\n{device}\n{commit}"))
 
 
 def revision_payload(
@@ -152,5 +163,6 @@ def _new_revisions(store: ConfigStore, device: Device, last_sent: str | None) ->
         if payload is None:
             log.error("configuration of %s at %s is too large to send", device.id, rev.commit)
             continue
-        items.append(Item(KIND, payload, time.time()))
+        result_id = revision_result_id(device.id, rev.commit)
+        items.append(Item(KIND, payload, time.time(), id=result_id))
     return items

@@ -2,7 +2,10 @@
 
 SQLite (WAL, ``synchronous=FULL``: a put is on disk when it returns) holds one row per result
 ``(seq, id, kind, at, body, size)``; ``body`` is the Result's JSON exactly as it is posted, so
-a re-send after a crash carries the same id and the collector stores it once. The queue is
+a re-send after a crash carries the same id and the collector stores it once. A result whose
+id its producer derives (``Item.id``: a configuration revision's, from the revision itself) is
+queued once: putting it again while it is still queued adds nothing, and after its delivery
+it goes again under the same id, which the collector counts as a duplicate. The queue is
 bounded by total bytes and by age; enforcing a bound drops the OLDEST rows and counts them per
 reason in the same transaction, so the counts survive restarts.
 
@@ -49,12 +52,14 @@ _DELETES = {
 
 @dataclass(frozen=True)
 class Item:
-    """A result to queue: its kind, payload, agent time and (for job results) job id."""
+    """A result to queue: its kind, payload, agent time, (for job results) job id and (for a
+    result its producer may queue again after a restart) its own id, a UUID; None: a new one."""
 
     kind: str
     payload: dict[str, Any]
     at: float
     job: str | None = None
+    id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,11 +115,13 @@ class DiskQueue:
         return self.put_many([Item(kind, payload, at, job)])[0]
 
     def put_many(self, items: Sequence[Item]) -> list[str]:
-        """Queue results in this order, in one transaction (one fsync); returns their ids."""
+        """Queue results in this order, in one transaction (one fsync); returns their ids.
+
+        An item with an ``id`` already queued is not queued again (its id is returned)."""
         ids = []
         rows = []
         for item in items:  # encoded before the transaction: the lock is held for the writes
-            result_id = str(uuid.uuid4())
+            result_id = item.id if item.id is not None else str(uuid.uuid4())
             body = _encode(
                 {
                     "id": result_id,
@@ -127,10 +134,14 @@ class DiskQueue:
             rows.append((result_id, item.kind, item.at, body, len(body.encode())))
             ids.append(result_id)
         with self._tx() as db:
-            # One statement for the batch: an event storm puts thousands of rows at a time.
-            db.executemany(
-                "INSERT INTO results (id, kind, at, body, size) VALUES (?,?,?,?,?)", rows
-            )
+            if any(item.id is not None for item in items):
+                # Row by row: only the rows inserted count in the depth and bytes.
+                rows = [row for row in rows if _insert_new(db, row)]
+            else:
+                # One statement for the batch: an event storm puts thousands of rows at a time.
+                db.executemany(
+                    "INSERT INTO results (id, kind, at, body, size) VALUES (?,?,?,?,?)", rows
+                )
             for _, _, at, _, size in rows:
                 if self._depth == 0:
                     self._oldest_at = at
@@ -218,6 +229,16 @@ class DiskQueue:
     def _head_at(self) -> float | None:
         row = self._db.execute("SELECT at FROM results ORDER BY seq LIMIT 1").fetchone()
         return None if row is None else float(row[0])
+
+
+def _insert_new(db: sqlite3.Connection, row: tuple[str, str, float, str, int]) -> bool:
+    """Insert ``row`` unless a row with its id is queued; True when inserted."""
+    cursor = db.execute(
+        "INSERT INTO results (id, kind, at, body, size) VALUES (?,?,?,?,?) "
+        "ON CONFLICT(id) DO NOTHING",
+        row,
+    )
+    return cursor.rowcount == 1
 
 
 def _prefix_end(db: sqlite3.Connection, stop: Callable[[float, int], bool]) -> int | None:

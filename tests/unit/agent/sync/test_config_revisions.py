@@ -1,15 +1,18 @@
 """An enrolled agent sends each new configuration revision to the collector: through its disk
-queue, oldest first, each once, also those an admin stored, and again after a crash between
-the queueing and the marker (the collector keeps each commit once)."""
+queue, oldest first, each once, also those an admin stored, and again after a crash or a stop
+between the queueing and the marker, under the same result id (the collector keeps it once)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import gzip
 import hashlib
 import json
 import logging
+import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,7 +28,7 @@ from netwarden.agent.sync import config_revisions
 from netwarden.agent.sync.async_disk_queue import AsyncDiskQueue
 from netwarden.agent.sync.collector_link import CollectorLink, EnrolledOptions
 from netwarden.agent.sync.config_revisions import RevisionShipper
-from netwarden.agent.sync.disk_queue import DiskQueue
+from netwarden.agent.sync.disk_queue import DiskQueue, Item
 from tests.unit.agent.sync.conftest import (
     AGENT,
     FAST,
@@ -115,11 +118,57 @@ async def test_a_crash_before_the_marker_sends_again(
         with pytest.raises(OSError, match="power cut"):
             await shipper.ship_new()
         monkeypatch.undo()
-        assert await shipper.ship_new() == 1  # sent again: the collector keeps it once
+        assert await shipper.ship_new() == 1  # queued again: at least once
         assert await shipper.ship_new() == 0
     finally:
         await queue.close()
-    assert len(_queued(DiskQueue(tmp_path / "queue.db"))) == 2
+    # Under the id derived from the revision: the queue, still holding it, holds it once.
+    assert len(_queued(DiskQueue(tmp_path / "queue.db"))) == 1
+
+
+@run_async
+async def test_a_stop_between_the_queueing_and_the_marker_sends_it_again_under_its_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The agent stops (FleetSync cancels the shipper) after the queue's transaction committed
+    but before the marker moved: the restarted agent queues the revision again, and it must
+    carry the same result id, or the collector cannot tell it from a new result."""
+    backups = _backups(tmp_path)
+    backups.store.save("sw-1", "hostname sw-1\n", T0)
+    marker = tmp_path / "config-revisions.json"
+    disk = DiskQueue(tmp_path / "queue.db")
+    queue = AsyncDiskQueue(disk)
+    committed, release = threading.Event(), threading.Event()
+    put_many = disk.put_many
+
+    def put_then_hold(items: Sequence[Item]) -> list[str]:
+        ids = put_many(items)  # on disk: the transaction committed
+        committed.set()
+        release.wait(10.0)  # the queue's worker thread is still in the call when cancelled
+        return ids
+
+    monkeypatch.setattr(disk, "put_many", put_then_hold)
+    shipping = asyncio.create_task(RevisionShipper(backups, queue, marker).ship_new())
+    try:
+        await wait_for(committed.is_set, 10, "the revision on disk in the queue")
+        shipping.cancel()  # exactly between put_many and _remember
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await shipping
+        assert not marker.exists()  # the interleaving happened: queued, not remembered
+        (first,) = await queue.peek(10)
+        await queue.ack(first.seq)  # and the uploader delivered it before the stop
+    finally:
+        release.set()
+        await queue.close()
+    queue = AsyncDiskQueue(DiskQueue(tmp_path / "queue.db"))  # the restarted agent
+    try:
+        assert await RevisionShipper(backups, queue, marker).ship_new() == 1  # at least once
+        (again,) = await queue.peek(10)
+    finally:
+        await queue.close()
+    assert again.id == first.id
+    assert json.loads(again.body)["payload"] == json.loads(first.body)["payload"]
 
 
 @run_async
@@ -171,11 +220,24 @@ async def test_the_enrolled_agent_backs_up_and_the_collector_receives_it(
     (sent,) = fake.results_of("config-revision")
     assert sent["payload"]["device"] == "sw-1"
     assert _config(sent["payload"]) == "hostname sw-1\n!\ninterface lan0\n!\nend\n"
-    # A restart sends nothing again: its backups find the configuration unchanged.
-    second = agent()
+    # A restart sends nothing new: its backups find the configuration unchanged, and should the
+    # first agent have stopped between queueing the revision and its marker, the restart sends
+    # it again under the same id (the collector counts a duplicate, not a second revision).
+    before = len(runner.sessions)  # the first agent's backups: as many as the load allowed
+    link = CollectorLink(EnrolledOptions(state_dir, settings=sync))
+    second = AgentLifecycle(link, link, settings)
     await second.start("127.0.0.1", 0)
+    marker = state_dir / "config-revisions.json"
     try:
-        await wait_for(lambda: len(runner.sessions) >= 3, 15, "two more backups")
+        await wait_for(lambda: len(runner.sessions) >= before + 2, 15, "two more backups")
+        # The marker is written after the queue's put: once it names the device, whatever this
+        # agent queued for it is on disk, and an empty queue after that means delivered.
+        await wait_for(
+            lambda: marker.exists() and link.queue is not None and link.queue.stats().depth == 0,
+            15,
+            "the restarted agent's revisions shipped and delivered",
+        )
+        assert json.loads(marker.read_text()) == {"sw-1": sent["payload"]["commit"]}
         assert len(fake.results_of("config-revision")) == 1
     finally:
         await second.close()

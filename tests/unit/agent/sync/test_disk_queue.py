@@ -124,6 +124,28 @@ def test_reject_drops_one_result_and_counts_it(tmp_path: Path) -> None:
     queue.close()
 
 
+def test_a_result_with_its_own_id_is_queued_once_and_again_after_delivery(tmp_path: Path) -> None:
+    path = tmp_path / "queue.db"
+    queue = DiskQueue(path)
+    rev = "6d1b1a3e-3f0c-5a4e-9a51-0c2f1f3e2b7a"  # a producer's derived id (a revision's)
+    first = queue.put_many(
+        [Item("event", {"n": 0}, NOW), Item("config-revision", {"n": 1}, NOW, id=rev)]
+    )
+    queue.close()
+    queue = DiskQueue(path)  # a restart that queues the revision again, and a newer result
+    again = queue.put_many([Item("config-revision", {"n": 1}, NOW + 1, id=rev),
+                            Item("config-revision", {"n": 2}, NOW + 1)])  # fmt: skip
+    assert first[1] == again[0] == rev
+    assert _numbers(queue) == [0, 1, 2]  # held once, in its first place
+    stats = queue.stats()
+    assert (stats.depth, stats.bytes) == (3, sum(e.size for e in queue.peek(10)))
+    queue.ack(queue.peek(2)[-1].seq)  # delivered
+    queue.put_many([Item("config-revision", {"n": 1}, NOW + 2, id=rev)])
+    assert [(e.id, json.loads(e.body)["payload"]["n"]) for e in queue.peek(10)][1] == (rev, 1)
+    assert queue.stats().depth == 2
+    queue.close()
+
+
 def test_peek_honours_the_byte_limit_but_returns_at_least_one(tmp_path: Path) -> None:
     queue = DiskQueue(tmp_path / "queue.db")
     for n in range(5):
