@@ -137,7 +137,12 @@ async def test_outage_spools_then_delivers_everything_once(tmp_path: Path) -> No
     agent = _agent(tmp_path, receivers, {"url": URL, "interval": "1s"})
     await agent.start("127.0.0.1", 0)
     try:
-        await wait_for(lambda: receivers.last.samples, 10, "a first delivery")
+        # The outage starts once a poll of sw-2 arrived, not merely any sample: the first
+        # delivery may hold only the agent's own series, and a first poll of sw-2 not done
+        # yet left ``began`` at 0, so the outage ended at that first poll and one sample (or
+        # none) of sw-2 was there for the hole check (a flake under load).
+        await wait_for(lambda: receivers.last.series("sysUpTime", device="sw-2"), 10,
+                       "a first poll of sw-2 delivered")  # fmt: skip
         receivers.last.down = True
         service = next(p for p in agent.parts if isinstance(p, PushService))
         await wait_for(lambda: (service.heartbeat_fields()["spool_depth"] or 0) > 0, 10,
@@ -152,9 +157,17 @@ async def test_outage_spools_then_delivers_everything_once(tmp_path: Path) -> No
 
         # An outage over two more polls (the hole check below needs them), retries counted.
         await wait_for(retried_over_two_more_polls, 10, "retries over two more polls")
+        last = int(_started(agent, "sw-2") * 1000)  # the newest poll taken in the outage
         receivers.last.down = False
-        await wait_for(lambda: service.heartbeat_fields()["spool_depth"] == 0, 10,
-                       "the spool drained")  # fmt: skip
+
+        def drained() -> bool:
+            # An empty spool alone does not say the outage's polls arrived: the last one may
+            # still be on its way into the spool (taken, not yet appended) while it is empty.
+            got = receivers.last.series("sysUpTime", device="sw-2")
+            arrived = any(g.timestamp_ms == last for g in got)
+            return arrived and service.heartbeat_fields()["spool_depth"] == 0
+
+        await wait_for(drained, 10, "the spool drained, the outage's polls of sw-2 delivered")
     finally:
         await agent.close()
     got = receivers.last.series("sysUpTime", device="sw-2")
