@@ -13,7 +13,9 @@ import pytest
 
 from netwarden.agent.lifecycle import AgentLifecycle
 from netwarden.agent.metrics import render
-from netwarden.agent.push.fake import FakeReceiver
+from netwarden.agent.polling.snapshot import DeviceCounters, DeviceSnapshot
+from netwarden.agent.probes.plan import ProbeJob
+from netwarden.agent.push.fake import FakeReceiver, Got
 from netwarden.agent.push.lanes import LaneSettings
 from netwarden.agent.push.service import PushService
 from netwarden.agent.standalone import InventoryFiles, NoSink
@@ -70,6 +72,20 @@ def _started(agent: AgentLifecycle, device: str) -> float:
     """When ``device``'s latest poll started (0 before its first)."""
     latest = agent.runtime.devices[device].latest
     return 0.0 if latest is None else latest.started
+
+
+class Polls:
+    """Every completed poll the runtime reports, as the push service is told of them: its
+    start in ms (the stamp of its samples), by device."""
+
+    def __init__(self) -> None:
+        self.stamps: dict[str, list[int]] = {}
+
+    def on_poll(self, snapshot: DeviceSnapshot, counters: DeviceCounters) -> None:
+        self.stamps.setdefault(snapshot.info.device, []).append(int(snapshot.started * 1000))
+
+    def on_probe(self, job: ProbeJob, at: float) -> None:
+        """The unit agent runs no probes."""
 
 
 def _polls(agent: AgentLifecycle) -> list[float]:
@@ -135,6 +151,8 @@ async def test_a_pull_agent_pushes_nothing_and_opens_no_spool(tmp_path: Path) ->
 async def test_outage_spools_then_delivers_everything_once(tmp_path: Path) -> None:
     receivers = Receivers()
     agent = _agent(tmp_path, receivers, {"url": URL, "interval": "1s"})
+    polls = Polls()
+    agent.runtime.listeners.append(polls)
     await agent.start("127.0.0.1", 0)
     try:
         # The outage starts once a poll of sw-2 arrived, not merely any sample: the first
@@ -157,25 +175,41 @@ async def test_outage_spools_then_delivers_everything_once(tmp_path: Path) -> No
 
         # An outage over two more polls (the hole check below needs them), retries counted.
         await wait_for(retried_over_two_more_polls, 10, "retries over two more polls")
-        last = int(_started(agent, "sw-2") * 1000)  # the newest poll taken in the outage
+        taken = {device: list(stamps) for device, stamps in polls.stamps.items()}
         receivers.last.down = False
 
         def drained() -> bool:
             # An empty spool alone does not say the outage's polls arrived: the last one may
             # still be on its way into the spool (taken, not yet appended) while it is empty.
-            got = receivers.last.series("sysUpTime", device="sw-2")
-            arrived = any(g.timestamp_ms == last for g in got)
+            # Blocks go in the order taken (all within the live horizon), so once each
+            # device's newest poll is there, the earlier ones arrived or were lost.
+            arrived = all(
+                any(g.timestamp_ms == stamps[-1] for g in _up(receivers.last, device))
+                for device, stamps in taken.items()
+            )
             return arrived and service.heartbeat_fields()["spool_depth"] == 0
 
-        await wait_for(drained, 10, "the spool drained, the outage's polls of sw-2 delivered")
+        await wait_for(drained, 10, "the spool drained, the outage's last polls delivered")
     finally:
         await agent.close()
+    # Every poll of either device taken before the outage ended arrived, once (a poll
+    # failed under load would still have its netwarden_device_up sample).
+    assert set(taken) == {"sw-1", "sw-2"}
+    for device, polled in taken.items():
+        up = [g.timestamp_ms for g in _up(receivers.last, device)]
+        assert len(up) == len(set(up)), f"a poll of {device} pushed twice"
+        assert set(polled) <= set(up), f"polls of {device} lost: {sorted(set(polled) - set(up))}"
     got = receivers.last.series("sysUpTime", device="sw-2")
     stamps = [g.timestamp_ms for g in got]
     assert len(stamps) == len(set(stamps))
     # The device polls every second: no hole of more than one interval in what arrived.
     ordered = sorted(stamps)
     assert max(b - a for a, b in itertools.pairwise(ordered)) < 1600
+
+
+def _up(receiver: FakeReceiver, device: str) -> list[Got]:
+    """The device's netwarden_device_up samples at ``receiver``: one a poll, failed or not."""
+    return receiver.series("netwarden_device_up", device=device)
 
 
 @run_async
