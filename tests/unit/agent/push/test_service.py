@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,15 +49,17 @@ def _inventory(path: Path, *, push: dict[str, Any] | None, metrics: str = "push"
 
 
 class Receivers:
-    """Builds fake receivers for the service, keeping the last one."""
+    """Builds fake receivers for the service, keeping the last one; each refuses what
+    ``refuse`` says from its first request on."""
 
-    def __init__(self) -> None:
-        self.last = FakeReceiver()
+    def __init__(self, refuse: Callable[[Got], bool] | None = None) -> None:
+        self.refuse = refuse
+        self.last = FakeReceiver(refuse=refuse)
         self.targets: list[PushTarget] = []
 
     def __call__(self, target: PushTarget) -> FakeReceiver:
         self.targets.append(target)
-        self.last = FakeReceiver()
+        self.last = FakeReceiver(refuse=self.refuse)
         return self.last
 
 
@@ -214,10 +217,15 @@ def _up(receiver: FakeReceiver, device: str) -> list[Got]:
 
 @run_async
 async def test_refused_samples_are_dropped_and_counted_alone(tmp_path: Path) -> None:
-    receivers = Receivers()
+    # Given to the receivers as they are made: set on ``receivers.last`` after the start, it
+    # reached the service's receiver only because the start happens to yield to the
+    # service's first step (which makes it) before returning; else it went to the one the
+    # service never uses and nothing was refused.
+    receivers = Receivers(
+        refuse=lambda got: got.name == "ifHighSpeed" and ("ifIndex", "2") in got.labels
+    )
     agent = _agent(tmp_path, receivers, {"url": URL, "interval": "1s"})
     await agent.start("127.0.0.1", 0)
-    receivers.last.refuse = lambda got: got.name == "ifHighSpeed" and ("ifIndex", "2") in got.labels
     try:
         await wait_for(lambda: len(receivers.last.series("sysUpTime", device="sw-1")) >= 2, 10,
                        "two polls delivered")  # fmt: skip
