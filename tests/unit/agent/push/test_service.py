@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,9 @@ import pytest
 
 from netwarden.agent.lifecycle import AgentLifecycle
 from netwarden.agent.metrics import render
-from netwarden.agent.push.fake import FakeReceiver
+from netwarden.agent.polling.snapshot import DeviceCounters, DeviceSnapshot
+from netwarden.agent.probes.plan import ProbeJob
+from netwarden.agent.push.fake import FakeReceiver, Got
 from netwarden.agent.push.lanes import LaneSettings
 from netwarden.agent.push.service import PushService
 from netwarden.agent.standalone import InventoryFiles, NoSink
@@ -46,15 +49,17 @@ def _inventory(path: Path, *, push: dict[str, Any] | None, metrics: str = "push"
 
 
 class Receivers:
-    """Builds fake receivers for the service, keeping the last one."""
+    """Builds fake receivers for the service, keeping the last one; each refuses what
+    ``refuse`` says from its first request on."""
 
-    def __init__(self) -> None:
-        self.last = FakeReceiver()
+    def __init__(self, refuse: Callable[[Got], bool] | None = None) -> None:
+        self.refuse = refuse
+        self.last = FakeReceiver(refuse=refuse)
         self.targets: list[PushTarget] = []
 
     def __call__(self, target: PushTarget) -> FakeReceiver:
         self.targets.append(target)
-        self.last = FakeReceiver()
+        self.last = FakeReceiver(refuse=self.refuse)
         return self.last
 
 
@@ -70,6 +75,20 @@ def _started(agent: AgentLifecycle, device: str) -> float:
     """When ``device``'s latest poll started (0 before its first)."""
     latest = agent.runtime.devices[device].latest
     return 0.0 if latest is None else latest.started
+
+
+class Polls:
+    """Every completed poll the runtime reports, as the push service is told of them: its
+    start in ms (the stamp of its samples), by device."""
+
+    def __init__(self) -> None:
+        self.stamps: dict[str, list[int]] = {}
+
+    def on_poll(self, snapshot: DeviceSnapshot, counters: DeviceCounters) -> None:
+        self.stamps.setdefault(snapshot.info.device, []).append(int(snapshot.started * 1000))
+
+    def on_probe(self, job: ProbeJob, at: float) -> None:
+        """The unit agent runs no probes."""
 
 
 def _polls(agent: AgentLifecycle) -> list[float]:
@@ -135,9 +154,16 @@ async def test_a_pull_agent_pushes_nothing_and_opens_no_spool(tmp_path: Path) ->
 async def test_outage_spools_then_delivers_everything_once(tmp_path: Path) -> None:
     receivers = Receivers()
     agent = _agent(tmp_path, receivers, {"url": URL, "interval": "1s"})
+    polls = Polls()
+    agent.runtime.listeners.append(polls)
     await agent.start("127.0.0.1", 0)
     try:
-        await wait_for(lambda: receivers.last.samples, 10, "a first delivery")
+        # The outage starts once a poll of sw-2 arrived, not merely any sample: the first
+        # delivery may hold only the agent's own series, and a first poll of sw-2 not done
+        # yet left ``began`` at 0, so the outage ended at that first poll and one sample (or
+        # none) of sw-2 was there for the hole check (a flake under load).
+        await wait_for(lambda: receivers.last.series("sysUpTime", device="sw-2"), 10,
+                       "a first poll of sw-2 delivered")  # fmt: skip
         receivers.last.down = True
         service = next(p for p in agent.parts if isinstance(p, PushService))
         await wait_for(lambda: (service.heartbeat_fields()["spool_depth"] or 0) > 0, 10,
@@ -152,11 +178,30 @@ async def test_outage_spools_then_delivers_everything_once(tmp_path: Path) -> No
 
         # An outage over two more polls (the hole check below needs them), retries counted.
         await wait_for(retried_over_two_more_polls, 10, "retries over two more polls")
+        taken = {device: list(stamps) for device, stamps in polls.stamps.items()}
         receivers.last.down = False
-        await wait_for(lambda: service.heartbeat_fields()["spool_depth"] == 0, 10,
-                       "the spool drained")  # fmt: skip
+
+        def drained() -> bool:
+            # An empty spool alone does not say the outage's polls arrived: the last one may
+            # still be on its way into the spool (taken, not yet appended) while it is empty.
+            # Blocks go in the order taken (all within the live horizon), so once each
+            # device's newest poll is there, the earlier ones arrived or were lost.
+            arrived = all(
+                any(g.timestamp_ms == stamps[-1] for g in _up(receivers.last, device))
+                for device, stamps in taken.items()
+            )
+            return arrived and service.heartbeat_fields()["spool_depth"] == 0
+
+        await wait_for(drained, 10, "the spool drained, the outage's last polls delivered")
     finally:
         await agent.close()
+    # Every poll of either device taken before the outage ended arrived, once (a poll
+    # failed under load would still have its netwarden_device_up sample).
+    assert set(taken) == {"sw-1", "sw-2"}
+    for device, polled in taken.items():
+        up = [g.timestamp_ms for g in _up(receivers.last, device)]
+        assert len(up) == len(set(up)), f"a poll of {device} pushed twice"
+        assert set(polled) <= set(up), f"polls of {device} lost: {sorted(set(polled) - set(up))}"
     got = receivers.last.series("sysUpTime", device="sw-2")
     stamps = [g.timestamp_ms for g in got]
     assert len(stamps) == len(set(stamps))
@@ -165,12 +210,22 @@ async def test_outage_spools_then_delivers_everything_once(tmp_path: Path) -> No
     assert max(b - a for a, b in itertools.pairwise(ordered)) < 1600
 
 
+def _up(receiver: FakeReceiver, device: str) -> list[Got]:
+    """The device's netwarden_device_up samples at ``receiver``: one a poll, failed or not."""
+    return receiver.series("netwarden_device_up", device=device)
+
+
 @run_async
 async def test_refused_samples_are_dropped_and_counted_alone(tmp_path: Path) -> None:
-    receivers = Receivers()
+    # Given to the receivers as they are made: set on ``receivers.last`` after the start, it
+    # reached the service's receiver only because the start happens to yield to the
+    # service's first step (which makes it) before returning; else it went to the one the
+    # service never uses and nothing was refused.
+    receivers = Receivers(
+        refuse=lambda got: got.name == "ifHighSpeed" and ("ifIndex", "2") in got.labels
+    )
     agent = _agent(tmp_path, receivers, {"url": URL, "interval": "1s"})
     await agent.start("127.0.0.1", 0)
-    receivers.last.refuse = lambda got: got.name == "ifHighSpeed" and ("ifIndex", "2") in got.labels
     try:
         await wait_for(lambda: len(receivers.last.series("sysUpTime", device="sw-1")) >= 2, 10,
                        "two polls delivered")  # fmt: skip
