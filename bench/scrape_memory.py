@@ -29,6 +29,7 @@ from collections.abc import Sequence
 
 from prometheus_client import CollectorRegistry
 
+from bench.procstat import status_kib
 from netwarden.agent.metrics import SnapshotCollector, iter_render
 from netwarden.agent.polling.poller import DevicePoller
 from netwarden.agent.polling.snapshot import DeviceCounters, DeviceInfo, DeviceSnapshot
@@ -38,11 +39,7 @@ _ARENAS = re.compile(rb"# arenas allocated current\s*=\s*([\d,]+)")
 
 
 def _rss_kib() -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+    return status_kib(os.getpid(), "VmRSS")
 
 
 def _arenas() -> int:
