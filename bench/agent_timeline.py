@@ -144,6 +144,8 @@ def run_timeline(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+    # The marks' seconds count from the child's first line, the phases' from its spawn: the two
+    # clocks differ by the interpreter's start (tens of ms), enough to put the rows in order.
     start_rows = []
     for line in marks.read_text(encoding="utf-8").splitlines():
         seconds, step, rss, hwm = line.split()
