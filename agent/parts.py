@@ -18,7 +18,7 @@ from typing import Protocol
 from netwarden.agent.metrics.agent_registry import AgentRegistry
 from netwarden.agent.probes.registry import Probers
 from netwarden.agent.runtime import AgentRuntime
-from netwarden.agent.sync.disk_queue import Item
+from netwarden.agent.sync.queue_items import Item
 
 
 class AgentPart(Protocol):

@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from netwarden.agent.parts import AgentContext
-from netwarden.agent.sync.disk_queue import Item
+from netwarden.agent.sync.queue_items import Item
 
 
 class InventoryFiles:

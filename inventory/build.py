@@ -50,9 +50,16 @@ def _raw(item: Any, key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _validate(model: type[BaseModel], value: Any, loc: Loc, out: list[Finding]) -> BaseModel | None:
+def _validate(
+    model: type[BaseModel],
+    value: Any,
+    loc: Loc,
+    out: list[Finding],
+    shared: dict[Any, Any] | None = None,
+) -> BaseModel | None:
     try:
-        return model.model_validate(value)
+        # ``shared``: one object per distinct equal part within a load (Device._shared).
+        return model.model_validate(value, context=shared)
     except ValidationError as exc:
         out.extend(findings(exc, model, loc))
         return None
@@ -100,11 +107,12 @@ def build(data: dict[str, Any]) -> Built:
     positions: dict[str, list[int]] = {}
     bad_ids: dict[str, set[str]] = {}
     agent_sites: set[str] = set()
+    shared: dict[Any, Any] = {}  # for this load only: a reload shares nothing with the last
     for kind, model in MODELS.items():
         kept[kind], positions[kind], bad_ids[kind] = [], [], set()
         out += _duplicates(kind, data.get(kind, []))
         for index, item in enumerate(data.get(kind, [])):
-            valid = _validate(model, item, (kind, index), out)
+            valid = _validate(model, item, (kind, index), out, shared)
             if valid is not None:
                 kept[kind].append(valid)
                 positions[kind].append(index)

@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Literal, Self, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from netwarden.inventory.credentials import Credential
@@ -163,6 +163,9 @@ class IcmpAccess(Strict):
     timeout: Duration = duration_default(2.0)  # how long to wait for the last reply
 
 
+_Access = TypeVar("_Access", SnmpAccess | None, SshAccess | None, IcmpAccess)
+
+
 class Device(Strict):
     """A device that is polled (SNMP) and/or reached (SSH) by one agent."""
 
@@ -173,7 +176,22 @@ class Device(Strict):
     role: Role
     snmp: SnmpAccess | None = None
     ssh: SshAccess | None = None
-    icmp: IcmpAccess = Field(default_factory=IcmpAccess)
+    # validate_default: the default goes through _shared below like a given one.
+    icmp: IcmpAccess = Field(default_factory=IcmpAccess, validate_default=True)
+
+    @field_validator("snmp", "ssh", "icmp")
+    @classmethod
+    def _shared(cls, access: _Access, info: ValidationInfo) -> _Access:
+        # A province's devices mostly repeat a few access settings: one object per distinct
+        # setting in a load (the loader passes a dict as the context) instead of one per
+        # device, ~1 KiB each, which the agent holds as long as it runs. The models are
+        # frozen, so sharing is safe. The fields given are part of the key: == compares
+        # values only, and an explicit default must stay set (model_dump(exclude_unset)).
+        shared = info.context
+        if access is None or not isinstance(shared, dict):
+            return access
+        found: _Access = shared.setdefault((access, frozenset(access.model_fields_set)), access)
+        return found
 
 
 class Endpoint(Strict):

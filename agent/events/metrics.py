@@ -9,7 +9,7 @@ from prometheus_client.metrics_core import Metric
 
 from netwarden.agent.metrics.family import Family, encode_labels
 from netwarden.agent.metrics.names import EVENTS
-from netwarden.agent.sync.disk_queue import DROP_REASONS, QueueStats
+from netwarden.agent.sync.queue_items import DROP_REASONS, QueueStats
 
 # Every reason each listener can count, exported from 0 so the first one is a visible increase.
 DROP_REASONS_BY_LISTENER = {

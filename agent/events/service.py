@@ -37,7 +37,7 @@ from netwarden.agent.events.trap_decode import Report, TrapError, decode_notific
 from netwarden.agent.events.udp_reader import UdpReader
 from netwarden.agent.parts import AgentContext
 from netwarden.agent.snmp.ber import PduType
-from netwarden.agent.sync.disk_queue import Item, QueueStats
+from netwarden.agent.sync.queue_items import Item, QueueStats
 from netwarden.hostport import HostPort, format_hostport
 
 log = logging.getLogger(__name__)

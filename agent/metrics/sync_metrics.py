@@ -9,7 +9,7 @@ from prometheus_client.registry import CollectorRegistry
 
 from netwarden.agent.metrics.family import Family, encode_labels
 from netwarden.agent.metrics.names import SYNC
-from netwarden.agent.sync.disk_queue import DROP_REASONS, QueueStats
+from netwarden.agent.sync.queue_items import DROP_REASONS, QueueStats
 from netwarden.agent.sync.status import SyncStatus
 
 

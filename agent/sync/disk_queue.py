@@ -28,10 +28,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from netwarden.agent.sqlite_tx import immediate
+from netwarden.agent.sync.queue_items import DROP_REASONS, Item, QueueStats
+
+__all__ = ["DROP_REASONS", "MAX_AGE", "MAX_BYTES", "DiskQueue", "Entry", "Item", "QueueStats"]
 
 MAX_BYTES = 256 * 1024 * 1024
 MAX_AGE = 48 * 3600.0  # the issue asks for at least 24 h
-DROP_REASONS = ("size", "age", "rejected")
 # json.dumps with options builds an encoder per call; a storm of events makes that show.
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
@@ -51,18 +53,6 @@ _DELETES = {
 
 
 @dataclass(frozen=True)
-class Item:
-    """A result to queue: its kind, payload, agent time, (for job results) job id and (for a
-    result its producer may queue again after a restart) its own id, a UUID; None: a new one."""
-
-    kind: str
-    payload: dict[str, Any]
-    at: float
-    job: str | None = None
-    id: str | None = None
-
-
-@dataclass(frozen=True)
 class Entry:
     """A queued result; ``body`` is the JSON Result to post."""
 
@@ -72,14 +62,6 @@ class Entry:
     at: float
     body: str
     size: int
-
-
-@dataclass(frozen=True)
-class QueueStats:
-    depth: int
-    bytes: int
-    oldest_age: float  # seconds since the oldest queued result's ``at`` (0 when empty)
-    dropped: dict[str, int]
 
 
 class DiskQueue:

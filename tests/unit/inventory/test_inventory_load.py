@@ -170,6 +170,32 @@ def test_anchors_and_merge_keys(write: Write) -> None:
     assert d2.snmp == d1.snmp
 
 
+def test_devices_with_equal_access_settings_share_one_object(write: Write) -> None:
+    # An agent holds its inventory as long as it runs: equal access settings are one object
+    # per load. Equal is the same values and the same fields given, so that a dump without
+    # the unset fields stays each device's own.
+    def device(n: int, snmp: str) -> str:
+        return f"  - {{id: d{n}, site: s, address: 10.0.0.{n}, role: switch, snmp: {{{snmp}}}}}\n"
+
+    path = write(
+        "s.yaml",
+        "province: p\nsites: [{id: s, kind: core}]\nagents: [{id: a, site: s}]\n"
+        "credentials: {c: {snmp: {version: 2c, community: 'env:C'}}}\ndevices:\n"
+        + device(1, "credential: c, timeout: 3s")
+        + device(2, "credential: c, timeout: 3s")
+        + device(3, "credential: c, timeout: 3s, port: 161")
+        + device(4, "credential: c, timeout: 4s"),
+    )
+    d1, d2, d3, d4 = load_inventory([path]).devices
+    assert d1.snmp is d2.snmp
+    assert d1.icmp is d2.icmp is d3.icmp is d4.icmp  # the default too
+    assert d3.snmp is not d1.snmp and d3.snmp is not None
+    assert d3.snmp.model_fields_set == {"credential", "timeout", "port"}
+    assert d4.snmp is not d1.snmp and d4.snmp is not None and d4.snmp.timeout == 4.0
+    again = load_inventory([path]).devices[0]
+    assert again == d1 and again.snmp is not d1.snmp  # a reload shares nothing with the last
+
+
 def test_ipv6_addresses(write: Write) -> None:
     path = write(
         "v6.yaml",

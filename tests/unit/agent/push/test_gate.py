@@ -36,6 +36,9 @@ from tests.unit.agent.sync.conftest import (
 PUSH_ONLY = ("netwarden.agent.push.service", "netwarden.agent.push.encode",
              "netwarden.agent.push.spool", "netwarden.agent.push.prompb", "google.protobuf",
              "cramjam", "httpx")  # fmt: skip
+# SQLite is only for the queues of an enrolled agent and of pushing (~1 MiB of RSS): a
+# standalone pull-mode agent opens neither, so it must not import it.
+QUEUE_ONLY = ("sqlite3", "_sqlite3", "netwarden.agent.sqlite_tx", "netwarden.agent.sync.disk_queue")
 URL = "http://127.0.0.1:9/api/v1/write"  # never answered: a push agent only has to load
 
 # Runs `agent run` in this process; a thread waits until /metrics shows a completed poll of
@@ -107,11 +110,21 @@ def test_a_pull_mode_agent_run_does_not_import_the_push_modules(tmp_path: Path) 
     assert _push_only(_modules_of_agent_run(tmp_path, "pull")) == []
 
 
+def _queue_only(modules: list[str]) -> list[str]:
+    return [m for m in modules if any(m == q or m.startswith(q + ".") for q in QUEUE_ONLY)]
+
+
+def test_a_standalone_pull_mode_agent_run_does_not_import_sqlite(tmp_path: Path) -> None:
+    assert _queue_only(_modules_of_agent_run(tmp_path, "pull")) == []
+
+
 def test_a_push_mode_agent_run_loads_them(tmp_path: Path) -> None:
     # The check above is not vacuous: the same run with metrics: push has them.
-    loaded = _push_only(_modules_of_agent_run(tmp_path, "push"))
+    modules = _modules_of_agent_run(tmp_path, "push")
+    loaded = _push_only(modules)
     assert "netwarden.agent.push.service" in loaded
     assert "google.protobuf" in loaded
+    assert "sqlite3" in _queue_only(modules)  # the spool: the SQLite check is not vacuous
 
 
 @pytest.fixture(autouse=True)
