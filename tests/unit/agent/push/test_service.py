@@ -14,11 +14,13 @@ import pytest
 
 from netwarden.agent.lifecycle import AgentLifecycle
 from netwarden.agent.metrics import render
+from netwarden.agent.polling.ifmib import HC_COUNTERS, SYS_UPTIME
 from netwarden.agent.polling.snapshot import DeviceCounters, DeviceSnapshot
 from netwarden.agent.probes.plan import ProbeJob
 from netwarden.agent.push.fake import FakeReceiver, Got
 from netwarden.agent.push.lanes import LaneSettings
 from netwarden.agent.push.service import PushService
+from netwarden.agent.snmp.types import Tag
 from netwarden.agent.standalone import InventoryFiles, NoSink
 from netwarden.inventory.model import PushTarget
 from tests.unit.agent.sync.conftest import (
@@ -32,6 +34,7 @@ from tests.unit.agent.sync.conftest import (
 )
 
 URL = "http://127.0.0.1:9/api/v1/write"  # never dialled: the fake receiver answers
+SW1_ADDRESS = assignment(("sw-1", "sw-2"))["devices"][0]["address"]
 
 
 @pytest.fixture(autouse=True)
@@ -63,12 +66,17 @@ class Receivers:
         return self.last
 
 
-def _agent(tmp_path: Path, receivers: Receivers, push: dict[str, Any] | None) -> AgentLifecycle:
+def _agent(
+    tmp_path: Path,
+    receivers: Receivers,
+    push: dict[str, Any] | None,
+    devices: FakeDevices | None = None,
+) -> AgentLifecycle:
     path = _inventory(tmp_path / "inventory.json", push=push)
     fast = LaneSettings(backoff_base=0.05, backoff_cap=0.2)
     service = PushService(tmp_path / "spool", receiver=receivers, lane_settings=fast)
-    return AgentLifecycle(InventoryFiles([path], AGENT), NoSink(), FakeDevices().settings(),
-                          services=[service])  # fmt: skip
+    settings = (devices or FakeDevices()).settings()
+    return AgentLifecycle(InventoryFiles([path], AGENT), NoSink(), settings, services=[service])
 
 
 def _started(agent: AgentLifecycle, device: str) -> float:
@@ -91,6 +99,17 @@ class Polls:
         """The unit agent runs no probes."""
 
 
+def _shown(text: str, name: str, *labels: str) -> float:
+    """The value of sw-1's one series ``name`` (with ``labels``) in a /metrics page."""
+    found = [
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith(name + '{device="sw-1",') and all(lab in line for lab in labels)
+    ]
+    assert len(found) == 1, f"{name} of sw-1 {labels}: {len(found)} series on the page"
+    return found[0]
+
+
 def _polls(agent: AgentLifecycle) -> list[float]:
     return [d.latest.started for d in agent.runtime.devices.values() if d.latest is not None]
 
@@ -98,7 +117,8 @@ def _polls(agent: AgentLifecycle) -> list[float]:
 @run_async
 async def test_every_poll_reaches_the_receiver_as_metrics_showed_it(tmp_path: Path) -> None:
     receivers = Receivers()
-    agent = _agent(tmp_path, receivers, {"url": URL, "interval": "1s"})
+    devices = FakeDevices()
+    agent = _agent(tmp_path, receivers, {"url": URL, "interval": "1s"}, devices)
     seen: dict[float, str] = {}  # poll time of sw-1 -> its /metrics text right after
     await agent.start("127.0.0.1", 0)
     try:
@@ -107,6 +127,10 @@ async def test_every_poll_reaches_the_receiver_as_metrics_showed_it(tmp_path: Pa
             latest = agent.runtime.devices["sw-1"].latest
             if latest is not None and latest.started not in seen:
                 seen[latest.started] = render(agent.context.registry).decode()
+                # New values for the next poll, so each sample must be its own poll's.
+                sw1 = devices.sessions[SW1_ADDRESS]
+                sw1.set(SYS_UPTIME, Tag.TIMETICKS, 100_000 + 100 * len(seen))
+                sw1.set((*HC_COUNTERS["ifHCInOctets"], 1), Tag.COUNTER64, 7_000 + len(seen))
             return len(seen) >= 4
 
         await wait_for(note, 15, "four polls of sw-1")
@@ -117,11 +141,16 @@ async def test_every_poll_reaches_the_receiver_as_metrics_showed_it(tmp_path: Pa
     got = receivers.last.series("sysUpTime", device="sw-1")
     stamps = [g.timestamp_ms for g in got]
     assert len(stamps) == len(set(stamps)), "a poll pushed twice"
-    # Each poll is one sample per series, stamped with the poll's start.
-    for poll_time in seen:
-        assert int(poll_time * 1000) in stamps
+    # Each poll is one sample per series, stamped with the poll's start, with the value
+    # /metrics showed right after that poll.
     octets = receivers.last.series("ifHCInOctets", device="sw-1", ifIndex="1")
     assert [g.timestamp_ms for g in octets] == stamps
+    pushed = {g.timestamp_ms: g.value for g in got}
+    pushed_octets = {g.timestamp_ms: g.value for g in octets}
+    for poll_time, text in seen.items():
+        stamp = int(poll_time * 1000)
+        assert pushed[stamp] == _shown(text, "sysUpTime")
+        assert pushed_octets[stamp] == _shown(text, "ifHCInOctets", 'ifIndex="1"')
     labels = dict(octets[0].labels)
     assert labels["agent"] == AGENT and labels["site"] == SITE  # site: the device's own
     assert labels["ifName"] and labels["role"] == "switch"
