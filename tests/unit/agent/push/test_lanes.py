@@ -43,7 +43,6 @@ async def test_live_first_backlog_at_its_rate_and_everything_once(tmp_path: Path
             return any(g.timestamp_ms not in live_ms for g in receiver.samples)
 
         await wait_for(live_arrived, 5, "the live block")
-        live_at = time.monotonic() - started
         backlog_then = sum(1 for g in receiver.samples if g.timestamp_ms in live_ms)
         await wait_for(lambda: spool.stats().blocks == 0, 10, "the backlog drained")
         drained = time.monotonic() - started
@@ -51,7 +50,9 @@ async def test_live_first_backlog_at_its_rate_and_everything_once(tmp_path: Path
         stop.set()
         await task
         await spool.close()
-    assert live_at < 1.0 and backlog_then < 40 * per_block  # live did not wait for the backlog
+    # Live did not wait for the backlog (what had arrived, not how soon: a loaded machine is
+    # slow, and the backlog's rate keeps it from arriving at once either way).
+    assert backlog_then < 40 * per_block
     # 40 blocks at 20 blocks/s, the first batch from the bucket: about 1.8 s, not at once.
     assert 1.2 < drained < 6.0
     stamps = [g.timestamp_ms for g in receiver.samples]
