@@ -12,7 +12,8 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from netwarden.agent.polling.ifmib import IfLabels, Scalars
+from netwarden.agent.polling.ifmib import Scalars
+from netwarden.agent.polling.interface_table import IfLabels
 
 
 class Trigger(enum.StrEnum):

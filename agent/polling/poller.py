@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Final, TypeVar
 
 from netwarden.agent.polling import hostres, ifmib
-from netwarden.agent.polling.ifmib import IfLabels, Scalars, Walk
+from netwarden.agent.polling.ifmib import Scalars, Walk
+from netwarden.agent.polling.interface_table import IfLabels
 from netwarden.agent.polling.label_cache import (
     LabelCache,
     provisional_labels,
