@@ -152,12 +152,18 @@ def test_a_full_device_is_copied_whole_into_one_buffer_of_words() -> None:
 def test_a_row_that_conflicts_is_left_out_and_the_others_keep_their_values() -> None:
     indexes = [1, 2, 3]
     if_walk, ifx_walk = hot(indexes)
+    for oid in ifmib.HC_COUNTERS.values():  # ifIndex 4: in ifXTable only
+        ifx_walk[oid] = column({i: 2**63 + i for i in (1, 2, 3, 4)})
     labels = labels_of(indexes) | {2: IfLabels("Gi0/9", "someone else", "x", 10)}
     table, conflicts = ifmib.build_interfaces(if_walk, ifx_walk, labels)
     assert conflicts == [2]
-    assert [(r.if_index, r.if_name) for r in table] == [(1, "Gi0/1"), (3, "Gi0/3")]
+    assert [(r.if_index, r.if_name) for r in table] == [(1, "Gi0/1"), (3, "Gi0/3"), (4, "")]
     same_rows(table, reference(if_walk, ifx_walk, labels)[0])
-    assert table[1].counters["ifHCInOctets"] == 2**63 + 3  # not row 2's value
+    # The ifTable columns have as many rows as the table (1, 2, 3 against 1, 3, 4): each
+    # value must still land on its own ifIndex.
+    assert table[1].counters["ifHCInOctets"] == 2**63 + 3
+    assert table[1].counters["ifInErrors"] == 10**12 + 3
+    assert "ifInErrors" not in table[2].counters
 
 
 def test_32_bit_fallback_for_the_interfaces_without_hc_counters() -> None:
