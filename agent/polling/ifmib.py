@@ -12,10 +12,12 @@ from typing import Final
 
 from netwarden.agent.polling.interface_table import (
     HIGH_SPEED,
-    NO_LABELS,
     IfLabels,
     InterfaceTable,
+    PackedLabels,
     TablePacker,
+    label_name_matches,
+    label_speed,
 )
 from netwarden.agent.snmp.types import Oid, Value, VarBind
 from netwarden.agent.snmp.walk import Column
@@ -194,13 +196,20 @@ def build_interfaces(
             bits = bytes(32 if got else 64 for got in legacy.rows())
     for name, oid in (*IF_COUNTERS.items(), *IF_GAUGES.items()):
         packer.add(name, *cells(if_cols.get(oid, _NONE)))
-    speeds = [labels.get(index, NO_LABELS).high_speed for index in kept]
-    rows = [r for r, speed in enumerate(speeds) if speed is not None]
-    if len(rows) == n:
-        packer.add(HIGH_SPEED, None, speeds)  # type: ignore[arg-type]  # no None left
-    else:
-        packer.add(HIGH_SPEED, rows, [speeds[r] for r in rows])  # type: ignore[misc]
+    _add_speeds(packer, labels)
     return packer.table(labels=labels, bits=bits, names=walked_only), conflicts
+
+
+def _add_speeds(packer: TablePacker, labels: Mapping[int, IfLabels]) -> None:
+    """The ifHighSpeed column, from the label cache: its packed speeds whole when it has
+    exactly the table's interfaces (steady state), else a row at a time."""
+    whole = labels.speed_column(packer.indexes) if isinstance(labels, PackedLabels) else None
+    if whole is not None:
+        packer.add(HIGH_SPEED, None, whole)
+        return
+    speeds = [label_speed(labels, index) for index in packer.indexes]
+    rows = [r for r, speed in enumerate(speeds) if speed is not None]
+    packer.add(HIGH_SPEED, rows, [speeds[r] for r in rows])  # type: ignore[misc]  # no None
 
 
 def _rows(
@@ -214,10 +223,10 @@ def _rows(
     for index in indexes:
         walked = names.get(index)
         if walked is not None:
-            cached = labels.get(index, NO_LABELS).name
-            if cached is None:
+            same = label_name_matches(labels, index, walked)
+            if same is None:
                 walked_only[len(kept)] = walked
-            elif walked != cached:
+            elif not same:
                 conflicts.append(index)
                 continue
         kept.append(index)

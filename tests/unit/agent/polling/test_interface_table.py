@@ -4,6 +4,7 @@ back as the same rows, and scraped as the same page."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import dataclasses
 import json
@@ -18,7 +19,14 @@ from prometheus_client import CollectorRegistry
 from netwarden.agent.metrics import SnapshotCollector, render
 from netwarden.agent.metrics.names import IF_COUNTERS, IF_GAUGES
 from netwarden.agent.polling import ifmib, interface_table
-from netwarden.agent.polling.interface_table import IfLabels
+from netwarden.agent.polling.interface_table import (
+    IfLabels,
+    InterfaceTable,
+    PackedLabels,
+    pack_labels,
+)
+from netwarden.agent.polling.label_cache import LabelCache, names_disagree
+from netwarden.agent.polling.poller import DevicePoller
 from netwarden.agent.polling.snapshot import (
     DeviceCounters,
     DeviceInfo,
@@ -27,6 +35,7 @@ from netwarden.agent.polling.snapshot import (
 )
 from netwarden.agent.snmp.types import Oid, Tag, VarBind
 from netwarden.agent.snmp.walk import Column
+from tests.unit.agent.fakes import FakeIf, make_device
 
 Walk = dict[Oid, Column | list[VarBind]]
 
@@ -286,8 +295,85 @@ def test_any_device_gives_the_rows_and_the_page_of_the_rules(
     got: tuple[Walk | None, Walk | None, dict[int, IfLabels]],
 ) -> None:
     if_walk, ifx_walk, labels = got
-    table, conflicts = ifmib.build_interfaces(if_walk, ifx_walk, labels)
     rows, expected = reference(if_walk, ifx_walk, labels)
-    assert conflicts == expected
-    same_rows(table, rows)
-    assert page(table) == page(rows)
+    for cached in (labels, pack_labels(labels)):  # as given, and as the label cache keeps them
+        table, conflicts = ifmib.build_interfaces(if_walk, ifx_walk, cached)
+        assert conflicts == expected
+        same_rows(table, rows)
+        assert page(table) == page(rows)
+
+
+labels_st = st.dictionaries(
+    st.integers(0, 2**32 - 1),
+    st.builds(
+        IfLabels,
+        st.none() | st.text(max_size=8),
+        st.none() | st.text(max_size=8),
+        st.none() | st.text(max_size=8),
+        st.none() | st.integers(0, 2**32 - 1),
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(labels_st, st.dictionaries(st.integers(0, 2**32 - 1), st.text(max_size=8), max_size=4))
+def test_packed_labels_read_as_the_dict_they_were_made_of(
+    labels: dict[int, IfLabels], walked: dict[int, str]
+) -> None:
+    packed = pack_labels(labels)
+    assert isinstance(packed, PackedLabels)
+    assert packed == labels and dict(packed) == labels and len(packed) == len(labels)
+    assert list(packed) == sorted(labels)  # the order parse_labels gives them in
+    for index in (*labels, *walked, 2**32 - 1):
+        assert (index in packed) == (index in labels)
+        assert packed.get(index) == labels.get(index)
+    assert names_disagree(packed, walked) == names_disagree(labels, walked)
+    for index, name in walked.items():
+        cached = labels.get(index, IfLabels()).name
+        assert packed.name_matches(index, name) == (None if cached is None else cached == name)
+
+
+def test_packed_labels_keep_unknown_apart_from_empty_and_zero() -> None:
+    labels = {
+        1: IfLabels("Gi0/1", "", None, 0),
+        2: IfLabels(None, "Kết nối", "", None),
+        7: IfLabels("", None, "x", 10**5),
+    }
+    packed = pack_labels(labels)
+    assert [packed[i] for i in (1, 2, 7)] == [labels[i] for i in (1, 2, 7)]
+    assert packed.name_matches(2, "") is None and packed.name_matches(7, "") is True
+    assert packed.name_matches(1, "Gi0/") is False and packed.name_matches(3, "x") is None
+    assert packed.speed_column(array("I", [1, 2, 7])) is None  # ifIndex 2's speed is unknown
+    with pytest.raises(KeyError):
+        packed[3]
+
+
+def test_labels_that_do_not_pack_stay_a_dict() -> None:
+    for odd in ({2**32: IfLabels("x")}, {1: IfLabels("x", high_speed=2**32)}):
+        kept = pack_labels(odd)
+        assert type(kept) is dict and kept == odd
+
+
+def test_the_cache_keeps_its_labels_packed_and_the_polls_table_shares_them() -> None:
+    indexes = [1, 2, 3]
+    cache = LabelCache()
+    cache.commit(labels_of(indexes), None, 0.0)
+    assert isinstance(cache.entries, PackedLabels)
+    assert cache.entries == labels_of(indexes)
+    assert cache.entries.speed_column(array("I", indexes)) == array("I", [1000] * 3)
+    table, _ = ifmib.build_interfaces(*hot(indexes), cache.entries)
+    same_rows(table, reference(*hot(indexes), labels_of(indexes))[0])
+    assert table._labels is cache.entries
+
+
+def test_a_poll_that_refreshed_the_labels_keeps_only_the_packed_ones() -> None:
+    # The refresh's own dict of IfLabels and strings must die with the poll, not live on in
+    # its table until the next one.
+    session = make_device([FakeIf(1, alias="uplink"), FakeIf(2)])
+    poller = DevicePoller(DeviceInfo("sw", "s", "switch"), session)
+    for _ in range(2):  # the refresh, then a poll from the cache
+        snapshot = asyncio.run(poller.poll(timeout=5.0))
+        table = snapshot.interfaces
+        assert isinstance(table, InterfaceTable) and table._labels is poller._cache.entries
+        assert [(r.if_name, r.if_alias) for r in table] == [("Gi0/1", "uplink"), ("Gi0/2", "")]
