@@ -362,6 +362,7 @@ def test_the_cache_keeps_its_labels_packed_and_the_polls_table_shares_them() -> 
     assert isinstance(cache.entries, PackedLabels)
     assert cache.entries == labels_of(indexes)
     assert cache.entries.speed_column(array("I", indexes)) == array("I", [1000] * 3)
+    assert cache.entries.speed_column(array("I", [1, 2])) is None  # not the table's rows
     table, _ = ifmib.build_interfaces(*hot(indexes), cache.entries)
     same_rows(table, reference(*hot(indexes), labels_of(indexes))[0])
     assert table._labels is cache.entries
