@@ -258,6 +258,10 @@ class TablePacker:
     def _extend(self, cells: Sequence[float]) -> None:
         values = self._values
         start = len(values)
+        if isinstance(cells, array) and cells.typecode != "Q":
+            # array.extend takes only an array of its own type (else TypeError, which would
+            # turn the whole table into a list of int objects): e.g. the cache's speeds.
+            cells = array("Q", cells)
         try:
             values.extend(cells)  # type: ignore[arg-type]  # an array takes ints only
         except (OverflowError, TypeError):  # a value that is no unsigned 64-bit int

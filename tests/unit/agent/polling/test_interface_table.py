@@ -296,11 +296,15 @@ def test_any_device_gives_the_rows_and_the_page_of_the_rules(
 ) -> None:
     if_walk, ifx_walk, labels = got
     rows, expected = reference(if_walk, ifx_walk, labels)
+    values = [v for r in rows for v in (*r.counters.values(), *r.gauges.values())]
+    fits = all(0 <= v < 2**64 for v in values)
     for cached in (labels, pack_labels(labels)):  # as given, and as the label cache keeps them
         table, conflicts = ifmib.build_interfaces(if_walk, ifx_walk, cached)
         assert conflicts == expected
         same_rows(table, rows)
         assert page(table) == page(rows)
+        # Packed words unless a value does not fit: a list of ints is the slow, big fallback.
+        assert isinstance(table._values, array) == fits
 
 
 labels_st = st.dictionaries(
@@ -366,6 +370,7 @@ def test_the_cache_keeps_its_labels_packed_and_the_polls_table_shares_them() -> 
     table, _ = ifmib.build_interfaces(*hot(indexes), cache.entries)
     same_rows(table, reference(*hot(indexes), labels_of(indexes))[0])
     assert table._labels is cache.entries
+    assert isinstance(table._values, array)  # the speeds (an array of another type) copied
 
 
 def test_a_poll_that_refreshed_the_labels_keeps_only_the_packed_ones() -> None:
