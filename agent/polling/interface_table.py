@@ -7,12 +7,15 @@ fragmented the arenas, and a scrape's view of the previous poll kept a second co
 table is a handful of objects a device: the ifIndexes in an ``array('I')``, every value in one
 ``array('Q')`` laid out column by column (:data:`COLUMNS`, absent columns not stored), which
 cells are present (``None`` when all are), each row's counter width, and the label cache's own
-mapping of ``IfLabels`` (shared, not copied: the cache replaces its dict on a refresh and never
-edits it). The value buffer is kilobytes, which malloc serves outside the arenas.
+labels (shared, not copied: the cache replaces them on a refresh and never edits them). The
+value buffer is kilobytes, which malloc serves outside the arenas.
 
 The scrape reads the columns directly (:meth:`InterfaceTable.column`). Everything else sees a
 ``Sequence[InterfaceSample]``: a row is made on access, with the fields, values and key order
 the poller's rows always had.
+
+The label cache keeps each device's labels packed the same way (:class:`PackedLabels`): as a
+dict of ``IfLabels`` they were ~6 objects an interface, 7 MiB in a 500-device agent.
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ class DeviceSnapshot:
     errors: list[str] = field(default_factory=list)  # Reason values of this poll's failures
     error_messages: list[str] = field(default_factory=list)
     sys_uptime: int | None = None  # hundredths of a second
-    # From the poller an ifmib.InterfaceTable: packed, a row made on access.
+    # From the poller an interface_table.InterfaceTable: packed, a row made on access.
     interfaces: Sequence[InterfaceSample] = field(default_factory=list)
     storage: list[StorageSample] = field(default_factory=list)
     processor_load: dict[int, int] = field(default_factory=dict)  # hrDeviceIndex -> percent
