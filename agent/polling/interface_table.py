@@ -139,6 +139,27 @@ class PackedLabels(Mapping[int, IfLabels]):
             return None, None, None
         return self._field(row, 0), self._field(row, 1), self._field(row, 2)
 
+    def texts_of(
+        self, indexes: Sequence[int]
+    ) -> Iterator[tuple[str | None, str | None, str | None]]:
+        """:meth:`texts` of each of ``indexes``; in one pass, without a search an index, when
+        they are exactly the cached ones (a device in steady state: what a scrape reads)."""
+        if self._indexes != indexes:
+            return (self.texts(index) for index in indexes)
+        return self._all_texts()
+
+    def _all_texts(self) -> Iterator[tuple[str | None, str | None, str | None]]:
+        text, ends, known = self._text, self._ends, self._known
+        start = 0
+        for row, bits in enumerate(known):
+            e0, e1, e2 = ends[3 * row], ends[3 * row + 1], ends[3 * row + 2]
+            yield (
+                text[start:e0] if bits & 1 else None,
+                text[e0:e1] if bits & 2 else None,
+                text[e1:e2] if bits & 4 else None,
+            )
+            start = e2
+
     def __getitem__(self, index: int) -> IfLabels:
         row = self._row(index)
         if row < 0:
@@ -367,6 +388,20 @@ class InterfaceTable(Sequence[InterfaceSample]):
         if name is None and self._names is not None:
             name = self._names.get(row)
         return name or "", descr or "", alias or ""
+
+    def label_rows(self) -> Iterator[tuple[int, str, str, str]]:
+        """ifIndex, ifName, ifDescr and ifAlias of every row, in order (what a scrape
+        encodes): from packed labels in one pass, no ``IfLabels`` made."""
+        got, indexes, names = self._labels, self._indexes, self._names
+        if not isinstance(got, PackedLabels):
+            for row, index in enumerate(indexes):
+                yield (index, *self.labels(row))
+            return
+        for row, (index, (cached, descr, alias)) in enumerate(
+            zip(indexes, got.texts_of(indexes), strict=True)
+        ):
+            name = names.get(row) if cached is None and names is not None else cached
+            yield index, name or "", descr or "", alias or ""
 
     def if_name(self, row: int) -> str:
         return self.labels(row)[0]

@@ -371,6 +371,7 @@ def test_the_cache_keeps_its_labels_packed_and_the_polls_table_shares_them() -> 
     same_rows(table, reference(*hot(indexes), labels_of(indexes))[0])
     assert table._labels is cache.entries
     assert isinstance(table._values, array)  # the speeds (an array of another type) copied
+    assert page(table) == page(list(table))  # its labels read in one pass by the scrape
 
 
 def test_a_poll_that_refreshed_the_labels_keeps_only_the_packed_ones() -> None:
