@@ -114,12 +114,8 @@ class SnapshotCollector:
         built as rows."""
         pairs = list(self._source())  # one consistent view for the whole scrape
         devices = encode_devices(pairs)
-        for spec in IF_COUNTERS:
-            family = InterfaceFamily(spec, devices, counters=True)
-            if family.has_rows():
-                yield family
-        for spec in IF_GAUGES:
-            family = InterfaceFamily(spec, devices, counters=False)
+        for spec in (*IF_COUNTERS, *IF_GAUGES):
+            family = InterfaceFamily(spec, devices)
             if family.has_rows():
                 yield family
         families = _empty(with_interfaces=False)

@@ -10,8 +10,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from netwarden.agent.polling.row_values import RowValues
-from netwarden.agent.polling.snapshot import InterfaceSample
+from netwarden.agent.polling.interface_table import (
+    HIGH_SPEED,
+    IfLabels,
+    InterfaceTable,
+    PackedLabels,
+    TablePacker,
+    label_name_matches,
+    label_speed,
+)
 from netwarden.agent.snmp.types import Oid, Value, VarBind
 from netwarden.agent.snmp.walk import Column
 
@@ -78,16 +85,6 @@ class Scalars:
     sys_uptime: int | None
     if_number: int | None
     if_table_last_change: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class IfLabels:
-    """The cached, slow-changing columns of one ifIndex; ``None`` = not known."""
-
-    name: str | None = None
-    descr: str | None = None
-    alias: str | None = None
-    high_speed: int | None = None
 
 
 _SPEEDS: dict[int, int] = {}  # each ifHighSpeed value seen, once (a fleet has a handful)
@@ -166,52 +163,145 @@ def parse_labels(if_walk: Walk | None, ifx_walk: Walk | None) -> dict[int, IfLab
 
 def build_interfaces(
     if_walk: Walk | None, ifx_walk: Walk | None, labels: Mapping[int, IfLabels]
-) -> tuple[list[InterfaceSample], list[int]]:
-    """The hot walks (``None`` = that table failed) and the labels -> (rows by ifIndex, the
-    ifIndexes left out because their labels belong to another ifName than the one walked
-    with the counters: exporting them would splice two interfaces' counters into one series)."""
-    if_cols = _columns(if_walk, HOT_IF_COLUMNS)
-    ifx_cols = _columns(ifx_walk, HOT_IFX_COLUMNS)
+) -> tuple[InterfaceTable, list[int]]:
+    """The hot walks (``None`` = that table failed) and the labels -> (the rows by ifIndex,
+    the ifIndexes left out because their labels belong to another ifName than the one walked
+    with the counters: exporting them would splice two interfaces' counters into one series).
+
+    The table is filled from the walks' packed columns: a column that has every row of the
+    table is copied whole, others cell by cell; no per-interface object is made. ``labels`` is
+    kept by the table (the label cache's mapping: it must not be edited afterwards)."""
     names = hot_names(ifx_walk)
-    rows: list[InterfaceSample] = []
+    if_cols = _int_columns(if_walk, HOT_IF_COLUMNS)
+    hc_cols = _int_columns(ifx_walk, tuple(HC_COUNTERS.values()))
+    seen: set[int] = set(names)
+    for indexes, _ in (*if_cols.values(), *hc_cols.values()):
+        seen.update(indexes)
+    kept, conflicts, walked_only = _rows(sorted(seen), names, labels)
+    packer = TablePacker(kept)
+    n = packer.n
+    cells = _Cells(packer.indexes)
+    hc = _Present(n)  # rows with at least one ifHC* counter
+    for name, oid in HC_COUNTERS.items():
+        hc.add(packer.add(name, *cells(hc_cols.get(oid, _NONE))))
+    bits = None
+    # Only a successful ifXTable walk proves "no HC columns"; after a failed one a 64-bit
+    # interface must not briefly export its 32-bit counters under the other names.
+    if ifx_walk is not None and not hc.all():
+        need = hc.missing()
+        legacy = _Present(n)
+        for name, oid in LEGACY_COUNTERS.items():
+            legacy.add(packer.add(name, *cells(if_cols.get(oid, _NONE), only=need)))
+        if legacy.any():
+            bits = bytes(32 if got else 64 for got in legacy.rows())
+    for name, oid in (*IF_COUNTERS.items(), *IF_GAUGES.items()):
+        packer.add(name, *cells(if_cols.get(oid, _NONE)))
+    _add_speeds(packer, labels)
+    return packer.table(labels=labels, bits=bits, names=walked_only), conflicts
+
+
+def _add_speeds(packer: TablePacker, labels: Mapping[int, IfLabels]) -> None:
+    """The ifHighSpeed column, from the label cache: its packed speeds whole when it has
+    exactly the table's interfaces (steady state), else a row at a time."""
+    whole = labels.speed_column(packer.indexes) if isinstance(labels, PackedLabels) else None
+    if whole is not None:
+        packer.add(HIGH_SPEED, None, whole)
+        return
+    speeds = [label_speed(labels, index) for index in packer.indexes]
+    rows = [r for r, speed in enumerate(speeds) if speed is not None]
+    packer.add(HIGH_SPEED, rows, [speeds[r] for r in rows])  # type: ignore[misc]  # no None
+
+
+def _rows(
+    indexes: Sequence[int], names: Mapping[int, str], labels: Mapping[int, IfLabels]
+) -> tuple[list[int], list[int], dict[int, str]]:
+    """(the ifIndexes kept, those left out by a conflict, row -> the ifName walked for the
+    rows whose labels have no name: it is then the row's name)."""
+    kept: list[int] = []
     conflicts: list[int] = []
-    for index in sorted({*names}.union(*if_cols.values(), *ifx_cols.values())):
-        lab = labels.get(index, IfLabels())
+    walked_only: dict[int, str] = {}
+    for index in indexes:
         walked = names.get(index)
-        if walked is not None and lab.name is not None and walked != lab.name:
-            conflicts.append(index)
-            continue
-        counters = _pick(ifx_cols, HC_COUNTERS, index)
-        bits = 64
-        # Only a successful ifXTable walk proves "no HC columns"; after a failed one a 64-bit
-        # interface must not briefly export its 32-bit counters under the other names.
-        if not counters and ifx_walk is not None:
-            counters = _pick(if_cols, LEGACY_COUNTERS, index)
-            bits = 32 if counters else 64
-        counters.update(_pick(if_cols, IF_COUNTERS, index))
-        gauges = _pick(if_cols, IF_GAUGES, index)
-        if lab.high_speed is not None:
-            gauges["ifHighSpeed"] = lab.high_speed
-        # The cached name when equal: the walked copy is then freed with the walk.
-        name = lab.name if walked is None or walked == lab.name else walked
-        name = name or ""
-        descr, alias = lab.descr or "", lab.alias or ""
-        rows.append(
-            InterfaceSample(index, name, descr, alias, RowValues(counters), RowValues(gauges), bits)
-        )
-    return rows, conflicts
+        if walked is not None:
+            same = label_name_matches(labels, index, walked)
+            if same is None:
+                walked_only[len(kept)] = walked
+            elif not same:
+                conflicts.append(index)
+                continue
+        kept.append(index)
+    return kept, conflicts, walked_only
 
 
-def _columns(walk: Walk | None, columns: Sequence[Oid]) -> dict[Oid, dict[int, int]]:
-    return {} if walk is None else {c: column_ints(walk, c) for c in columns}
+IntColumn = tuple[Sequence[int], Sequence[int]]
+"""A walked column's integer rows: their indexes and their values, in walk order."""
+_NONE: Final[IntColumn] = ((), ())
 
 
-def _pick(
-    cols: Mapping[Oid, Mapping[int, int]], named: Mapping[str, Oid], index: int
-) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for metric, column in named.items():
-        value = cols.get(column, {}).get(index)
-        if value is not None:
-            out[metric] = value
+def _int_columns(walk: Walk | None, columns: Sequence[Oid]) -> dict[Oid, IntColumn]:
+    """Each column's integer rows: a packed walk's own arrays when it has them (no copy),
+    else what :func:`column_ints` keeps, in the same order."""
+    out: dict[Oid, IntColumn] = {}
+    if walk is None:
+        return out
+    for column in columns:
+        rows = walk.get(column)
+        packed = rows.packed() if isinstance(rows, Column) else None
+        if packed is not None:
+            out[column] = packed
+        else:
+            got = column_ints(walk, column)
+            out[column] = (list(got), list(got.values()))
     return out
+
+
+class _Cells:
+    """Where a walked column's rows go in a table of ``indexes``: all of it at once when its
+    indexes are the table's, else (rows, values) of the ifIndexes the table has."""
+
+    def __init__(self, indexes: Sequence[int]) -> None:
+        self._indexes = indexes
+        self._rows: dict[int, int] | None = None
+
+    def __call__(
+        self, column: IntColumn, *, only: bytes | None = None
+    ) -> tuple[Sequence[int] | None, Sequence[int]]:
+        indexes, values = column
+        if only is None and indexes == self._indexes:
+            return None, values
+        if self._rows is None:
+            self._rows = {index: r for r, index in enumerate(self._indexes)}
+        where = self._rows
+        rows: list[int] = []
+        got: list[int] = []
+        for index, value in zip(indexes, values, strict=True):
+            r = where.get(index)
+            if r is not None and (only is None or only[r]):
+                rows.append(r)
+                got.append(value)
+        return rows, got
+
+
+class _Present:
+    """Which of ``n`` rows have a value in any of the columns added (a byte a row, 0 or 1)."""
+
+    def __init__(self, n: int) -> None:
+        self._n = n
+        self._bits = 0  # the bytes as one big int: a union is one C-level or
+
+    def add(self, mask: bytes | None) -> None:
+        got = b"\x01" * self._n if mask is None else mask
+        self._bits |= int.from_bytes(got, "big")
+
+    def rows(self) -> bytes:
+        return self._bits.to_bytes(self._n, "big")
+
+    def all(self) -> bool:
+        return self.rows().count(0) == 0
+
+    def any(self) -> bool:
+        return self._bits != 0
+
+    def missing(self) -> bytes:
+        """A byte a row: 1 where no column had a value."""
+        return bytes(1 - got for got in self.rows())

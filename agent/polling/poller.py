@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Final, TypeVar
 
 from netwarden.agent.polling import hostres, ifmib
-from netwarden.agent.polling.ifmib import IfLabels, Scalars, Walk
+from netwarden.agent.polling.ifmib import Scalars, Walk
+from netwarden.agent.polling.interface_table import IfLabels
 from netwarden.agent.polling.label_cache import (
     LabelCache,
     provisional_labels,
@@ -47,7 +48,7 @@ class _PollData:
     scalars: Scalars | None = None
     if_walk: Walk | None = None
     ifx_walk: Walk | None = None
-    labels: dict[int, IfLabels] = field(default_factory=dict)
+    labels: Mapping[int, IfLabels] = field(default_factory=dict)
     storage: list[StorageSample] = field(default_factory=list)
     processor_load: dict[int, int] = field(default_factory=dict)
 
@@ -128,8 +129,9 @@ class DevicePoller:
         if if_labels is None or ifx_labels is None:
             data.labels = provisional_labels(fresh, old, walked)
             return
-        data.labels = fresh
-        for moved in self._cache.commit(fresh, data.scalars, now):
+        moved_all = self._cache.commit(fresh, data.scalars, now)
+        data.labels = self._cache.entries  # packed: this poll's table shares it, not `fresh`
+        for moved in moved_all:
             self.counters.renumbered += 1
             log.warning(
                 "device %s: interface %s moved from ifIndex %d to ifIndex %d",

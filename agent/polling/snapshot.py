@@ -6,7 +6,7 @@ the exposition's job, not the poller's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 
@@ -29,7 +29,7 @@ class InterfaceSample:
     if_name: str
     if_descr: str
     if_alias: str
-    counters: Mapping[str, int]  # RowValues from the poller: ~25,000 rows live in a big agent
+    counters: Mapping[str, int]
     gauges: Mapping[str, int]
     counter_bits: int = 64  # 32 when the device has no HC counters for this interface
 
@@ -58,7 +58,8 @@ class DeviceSnapshot:
     errors: list[str] = field(default_factory=list)  # Reason values of this poll's failures
     error_messages: list[str] = field(default_factory=list)
     sys_uptime: int | None = None  # hundredths of a second
-    interfaces: list[InterfaceSample] = field(default_factory=list)
+    # From the poller an interface_table.InterfaceTable: packed, a row made on access.
+    interfaces: Sequence[InterfaceSample] = field(default_factory=list)
     storage: list[StorageSample] = field(default_factory=list)
     processor_load: dict[int, int] = field(default_factory=dict)  # hrDeviceIndex -> percent
     last_success: float | None = None  # unix time of the last poll that answered

@@ -73,6 +73,15 @@ class Column:
     def __len__(self) -> int:
         return len(self._tags)
 
+    def packed(self) -> tuple[array[int], array[int]] | None:
+        """(each row's index, its value) as the column's own arrays (not copies: do not
+        change them), when every row has a single-arc index and an unsigned integer value;
+        ``None`` otherwise."""
+        indexes, values = self._indexes, self._values
+        if isinstance(indexes, array) and isinstance(values, array):
+            return indexes, values
+        return None
+
     def by_index(self) -> dict[int, Value]:
         """The rows of a table indexed by one integer: {index: value}; rows whose index has
         more arcs are left out."""
