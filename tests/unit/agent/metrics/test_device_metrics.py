@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.registry import DuplicateTimeseries
@@ -156,3 +158,18 @@ def test_collect_reads_the_source_once_and_keeps_nothing() -> None:
     assert list(collector.collect()) == first
     fleet.pop()
     assert list(collector.collect()) != first
+
+
+def test_a_scrape_leaves_no_reference_cycle() -> None:
+    # A scrape's families hold its view of the polls (the interface tables it read). In a
+    # cycle, that view outlives the scrape until a full collection of the garbage collector,
+    # rare in a large agent: each scrape then left a poll's tables (~3.3 MiB at 500 devices)
+    # in the heap. Freed by reference counting, they go when the scrape ends.
+    reg = registry(full_fleet(), LINKS, ReloadStatus(True, 1_700_000_000.0))
+    gc.collect()
+    gc.disable()
+    try:
+        assert "ifHCInOctets" in rendered(reg)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
