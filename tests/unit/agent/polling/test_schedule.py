@@ -146,7 +146,9 @@ def test_stop_ends_a_loop_whose_poll_swallowed_the_cancellation() -> None:
             nonlocal calls, swallowed
             calls += 1
             try:
-                await asyncio.sleep(deadline)
+                # Until cancelled, so stop()'s cancellation lands in the poll: a poll that
+                # slept its 45 ms deadline had ended before a loaded machine ran stop().
+                await asyncio.Event().wait()
             except asyncio.CancelledError:
                 if swallowed:  # only the first, as wait_for did on 3.11
                     raise
