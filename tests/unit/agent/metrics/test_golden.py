@@ -10,6 +10,7 @@ label's change, removals and devices going down.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import sys
 from dataclasses import replace
@@ -18,8 +19,17 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from netwarden.agent.metrics import ReloadStatus, SnapshotCollector, render
-from netwarden.agent.polling.interface_table import InterfaceTable
-from netwarden.agent.polling.snapshot import DeviceCounters, DeviceSnapshot, InterfaceSample
+from netwarden.agent.metrics.device_metrics import device_families
+from netwarden.agent.metrics.names import IF_COUNTERS, IF_GAUGES
+from netwarden.agent.polling.interface_table import COLUMNS, InterfaceTable
+from netwarden.agent.polling.poller import DevicePoller
+from netwarden.agent.polling.snapshot import (
+    DeviceCounters,
+    DeviceInfo,
+    DeviceSnapshot,
+    InterfaceSample,
+)
+from tests.unit.agent.fakes import FakeIf, make_device
 
 from .synthetic import LINKS, End, interface, snapshot
 
@@ -133,6 +143,37 @@ def test_the_page_is_byte_identical_to_main_across_changing_scrapes() -> None:
     assert render(registry) == a  # a scrape of an unchanged state, from what is kept
     current[0] = state_b()  # rows made elsewhere (tests, benchmarks): a list of samples
     assert render(registry) == b
+
+
+def _families(snapshot: DeviceSnapshot, counters: DeviceCounters) -> list[object]:
+    # Values by repr: a NaN duration equals itself only so.
+    return [
+        (f.name, f.row_labels, [repr(v) for v in f.row_values])
+        for f in device_families(snapshot, counters)
+    ]
+
+
+def test_a_polls_series_from_its_table_are_those_of_its_rows() -> None:
+    """``device_families`` (each poll a push sends, ``render_one``) reads a packed table
+    column by column: it must give, family by family and row by row, what the same
+    interfaces as one ``InterfaceSample`` each give."""
+    assert set(COLUMNS) <= {spec.name for spec in (*IF_COUNTERS, *IF_GAUGES)}
+    for listed, packed in ((state_a(), _packed(state_a())), (state_b(), _packed(state_b()))):
+        for (rows, counters), (table, _) in zip(listed, packed, strict=True):
+            assert isinstance(table.interfaces, InterfaceTable)
+            assert _families(table, counters) == _families(rows, counters)
+    # And a table as the poller builds it: from the walks, with the label cache's packed labels.
+    session = make_device(
+        [FakeIf(1, alias="uplink"), FakeIf(2, hc=False), FakeIf(5, name='a"b', oper=2)]
+    )
+    poller = DevicePoller(DeviceInfo("sw-1", "so-tc", "switch"), session)
+    asyncio.run(poller.poll(timeout=5))
+    polled = asyncio.run(poller.poll(timeout=5))  # the second: labels from the cache
+    assert isinstance(polled.interfaces, InterfaceTable)
+    as_rows = replace(polled, interfaces=list(polled.interfaces))
+    got = _families(polled, poller.counters)
+    assert got == _families(as_rows, poller.counters)
+    assert any(name == "ifInOctets" for name, _, _ in got)  # the 32-bit row is there
 
 
 def _write() -> None:
