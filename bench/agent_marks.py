@@ -21,7 +21,9 @@ _START = time.monotonic()
 
 
 def _status_kib() -> tuple[int, int]:
-    """(VmRSS, VmHWM) of this process in KiB."""
+    """(VmRSS, VmHWM) of this process in KiB. Not ``bench.procstat.status_kib``: that module
+    imports ``statistics`` (and with it decimal and fractions) into the process whose imports
+    are being measured."""
     found: dict[str, int] = {}
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:

@@ -71,11 +71,11 @@ _SPEED: Final = 8  # PackedLabels' known bits: 1 << 0..2 for name, descr, alias;
 class PackedLabels(Mapping[int, IfLabels]):
     """A device's cached labels (ifIndex -> :class:`IfLabels`), packed: the ifIndexes in an
     ``array('I')``, every ifName, ifDescr and ifAlias in one ``str`` with their end offsets,
-    which of them are known, and the speeds in an ``array('Q')``. As a dict of ``IfLabels``
-    they were ~6 objects an interface (7 MiB in a 500-device agent) held until the next
-    refresh; packed they are a few buffers a device. An ``IfLabels`` is made on access; the
-    poller's hot paths read the fields they need without one (:meth:`name`, :meth:`speed`,
-    :meth:`texts`)."""
+    which of them are known, and the speeds in an ``array('I')`` (a Gauge32). As a dict of
+    ``IfLabels`` they were ~6 objects an interface (7 MiB in a 500-device agent) held until
+    the next refresh; packed they are a few buffers a device. An ``IfLabels`` is made on
+    access; the poller's hot paths read the fields they need without one
+    (:meth:`name_matches`, :meth:`speed_column`, :meth:`texts_of`)."""
 
     __slots__ = ("_all_speeds", "_ends", "_indexes", "_known", "_speeds", "_text")
 
@@ -105,10 +105,6 @@ class PackedLabels(Mapping[int, IfLabels]):
             return None
         at = 3 * row + k
         return self._text[self._ends[at - 1] if at else 0 : self._ends[at]]
-
-    def name(self, index: int) -> str | None:
-        row = self._row(index)
-        return None if row < 0 else self._field(row, 0)
 
     def name_matches(self, index: int, name: str) -> bool | None:
         """Whether the cached ifName of ``index`` is ``name`` (None: no cached name); compared
@@ -374,9 +370,6 @@ class InterfaceTable(Sequence[InterfaceSample]):
     def __len__(self) -> int:
         return len(self._indexes)
 
-    def if_index(self, row: int) -> int:
-        return self._indexes[row]
-
     def labels(self, row: int) -> tuple[str, str, str]:
         """ifName, ifDescr and ifAlias of ``row`` (``""`` where unknown)."""
         got = self._labels
@@ -402,9 +395,6 @@ class InterfaceTable(Sequence[InterfaceSample]):
         ):
             name = names.get(row) if cached is None and names is not None else cached
             yield index, name or "", descr or "", alias or ""
-
-    def if_name(self, row: int) -> str:
-        return self.labels(row)[0]
 
     def high_capacity(self, row: int) -> bool:
         """The row's counters are the 64-bit ifHC* ones (or it has none: not the fallback)."""
