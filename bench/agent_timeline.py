@@ -36,12 +36,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.agent_tool import AGENT_ID, REPO, _free_port, agent_inventory
+from bench.agent_tool import AGENT_ID, REPO, SCRAPE_EVERY, _free_port, agent_inventory
 from bench.procstat import status_kib
 from bench.targets import BenchError, Targets, acquire_lab, read_targets, release_lab
 
 SAMPLE_EVERY = 0.25  # s between reads of /proc/PID/status
-SCRAPE_EVERY = 2.0  # s, as bench/agent_tool.py
 START_TIMEOUT = 120.0  # s until /metrics answers (imports and the inventory, on a busy machine)
 
 
