@@ -47,8 +47,14 @@ class FakePacketSocket:
         self.wire.close()
 
     def inject(self, frame: bytes, pkttype: int = socket.PACKET_OTHERHOST) -> float:
+        """Send a frame to the bridge; returns a time no later than the bridge can see it.
+
+        The clock is read before the send: read after, a test thread descheduled between the
+        two would date the frame late and see less than the delay the bridge really held it.
+        """
+        at = time.monotonic()
         self.wire.send(bytes([pkttype]) + frame)
-        return time.monotonic()
+        return at
 
 
 def _bridge(spec: ImpairSpec) -> tuple[Bridge, FakePacketSocket, FakePacketSocket]:
