@@ -370,9 +370,9 @@ def test_wan_fault_agent_keeps_polling_queues_and_delivers_after(fleet: Fleet) -
         polled: list[float] = []
         seen: list[str] = []  # what each sample saw, for a failure's message
         # Samples every SUMMARY s to the outage's end, at least six on a slow machine, and on
-        # until a poll of the switch answered after the first sample: on a loaded machine one
-        # or two polls in a row may time out (the lab's SNMP timeout is 1 s), and the outage
-        # then runs on (up to OUTAGE_SLACK s) until the agent proves it still polls.
+        # (up to OUTAGE_SLACK s more) until a poll of the switch answered after the first
+        # sample: a loaded machine may delay a poll or time one out (the lab's SNMP timeout is
+        # 1 s), and what is proven is that polling goes on, not its pace.
         for _ in range(int((OUTAGE + OUTAGE_SLACK) / SUMMARY) + 6):
             if (len(depth) >= 6 and time.time() >= down_at + OUTAGE
                     and polled[-1] > polled[0]):  # fmt: skip
@@ -388,7 +388,9 @@ def test_wan_fault_agent_keeps_polling_queues_and_delivers_after(fleet: Fleet) -
     # During the outage: /metrics kept answering locally, the switch kept being polled, and
     # the results piled up on disk.
     assert len(depth) >= 6
-    assert polled[-1] > polled[0] > before, _poll_trouble(agent, seen)
+    # The first sample may still show the poll `before` saw (a poll every 5 s, and the first
+    # sample comes about 5 s after it): it failed twice so, at loads of 6.7 and 16.
+    assert polled[-1] > polled[0] >= before, _poll_trouble(agent, seen)
     assert depth[-1] > depth[0] > 0
     wait_for("the queue drained after recovery",
              lambda: agent.value("netwarden_agent_queue_depth") == 0, 90)  # fmt: skip
