@@ -108,7 +108,9 @@ def open_pipeline(
     am_port = free_port()
     am_url = f"http://127.0.0.1:{am_port}"
     options = ["--db", db_url, "--alertmanager", am_url, *extra]
-    collector = CollectorProcess(province, data_dir, insecure=True, extra=options)
+    # On a port of its own: a test kills the collector and starts it again on the same port
+    # (Alertmanager's retries must land there), and one the kernel chose could be taken between.
+    collector = CollectorProcess(province, data_dir, free_port(), insecure=True, extra=options)
     collector.start()
     alertmanager = AlertmanagerProcess(am_root, config(collector.url, token_file), port=am_port)
     try:

@@ -163,7 +163,9 @@ def test_long_poll_returns_at_once_when_a_job_is_created(fleet: Fleet, client: A
                 json={"kind": "echo"})  # fmt: skip
     jobs = waiting.result(10).json()["jobs"]
     assert [j["kind"] for j in jobs] == ["echo"]
-    assert time.monotonic() - start < 5
+    # Woken, not answered at the end of its 30 s; wide, for a loaded machine (the time includes
+    # waiting for the long-poll to start, up to 10 s itself).
+    assert time.monotonic() - start < 20
 
 
 def test_long_poll_held_since_the_agent_went_silent_keeps_a_new_job(
@@ -230,7 +232,7 @@ def test_long_poll_answers_empty_after_wait(fleet: Fleet, client: AsgiClient) ->
     answer = client.get(f"/api/v1/agents/{AGENT}/jobs?wait=0.5", headers=bearer(cred))
     elapsed = time.monotonic() - start
     assert answer.json() == {"jobs": []}
-    assert 0.45 <= elapsed < 3
+    assert 0.45 <= elapsed < 10  # its 0.5 s, not 0 nor the 60 s most; wide for a loaded machine
     for wait in ("61", "-1", "soon", "nan"):
         bad = client.get(f"/api/v1/agents/{AGENT}/jobs?wait={wait}", headers=bearer(cred))
         assert bad.status_code == 400, wait
@@ -247,7 +249,7 @@ def test_shutdown_ends_long_polls(
     start = time.monotonic()
     other.run(_close(other.app.state.nw.signals))  # what serve does on SIGTERM, in the loop
     assert waiting.result(10).json() == {"jobs": []}
-    assert time.monotonic() - start < 2
+    assert time.monotonic() - start < 10  # ended by the shutdown, not by its 60 s
 
 
 def test_service_discovery_lists_pull_agents_that_advertise(

@@ -9,7 +9,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import threading
 import urllib.error
@@ -20,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from tests.pg_server import free_port
 from tests.unit.collector.collector_process import NETWARDEN, CollectorProcess, run_cli
 from tests.waiting import wait_for
 
@@ -32,21 +32,6 @@ devices:
      snmp: {{credential: v2, interval: 60s, timeout: 200ms}}, icmp: {{enabled: false}}}}
 credentials: {{v2: {{snmp: {{version: 2c, community: "env:{COMMUNITY_ENV}"}}}}}}
 """
-
-
-def _free_port() -> int:
-    # A port free for UDP and TCP alike: the agent binds syslog on both.
-    for _ in range(50):
-        with socket.socket() as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port = int(tcp.getsockname()[1])
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-    raise AssertionError("no free port")
 
 
 def _ok(done: subprocess.CompletedProcess[str]) -> str:
@@ -84,7 +69,9 @@ def stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
     inventory = tmp_path / "inventory.yaml"
     inventory.write_text(INVENTORY, encoding="utf-8")
     data = tmp_path / "data"
-    collector = CollectorProcess(inventory, data, insecure=True)
+    # A port of its own, not the kernel's choice: the test stops the collector and starts it
+    # again on the same port, and an ephemeral one may be taken in between (free_port).
+    collector = CollectorProcess(inventory, data, free_port(), insecure=True)
     collector.start()
     env = {**os.environ, COMMUNITY_ENV: "public"}
     agent: subprocess.Popen[bytes] | None = None
@@ -113,7 +100,8 @@ def stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
                 "--insecure",
             )
         )
-        trap_port, syslog_port = _free_port(), _free_port()
+        # The agent binds syslog on UDP and TCP alike.
+        trap_port, syslog_port = free_port(udp=True), free_port(udp=True)
         with (tmp_path / "agent.log").open("wb") as log:
             agent = subprocess.Popen(
                 [

@@ -13,7 +13,8 @@ from uvicorn.config import Config
 from uvicorn.server import ServerState
 
 from netwarden.collector.connections import ConnectionLimits, ConnectionStats
-from netwarden.collector.guarded_protocol import guarded_protocol
+from netwarden.collector.guarded_protocol import GuardedHttpToolsProtocol, guarded_protocol
+from tests.waiting import wait_for_async
 
 IDLE = 0.3
 
@@ -32,16 +33,22 @@ async def _request_across_a_stall(stall: float, *, rest: bytes) -> bytes:
     config.load()
     state = ServerState()
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(
-        lambda: config.http_protocol_class(config, state, {}, loop),  # type: ignore[call-arg]
-        "127.0.0.1",
-        0,
-    )
+    made: list[GuardedHttpToolsProtocol] = []
+
+    def protocol() -> GuardedHttpToolsProtocol:
+        made.append(config.http_protocol_class(config, state, {}, loop))  # type: ignore[call-arg,arg-type]
+        return made[-1]
+
+    server = await loop.create_server(protocol, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"GET /x HTTP/1.1\r\nHost: c\r\n")
-        await asyncio.sleep(IDLE / 3)  # the server has the first part: its clock runs
+        # Until the server has the first part (its clock runs from it), and no longer: a fixed
+        # pause of IDLE / 3 failed the test whenever the process stalled 2 IDLE / 3 meanwhile.
+        await wait_for_async(
+            "the request's first part read", lambda: made and made[0].head_bytes, 10, every=0.001
+        )
         writer.write(rest)  # sent at once: it waits in the socket
         time.sleep(stall)  # noqa: ASYNC251 - the point: the whole loop stalls (GC, no CPU)
         answer = await asyncio.wait_for(reader.read(4096), 10)

@@ -20,7 +20,9 @@ NEW_DEVICE = """
 """
 
 
-def _wait_for(check: Callable[[], bool], seconds: float = 5.0) -> bool:
+def _wait_for(check: Callable[[], bool], seconds: float = 30.0) -> bool:
+    # The reload parses the inventory in a worker thread: quick, but not within a fixed few
+    # seconds on a loaded machine. Only a failing test waits the whole bound.
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if check():

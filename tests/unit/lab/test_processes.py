@@ -11,6 +11,7 @@ import pytest
 from netwarden.errors import LabError
 from netwarden.lab import processes, readiness
 from netwarden.lab.topology import Device
+from tests.waiting import wait_for
 
 DEVICE = Device("sw-test", "nwl-x", "site", "198.18.1.2", "switch", "sw-test", "udp:198.18.1.2:161")
 
@@ -26,11 +27,9 @@ def test_stop_also_ends_the_children_a_daemon_forked(tmp_path: Path) -> None:
     # Like sshd's per-connection processes: a child that would outlive its parent's SIGTERM.
     log = tmp_path / "forker.log"
     proc = processes.start("forker", ["sh", "-c", "sleep 300 & echo $!; wait"], log)
-    for _ in range(200):
-        if log.read_text().strip():
-            break
-        processes.time.sleep(0.01)
-    child_pid = int(log.read_text().split()[0])
+    child_pid = int(
+        wait_for("the child's PID in the log", lambda: log.read_text().strip(), 30, every=0.02)
+    )
     (child,) = processes.children(proc)
     assert child.pid == child_pid
     assert processes.stop([proc], timeout=2) == []
@@ -62,10 +61,9 @@ def test_stop_kills_what_ignores_sigterm(tmp_path: Path) -> None:
     )
     log = tmp_path / "stubborn.log"
     proc = processes.start("stubborn", [sys.executable, "-c", script], log)
-    for _ in range(200):
-        if "ready" in log.read_text():
-            break
-        processes.time.sleep(0.01)
+    # Its SIGTERM handler must be in place first, or the SIGTERM would end it (an interpreter
+    # start takes well over 2 s on a loaded machine now and then).
+    wait_for("the process ready", lambda: "ready" in log.read_text(), 30, every=0.02)
     assert processes.stop([proc], timeout=0.3) == ["stubborn"]
     assert not processes.alive(proc)
 

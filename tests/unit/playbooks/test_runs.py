@@ -183,7 +183,11 @@ def test_a_started_guarded_run_waits_for_an_admin_before_the_change(rig: Rig) ->
 def test_an_agent_long_polling_gets_a_steps_job_at_once(rig: Rig) -> None:
     headers = {"Authorization": f"Bearer {rig.credentials['agent-core']}"}
     polling = rig.client.submit("GET", "/api/v1/agents/agent-core/jobs?wait=50", headers=headers)
-    time.sleep(0.5)  # bounded: let the long-poll start waiting before the job exists
+    # Until the long-poll holds the agent's wake-up event (it takes it before it looks for
+    # jobs): a fixed pause may end before it does, and the job would then be found, not woken.
+    signals = rig.client.app.state.nw.signals
+    wait_for("the long-poll waiting", lambda: "agent-core" in signals._events, 10, every=0.01)
+    assert not polling.done()
     began = time.monotonic()
     body = {"playbook": "config-change", "alert": {"labels": {"device": "core-rtr"}}}
     rig.call("POST", "/api/v1/playbook-runs", json=body)
