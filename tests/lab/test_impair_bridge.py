@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import select
@@ -132,13 +133,14 @@ def _resolve_arp() -> None:
     pytest.fail("no ping reply across the bridge")
 
 
-def _ping(*args: str) -> tuple[int, int, float]:
-    """(sent, received, avg rtt ms) of one ping run from the left host."""
+def _ping(*args: str) -> tuple[int, int, float, float]:
+    """(sent, received, min rtt ms, avg rtt ms) of one ping run from the left host."""
     out = _run(*PING, *args, RIGHT_IP, timeout=30).stdout
     counts = re.search(r"(\d+) packets transmitted, (\d+) received", out)
-    rtt = re.search(r"= [\d.]+/([\d.]+)/", out)
+    rtt = re.search(r"= ([\d.]+)/([\d.]+)/", out)
     assert counts, out
-    return int(counts[1]), int(counts[2]), float(rtt[1]) if rtt else float("nan")
+    low, avg = (float(rtt[1]), float(rtt[2])) if rtt else (math.nan, math.nan)
+    return int(counts[1]), int(counts[2]), low, avg
 
 
 def _stop(proc: subprocess.Popen[str]) -> tuple[int, float, str]:
@@ -152,10 +154,13 @@ def _stop(proc: subprocess.Popen[str]) -> tuple[int, float, str]:
 def test_delay_80ms_shows_as_ping_rtt(bridge: Start) -> None:
     proc = bridge("--delay-ms", "80", "--jitter-ms", "0", "--seed", "1")
     _resolve_arp()
-    sent, received, avg = _ping("-c", "20", "-i", "0.05")
-    print(f"\nrtt avg {avg:.1f} ms over {received}/{sent} pings with --delay-ms 80")
+    sent, received, low, avg = _ping("-c", "20", "-i", "0.05")
+    print(f"\nrtt min {low:.1f} avg {avg:.1f} ms over {received}/{sent} pings with --delay-ms 80")
     assert (sent, received) == (20, 20)
-    assert 75.0 <= avg <= 95.0
+    # Every reply was held both ways (none under the delay), and one at least came back with
+    # nothing added but it. Not the average: on a loaded machine (load 12) a few stalls of the
+    # bridge or of ping itself made it 113.7 ms.
+    assert 75.0 <= low <= 95.0
     assert _stop(proc)[0] == 0
 
 
@@ -163,7 +168,7 @@ def test_loss_20pct_is_round_trip_loss(bridge: Start) -> None:
     proc = bridge("--delay-ms", "10", "--loss-pct", "20", "--seed", "2")
     _resolve_arp()
     # -l 8: plain fast ping slows to ~100/s once replies go missing; a preload keeps the pace.
-    sent, received, _ = _ping("-c", "1000", "-i", "0.002", "-l", "8", "-W", "1")
+    sent, received, _, _ = _ping("-c", "1000", "-i", "0.002", "-l", "8", "-W", "1")
     loss = 100.0 * (sent - received) / sent
     print(f"\nping loss {loss:.1f} % over {sent} pings with --loss-pct 20")
     assert sent == 1000
