@@ -188,7 +188,11 @@ def test_prometheus_scrapes_every_routable_agent_through_sd(fleet: Fleet) -> Non
         assert target["labels"]["site"] == fleet.sites[agent]
         assert target["scrapeUrl"] == f"http://{AGENTS[agent][1]}/metrics"
     # The NAT'd agent is enrolled and heartbeating, but not listed: by id nor by address.
-    assert fleet.fleet_status()[NAT_AGENT]["state"] == "up"
+    # Waited for: "up" is a heartbeat within the last 4 s (STALE_AFTER), which a loaded machine
+    # can miss for a moment, and the fixture waited for the agents' /metrics, not for that.
+    wait_for(f"{NAT_AGENT} up on the collector",
+             lambda: fleet.fleet_status()[NAT_AGENT]["state"] == "up", 30,
+             describe=lambda: fleet.fleet_status()[NAT_AGENT])  # fmt: skip
     with fleet.collector.client(fleet.viewer) as client:
         sd = client.get("/api/v1/sd").json()
     assert NAT_AGENT not in {group["labels"]["agent"] for group in sd}
@@ -232,10 +236,17 @@ def test_a_device_keeps_its_own_site_through_prometheus(fleet: Fleet) -> None:
     assert (switch["site"], switch["agent"]) == (fleet.sites[CAMERA_AGENT], CAMERA_AGENT)
     own = scraped(f'netwarden_agent_queue_depth{{agent="{CAMERA_AGENT}"}}')
     assert own["site"] == fleet.sites[CAMERA_AGENT]
+
     # Per-site counting sees the camera under its own site, and nothing was renamed anywhere.
-    by_site = {r["metric"]["site"] for r in query(
-        f'count by (site) (netwarden_probe_success{{agent="{CAMERA_AGENT}"}})')}  # fmt: skip
-    assert {camera.site, fleet.sites[CAMERA_AGENT]} <= by_site
+    # Waited for: the probes of the agent's own site land on their own schedule, and only the
+    # camera's were waited for above.
+    def by_site() -> set[str]:
+        return {r["metric"]["site"] for r in query(
+            f'count by (site) (netwarden_probe_success{{agent="{CAMERA_AGENT}"}})')}  # fmt: skip
+
+    wait_for("the camera's site and the agent's in one count by site",
+             lambda: {camera.site, fleet.sites[CAMERA_AGENT]} <= by_site(), 60,
+             describe=by_site)  # fmt: skip
     assert query('count({exported_site!=""})') == []
 
 
@@ -260,8 +271,11 @@ def _assert_once_and_in_order(agent: str, results: list[dict[str, Any]]) -> None
 def test_collector_sigkill_and_restart_loses_no_agent_and_no_result(fleet: Fleet) -> None:
     wait_for("every agent up", lambda: all(
         row["state"] == "up" for row in fleet.fleet_status().values()), 30)  # fmt: skip
-    fleet.collector.kill()
+    # Read before the kill: the two poll-summaries the wait below sees queued after the kill
+    # must fall inside the downtime counted further down, and one made between the kill and a
+    # clock read after kill() returned (a loaded machine may stall there) would not.
     down_at = time.time()
+    fleet.collector.kill()
     # Down until every agent has queued at least two poll-summaries made after the kill (one
     # every SUMMARY s; a third item allows for one made before it and not yet delivered).
     for agent in fleet.agents.values():
