@@ -35,7 +35,14 @@ from netwarden.playbooks.templates import TemplateError, condition, render_text,
 log = logging.getLogger("netwarden.playbooks")
 
 DEFAULT_STEP_TIMEOUT = 300.0  # an agent step's time to answer once its agent took the job
-LEASE_MARGIN = 60.0  # a job's lease: the step's timeout and this (the result's trip back)
+LEASE_MARGIN = 60.0  # the step times out this long after its timeout (the result's trip back)
+# A step's job is leased for its timeout and twice the margin. A hand-out again moves the job's
+# delivered_at, from which the step's timeout counts: were the lease to end when the step
+# times out (timeout + margin, as before), an agent's long-poll coming between then and the
+# engine's next pass would take the job again and push the timeout back by a whole lease, and
+# a result that should be late would end the step as ok (the lab's late-result test, 1 of 2
+# runs alone). The second margin lets the engine time the step out first.
+STEP_LEASE_MARGIN = 2 * LEASE_MARGIN
 MAX_MOVES = 50  # steps one pass may move a run through (bounded: at most 100 steps)
 LATE_WINDOW = 8 * 86400.0  # the agent keeps its job record a week: a result may come that late
 MAX_ITEMS = 200  # jobs one for_each step may queue (a camera group, a hotspot's APs)
@@ -414,7 +421,7 @@ class Engine:
                 f"playbook {run_id}",
                 now,
                 expires_at=now + queue,
-                lease=timeout + LEASE_MARGIN,
+                lease=timeout + STEP_LEASE_MARGIN,
             )
             jobs.append({"job": job, "agent": agent, "item": item})
             self._queued_for.add(agent)

@@ -362,8 +362,10 @@ def test_a_cut_line_pages_once_for_its_agency(stack: Stack) -> None:
     link_group = {"site": "core", "incident": f"link/{CUT_LINK}"}
     _wait_quiet(stack, {CUT_SITE}, link_group["incident"])
     sent_to_collector = _collector_was_sent_alerts(stack)
-    ok(netwarden("lab", "fault", CUT_LINK, "down"))
+    # Read before the cut: a notification it causes is later than this, but may be earlier
+    # than a clock read after `lab fault` returns (a loaded machine may stall its exit).
     cut_at = time.time()
+    ok(netwarden("lab", "fault", CUT_LINK, "down"))
     try:
         page = _first(stack, cut_at, "firing", link_group)
         stack.timings["line cut -> people notified (s)"] = round(page.at - cut_at, 1)
@@ -393,8 +395,8 @@ def test_a_cut_line_pages_once_for_its_agency(stack: Stack) -> None:
         ]
         assert about_agency == [page], [(n.group, n.alertnames()) for n in about_agency]
     finally:
+        back_at = time.time()  # before the repair, as cut_at
         ok(netwarden("lab", "fault", CUT_LINK, "up"))
-    back_at = time.time()
     resolved = _first(stack, back_at, "resolved", link_group)
     stack.timings["line back -> people notified resolved (s)"] = round(resolved.at - back_at, 1)
     _wait_quiet(stack, {CUT_SITE}, link_group["incident"])
@@ -416,8 +418,10 @@ def test_a_stopped_agent_pages_once_for_its_agency(stack: Stack) -> None:
     agent_group = {"site": STOPPED_SITE, "incident": f"agent/{STOPPED_AGENT}"}
     _wait_quiet(stack, {STOPPED_SITE}, agent_group["incident"])
     agent = stack.agents[STOPPED_AGENT]
-    agent.stop()
+    # Read before the stop: stop() waits for the agent's exit (up to 30 s, SSH sessions in
+    # flight first), and the page may come from a stop that began earlier than it returned.
     stopped_at = time.time()
+    agent.stop()
     try:
         page = _first(stack, stopped_at, "firing", agent_group)
         stack.timings["agent stopped -> people notified (s)"] = round(page.at - stopped_at, 1)
@@ -438,8 +442,8 @@ def test_a_stopped_agent_pages_once_for_its_agency(stack: Stack) -> None:
         ]
         assert pages == [page], [(n.group, n.alertnames()) for n in pages]
     finally:
+        started_at = time.time()  # before the start, as stopped_at
         agent.start(advertise=True, heartbeat=HEARTBEAT, summary=SUMMARY)
-    started_at = time.time()
     resolved = _first(stack, started_at, "resolved", agent_group)
     stack.timings["agent restarted -> people notified resolved (s)"] = round(
         resolved.at - started_at, 1

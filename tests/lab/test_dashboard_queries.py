@@ -232,12 +232,16 @@ def test_community_snmp_exporter_queries_with_instance_set_to_the_device(
     fleet: ObservedFleet,
 ) -> None:
     prometheus = fleet.prometheus
-    devices = wait_for(
-        "devices in the instance variable",
-        lambda: set(prometheus.api("label/instance/values", **{"match[]": "ifOperStatus"})),
-        60,
-    )
-    assert {"core-rtr", "sw-so-khcn-core", "sw-dc-core", "dc-web-01"} <= devices
+    wanted = {"core-rtr", "sw-so-khcn-core", "sw-dc-core", "dc-web-01"}
+
+    def devices() -> set[str]:
+        return set(prometheus.api("label/instance/values", **{"match[]": "ifOperStatus"}))
+
+    # Waited for, each of them: every device's first poll lands on its own schedule (a target
+    # up in Prometheus may have been scraped before its devices' polls answered), and only
+    # the tests before this one (when they run) wait for every device.
+    wait_for("devices in the instance variable", lambda: wanted <= devices(), 60,
+             describe=devices)  # fmt: skip
     interfaces = prometheus.api(
         "label/ifDescr/values", **{"match[]": 'ifOperStatus{instance="core-rtr"}'}
     )

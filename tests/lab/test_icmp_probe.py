@@ -70,11 +70,14 @@ def _settled() -> None:
 def test_loss_on_the_wan_link_is_measured() -> None:
     wan.impair(DEFAULT_DIR, LINK, delay_ms=0, loss_pct=20, jitter_ms=0)
     _settled()
-    result, _ = _ping(FAR_SWITCH, count=500, spacing=0.005, timeout=1.0)
-    print(f"20 % loss on {LINK}: measured {result.values[LOSS]:.3f} of 500")
+    # 1,000 pings (5 s): the bounds are 4.7 standard deviations of the loss measured over
+    # them (0.0126); over 500 they were 3.35 (a failure in 1,250 runs; docs/testing.md asks
+    # for 3.5 or more). The bridge draws its drops unseeded.
+    result, _ = _ping(FAR_SWITCH, count=1000, spacing=0.005, timeout=1.0)
+    print(f"20 % loss on {LINK}: measured {result.values[LOSS]:.3f} of 1000")
     assert result.success
     assert 0.14 <= result.values[LOSS] <= 0.26
-    assert result.values[SENT] == 500
+    assert result.values[SENT] == 1000
 
 
 @pytest.mark.usefixtures("impaired")

@@ -17,7 +17,7 @@ And the engine's corners, on the same rig: an alert through the collector's webh
 incident and starts a province playbook whose first step gets too little time: it times out,
 the run goes on and e-mails a real SMTP server (aiosmtpd) on the lab's root address; the
 step's result comes later and is kept on the step as late, with its evidence, the step and the
-run unchanged. That slow step is started first and checked last, so its minute overlaps the
+run unchanged. That slow step is started first and checked last, so its 80 s overlap the
 other tests.
 
 The `netwarden` commands run in the test's process (``tests/cli_in_process.py``: the CLI's own
@@ -67,8 +67,10 @@ AGENTS = {
     "agent-dc": ("nwl-dc", "198.18.10.1"),
 }
 MAIL_TO = "truc-ban@stttt.lab"
-# A province playbook: a ping of 64 s given 1 s (its step times out 61 s after the agent took
-# it: the timeout and the result's trip back), then an e-mail saying how it went.
+# A province playbook: a ping of 80 s given 1 s (its step times out 61 s after the agent took
+# it: the timeout and the result's trip back), then an e-mail saying how it went. 80 s, not
+# 64: the answer comes 19 s after the step's timeout, not 3, which a late engine pass on a
+# loaded machine could eat (the step would then end ok, not timeout).
 SLOW_PLAYBOOK = f"""
 id: lab-slow-step
 title: A step given too little time, then an e-mail
@@ -76,10 +78,10 @@ match:
   alertname: LabSlowStep
 steps:
   - id: slow_ping
-    title: 320 pings to the portal host from the core
+    title: 400 pings to the portal host from the core
     action: ping
     from: core
-    args: {{host: 198.18.10.5, count: 320, interval: 0.2, timeout: 1}}
+    args: {{host: 198.18.10.5, count: 400, interval: 0.2, timeout: 1}}
     timeout: 1s
     on_failure: continue
     evidence: true
@@ -590,11 +592,14 @@ def test_a_late_result_is_kept_and_the_email_arrived(rig: Rig) -> None:
         found = rig.api(f"/api/v1/playbook-runs/{run_id}")
         return found if found["steps"][0]["late"] else None
 
-    wait_for("the late result kept", late, 60, every=0.5)
+    # A hang bound: the ping lasts 80 s from when agent-core took the step, as the module's
+    # fixture started; the other tests outlast it, but run alone (-k) this test gets here
+    # seconds after the start.
+    wait_for("the late result kept", late, 150, every=0.5)
     shown = json.loads(rig.cli("show", run_id, "--output", "json"))
     slow = shown["steps"][0]
     assert (slow["step"], slow["status"], slow["late"]) == ("slow_ping", "timeout", True)
-    assert slow["output"]["sent"] == 320 and slow["output"]["received"] > 0  # the real answer
+    assert slow["output"]["sent"] == 400 and slow["output"]["received"] > 0  # the real answer
     assert slow["error"].endswith("a late result came afterwards (ok)")
     assert [s["step"] for s in shown["steps"]] == ["slow_ping", "mail"]  # nothing re-opened
     assert shown["status"] == "succeeded"

@@ -14,12 +14,14 @@ import signal
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
 from netwarden.lab import wan
+from netwarden.reports.window import VIETNAM
 from tests.cli_in_process import run_in_process
 from tests.incidents.alertmanager_process import AlertmanagerProcess, config
 from tests.lab.agent_process import AgentProcess, fast_inventory, free_port
@@ -238,6 +240,10 @@ def test_a_lab_link_cut_becomes_report_drafts(pipeline: Pipeline, tmp_path: Path
         90,
         every=1,
     )
+    # The summary's days around today's (Vietnam time), not a fixed year: the incident was
+    # opened today, and a fixed year's summary finds nothing once that year is over.
+    today = datetime.now(VIETNAM).date()
+    first, last = (today - timedelta(days=1)).isoformat(), (today + timedelta(days=1)).isoformat()
     for fmt in ("md", "docx", "pdf"):
         p.cli(
             "report",
@@ -252,9 +258,9 @@ def test_a_lab_link_cut_becomes_report_drafts(pipeline: Pipeline, tmp_path: Path
         p.cli(
             "summary",
             "--from",
-            "2026-01-01",
+            first,
             "--to",
-            "2026-12-31",
+            last,
             "--format",
             fmt,
             "--output",

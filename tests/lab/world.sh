@@ -20,7 +20,12 @@
 #   - /var/lib/netwarden-lab (the SSH user's home) a private tmpfs, and /etc an overlay whose
 #     changes stay in the world: each lab sets its own SSH password with chpasswd;
 #   - a PID namespace: when the worker ends, however it ends, the kernel kills every daemon its
-#     lab left, and the namespaces go with them.
+#     lab left, and the namespaces go with them;
+#   - SNMP_PERSISTENT_DIR a private directory: net-snmp's tools (snmpget, snmpwalk, snmptrap,
+#     snmpinform) rewrite their persistent file (/var/lib/snmp/snmpapp.conf) at every exit, and
+#     one that reads it while another world's snmptrap rewrites it fails its request ("buffer
+#     too small to read octet string (17 < 17)", then a timeout): 7 of 300 v3 gets beside a
+#     snmptrap loop sharing the directory, none with a directory of their own.
 set -euo pipefail
 
 if [ "${1:-}" != "--inside" ]; then
@@ -45,7 +50,7 @@ shift 2
   ip link set lo up
   mount -t sysfs nwworld-sys /sys
   mount -t tmpfs -o mode=0755 nwworld "$top"
-  mkdir -p "$top/netns" "$top/lab" "$top/home" "$top/etc/upper" "$top/etc/work"
+  mkdir -p "$top/netns" "$top/lab" "$top/home" "$top/etc/upper" "$top/etc/work" "$top/snmp"
   umount --recursive --lazy /run/netns 2>/dev/null || true
   mount --bind "$top/netns" /run/netns
   mount --bind "$top/home" /var/lib/netwarden-lab
@@ -54,6 +59,7 @@ shift 2
 } >&2
 export NETWARDEN_LAB_DIR="$top/lab"
 export NETWARDEN_LAB_WORLD="$top"
+export SNMP_PERSISTENT_DIR="$top/snmp"
 # Not exec'd: this shell stays PID 1 of the world and reaps the orphans of daemons that
 # forked (sshd's sessions), which the worker itself would leave as zombies.
 "$@"

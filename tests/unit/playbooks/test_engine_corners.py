@@ -93,6 +93,25 @@ def test_a_result_after_the_steps_timeout_is_kept_as_late(rig: Rig) -> None:
     assert rig.books.engine.late_results(rig.clock.now) == 0
 
 
+def test_a_steps_job_is_not_handed_out_again_before_the_step_can_time_out(rig: Rig) -> None:
+    run_id = _start(rig, "late-test", device="core-rtr")
+    run = _until(rig, run_id, "the job queued", lambda r: r["steps"])
+    job_id = run["steps"][0]["jobs"][0]["job"]
+    (taken,) = rig.store.take_jobs("agent-core", rig.clock.now)  # the agent starts, is slow
+    assert taken.id == job_id
+    rig.clock.now += 5 + 60 + 1  # the step's timeout is due, the engine's pass not yet made
+    # The agent's next long-poll, before that pass: handed out again, the job's delivered_at
+    # would move and the step's timeout with it (a late result would then end it as ok).
+    assert rig.store.take_jobs("agent-core", rig.clock.now) == []
+    run = _until(rig, run_id, "the run's end", lambda r: r["status"] != "running")
+    assert run["steps"][0]["status"] == "timeout"
+    payload = {"ok": True, "kind": "ping", "output": {"received": 3}, "text": "3 replies"}
+    result = ResultIn(str(uuid.uuid4()), "job-result", rig.clock.now, job_id, payload)
+    rig.store.add_results("agent-core", [result], rig.clock.now)
+    run = _until(rig, run_id, "the late result kept", lambda r: r["steps"][0]["late"])
+    assert run["steps"][0]["status"] == "timeout"
+
+
 def test_a_late_failure_is_kept_too(rig: Rig) -> None:
     run_id = _start(rig, "late-test", device="core-rtr")
     run = _until(rig, run_id, "the job queued", lambda r: r["steps"])
