@@ -37,10 +37,13 @@ if [ "${1:-}" != "--inside" ]; then
   # The world's files live in a tmpfs mounted (privately) on this empty directory; the
   # directory itself is all the machine sees of the world, and it is removed at the end.
   top=$(mktemp -d /run/netwarden-world.XXXXXX)
+  # Also when the run is interrupted (a worker killed, ^C): the empty directory would stay.
+  trap 'rmdir "$top" 2>/dev/null || true' EXIT
+  trap 'exit 143' TERM
+  trap 'exit 130' INT
   rc=0
   unshare --net --mount --pid --fork --kill-child --mount-proc --propagation private \
     -- "$0" --inside "$top" "$@" || rc=$?
-  rmdir "$top" 2>/dev/null || true
   exit "$rc"
 fi
 
