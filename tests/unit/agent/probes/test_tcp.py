@@ -72,7 +72,9 @@ def test_full_backlog_times_out_at_the_deadline() -> None:
             filler.connect_ex(address)
         result = asyncio.run(tcp_probe(TcpTarget(*address), deadline=0.5))
     assert result.reason is ProbeReason.timeout
-    assert 0.5 <= result.duration < 1.5  # the deadline, not the kernel's SYN retries
+    # The deadline, not the kernel's SYN retries (minutes); wide: a loaded machine fires the
+    # deadline's timer late.
+    assert 0.5 <= result.duration < 5.5
 
 
 @pytest.mark.parametrize(
