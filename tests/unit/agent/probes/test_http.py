@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import ipaddress
 import re
+import socket
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -236,15 +237,14 @@ def test_silent_server_times_out_at_the_deadline() -> None:
 
 
 def test_closed_port_is_refused() -> None:
-    async def scenario() -> ProbeResult:
-        server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        server.close()
-        await server.wait_closed()
+    # Bound but never listening, and held while the probe connects: a port closed first was
+    # free for another test process to listen on meanwhile.
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        port = holder.getsockname()[1]
         target = HttpTarget(f"http://127.0.0.1:{port}/", tls_verify=False)
-        return await http_probe(target, deadline=2.0)
-
-    assert asyncio.run(scenario()).reason is ProbeReason.refused
+        result = asyncio.run(http_probe(target, deadline=2.0))
+    assert result.reason is ProbeReason.refused
 
 
 def test_unknown_name_is_dns() -> None:
