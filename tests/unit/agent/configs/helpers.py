@@ -34,6 +34,10 @@ def pool_of(
     return SshPool(runner, max_workers=4), runner
 
 
+# Backed up every 10 s: the first backup comes within 1 s (a random phase of a tenth), the
+# second long after a test has read the first. At 1 s, one device's first backup slowed by a
+# loaded machine let another's second one come before the test read them all (and the
+# fetch's deadline was 0.9 s).
 INVENTORY = """\
 province: p
 agents: [{id: agent-a, site: a}, {id: agent-b, site: b}]
@@ -43,17 +47,17 @@ credentials:
   ssh-env-key: {ssh: {username: labops, key: "env:NW_TEST_SSH_KEY"}}
 devices:
 - {id: sw-a, site: a, address: 198.18.2.2, role: switch,
-   ssh: {credential: ssh-lab, platform: cisco_ios, port: 2222, backup_interval: 1s}}
+   ssh: {credential: ssh-lab, platform: cisco_ios, port: 2222, backup_interval: 10s}}
 - {id: rtr-a, site: a, address: 198.18.2.1, role: router,
-   ssh: {credential: ssh-lab, platform: huawei, backup_interval: 1s}}
+   ssh: {credential: ssh-lab, platform: huawei, backup_interval: 10s}}
 - {id: sw-quiet, site: a, address: 198.18.2.3, role: switch,
    ssh: {credential: ssh-lab, platform: cisco_ios, backup: false}}
 - {id: host-a, site: a, address: 198.18.2.5, role: host,
    ssh: {credential: ssh-lab, platform: linux}}
 - {id: fw-a, site: a, address: 198.18.2.6, role: firewall,
-   ssh: {credential: ssh-lab, platform: juniper_junos, backup_interval: 1s}}
+   ssh: {credential: ssh-lab, platform: juniper_junos, backup_interval: 10s}}
 - {id: sw-key, site: a, address: 198.18.2.7, role: switch,
-   ssh: {credential: ssh-env-key, platform: cisco_ios, backup_interval: 1s}}
+   ssh: {credential: ssh-env-key, platform: cisco_ios, backup_interval: 10s}}
 - {id: cam-a, site: a, address: 198.18.2.50, role: camera}
 - {id: sw-b, site: b, address: 198.18.3.2, role: switch,
    ssh: {credential: ssh-lab, platform: hp_comware}}

@@ -78,11 +78,12 @@ def test_a_working_retry_clears_the_failure_long_before_the_interval(tmp_path: P
             while time.monotonic() - started < 25 and not (job.latest and job.latest.success):
                 latest = job.latest
                 if latest is not None and (not seen or seen[-1][2] != job.failures):
-                    seen.append((time.monotonic() - started, latest.success, dict(job.failures)))
+                    seen.append((latest.time, latest.success, dict(job.failures)))
                 if job.failures.get("timeout") == 2:
                     runner.fail.clear()  # the device answers again before the third attempt
                 await asyncio.sleep(0.01)
-            seen.append((time.monotonic() - started, bool(job.latest and job.latest.success),
+            latest = job.latest
+            seen.append((latest.time if latest else time.time(), bool(latest and latest.success),
                          dict(job.failures)))  # fmt: skip
         finally:
             await backups.stop()
@@ -96,6 +97,8 @@ def test_a_working_retry_clears_the_failure_long_before_the_interval(tmp_path: P
         (False, {"timeout": 2}),
         (True, {"timeout": 2}),  # the 2nd retry (0.4 s after the 2nd failure) worked
     ]
+    # Dated by the backups themselves (when each finished), not by when this loop saw them:
+    # a loop run late saw the first failure late and measured less than the delays.
     first_failure, recovered = seen[0][0], seen[-1][0]
     # two retries' delays (0.2 + 0.4 s) after the first failure, far less than the 10 s interval
     assert 0.6 <= recovered - first_failure < 10

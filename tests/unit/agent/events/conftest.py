@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import tempfile
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -124,14 +126,24 @@ async def running_agent(
 
 
 async def run_tool(*argv: str, limit: float = 20.0) -> tuple[int, str]:
-    """Run a command-line tool (net-snmp, logger); its exit code and output."""
-    proc = await asyncio.create_subprocess_exec(
-        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-    )
-    try:
-        out, _ = await asyncio.wait_for(proc.communicate(), limit)
-    except TimeoutError:
-        proc.kill()
-        await proc.wait()
-        raise
+    """Run a command-line tool (net-snmp, logger); its exit code and output.
+
+    A net-snmp tool keeps its persistent state (its own engine ID and boots, snmpapp.conf) in
+    a folder of this call's own. In the machine's /var/lib/snmp, every test process running
+    one at once (xdist workers, the lab tier beside) rewrote the same file while others read
+    it: snmpinform then said 'buffer too small to read octet string (17 < 17)' and timed out,
+    in about one run in two of these tests on a loaded machine."""
+    with tempfile.TemporaryDirectory(prefix="nw-snmp-") as persist:
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            env={**os.environ, "SNMP_PERSISTENT_DIR": persist},
+        )
+        try:
+            out, _ = await asyncio.wait_for(proc.communicate(), limit)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+            raise
     return proc.returncode or 0, out.decode(errors="replace")

@@ -12,6 +12,9 @@ from tests.unit.agent.events.conftest import V3_AUTH, V3_PRIV, V3_USER, run_tool
 from tests.unit.agent.sync.conftest import run_async, wait_for
 
 LINK_UP = "1.3.6.1.6.3.1.1.5.4"
+# snmpinform's wait for each answer (s): every inform here is answered (a Response or a
+# Report), so this costs nothing; at 2 s a loaded machine's late answer failed the sender.
+ANSWER_WITHIN = "5"
 IF_INDEX_2 = ("1.3.6.1.2.1.2.2.1.1.2", "i", "2")
 
 
@@ -19,8 +22,8 @@ def _inform(target: str, *, auth: str = V3_AUTH, user: str = V3_USER, level: str
             retries: str = "0", priv: str = V3_PRIV) -> tuple[str, ...]:  # fmt: skip
     return (
         "snmpinform", "-v3", "-u", user, "-l", level, "-a", "SHA", "-A", auth, "-x", "AES",
-        "-X", priv, "-t", "2", "-r", retries, "--clientaddr=127.0.0.2", target, "", LINK_UP,
-        *IF_INDEX_2,
+        "-X", priv, "-t", ANSWER_WITHIN, "-r", retries, "--clientaddr=127.0.0.2", target, "",
+        LINK_UP, *IF_INDEX_2,
     )  # fmt: skip
 
 

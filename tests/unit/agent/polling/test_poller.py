@@ -34,6 +34,9 @@ GET = ("get", ifmib.SCALAR_OIDS)
 HOT = [GET, ("walk", ifmib.HOT_IF_COLUMNS), ("walk", ifmib.HOT_IFX_COLUMNS)]
 REFRESH = [*HOT, ("walk", ifmib.LABEL_IF_COLUMNS), ("walk", ifmib.LABEL_IFX_COLUMNS)]
 LABEL_COLUMNS = {ifmib.IF_DESCR, ifmib.IF_ALIAS, ifmib.IF_HIGH_SPEED}
+# A poll cut at its 0.05 s deadline ends within this; without the cut, a hanging request lasts
+# an hour. Wide: a loaded machine runs the loop late (held to 1 s, it could fail for that).
+CUT_WITHIN = 30.0
 
 
 class Clock:
@@ -292,7 +295,7 @@ def test_deadline_is_respected_and_keeps_what_answered() -> None:
     session.hangs.add(IFX)
     began = time.monotonic()
     snap = poll(poller, session, timeout=0.05)
-    assert time.monotonic() - began < 1.0
+    assert time.monotonic() - began < CUT_WITHIN
     assert snap.up is True
     assert snap.errors == ["timeout"]
     assert "deadline" in snap.error_messages[0]
@@ -306,7 +309,7 @@ def test_device_that_never_answers_times_out_as_down() -> None:
     session.hangs.add((1,))
     snap = poll(poller, session, timeout=0.05)
     assert (snap.up, snap.errors) == (False, ["timeout"])
-    assert 0.0 <= snap.duration < 1.0
+    assert 0.0 <= snap.duration < CUT_WITHIN  # seconds (50 ms as milliseconds would be 50)
 
 
 def test_refresh_cut_by_the_deadline_is_retried() -> None:

@@ -4,6 +4,7 @@ flight are bounded, and a crashing poll does not end its device's loop."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import time
 
@@ -23,22 +24,29 @@ def test_each_device_polls_on_its_interval_with_a_deadline_below_it() -> None:
 
             return poll
 
+        def fast_on_its_own() -> bool:
+            # Two fast polls closer together than the slow interval: the fast device keeps
+            # its own. (Counted as 2 fast polls per slow one, a loop a loaded machine woke
+            # only every 0.1-0.2 s for a while polled both about once per wake-up.)
+            gaps = [b - a for a, b in itertools.pairwise(seen["fast"])]
+            return bool(gaps) and min(gaps) < 0.15
+
         sched = Scheduler(rng=random.Random(1))
         started = time.monotonic()
         sched.start("fast", 0.05, poller("fast"))
         sched.start("slow", 0.2, poller("slow"))
         await wait_for_async("polls of both", lambda: len(seen["slow"]) >= 3, 10)
+        await wait_for_async("the fast device on its own interval", fast_on_its_own, 10)
         await sched.stop()
         assert max(deadlines) <= 0.2 * DEADLINE_SHARE + 1e-9
         return seen, time.monotonic() - started
 
     seen, elapsed = asyncio.run(scenario())
     # Never faster than its interval (timers are never early: at most one poll a tick, the
-    # first within a tenth of it); a loaded machine only makes polls fewer, so the lower bound
-    # is what was waited for, and the fast device polled about 4 times as often as the slow.
+    # first within a tenth of it); a loaded machine only makes polls fewer, so the lower
+    # bounds are what was waited for.
     assert len(seen["fast"]) <= elapsed / 0.05 + 1
     assert len(seen["slow"]) <= elapsed / 0.2 + 1
-    assert len(seen["fast"]) >= 2 * len(seen["slow"])
 
 
 def test_a_hanging_device_does_not_delay_the_others() -> None:

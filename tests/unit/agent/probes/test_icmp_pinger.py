@@ -16,7 +16,6 @@ from netwarden.agent.probes.icmp_packets import (
     ECHO_REPLY_V6,
     ECHO_REQUEST,
     ECHO_REQUEST_V6,
-    Icmp,
     parse,
     parse_v6,
 )
@@ -24,10 +23,14 @@ from netwarden.agent.probes.icmp_socket import IcmpSocket
 from netwarden.agent.probes.resolver import AddrRow, Key, Resolver
 from netwarden.agent.probes.result import ProbeReason, ProbeResult
 
+REPLY_AFTER = 0.002  # s: the fake network's round trip
+
 
 class FakeSocket:
     """Answers echo requests like a datagram ICMP (or ICMPv6) socket, with a per-host
-    behaviour."""
+    behaviour. A reply is stamped with its arrival, REPLY_AFTER after the send, as the kernel
+    stamps it (SO_TIMESTAMPNS), and not when the loop gets to it: a loaded machine that runs
+    the loop late makes no reply late (the pinger drops an RTT beyond the timeout)."""
 
     def __init__(self, answer: Callable[[str, int], str], family: int = socket.AF_INET) -> None:
         self.answer = answer  # (host, n-th packet to it) -> "reply" | "drop" | "wrong" | errno
@@ -39,6 +42,7 @@ class FakeSocket:
         n = self.sent.get(host, 0)
         self.sent[host] = n + 1
         what = self.answer(host, n)
+        arrival = time.time() + REPLY_AFTER  # after the pinger's own stamp, read before sendto
         if what.startswith("E"):
             raise OSError(getattr(errno, what), what)
         if what != "drop":
@@ -53,14 +57,11 @@ class FakeSocket:
             else:
                 msg = parse(bytes(reply), host, ip_header=False)
             assert msg is not None
-            asyncio.get_running_loop().call_later(0.002, _deliver, self.pinger, msg)
+            loop = asyncio.get_running_loop()
+            loop.call_later(REPLY_AFTER, self.pinger._dispatch, msg, arrival)
         return len(packet)
 
     pinger: IcmpPinger
-
-
-def _deliver(pinger: IcmpPinger, msg: Icmp) -> None:
-    pinger._dispatch(msg, time.time())
 
 
 def _pinger(
@@ -127,14 +128,14 @@ def test_packets_are_spread_and_timeout_bounds_the_wait() -> None:
     async def run() -> float:
         pinger, fake = _pinger(lambda host, n: "drop")
         started = time.monotonic()
-        result = await pinger.ping("198.18.99.99", count=5, spacing=0.02, timeout=0.5)
-        assert result.values[LOSS] == 1.0 and fake.sent == {"198.18.99.99": 5}
+        result = await pinger.ping("198.18.99.99", count=10, spacing=0.02, timeout=0.5)
+        assert result.values[LOSS] == 1.0 and fake.sent == {"198.18.99.99": 10}
         return time.monotonic() - started
 
     elapsed = asyncio.run(run())
-    # 4 gaps of 20 ms, then one timeout for the last packet; waiting a timeout per packet
-    # would take 2.5 s or more, so the upper bound leaves a loaded machine a second.
-    assert 0.58 <= elapsed < 1.6
+    # 9 gaps of 20 ms, then one timeout for the last packet; waiting a timeout per packet
+    # would take 5 s or more, so the upper bound leaves a loaded machine over 3 s.
+    assert 0.68 <= elapsed < 4.0
 
 
 def test_bad_arguments_and_unresolvable_host() -> None:

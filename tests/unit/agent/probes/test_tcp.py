@@ -24,13 +24,13 @@ def _listener(backlog: int = 16) -> Iterator[socket.socket]:
         yield sock
 
 
-def _closed_port() -> int:
-    # Bound but never listening: nothing else can take the port while the test holds it.
-    holder = socket.socket()
-    holder.bind(("127.0.0.1", 0))
-    port: int = holder.getsockname()[1]
-    holder.close()
-    return port
+@contextlib.contextmanager
+def _closed_port() -> Iterator[int]:
+    # Bound but never listening: nothing else can take the port while the test holds it (it
+    # was closed before the probe, free for another test process to listen on meanwhile).
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        yield holder.getsockname()[1]
 
 
 def test_open_port_is_success_with_connect_time() -> None:
@@ -51,7 +51,8 @@ def test_host_name_is_resolved() -> None:
 
 
 def test_closed_port_is_refused() -> None:
-    result = asyncio.run(tcp_probe(TcpTarget("127.0.0.1", _closed_port()), deadline=2.0))
+    with _closed_port() as port:
+        result = asyncio.run(tcp_probe(TcpTarget("127.0.0.1", port), deadline=2.0))
     assert not result.success
     assert result.reason is ProbeReason.refused
     assert CONNECT_SECONDS not in result.values
@@ -72,7 +73,9 @@ def test_full_backlog_times_out_at_the_deadline() -> None:
             filler.connect_ex(address)
         result = asyncio.run(tcp_probe(TcpTarget(*address), deadline=0.5))
     assert result.reason is ProbeReason.timeout
-    assert 0.5 <= result.duration < 1.5  # the deadline, not the kernel's SYN retries
+    # The deadline, not the kernel's SYN retries (minutes); wide: a loaded machine fires the
+    # deadline's timer late.
+    assert 0.5 <= result.duration < 5.5
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -43,16 +42,26 @@ URL = "http://127.0.0.1:9/api/v1/write"  # never answered: a push agent only has
 
 # Runs `agent run` in this process; a thread waits until /metrics shows a completed poll of
 # sw-1 (urllib, not httpx: the probe must not load what it checks), prints the modules, and
-# stops the agent as an admin would (SIGTERM).
+# stops the agent as an admin would (SIGTERM). The agent listens on a port of its own choice
+# (0), which the probe learns from the metrics server as it starts: a free port picked first
+# and closed could be taken by another test process before the agent bound it.
 _PROBE = """
 import json, os, signal, sys, threading, time, urllib.request
+from netwarden.agent.http_server import MetricsServer
 from netwarden.cli import main
-url = f"http://127.0.0.1:{sys.argv[1]}/metrics"
+bound = []
+_start = MetricsServer.start
+async def start(self, host, port):
+    address = await _start(self, host, port)
+    bound.append(address)
+    return address
+MetricsServer.start = start
 def watch():
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            page = urllib.request.urlopen(url, timeout=2).read().decode()
+            url = f"http://127.0.0.1:{bound[0][1]}/metrics" if bound else None
+            page = urllib.request.urlopen(url, timeout=2).read().decode() if url else ""
         except OSError:
             page = ""
         if 'netwarden_snmp_poll_duration_seconds{device="sw-1"' in page:
@@ -62,16 +71,9 @@ def watch():
         time.sleep(0.1)
     os.kill(os.getpid(), signal.SIGTERM)
 threading.Thread(target=watch, daemon=True).start()
-sys.argv = ["netwarden", "agent", "run", *sys.argv[2:]]
+sys.argv = ["netwarden", "agent", "run", *sys.argv[1:]]
 main()
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _inventory(path: Path, metrics: str) -> Path:
@@ -88,10 +90,9 @@ def _inventory(path: Path, metrics: str) -> Path:
 
 def _modules_of_agent_run(tmp_path: Path, metrics: str) -> list[str]:
     inventory = _inventory(tmp_path / "inventory.json", metrics)
-    port = _free_port()
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(port), "-i", str(inventory), "--agent", AGENT,
-         "--listen", f"127.0.0.1:{port}", "--spool-dir", str(tmp_path / "spool")],
+        [sys.executable, "-c", _PROBE, "-i", str(inventory), "--agent", AGENT,
+         "--listen", "127.0.0.1:0", "--spool-dir", str(tmp_path / "spool")],
         capture_output=True, text=True, timeout=120, check=False,
         env={**os.environ, COMMUNITY_ENV: "public",
              "NETWARDEN_SNMP_ENGINE_FILE": str(tmp_path / "snmp-engine.json")},

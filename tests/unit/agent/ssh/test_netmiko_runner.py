@@ -3,7 +3,9 @@ session log. The connection cases use a closed port on 127.0.0.1 (no device need
 
 from __future__ import annotations
 
+import contextlib
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import paramiko
@@ -19,10 +21,13 @@ from netwarden.agent.ssh.types import SshError, SshReason, SshTarget
 from netwarden.secret import Secret
 
 
-def closed_port() -> int:
+@contextlib.contextmanager
+def closed_port() -> Iterator[int]:
+    """A port bound but never listening, held while the test connects: a connection is
+    refused, and no other test process can listen there meanwhile (released first, it could)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])  # released: nothing listens there now
+        yield int(sock.getsockname()[1])
 
 
 def loopback_target(port: int, password: str = "env:NW_TEST_SSH_PW") -> SshTarget:
@@ -62,8 +67,8 @@ def test_reasons_of_library_errors() -> None:
 
 def test_closed_port_on_loopback_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NW_TEST_SSH_PW", "never-sent-pw")
-    with pytest.raises(SshError) as caught:
-        NetmikoRunner().run(loopback_target(closed_port()), ["show version"])
+    with closed_port() as port, pytest.raises(SshError) as caught:
+        NetmikoRunner().run(loopback_target(port), ["show version"])
     assert caught.value.reason is SshReason.refused
     assert str(caught.value).startswith("sw-lo (127.0.0.1:")
     assert "never-sent-pw" not in str(caught.value)
@@ -71,8 +76,8 @@ def test_closed_port_on_loopback_is_refused(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_unreadable_secret_is_reason_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NW_TEST_SSH_PW", raising=False)
-    with pytest.raises(SshError, match="NW_TEST_SSH_PW") as caught:
-        NetmikoRunner().run(loopback_target(closed_port()), ["show version"])
+    with closed_port() as port, pytest.raises(SshError, match="NW_TEST_SSH_PW") as caught:
+        NetmikoRunner().run(loopback_target(port), ["show version"])
     assert caught.value.reason is SshReason.secret
 
 

@@ -4,19 +4,40 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 
 import pytest
 
 from netwarden.agent.ssh.fake import FakeSshRunner
 from netwarden.agent.ssh.pool import SshPool
-from netwarden.agent.ssh.types import SshError, SshReason
+from netwarden.agent.ssh.types import SshError, SshReason, SshTarget
 
 from .helpers import run_async, target
+
+BOUND = 10.0  # s a session waits for the others it should overlap: a bound, not a delay
+
+
+class Overlapping(FakeSshRunner):
+    """A fake whose sessions, once begun, wait (up to BOUND) until ``together`` sessions have
+    run at once. With a fixed delay alone the overlap depended on a loaded machine starting
+    each worker thread before the first session's delay ran out; a pool that cannot run
+    ``together`` at once still shows fewer (after BOUND)."""
+
+    def __init__(self, together: int, outputs: dict[str, str], delay: float) -> None:
+        super().__init__(outputs, delay=delay)
+        self.together = together
+
+    def run(self, target: SshTarget, commands: Sequence[str]) -> dict[str, str]:
+        with self._session(target, tuple(commands)):
+            deadline = time.monotonic() + BOUND
+            while self.max_running < self.together and time.monotonic() < deadline:
+                time.sleep(0.005)
+            return {command: self._output(target.device, command) for command in commands}
 
 
 @run_async
 async def test_never_more_sessions_than_workers() -> None:
-    runner = FakeSshRunner({"show version": "x"}, delay=0.1)
+    runner = Overlapping(3, {"show version": "x"}, delay=0.1)
     pool = SshPool(runner, max_workers=3)
     try:
         started = time.monotonic()
@@ -33,7 +54,7 @@ async def test_never_more_sessions_than_workers() -> None:
 
 @run_async
 async def test_one_session_per_device_at_a_time() -> None:
-    runner = FakeSshRunner({"show version": "x"}, delay=0.05)
+    runner = Overlapping(2, {"show version": "x"}, delay=0.05)
     pool = SshPool(runner, max_workers=8)
     try:
         await asyncio.gather(*(pool.run(target("sw-1"), ["show version"], 10) for _ in range(4)),
@@ -69,17 +90,18 @@ async def test_ssh_error_passes_through_and_a_bug_becomes_other() -> None:
 
 @run_async
 async def test_deadline_gives_timeout_and_keeps_the_device_locked_until_the_session_ends() -> None:
-    runner = FakeSshRunner({"a": "1"}, delay=1.2)
+    runner = FakeSshRunner({"a": "1"}, delay=3.0)
     pool = SshPool(runner, max_workers=2)
     try:
         started = time.monotonic()
         with pytest.raises(SshError) as caught:
             await pool.run(target("sw-1"), ["a"], 0.1)
-        # At the 0.1 s deadline, not when the 1.2 s session ends (margin for a loaded machine)
-        assert time.monotonic() - started < 0.9
+        # At the 0.1 s deadline, not when the 3 s session ends (2.4 s for a loaded machine)
+        assert time.monotonic() - started < 2.5
         assert caught.value.reason is SshReason.timeout
         # The abandoned session still runs in its thread: a new one for the same device
-        # waits for it rather than opening a second connection.
+        # waits for it rather than opening a second connection (and answers at once itself).
+        runner.delay = 0.0
         assert await pool.run(target("sw-1"), ["a"], 10) == {"a": "1"}
     finally:
         pool.close()

@@ -98,7 +98,7 @@ def server(fake: FakeCollector, tls: Tls) -> Iterator[ServerThread]:
     try:
         yield thread
     finally:
-        thread.stop()
+        thread.close()
 
 
 @pytest.fixture

@@ -80,9 +80,11 @@ def test_the_enrolled_agent_runs_from_the_command_line(
         assert f"agent {AGENT} (collector {server.url})" in line
         url = line.rsplit("metrics on ", 1)[1].strip()
         deadline = time.monotonic() + 30
+        # The down event too: a heartbeat counting the failed poll may overtake the upload of
+        # the event queued with it, and a summary delivered may be one from before the poll.
         while not (fake.heartbeats and fake.heartbeats[-1]["polls_failed"] >= 1
-                   and fake.results_of("poll-summary")):  # fmt: skip
-            assert time.monotonic() < deadline, "no heartbeat with a failed poll"
+                   and fake.results_of("poll-summary") and fake.results_of("event")):  # fmt: skip
+            assert time.monotonic() < deadline, "no heartbeat with a failed poll and its event"
             time.sleep(0.05)
         assert fake.heartbeats[-1]["advertise"] == "agent-a:9430"
         assert fake.heartbeats[-1]["devices_assigned"] == 1

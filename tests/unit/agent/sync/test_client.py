@@ -51,7 +51,7 @@ def tls_server(tls: Tls) -> Iterator[ServerThread]:
     thread = ServerThread(APP, tls)
     thread.start()
     yield thread
-    thread.stop()
+    thread.close()
 
 
 def _request(client: CollectorClient, path: str, **kwargs: object) -> Reply:

@@ -211,6 +211,6 @@ async def test_insecure_enrolment_against_a_plain_http_collector(tmp_path: Path)
         identity = await enroll(thread.url, fake.join_token(AGENT, SITE), tmp_path / "s",
                                 insecure=True)  # fmt: skip
     finally:
-        thread.stop()
+        thread.close()
     assert identity.insecure
     assert StateDir(tmp_path / "s").ca_pem() is None
