@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from netwarden.collector.incidents.times import format_s
-from tests.pg_server import free_port
+from tests.ports import free_port
 
 BINARY = "prometheus-alertmanager"
 

@@ -17,7 +17,8 @@ import pytest
 
 from tests.cli_in_process import run_in_process
 from tests.incidents.alertmanager_process import AlertmanagerProcess, config
-from tests.pg_server import PgServer, free_port
+from tests.pg_server import PgServer
+from tests.ports import free_port
 from tests.unit.collector.collector_process import CollectorProcess
 from tests.unit.incidents.province import PROVINCE
 

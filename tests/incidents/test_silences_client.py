@@ -13,7 +13,7 @@ from netwarden.collector.incidents.maintenance import Matcher
 from netwarden.collector.incidents.silences import AlertmanagerSilences
 from netwarden.errors import UsageError
 from tests.incidents.alertmanager_process import AlertmanagerProcess
-from tests.pg_server import free_port
+from tests.ports import free_port
 
 CONFIG = """
 route: {receiver: nobody}

@@ -25,7 +25,7 @@ import pytest
 from tests.cli_in_process import run_in_process
 from tests.incidents.alertmanager_process import AlertmanagerProcess, am_alert, config
 from tests.incidents.conftest import wait_for
-from tests.pg_server import free_port
+from tests.ports import free_port
 from tests.unit.collector.collector_process import CollectorProcess
 from tests.unit.incidents.province import PROVINCE
 

@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 from netwarden.collector.store import StoreError, migrate, open_store
 from netwarden.collector.store import engine as db
 from netwarden.collector.store.schema import TABLES, metadata
-from tests.pg_server import free_port
+from tests.ports import free_port
 
 
 def test_migrated_database_matches_the_metadata_and_reopening_changes_nothing(

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.pg_server import free_port
+from tests.ports import free_port
 from tests.unit.collector.collector_process import NETWARDEN, CollectorProcess, run_cli
 from tests.waiting import wait_for
 

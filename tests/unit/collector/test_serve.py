@@ -20,7 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from netwarden.collector.tls import ensure_tls
-from tests.pg_server import free_port
+from tests.ports import free_port
 from tests.unit.collector.collector_process import CollectorProcess, run_cli
 from tests.unit.collector.conftest import CONTRACT, Clock, heartbeat_body
 
@@ -32,7 +32,7 @@ def collector(tmp_path: Path) -> Iterator[CollectorProcess]:
     inventory = tmp_path / "inventory.yaml"
     inventory.write_text(CONTRACT.read_text(encoding="utf-8"), encoding="utf-8")
     # A port of its own, not the kernel's choice: a test restarts it on the same port, and an
-    # ephemeral one may be taken by another connection in between (tests/pg_server.free_port).
+    # ephemeral one may be taken by another connection in between (tests/ports.free_port).
     proc = CollectorProcess(inventory, tmp_path / "data", free_port())
     proc.start()
     try:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_in_process import run_in_process
-from tests.pg_server import free_port
+from tests.ports import free_port
 
 BODY = b"show running-config\n"
 

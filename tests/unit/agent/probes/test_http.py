@@ -7,7 +7,6 @@ import contextlib
 import datetime as dt
 import ipaddress
 import re
-import socket
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from netwarden.agent.probes.http import (
 )
 from netwarden.agent.probes.http import probe as http_probe
 from netwarden.agent.probes.result import ProbeReason, ProbeResult
+from tests.ports import refused_port
 from tests.unit.agent.probes.http_servers import HANG, Routes, response, serve
 
 # How late past its deadline a loaded machine may end a probe (its timer fired late): a probe
@@ -237,11 +237,7 @@ def test_silent_server_times_out_at_the_deadline() -> None:
 
 
 def test_closed_port_is_refused() -> None:
-    # Bound but never listening, and held while the probe connects: a port closed first was
-    # free for another test process to listen on meanwhile.
-    with socket.socket() as holder:
-        holder.bind(("127.0.0.1", 0))
-        port = holder.getsockname()[1]
+    with refused_port() as port:
         target = HttpTarget(f"http://127.0.0.1:{port}/", tls_verify=False)
         result = asyncio.run(http_probe(target, deadline=2.0))
     assert result.reason is ProbeReason.refused

@@ -14,6 +14,7 @@ from netwarden.agent.probes.common import connect_reason
 from netwarden.agent.probes.result import ProbeReason
 from netwarden.agent.probes.tcp import CONNECT_SECONDS, TcpTarget
 from netwarden.agent.probes.tcp import probe as tcp_probe
+from tests.ports import refused_port
 
 
 @contextlib.contextmanager
@@ -22,15 +23,6 @@ def _listener(backlog: int = 16) -> Iterator[socket.socket]:
         sock.bind(("127.0.0.1", 0))
         sock.listen(backlog)
         yield sock
-
-
-@contextlib.contextmanager
-def _closed_port() -> Iterator[int]:
-    # Bound but never listening: nothing else can take the port while the test holds it (it
-    # was closed before the probe, free for another test process to listen on meanwhile).
-    with socket.socket() as holder:
-        holder.bind(("127.0.0.1", 0))
-        yield holder.getsockname()[1]
 
 
 def test_open_port_is_success_with_connect_time() -> None:
@@ -51,7 +43,7 @@ def test_host_name_is_resolved() -> None:
 
 
 def test_closed_port_is_refused() -> None:
-    with _closed_port() as port:
+    with refused_port() as port:
         result = asyncio.run(tcp_probe(TcpTarget("127.0.0.1", port), deadline=2.0))
     assert not result.success
     assert result.reason is ProbeReason.refused

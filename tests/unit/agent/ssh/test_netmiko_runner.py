@@ -3,9 +3,6 @@ session log. The connection cases use a closed port on 127.0.0.1 (no device need
 
 from __future__ import annotations
 
-import contextlib
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import paramiko
@@ -19,15 +16,7 @@ from netmiko.exceptions import (
 from netwarden.agent.ssh.netmiko_runner import NetmikoRunner, _reason, _session_log
 from netwarden.agent.ssh.types import SshError, SshReason, SshTarget
 from netwarden.secret import Secret
-
-
-@contextlib.contextmanager
-def closed_port() -> Iterator[int]:
-    """A port bound but never listening, held while the test connects: a connection is
-    refused, and no other test process can listen there meanwhile (released first, it could)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield int(sock.getsockname()[1])
+from tests.ports import refused_port
 
 
 def loopback_target(port: int, password: str = "env:NW_TEST_SSH_PW") -> SshTarget:
@@ -67,7 +56,7 @@ def test_reasons_of_library_errors() -> None:
 
 def test_closed_port_on_loopback_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NW_TEST_SSH_PW", "never-sent-pw")
-    with closed_port() as port, pytest.raises(SshError) as caught:
+    with refused_port() as port, pytest.raises(SshError) as caught:
         NetmikoRunner().run(loopback_target(port), ["show version"])
     assert caught.value.reason is SshReason.refused
     assert str(caught.value).startswith("sw-lo (127.0.0.1:")
@@ -76,7 +65,7 @@ def test_closed_port_on_loopback_is_refused(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_unreadable_secret_is_reason_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NW_TEST_SSH_PW", raising=False)
-    with closed_port() as port, pytest.raises(SshError, match="NW_TEST_SSH_PW") as caught:
+    with refused_port() as port, pytest.raises(SshError, match="NW_TEST_SSH_PW") as caught:
         NetmikoRunner().run(loopback_target(port), ["show version"])
     assert caught.value.reason is SshReason.secret
 
